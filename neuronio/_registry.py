@@ -1,0 +1,69 @@
+"""One registry per kind of named object (activation, loss, optimizer, layer, ...).
+
+A registry maps every name a user may type ("relu", "Adam", "acc") to an object, and each object
+back to its canonical Keras name, which is what saving writes. Nothing in neuronio resolves a
+name any other way: no if/elif chains, no imports by module string (STYLE C5).
+"""
+
+import difflib
+
+from neuronio.errors import UnknownNameError
+
+
+class Registry:
+    """Maps the names a user can type to objects, for one kind.
+
+    >>> colors = Registry("color")
+    >>> @colors.register("Red", "crimson")
+    ... class Red: pass
+    >>> colors.get("crimson") is Red, colors.name_of(Red)
+    (True, 'Red')
+    """
+
+    def __init__(self, kind: str):
+        self.kind = kind
+        self._by_name: dict[str, object] = {}
+        self._canonical: dict[int, str] = {}
+
+    def register(self, name: str, *aliases: str):
+        """Decorator: register `obj` under `name` (canonical) and `aliases`."""
+
+        def decorator(obj):
+            for key in (name, *aliases):
+                if key in self._by_name:
+                    raise KeyError(f"{self.kind} name {key!r} is already registered")
+                self._by_name[key] = obj
+            self._canonical[id(obj)] = name
+            return obj
+
+        return decorator
+
+    def add(self, name: str, obj, *aliases: str):
+        """Register `obj` without decorating it (for functions defined elsewhere)."""
+        return self.register(name, *aliases)(obj)
+
+    def names(self) -> list[str]:
+        """Every name this registry accepts, aliases included, sorted."""
+        return sorted(self._by_name)
+
+    def __contains__(self, name) -> bool:
+        return name in self._by_name
+
+    def lookup(self, name: str):
+        """The object registered under `name`; UnknownNameError listing valid names if none."""
+        try:
+            return self._by_name[name]
+        except (KeyError, TypeError):
+            raise UnknownNameError(self.unknown_message(name)) from None
+
+    def unknown_message(self, name) -> str:
+        close = difflib.get_close_matches(str(name), self._by_name, n=3)
+        hint = f" Did you mean {', '.join(map(repr, close))}?" if close else ""
+        return f"Unknown {self.kind} {name!r}.{hint} Valid names: {', '.join(self.names())}."
+
+    def name_of(self, obj) -> str | None:
+        """The canonical name of a registered object (or of the class of an instance)."""
+        name = self._canonical.get(id(obj))
+        if name is None and not isinstance(obj, type):
+            name = self._canonical.get(id(type(obj)))
+        return name

@@ -1,0 +1,66 @@
+"""The contract every differentiable op follows: forward on arrays, backward on arrays.
+
+A subclass implements
+
+    forward(*arrays) -> array          saves exactly what backward needs (save_for_backward)
+    backward(dy) -> grad or tuple      one gradient per forward input, each of that input's
+                                       shape and dtype, or None where no gradient is needed
+
+Non-tensor arguments (strides, axis, labels, masks) are constructor attributes. `apply` runs
+forward and, while a GradientTape records and some input requires a gradient, links the output
+to this op so that the tape can call backward later.
+"""
+
+import numpy as np
+
+from neuronio import config
+from neuronio.autodiff import tape as _tape
+from neuronio.autodiff.tensor import Tensor, _nonfinite_message, as_array
+from neuronio.errors import DTypeError, NumericsError
+
+
+class Function:
+    """Base of every op class (`MatMulOp`, `Conv2DOp`, ...)."""
+
+    # Set by apply(): the input Tensors (only when recording), which of them need a gradient,
+    # and what forward saved.
+    inputs: tuple = ()
+    needs_input_grad: tuple = ()
+    saved: tuple = ()
+
+    def forward(self, *arrays):
+        raise NotImplementedError
+
+    def backward(self, dy):
+        raise NotImplementedError
+
+    def save_for_backward(self, *values) -> None:
+        self.saved = values
+
+    @property
+    def name(self) -> str:
+        return type(self).__name__
+
+    def apply(self, *inputs) -> Tensor:
+        """Run forward on the inputs' arrays and link the output into the graph if recording."""
+        tensors = tuple(x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs)
+        arrays = tuple(t.data for t in tensors)
+        for array in arrays:
+            if array.dtype.kind != "f":
+                raise DTypeError(
+                    f"{self.name} expects floating-point inputs, but received dtype "
+                    f"{array.dtype} (shape {array.shape}). Cast first, e.g. "
+                    f"x.astype('{config.floatx()}')."
+                )
+        if config.check_numerics():
+            for array in arrays:
+                if not np.isfinite(array).all():
+                    raise NumericsError(_nonfinite_message(array, f"input of {self.name}"))
+        record = _tape.is_recording() and any(t.requires_grad for t in tensors)
+        self.needs_input_grad = tuple(t.requires_grad for t in tensors) if record else ()
+        y = self.forward(*arrays)
+        if not record:
+            self.saved = ()
+            return Tensor(y)
+        self.inputs = tensors
+        return Tensor(y, requires_grad=True, node=self)

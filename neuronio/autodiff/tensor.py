@@ -1,0 +1,247 @@
+"""Tensor (an array plus a link to the op that made it) and Variable (a named, trainable Tensor).
+
+No math lives here: the operators below call the ops in `neuronio.ops`, imported when first
+used because the ops themselves are built on this module.
+"""
+
+import numpy as np
+
+from neuronio import config
+from neuronio.errors import DTypeError, NumericsError
+
+
+class Tensor:
+    """An n-dimensional float array that remembers how it was computed.
+
+    `data` is a NumPy array. When a GradientTape is recording and an input of an op requires a
+    gradient, the op's output keeps a reference to that op (`node`), and through it to the op's
+    inputs: that chain is the graph `GradientTape.gradient` walks backwards.
+
+    >>> t = Tensor(np.array([1.0, 2.0], dtype="float32"))
+    >>> (t * 3 + 1).numpy()
+    array([4., 7.], dtype=float32)
+    """
+
+    __slots__ = ("data", "node", "requires_grad", "__weakref__")
+    # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting over the Tensor.
+    __array_priority__ = 1000
+
+    def __init__(self, data, requires_grad: bool = False, node=None):
+        self.data = data
+        self.requires_grad = requires_grad
+        self.node = node
+
+    # -- array-like surface ------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        return self.data.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    @property
+    def size(self) -> int:
+        return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array (the array itself, not a copy)."""
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self.data.dtype:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    def __float__(self) -> float:
+        return float(self.data)
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        return f"Tensor({body}, shape={self.shape}, dtype={self.dtype})"
+
+    # -- operators (each one op of neuronio.ops) ----------------------------------------------
+    def __add__(self, other):
+        return _ops().add(self, other)
+
+    def __radd__(self, other):
+        return _ops().add(other, self)
+
+    def __sub__(self, other):
+        return _ops().subtract(self, other)
+
+    def __rsub__(self, other):
+        return _ops().subtract(other, self)
+
+    def __mul__(self, other):
+        return _ops().multiply(self, other)
+
+    def __rmul__(self, other):
+        return _ops().multiply(other, self)
+
+    def __truediv__(self, other):
+        return _ops().divide(self, other)
+
+    def __rtruediv__(self, other):
+        return _ops().divide(other, self)
+
+    def __pow__(self, exponent):
+        return _ops().power(self, exponent)
+
+    def __neg__(self):
+        return _ops().negative(self)
+
+    def __matmul__(self, other):
+        return _ops().matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return _ops().matmul(other, self)
+
+    def __getitem__(self, index):
+        return _ops().getitem(self, index)
+
+    # Comparisons give plain boolean arrays: they have no gradient.
+    def __lt__(self, other):
+        return self.data < _value(other)
+
+    def __le__(self, other):
+        return self.data <= _value(other)
+
+    def __gt__(self, other):
+        return self.data > _value(other)
+
+    def __ge__(self, other):
+        return self.data >= _value(other)
+
+    # Tensors are graph nodes: identity, not value, decides equality and hashing.
+    __hash__ = object.__hash__
+
+    @property
+    def T(self):
+        return _ops().transpose(self)
+
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops().reshape(self, shape)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops().sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops().mean(self, axis=axis, keepdims=keepdims)
+
+
+class Variable(Tensor):
+    """A named Tensor whose value is updated in place: a weight, a bias, a moving mean.
+
+    Trainable variables require gradients, so a GradientTape watches them without being told.
+
+    >>> w = Variable(np.zeros(3, dtype="float32"), name="w")
+    >>> w.assign_sub(np.ones(3, dtype="float32")).numpy()
+    array([-1., -1., -1.], dtype=float32)
+    """
+
+    __slots__ = ("name", "trainable", "path")
+
+    def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None):
+        data = as_array(value, dtype=dtype)
+        super().__init__(np.array(data, copy=True), requires_grad=trainable)
+        self.name = name
+        self.trainable = trainable
+        self.path = name  # "<layer name>/<variable name>" once a layer owns it
+
+    @property
+    def value(self) -> np.ndarray:
+        return self.data
+
+    def assign(self, value):
+        """Overwrite the value in place (shape and dtype stay as they are)."""
+        value = _value(value)
+        if np.shape(value) != self.data.shape:
+            from neuronio.errors import ShapeError
+
+            raise ShapeError(
+                f"Variable '{self.path}' has shape {self.data.shape}; cannot assign a value of "
+                f"shape {np.shape(value)}."
+            )
+        np.copyto(self.data, value, casting="same_kind")
+        return self
+
+    def assign_add(self, delta):
+        self.data += _value(delta)
+        return self
+
+    def assign_sub(self, delta):
+        self.data -= _value(delta)
+        return self
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
+        return f"Variable('{self.path}', {body}, shape={self.shape}, dtype={self.dtype})"
+
+
+def _ops():
+    # neuronio.ops is built on this module, so it is imported on first use, not at import time.
+    from neuronio import ops
+
+    return ops
+
+
+def _value(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def as_array(value, dtype=None) -> np.ndarray:
+    """Convert a value coming from outside the engine to an ndarray, checking it once.
+
+    Python numbers and lists become `config.floatx()`; float arrays keep their dtype; integer
+    and bool arrays are kept (ops that need floats say so); object and string arrays are refused;
+    NaN and infinity are refused.
+    """
+    if isinstance(value, Tensor):
+        value = value.data
+    if isinstance(value, np.ndarray):
+        array = value
+    else:
+        array = np.asarray(value)
+        if array.dtype.kind in "fiub" and dtype is None and array.dtype.kind != "b":
+            array = array.astype(config.floatx())
+    if dtype is not None:
+        array = array.astype(dtype, copy=False)
+    if array.dtype.kind not in "fiub":
+        raise DTypeError(
+            f"Cannot use an array of dtype {array.dtype} as a tensor: expected numbers "
+            f"(float, int, uint or bool). Convert it first, e.g. x.astype('float32')."
+        )
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        raise NumericsError(_nonfinite_message(array, "input"))
+    return array
+
+
+def _nonfinite_message(array: np.ndarray, who: str) -> str:
+    n_nan = int(np.isnan(array).sum())
+    n_inf = int(np.isinf(array).sum())
+    return (
+        f"The {who} of shape {array.shape} contains {n_nan} NaN and {n_inf} infinite values. "
+        f"Clean or impute the data (e.g. np.nan_to_num) before passing it in."
+    )
+
+
+def as_tensor(value, dtype=None) -> Tensor:
+    """Return `value` as a Tensor: a Tensor is returned as is, anything else is converted once."""
+    if isinstance(value, Tensor):
+        return value
+    return Tensor(as_array(value, dtype=dtype))
+
+
+def constant(value, dtype=None) -> Tensor:
+    """A Tensor that never requires a gradient (TensorFlow's `tf.constant`)."""
+    return Tensor(as_array(value, dtype=dtype))

@@ -1,0 +1,118 @@
+"""Process-wide settings: float type, epsilon, data format, home folder, the seeded generator.
+
+These are the only globals in neuronio (STYLE C12). Everything else receives what it needs as an
+argument or reads it from here.
+"""
+
+import contextlib
+import os
+import pathlib
+import re
+import threading
+
+import numpy as np
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_CHECK_NUMERICS = False
+_RNG = np.random.default_rng()
+_NAME_COUNTS: dict[str, int] = {}
+_LOCK = threading.Lock()
+
+_VALID_FLOATX = ("float16", "float32", "float64")
+
+
+def floatx() -> str:
+    """The default float type of weights and converted inputs: 'float32'."""
+    return _FLOATX
+
+
+def set_floatx(value: str) -> None:
+    """Set the default float type ('float16', 'float32' or 'float64')."""
+    global _FLOATX
+    if value not in _VALID_FLOATX:
+        raise ValueError(
+            f"Unknown floatx {value!r}. Valid values: {', '.join(_VALID_FLOATX)}."
+        )
+    _FLOATX = value
+
+
+@contextlib.contextmanager
+def floatx_scope(value: str):
+    """Temporarily use another float type; gradient checks run in 'float64' this way."""
+    previous = _FLOATX
+    set_floatx(value)
+    try:
+        yield
+    finally:
+        set_floatx(previous)
+
+
+def epsilon() -> float:
+    """The fuzz factor Keras uses in losses and optimizers: 1e-7."""
+    return _EPSILON
+
+
+def set_epsilon(value: float) -> None:
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format() -> str:
+    """Always 'channels_last' (NHWC), the only layout neuronio implements."""
+    return _IMAGE_DATA_FORMAT
+
+
+def check_numerics() -> bool:
+    """Whether every op scans its inputs for NaN/inf (a debug switch; off by default for speed)."""
+    return _CHECK_NUMERICS
+
+
+def set_check_numerics(enabled: bool) -> None:
+    """Turn the per-op NaN/inf scan on or off.
+
+    Values entering the engine from outside (arrays converted by `as_tensor`) are always
+    scanned; this switch adds the scan to every op's inputs, to find where a NaN first appears.
+    """
+    global _CHECK_NUMERICS
+    _CHECK_NUMERICS = bool(enabled)
+
+
+def rng() -> np.random.Generator:
+    """The one generator that initializers, dropout and shuffling draw from."""
+    return _RNG
+
+
+def set_random_seed(seed: int) -> None:
+    """Reseed the generator, so that runs repeat exactly."""
+    global _RNG
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"The seed must be a non-negative int; received seed={seed!r}.")
+    _RNG = np.random.default_rng(int(seed))
+
+
+def neuronio_home() -> pathlib.Path:
+    """The data folder: $NEURONIO_HOME, or ~/.neuronio."""
+    return pathlib.Path(os.environ.get("NEURONIO_HOME", "~/.neuronio")).expanduser()
+
+
+def unique_name(prefix: str) -> str:
+    """'dense', then 'dense_1', 'dense_2', ... as Keras names layers in a session."""
+    with _LOCK:
+        count = _NAME_COUNTS.get(prefix, 0)
+        _NAME_COUNTS[prefix] = count + 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def clear_session() -> None:
+    """Forget the generated names, as `keras.backend.clear_session()` does."""
+    with _LOCK:
+        _NAME_COUNTS.clear()
+
+
+def snake_case(name: str) -> str:
+    """'BatchNormalization' -> 'batch_normalization', 'Conv2D' -> 'conv2d' (Keras's rule)."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()

@@ -1,0 +1,250 @@
+"""Weight initializers with Keras 3's names, defaults and formulas.
+
+An initializer is called as `init(shape, dtype)` and returns a NumPy array. Random ones draw from
+`config.rng()` (seeded by `utils.set_random_seed`), or from their own generator when given
+`seed=`, in which case every call returns the same values, as in Keras.
+"""
+
+import math
+
+import numpy as np
+
+from neuronio import config
+from neuronio._registry import Registry
+
+registry = Registry("initializer")
+
+# Keras draws its "normal" variance-scaling weights from a normal truncated at two standard
+# deviations; dividing by the truncated normal's standard deviation keeps the variance exact.
+_TRUNCATED_STDDEV = 0.87962566103423978
+
+
+def compute_fans(shape) -> tuple[float, float]:
+    """(fan_in, fan_out) as Keras computes them; a conv kernel (KH, KW, C, F) has
+    fan_in = KH*KW*C and fan_out = KH*KW*F."""
+    shape = tuple(shape)
+    if len(shape) == 0:
+        return 1.0, 1.0
+    if len(shape) == 1:
+        return float(shape[0]), float(shape[0])
+    if len(shape) == 2:
+        return float(shape[0]), float(shape[1])
+    receptive = math.prod(shape[:-2])
+    return float(shape[-2] * receptive), float(shape[-1] * receptive)
+
+
+class Initializer:
+    """Base class: `__call__(shape, dtype)` returns an array; `get_config` its arguments."""
+
+    def __call__(self, shape, dtype=None) -> np.ndarray:
+        raise NotImplementedError
+
+    def get_config(self) -> dict:
+        return {}
+
+    @classmethod
+    def from_config(cls, config_dict: dict):
+        return cls(**config_dict)
+
+
+class _Seeded(Initializer):
+    def __init__(self, seed=None):
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+            raise ValueError(f"{type(self).__name__}: seed must be an int or None; received seed={seed!r}.")
+        self.seed = seed
+
+    def _rng(self) -> np.random.Generator:
+        return config.rng() if self.seed is None else np.random.default_rng(self.seed)
+
+    def get_config(self) -> dict:
+        return {"seed": self.seed}
+
+
+def _truncated_normal(rng, shape, mean, stddev) -> np.ndarray:
+    """Normal samples, redrawn until all lie within two standard deviations of the mean."""
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2
+    return mean + stddev * values
+
+
+@registry.register("Zeros", "zeros", "zero")
+class Zeros(Initializer):
+    """All zeros (Keras's default for biases)."""
+
+    def __call__(self, shape, dtype=None):
+        return np.zeros(shape, dtype=dtype or config.floatx())
+
+
+@registry.register("Ones", "ones", "one")
+class Ones(Initializer):
+    """All ones (Keras's default for BatchNormalization's gamma)."""
+
+    def __call__(self, shape, dtype=None):
+        return np.ones(shape, dtype=dtype or config.floatx())
+
+
+@registry.register("Constant", "constant")
+class Constant(Initializer):
+    """Every entry equal to `value`."""
+
+    def __init__(self, value=0.0):
+        self.value = float(value)
+
+    def __call__(self, shape, dtype=None):
+        return np.full(shape, self.value, dtype=dtype or config.floatx())
+
+    def get_config(self):
+        return {"value": self.value}
+
+
+@registry.register("RandomNormal", "random_normal")
+class RandomNormal(_Seeded):
+    """Normal with the given mean and standard deviation."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype=None):
+        values = self._rng().normal(self.mean, self.stddev, size=shape)
+        return values.astype(dtype or config.floatx())
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+@registry.register("RandomUniform", "random_uniform", "uniform")
+class RandomUniform(_Seeded):
+    """Uniform on [minval, maxval)."""
+
+    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+        super().__init__(seed)
+        self.minval, self.maxval = float(minval), float(maxval)
+
+    def __call__(self, shape, dtype=None):
+        values = self._rng().uniform(self.minval, self.maxval, size=shape)
+        return values.astype(dtype or config.floatx())
+
+    def get_config(self):
+        return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
+
+
+@registry.register("TruncatedNormal", "truncated_normal")
+class TruncatedNormal(_Seeded):
+    """Normal truncated at two standard deviations from the mean."""
+
+    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+        super().__init__(seed)
+        self.mean, self.stddev = float(mean), float(stddev)
+
+    def __call__(self, shape, dtype=None):
+        values = _truncated_normal(self._rng(), shape, self.mean, self.stddev)
+        return values.astype(dtype or config.floatx())
+
+    def get_config(self):
+        return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
+
+
+@registry.register("VarianceScaling", "variance_scaling")
+class VarianceScaling(_Seeded):
+    """Variance scale / n, n = fan_in, fan_out or their average (`mode`).
+
+    distribution "truncated_normal": stddev sqrt(scale / n) / 0.8796 (truncated at 2 stddev);
+    "untruncated_normal": stddev sqrt(scale / n); "uniform": limit sqrt(3 scale / n).
+    """
+
+    _MODES = ("fan_in", "fan_out", "fan_avg")
+    _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
+
+    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+        super().__init__(seed)
+        if scale <= 0:
+            raise ValueError(f"VarianceScaling: scale must be positive; received scale={scale}.")
+        if mode not in self._MODES:
+            raise ValueError(f"VarianceScaling: mode must be one of {self._MODES}; received mode={mode!r}.")
+        if distribution == "normal":
+            distribution = "truncated_normal"
+        if distribution not in self._DISTRIBUTIONS:
+            raise ValueError(
+                f"VarianceScaling: distribution must be one of {self._DISTRIBUTIONS}; "
+                f"received distribution={distribution!r}."
+            )
+        self.scale, self.mode, self.distribution = float(scale), mode, distribution
+
+    def __call__(self, shape, dtype=None):
+        fan_in, fan_out = compute_fans(shape)
+        n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
+        variance = self.scale / max(1.0, n)
+        rng = self._rng()
+        if self.distribution == "truncated_normal":
+            values = _truncated_normal(rng, shape, 0.0, math.sqrt(variance) / _TRUNCATED_STDDEV)
+        elif self.distribution == "untruncated_normal":
+            values = rng.normal(0.0, math.sqrt(variance), size=shape)
+        else:
+            limit = math.sqrt(3.0 * variance)
+            values = rng.uniform(-limit, limit, size=shape)
+        return np.asarray(values).astype(dtype or config.floatx())
+
+    def get_config(self):
+        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+
+
+def _preset(class_name, alias, scale, mode, distribution, doc):
+    class Preset(VarianceScaling):
+        __doc__ = doc
+
+        def __init__(self, seed=None):
+            super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+
+        def get_config(self):
+            return {"seed": self.seed}
+
+    Preset.__name__ = Preset.__qualname__ = class_name
+    return registry.register(class_name, alias)(Preset)
+
+
+GlorotUniform = _preset("GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform",
+                        "Uniform on [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)) (Keras's default for kernels).")
+GlorotNormal = _preset("GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal",
+                       "Truncated normal, stddev = sqrt(2 / (fan_in + fan_out)).")
+HeUniform = _preset("HeUniform", "he_uniform", 2.0, "fan_in", "uniform",
+                    "Uniform on [-limit, limit], limit = sqrt(6 / fan_in).")
+HeNormal = _preset("HeNormal", "he_normal", 2.0, "fan_in", "truncated_normal",
+                   "Truncated normal, stddev = sqrt(2 / fan_in) (the deck's LeNet `init='he_normal'`).")
+LecunUniform = _preset("LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform",
+                       "Uniform on [-limit, limit], limit = sqrt(3 / fan_in).")
+LecunNormal = _preset("LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal",
+                      "Truncated normal, stddev = sqrt(1 / fan_in).")
+
+
+def get(identifier) -> Initializer:
+    """An Initializer from a name ("he_normal"), a config dict, an instance or a callable."""
+    if identifier is None:
+        raise ValueError("An initializer is required; received None.")
+    if isinstance(identifier, str):
+        return registry.lookup(identifier)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if isinstance(identifier, type) and issubclass(identifier, Initializer):
+        return identifier()
+    if callable(identifier):
+        return identifier
+    raise TypeError(f"Cannot interpret {identifier!r} as an initializer: give a name, an Initializer or a callable.")
+
+
+def serialize(initializer) -> dict:
+    """Keras's envelope: {"module", "class_name", "config", "registered_name"}."""
+    name = registry.name_of(initializer)
+    if name is None:
+        raise TypeError(f"Cannot serialize initializer {initializer!r}: it is not a registered Initializer.")
+    return {"module": "keras.initializers", "class_name": name, "config": initializer.get_config(),
+            "registered_name": None}
+
+
+def deserialize(config_dict: dict) -> Initializer:
+    """The inverse of serialize (resolves the class through the registry only)."""
+    cls = registry.lookup(config_dict.get("class_name"))
+    return cls.from_config(dict(config_dict.get("config") or {}))

@@ -1,0 +1,68 @@
+"""InputSpec: what a built layer accepts, and the one function that words shape errors."""
+
+from neuronio.errors import ShapeError
+
+
+class InputSpec:
+    """Constraints on a layer's input: rank (`ndim`, `min_ndim`, `max_ndim`) and fixed axis sizes.
+
+    Args:
+        ndim: exact rank, batch axis included.
+        min_ndim, max_ndim: bounds on the rank.
+        axes: {axis: size} that must hold, e.g. {-1: 784} for a built Dense layer.
+    """
+
+    def __init__(self, ndim=None, min_ndim=None, max_ndim=None, axes=None):
+        self.ndim = ndim
+        self.min_ndim = min_ndim
+        self.max_ndim = max_ndim
+        self.axes = dict(axes or {})
+
+    def __repr__(self) -> str:
+        return (
+            f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, "
+            f"max_ndim={self.max_ndim}, axes={self.axes})"
+        )
+
+
+def _shape_str(shape) -> str:
+    return "(" + ", ".join("None" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def expected_shape_str(spec: InputSpec) -> str:
+    """The shape a spec asks for, written with None for free axes, e.g. '(None, 784)'."""
+    rank = spec.ndim or spec.min_ndim
+    if rank is None:
+        return "any shape"
+    dims = [None] * rank
+    for axis, size in spec.axes.items():
+        if -rank <= axis < rank:
+            dims[axis] = size
+    text = _shape_str(dims)
+    return text if spec.ndim is not None else text[:-1] + ", ...)" if rank > 1 else text
+
+
+def check_input(spec: InputSpec | None, shape: tuple, layer, index: int = 0) -> None:
+    """Raise ShapeError naming the layer, what it expects and what it received."""
+    if spec is None:
+        return
+    who = f"Input {index} of layer '{layer.name}' ({type(layer).__name__})"
+    rank = len(shape)
+    problem = None
+    if spec.ndim is not None and rank != spec.ndim:
+        problem = f"expected rank {spec.ndim} (shape {expected_shape_str(spec)})"
+    elif spec.min_ndim is not None and rank < spec.min_ndim:
+        problem = f"expected rank >= {spec.min_ndim} (shape {expected_shape_str(spec)})"
+    elif spec.max_ndim is not None and rank > spec.max_ndim:
+        problem = f"expected rank <= {spec.max_ndim}"
+    else:
+        for axis, size in spec.axes.items():
+            if -rank <= axis < rank and shape[axis] is not None and shape[axis] != size:
+                problem = f"expected axis {axis} to have size {size} (shape {expected_shape_str(spec)})"
+                break
+    if problem is None:
+        return
+    hint = ""
+    if spec.axes.get(-1) is not None and rank > 2 and (spec.ndim == 2 or spec.min_ndim == 2):
+        hint = " If these are images, add a Flatten layer before it."
+    raise ShapeError(f"{who} is incompatible: {problem}, but received shape {_shape_str(shape)}.{hint}")

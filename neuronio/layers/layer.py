@@ -1,0 +1,276 @@
+"""Layer: the base of every layer and model.
+
+A layer owns parameters (Variables), infers shapes, and composes ops in `call`; it holds no
+backward code, since every op it calls already knows its gradient. A subclass writes at most
+five methods: `__init__` (validate and store), `build(input_shape)` (create weights),
+`call(inputs, training=None)`, `compute_output_shape(input_shape)` and `get_config()`.
+"""
+
+import inspect
+
+import numpy as np
+
+from neuronio import config, initializers
+from neuronio._registry import Registry
+from neuronio.autodiff.tape import no_grad
+from neuronio.autodiff.tensor import Tensor, Variable, as_array
+from neuronio.layers.input_spec import check_input
+from neuronio.layers.symbolic import Node, SymbolicTensor, is_symbolic
+from neuronio.ops.elementwise import cast
+
+# Every layer class, by its Keras name; saving and `from_config` resolve layers only through it.
+registry = Registry("layer")
+
+
+class Layer:
+    """Base class of layers: `outputs = layer(inputs)` builds on first call, then runs `call`.
+
+    Args:
+        name: unique name; generated from the class name ("dense", "dense_1", ...) if omitted.
+        dtype: float type of weights and computation; `config.floatx()` if omitted.
+        trainable: whether the weights are updated by training.
+        input_shape: shape of one sample (no batch axis); lets a Sequential model build at once.
+        batch_size: fixed batch size for `input_shape` (rarely needed).
+    """
+
+    def __init__(self, *, name=None, dtype=None, trainable=True, input_shape=None,
+                 batch_input_shape=None, batch_size=None, input_dim=None, **kwargs):
+        if kwargs:
+            raise TypeError(
+                f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
+                f"Check the spelling against the layer's documentation."
+            )
+        if name is not None and (not isinstance(name, str) or not name or "/" in name):
+            raise ValueError(f"A layer name must be a non-empty string without '/'; received name={name!r}.")
+        self._tracking = True
+        self._layers: list[Layer] = []
+        self._trainable_variables: list[Variable] = []
+        self._non_trainable_variables: list[Variable] = []
+        self.name = name or config.unique_name(config.snake_case(type(self).__name__))
+        self.dtype = np.dtype(dtype or config.floatx()).name
+        self.trainable = bool(trainable)
+        self.built = False
+        self.input_spec = None
+        self._build_shapes = None       # the shapes build() was called with, for saving
+        self._inbound_nodes: list[Node] = []
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = tuple(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size, *tuple(input_shape))
+        else:
+            self._batch_input_shape = None
+
+    # -- attribute tracking: sublayers assigned as attributes become part of this layer ---------
+    def __setattr__(self, name, value):
+        if getattr(self, "_tracking", False) and name != "_layers":
+            items = value if isinstance(value, (list, tuple)) else [value]
+            for item in items:
+                if isinstance(item, Layer) and item is not self and item not in self._layers:
+                    self._layers.append(item)
+        object.__setattr__(self, name, value)
+
+    # -- weights ---------------------------------------------------------------------------------
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
+                   name=None) -> Variable:
+        """Create a Variable owned by this layer (Keras's signature, keyword use recommended)."""
+        shape = tuple(int(d) for d in (shape or ()))
+        dtype = np.dtype(dtype or self.dtype).name
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        variable = Variable(value, name=name or "variable", trainable=trainable, dtype=dtype)
+        variable.path = f"{self.name}/{variable.name}"
+        (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
+        return variable
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        if not self.trainable:
+            return []
+        return _unique(self._trainable_variables + [w for layer in self._layers for w in layer.trainable_weights])
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        own = self._non_trainable_variables if self.trainable else self._trainable_variables + self._non_trainable_variables
+        nested = [w for layer in self._layers for w in layer.non_trainable_weights]
+        if not self.trainable:
+            nested = [w for layer in self._layers for w in layer.weights]
+        return _unique(own + nested)
+
+    @property
+    def weights(self) -> list[Variable]:
+        """Own weights (trainable, then non-trainable), then each sublayer's, as Keras orders them."""
+        own = self._trainable_variables + self._non_trainable_variables
+        return _unique(own + [w for layer in self._layers for w in layer.weights])
+
+    @property
+    def trainable_variables(self) -> list[Variable]:
+        return self.trainable_weights
+
+    @property
+    def non_trainable_variables(self) -> list[Variable]:
+        return self.non_trainable_weights
+
+    @property
+    def variables(self) -> list[Variable]:
+        return self.weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of the weights' values, in `weights` order."""
+        return [w.data.copy() for w in self.weights]
+
+    def set_weights(self, weights) -> None:
+        """Set every weight from a list of arrays in `weights` order (shapes must match)."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(own)} weight arrays "
+                f"({', '.join(w.name for w in own) or 'none'}), but received {len(weights)}."
+            )
+        for variable, value in zip(own, weights):
+            value = np.asarray(value)
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"Layer '{self.name}' weight '{variable.name}' has shape {variable.shape}, "
+                    f"but the array given for it has shape {value.shape}."
+                )
+        for variable, value in zip(own, weights):
+            variable.assign(np.asarray(value))
+
+    def count_params(self) -> int:
+        """The number of scalars in all weights (the layer must be built)."""
+        if not self.built:
+            raise ValueError(
+                f"Layer '{self.name}' is not built yet, so it has no weights to count. Call it on "
+                f"data or pass input_shape= first."
+            )
+        return int(sum(w.size for w in self.weights))
+
+    # -- the five methods a subclass writes -------------------------------------------------------
+    def build(self, input_shape) -> None:
+        """Create the weights for inputs of `input_shape` (batch axis included, may be None)."""
+
+    def call(self, inputs, training=None):
+        raise NotImplementedError(f"{type(self).__name__} must implement call(inputs).")
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for `input_shape`; by default found by running `call` on zeros."""
+        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        dummies = [Tensor(np.zeros([1 if d is None else d for d in s], dtype=self.dtype)) for s in shapes]
+        with no_grad():
+            out = self._call_with_training(dummies if _is_shape_list(input_shape) else dummies[0], False)
+        if isinstance(out, (list, tuple)):
+            return [(None, *o.shape[1:]) for o in out]
+        return (input_shape[0] if not _is_shape_list(input_shape) else None, *out.shape[1:])
+
+    def get_config(self) -> dict:
+        """Constructor arguments as JSON-serialisable values."""
+        config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config_dict["batch_input_shape"] = list(self._batch_input_shape)
+        return config_dict
+
+    @classmethod
+    def from_config(cls, config_dict: dict):
+        return cls(**config_dict)
+
+    # -- calling ----------------------------------------------------------------------------------
+    def __call__(self, inputs, training=None, **kwargs):
+        # 1. Symbolic inputs wire a functional graph instead of computing.
+        if is_symbolic(inputs):
+            return self._symbolic_call(inputs, kwargs)
+        # 2. Convert inputs to Tensors of this layer's dtype (integer images are cast here).
+        if isinstance(inputs, (list, tuple)):
+            tensors = [self._to_tensor(x) for x in inputs]
+            shapes = [t.shape for t in tensors]
+        else:
+            tensors = self._to_tensor(inputs)
+            shapes = tensors.shape
+        # 3. Build on first use, then check the input against what the layer was built for.
+        self._maybe_build(shapes)
+        for i, shape in enumerate(shapes if isinstance(shapes, list) else [shapes]):
+            check_input(self._spec_for(i), shape, self, i)
+        # 4. Run the layer's computation.
+        return self._call_with_training(tensors, training, **kwargs)
+
+    def _call_with_training(self, inputs, training, **kwargs):
+        if _accepts_training(type(self)):
+            return self.call(inputs, training=bool(training), **kwargs)
+        return self.call(inputs, **kwargs)
+
+    def _to_tensor(self, x) -> Tensor:
+        if isinstance(x, Tensor):
+            if x.dtype == self.dtype:
+                return x
+            if x.dtype.kind == "f":
+                return cast(x, self.dtype)
+            return Tensor(x.data.astype(self.dtype))
+        array = as_array(x)
+        if array.dtype != self.dtype:
+            array = array.astype(self.dtype)
+        return Tensor(array)
+
+    def _spec_for(self, index: int):
+        spec = self.input_spec
+        if isinstance(spec, (list, tuple)):
+            return spec[index] if index < len(spec) else None
+        return spec if index == 0 else None
+
+    def _maybe_build(self, shapes) -> None:
+        if self.built:
+            return
+        shapes = [tuple(s) for s in shapes] if _is_shape_list(shapes) else tuple(shapes)
+        self.build(shapes)
+        self._build_shapes = shapes
+        self.built = True
+
+    def _symbolic_call(self, inputs, kwargs):
+        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        for x in flat:
+            if not isinstance(x, SymbolicTensor):
+                raise TypeError(
+                    f"Layer '{self.name}' received a mix of symbolic and concrete inputs "
+                    f"({type(x).__name__}); in a functional model every input must come from Input()."
+                )
+        shapes = [x.shape for x in flat] if isinstance(inputs, (list, tuple)) else flat[0].shape
+        self._maybe_build(shapes)
+        for i, x in enumerate(flat):
+            check_input(self._spec_for(i), x.shape, self, i)
+        out_shape = self.compute_output_shape(shapes)
+        multiple = _is_shape_list(out_shape)
+        out_shapes = out_shape if multiple else [out_shape]
+        node = Node(self, flat, [], kwargs)
+        node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
+        node.outputs = [
+            SymbolicTensor(s, dtype=self.dtype, name=self.name if len(out_shapes) == 1 else f"{self.name}_{i}",
+                           node=node, index=i)
+            for i, s in enumerate(out_shapes)
+        ]
+        self._inbound_nodes.append(node)
+        return node.outputs if multiple else node.outputs[0]
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _unique(variables: list) -> list:
+    seen, out = set(), []
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            out.append(v)
+    return out
+
+
+def _is_shape_list(shape) -> bool:
+    """True for a list of shapes ([(None, 3), (None, 3)]), False for one shape ((None, 3))."""
+    return isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list)))
+
+
+def _accepts_training(cls) -> bool:
+    cached = cls.__dict__.get("_call_accepts_training")
+    if cached is None:
+        cached = "training" in inspect.signature(cls.call).parameters
+        type.__setattr__(cls, "_call_accepts_training", cached)
+    return cached

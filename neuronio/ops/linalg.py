@@ -1,0 +1,74 @@
+"""Matrix products: the GEMM every Dense and Conv2D layer ends in."""
+
+import numpy as np
+
+from neuronio.autodiff.broadcast import sum_to_shape
+from neuronio.autodiff.function import Function
+from neuronio.autodiff.tensor import as_tensor
+from neuronio.errors import ShapeError
+
+
+class MatMulOp(Function):
+    """y = a @ b (batched over leading axes, NumPy rules);  da = dy @ b^T,  db = a^T @ dy.
+
+    1-D operands are promoted to matrices for the gradient, (K,) -> (1, K) on the left and
+    (K,) -> (K, 1) on the right, and the promoted axis is removed again.
+    """
+
+    def forward(self, a, b):
+        self.save_for_backward(a, b)
+        return a @ b
+
+    def backward(self, dy):
+        a, b = self.saved
+        a2 = a[None, :] if a.ndim == 1 else a                      # (..., M, K)
+        b2 = b[:, None] if b.ndim == 1 else b                      # (..., K, P)
+        dy2 = dy
+        if a.ndim == 1:
+            dy2 = np.expand_dims(dy2, -2)                          # (..., 1, P)
+        if b.ndim == 1:
+            dy2 = np.expand_dims(dy2, -1)                          # (..., M, 1)
+        da = db = None
+        if self.needs_input_grad[0]:
+            da = dy2 @ np.swapaxes(b2, -1, -2)                     # (..., M, K)
+            da = sum_to_shape(da, a2.shape).reshape(a.shape)
+        if self.needs_input_grad[1]:
+            db = np.swapaxes(a2, -1, -2) @ dy2                     # (..., K, P)
+            db = sum_to_shape(db, b2.shape).reshape(b.shape)
+        return da, db
+
+
+def matmul(x, y):
+    """Matrix product x @ y with NumPy's rules (batched over leading axes).
+
+    Args:
+        x: (..., M, K) or (K,).
+        y: (..., K, P) or (K,).
+
+    Returns:
+        Tensor of shape (..., M, P) (axes of 1-D operands removed).
+
+    >>> import numpy as np
+    >>> matmul(np.ones((2, 3), "float32"), np.ones((3, 4), "float32")).shape
+    (2, 4)
+    """
+    x, y = as_tensor(x), as_tensor(y)
+    if x.ndim == 0 or y.ndim == 0:
+        raise ShapeError(
+            f"matmul needs operands of rank >= 1; received shapes {x.shape} and {y.shape}. "
+            f"Use multiply for a scalar product."
+        )
+    k_left = x.shape[-1]
+    k_right = y.shape[0] if y.ndim == 1 else y.shape[-2]
+    if k_left != k_right:
+        raise ShapeError(
+            f"matmul: the last axis of x ({k_left}) must equal the "
+            f"{'first' if y.ndim == 1 else 'second-to-last'} axis of y ({k_right}); "
+            f"received x.shape={x.shape} and y.shape={y.shape}."
+        )
+    return MatMulOp().apply(x, y)
+
+
+def dot(x, y):
+    """Alias of matmul (Keras's `ops.dot` for the shapes the decks use)."""
+    return matmul(x, y)
