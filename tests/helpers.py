@@ -54,8 +54,13 @@ def check_op(case: OpCase, seed: int = 0) -> float:
     if case.reference is not None:
         expected = np.asarray(case.reference(*arrays))
         assert y32.shape == expected.shape, f"{case.name}: shape {y32.shape} != reference {expected.shape}"
-        np.testing.assert_allclose(y32.numpy(), expected, rtol=FORWARD_RTOL, atol=FORWARD_ATOL,
-                                   err_msg=f"{case.name}: forward differs from the reference")
+        np.testing.assert_allclose(
+            y32.numpy(),
+            expected,
+            rtol=FORWARD_RTOL,
+            atol=FORWARD_ATOL,
+            err_msg=f"{case.name}: forward differs from the reference",
+        )
     # 2. float64 stays float64 (the gradient-check path).
     y64 = case.fn(*[Tensor(a.astype(np.float64)) for a in arrays])
     assert y64.dtype == np.float64, f"{case.name}: float64 in but {y64.dtype} out"
@@ -100,3 +105,81 @@ def away_from(values: np.ndarray, points=(0.0,), margin: float = 0.05) -> np.nda
 def float64_scope():
     """Context: layers built inside create float64 weights (for gradient checks)."""
     return config.floatx_scope("float64")
+
+
+def check_layer(
+    layer_cls,
+    init_kwargs: dict,
+    input_shape: tuple,
+    expected_output_shape: tuple,
+    expected_num_trainable_weights: int = 0,
+    expected_num_non_trainable_weights: int = 0,
+    expected_weight_names: tuple | None = None,
+    training_differs: bool = False,
+    input_sampler=None,
+    check_grad: bool = True,
+    seed: int = 0,
+):
+    """Keras's run_layer_test, in about ten steps: build, shapes, weights, symbolic call,
+    training vs inference, float32 and float64, gradient checks (input and every parameter),
+    and a get_config round trip. Returns the largest gradient error."""
+    from neuronio.autodiff import Tensor
+    from neuronio.layers import Input
+
+    rng = np.random.default_rng(seed)
+    sample = input_sampler or (lambda r, shape: r.uniform(-1.0, 1.0, shape))
+    x = sample(rng, input_shape)
+    # 1. Eager call in float32: output shape and dtype.
+    config.set_random_seed(seed)
+    layer = layer_cls(**init_kwargs)
+    y = layer(x.astype(np.float32))
+    assert y.shape == tuple(expected_output_shape), f"{layer_cls.__name__}: output {y.shape} != {expected_output_shape}"
+    assert y.dtype == np.float32, f"{layer_cls.__name__}: float32 in, {y.dtype} out"
+    # 2. Weights: counts, names, dtype.
+    assert len(layer.trainable_weights) == expected_num_trainable_weights, [w.name for w in layer.trainable_weights]
+    assert len(layer.non_trainable_weights) == expected_num_non_trainable_weights, [
+        w.name for w in layer.non_trainable_weights
+    ]
+    if expected_weight_names is not None:
+        assert tuple(w.name for w in layer.weights) == tuple(expected_weight_names), [w.name for w in layer.weights]
+    assert all(w.dtype == np.float32 for w in layer.weights)
+    # 3. Shape inference agrees with the eager call, symbolically and through compute_output_shape.
+    symbolic_shape = (None, *input_shape[1:])
+    assert tuple(layer.compute_output_shape(symbolic_shape)) == (None, *expected_output_shape[1:])
+    fresh = layer_cls(**init_kwargs)
+    out = fresh(Input(shape=input_shape[1:]))
+    assert out.shape == (None, *expected_output_shape[1:]), f"symbolic output {out.shape}"
+    # 4. Training vs inference.
+    config.set_random_seed(seed)
+    y_train = layer(x.astype(np.float32), training=True).numpy()
+    y_infer = layer(x.astype(np.float32), training=False).numpy()
+    if training_differs:
+        assert not np.allclose(y_train, y_infer), f"{layer_cls.__name__}: training and inference agree"
+    else:
+        np.testing.assert_allclose(y_train, y_infer, rtol=1e-6, atol=1e-6)
+    # 5. get_config round trip: same config, and the same outputs with the same weights.
+    cfg = layer.get_config()
+    clone = layer_cls.from_config(cfg)
+    assert clone.get_config() == cfg, (clone.get_config(), cfg)
+    clone(x.astype(np.float32))
+    clone.set_weights(layer.get_weights())
+    np.testing.assert_allclose(clone(x.astype(np.float32)).numpy(), y_infer, rtol=1e-6, atol=1e-6)
+    # 6. Gradient checks in float64, input and parameters, in training mode with a fixed mask.
+    worst = 0.0
+    if check_grad:
+        with config.floatx_scope("float64"):
+            layer64 = layer_cls(**init_kwargs)
+            layer64(x)
+            params = layer64.trainable_weights
+
+            def fn(t):
+                config.set_random_seed(seed)
+                return layer64(t, training=True)
+
+            x64 = Tensor(np.array(x, dtype=np.float64))
+            n_entries = x.size + sum(p.size for p in params)
+            mode = "full" if n_entries <= FULL_JACOBIAN_MAX_ENTRIES else "direction"
+            worst = check_gradients(fn, [x64], params=params, mode=mode, seed=seed)
+            if mode == "direction":
+                worst = max(worst, check_gradients(fn, [x64], params=params, mode=mode, seed=seed + 1))
+    return worst

@@ -15,8 +15,8 @@ def sum_to_shape(grad: np.ndarray, shape: tuple) -> np.ndarray:
         return grad
     n_prepended = grad.ndim - len(shape)
     if n_prepended:
-        grad = grad.sum(axis=tuple(range(n_prepended)))   # (a) drop the prepended axes
+        grad = grad.sum(axis=tuple(range(n_prepended)))  # (a) drop the prepended axes
     stretched = tuple(i for i, size in enumerate(shape) if size == 1 and grad.shape[i] != 1)
     if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)    # (b) fold the stretched axes
+        grad = grad.sum(axis=stretched, keepdims=True)  # (b) fold the stretched axes
     return grad.reshape(shape)

@@ -59,6 +59,9 @@ class Function:
         record = _tape.is_recording() and any(t.requires_grad for t in tensors)
         self.needs_input_grad = tuple(t.requires_grad for t in tensors) if record else ()
         y = self.forward(*arrays)
+        if type(y) is not np.ndarray:
+            # NumPy returns scalars, not 0-d arrays, from arithmetic on 0-d arrays.
+            y = np.asarray(y)
         if not record:
             self.saved = ()
             return Tensor(y)

@@ -97,9 +97,7 @@ class GradientTape:
         `unconnected_gradients="zero"`.
         """
         if unconnected_gradients not in ("none", "zero"):
-            raise ValueError(
-                f"unconnected_gradients must be 'none' or 'zero'; received {unconnected_gradients!r}."
-            )
+            raise ValueError(f"unconnected_gradients must be 'none' or 'zero'; received {unconnected_gradients!r}.")
         if self._used and not self.persistent:
             raise RuntimeError(
                 "A non-persistent GradientTape can only compute one set of gradients. "
@@ -163,8 +161,7 @@ def backpropagate(targets, seeds, release: bool) -> dict:
         for parent, needs, dx in zip(node.inputs, node.needs_input_grad, dxs):
             if needs and dx is not None:
                 assert dx.shape == parent.shape, (
-                    f"{node.name}.backward returned a gradient of shape {dx.shape} "
-                    f"for an input of shape {parent.shape}"
+                    f"{node.name}.backward returned a gradient of shape {dx.shape} for an input of shape {parent.shape}"
                 )
                 _accumulate(grads, parent, dx)
         if release:
@@ -173,6 +170,8 @@ def backpropagate(targets, seeds, release: bool) -> dict:
 
 
 def _accumulate(grads: dict, tensor: Tensor, g: np.ndarray) -> None:
+    if type(g) is not np.ndarray:
+        g = np.asarray(g)  # arithmetic on 0-d arrays gives NumPy scalars
     key = id(tensor)
     previous = grads.get(key)
     # A fresh sum, never `+=`: the first gradient may be an array another op also holds.

@@ -63,6 +63,9 @@ class Tensor:
     def __float__(self) -> float:
         return float(self.data)
 
+    def __int__(self) -> int:
+        return int(self.data)
+
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         return f"Tensor({body}, shape={self.shape}, dtype={self.dtype})"
@@ -169,8 +172,7 @@ class Variable(Tensor):
             from neuronio.errors import ShapeError
 
             raise ShapeError(
-                f"Variable '{self.path}' has shape {self.data.shape}; cannot assign a value of "
-                f"shape {np.shape(value)}."
+                f"Variable '{self.path}' has shape {self.data.shape}; cannot assign a value of shape {np.shape(value)}."
             )
         np.copyto(self.data, value, casting="same_kind")
         return self

@@ -71,7 +71,7 @@ def pad_hw(x: np.ndarray, pads, value: float = 0.0) -> np.ndarray:
 def unpad_hw(x: np.ndarray, pads) -> np.ndarray:
     """The inverse of pad_hw (a view)."""
     (top, bottom), (left, right) = pads
-    return x[:, top:x.shape[1] - bottom, left:x.shape[2] - right, :]
+    return x[:, top : x.shape[1] - bottom, left : x.shape[2] - right, :]
 
 
 def window_view(x: np.ndarray, window: tuple, strides: tuple) -> np.ndarray:
@@ -86,8 +86,7 @@ def window_view(x: np.ndarray, window: tuple, strides: tuple) -> np.ndarray:
     ow = (w - kw) // sw + 1
     if oh <= 0 or ow <= 0:
         raise ShapeError(
-            f"A {kh}x{kw} window does not fit an input of spatial size {h}x{w}; "
-            f"use padding='same' or a smaller window."
+            f"A {kh}x{kw} window does not fit an input of spatial size {h}x{w}; use padding='same' or a smaller window."
         )
     s_n, s_h, s_w, s_c = x.strides
     return as_strided(

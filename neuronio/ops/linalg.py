@@ -21,19 +21,19 @@ class MatMulOp(Function):
 
     def backward(self, dy):
         a, b = self.saved
-        a2 = a[None, :] if a.ndim == 1 else a                      # (..., M, K)
-        b2 = b[:, None] if b.ndim == 1 else b                      # (..., K, P)
+        a2 = a[None, :] if a.ndim == 1 else a  # (..., M, K)
+        b2 = b[:, None] if b.ndim == 1 else b  # (..., K, P)
         dy2 = dy
         if a.ndim == 1:
-            dy2 = np.expand_dims(dy2, -2)                          # (..., 1, P)
+            dy2 = np.expand_dims(dy2, -2)  # (..., 1, P)
         if b.ndim == 1:
-            dy2 = np.expand_dims(dy2, -1)                          # (..., M, 1)
+            dy2 = np.expand_dims(dy2, -1)  # (..., M, 1)
         da = db = None
         if self.needs_input_grad[0]:
-            da = dy2 @ np.swapaxes(b2, -1, -2)                     # (..., M, K)
+            da = dy2 @ np.swapaxes(b2, -1, -2)  # (..., M, K)
             da = sum_to_shape(da, a2.shape).reshape(a.shape)
         if self.needs_input_grad[1]:
-            db = np.swapaxes(a2, -1, -2) @ dy2                     # (..., K, P)
+            db = np.swapaxes(a2, -1, -2) @ dy2  # (..., K, P)
             db = sum_to_shape(db, b2.shape).reshape(b.shape)
         return da, db
 

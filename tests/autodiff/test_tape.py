@@ -36,7 +36,7 @@ def test_ten_thousand_op_chain_does_not_recurse():
 def test_a_tensor_used_twice_accumulates_both_paths():
     x = Variable(np.array(3.0))
     with GradientTape() as tape:
-        y = x * x + x          # dy/dx = 2x + 1 = 7
+        y = x * x + x  # dy/dx = 2x + 1 = 7
     assert tape.gradient(y, x).numpy() == 7.0
 
 
@@ -128,7 +128,7 @@ def test_gradient_check_catches_a_wrong_backward():
 
         def backward(self, dy):
             (x,) = self.saved
-            return dy * x          # should be 2 x dy
+            return dy * x  # should be 2 x dy
 
     with pytest.raises(GradientCheckError, match="Gradient of input 0 is wrong"):
         check_gradients(lambda x: WrongSquare().apply(x), [np.array([1.0, 2.0])])

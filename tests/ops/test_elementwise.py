@@ -37,11 +37,18 @@ CASES = [
     OpCase("sqrt", ops.sqrt, _positive((3, 4)), np.sqrt),
     OpCase("square", ops.square, lambda rng: (rng.normal(size=(3, 4)),), np.square),
     OpCase("abs", ops.abs, lambda rng: (rng.choice([-1, 1], (3, 4)) * rng.uniform(0.1, 2, (3, 4)),), np.abs),
-    OpCase("clip", lambda x: ops.clip(x, -1.0, 1.0),
-           lambda rng: (rng.choice([-1.5, -0.5, 0.5, 1.5], (3, 4)) + rng.uniform(-0.2, 0.2, (3, 4)),),
-           lambda x: np.clip(x, -1, 1)),
-    OpCase("where", lambda a, b: ops.where(np.array([True, False, True]), a, b), _two((2, 3), (3,)),
-           lambda a, b: np.where([True, False, True], a, b)),
+    OpCase(
+        "clip",
+        lambda x: ops.clip(x, -1.0, 1.0),
+        lambda rng: (rng.choice([-1.5, -0.5, 0.5, 1.5], (3, 4)) + rng.uniform(-0.2, 0.2, (3, 4)),),
+        lambda x: np.clip(x, -1, 1),
+    ),
+    OpCase(
+        "where",
+        lambda a, b: ops.where(np.array([True, False, True]), a, b),
+        _two((2, 3), (3,)),
+        lambda a, b: np.where([True, False, True], a, b),
+    ),
 ]
 
 

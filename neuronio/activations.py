@@ -1,0 +1,216 @@
+"""Activation functions with Keras 3's names and signatures, thin over `neuronio.ops`.
+
+    Dense(64, activation="relu")         # resolved through `get`, saved as "relu"
+
+Every name a user may type resolves through `registry` (canonical Keras names, aliases beside
+them). Keras 3 writes a built-in activation into a layer config as a plain string, and so does
+`serialize`.
+"""
+
+from neuronio import ops
+from neuronio._registry import Registry
+from neuronio.autodiff.tensor import Tensor, as_tensor
+
+registry = Registry("activation")
+
+
+@registry.register("linear", "identity")
+def linear(x) -> Tensor:
+    """The identity, f(x) = x (f'(x) = 1): what `activation=None` means."""
+    return as_tensor(x)
+
+
+identity = linear
+
+
+@registry.register("binary_step")
+def binary_step(x) -> Tensor:
+    """1 for x >= 0, 0 otherwise; its derivative is 0 (the deck's table; not in Keras)."""
+    return ops.binary_step(x)
+
+
+@registry.register("sigmoid")
+def sigmoid(x) -> Tensor:
+    """1 / (1 + exp(-x)), the logistic "soft step"; f' = f (1 - f)."""
+    return ops.sigmoid(x)
+
+
+@registry.register("hard_sigmoid")
+def hard_sigmoid(x) -> Tensor:
+    """relu6(x + 3) / 6, Keras 3's piecewise-linear sigmoid (Keras 2 used 0.2 x + 0.5)."""
+    return ops.hard_sigmoid(x)
+
+
+@registry.register("tanh")
+def tanh(x) -> Tensor:
+    """Hyperbolic tangent; f' = 1 - f**2."""
+    return ops.tanh(x)
+
+
+@registry.register("arctan")
+def arctan(x) -> Tensor:
+    """Inverse tangent; f' = 1 / (x**2 + 1) (the deck's table; not in Keras)."""
+    return ops.arctan(x)
+
+
+@registry.register("relu")
+def relu(x, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0) -> Tensor:
+    """max(x, 0), with Keras 3's options.
+
+    Args:
+        x: tensor.
+        negative_slope: slope below `threshold` (0: plain relu).
+        max_value: saturation value (None: no cap).
+        threshold: values at or below it become 0 (or follow `negative_slope`).
+
+    Returns:
+        x if threshold < x (capped at max_value), else negative_slope * (x - threshold).
+
+    >>> relu([-10.0, -5.0, 0.0, 5.0, 10.0], negative_slope=0.5).numpy()
+    array([-5. , -2.5,  0. ,  5. , 10. ], dtype=float32)
+    """
+    x = as_tensor(x)
+    if max_value is None and threshold == 0.0:
+        return ops.relu(x) if negative_slope == 0.0 else ops.leaky_relu(x, negative_slope)
+    if max_value == 6 and threshold == 0.0 and negative_slope == 0.0:
+        return ops.relu6(x)
+    # Keras's composition: keep x above the threshold, cap it, then add the slope part below.
+    y = ops.relu(x) if threshold == 0.0 else ops.where(x > threshold, x, 0.0)
+    if max_value is not None:
+        y = ops.clip(y, 0.0, max_value)
+    if negative_slope != 0.0:
+        y = y - ops.relu(threshold - x) * negative_slope
+    return y
+
+
+@registry.register("relu6")
+def relu6(x) -> Tensor:
+    """min(max(x, 0), 6)."""
+    return ops.relu6(x)
+
+
+@registry.register("leaky_relu")
+def leaky_relu(x, negative_slope: float = 0.2) -> Tensor:
+    """x for x > 0, negative_slope * x otherwise. The activation's default slope is 0.2; the
+    LeakyReLU layer's is 0.3 (both as in Keras 3)."""
+    return ops.leaky_relu(x, negative_slope=negative_slope)
+
+
+@registry.register("elu")
+def elu(x, alpha: float = 1.0) -> Tensor:
+    """x for x >= 0, alpha * (exp(x) - 1) otherwise; f' = f + alpha for x < 0."""
+    return ops.elu(x, alpha=alpha)
+
+
+@registry.register("selu")
+def selu(x) -> Tensor:
+    """scale * elu(x, alpha), alpha = 1.67326324..., scale = 1.05070098... (self-normalizing)."""
+    return ops.selu(x)
+
+
+@registry.register("softplus")
+def softplus(x) -> Tensor:
+    """log(1 + exp(x)); f' = 1 / (1 + exp(-x))."""
+    return ops.softplus(x)
+
+
+@registry.register("softsign")
+def softsign(x) -> Tensor:
+    """x / (1 + |x|)."""
+    return ops.softsign(x)
+
+
+@registry.register("exponential")
+def exponential(x) -> Tensor:
+    """exp(x)."""
+    return ops.exp(x)
+
+
+@registry.register("softmax")
+def softmax(x, axis=-1) -> Tensor:
+    """exp(x) / sum(exp(x)) along `axis`: scores to probabilities.
+
+    >>> softmax([2.0, 1.0, 0.0]).numpy().round(2)
+    array([0.67, 0.24, 0.09], dtype=float32)
+    """
+    return ops.softmax(x, axis=axis)
+
+
+@registry.register("log_softmax")
+def log_softmax(x, axis=-1) -> Tensor:
+    """log(softmax(x)) along `axis`, computed stably."""
+    return ops.log_softmax(x, axis=axis)
+
+
+@registry.register("silu", "swish")
+def silu(x) -> Tensor:
+    """x * sigmoid(x) (Keras's alias: "swish")."""
+    return ops.silu(x)
+
+
+swish = silu
+
+
+@registry.register("gelu")
+def gelu(x, approximate: bool = False) -> Tensor:
+    """x * Phi(x); exact (erf) by default as in keras.activations, the tanh form if approximate."""
+    return ops.gelu(x, approximate=approximate)
+
+
+def get(identifier):
+    """The activation function an identifier names.
+
+    Args:
+        identifier: None (linear), a name ("relu", "swish"), a Keras config dict
+            ({"class_name": "function", "config": "relu", ...}), or a callable (returned as is).
+
+    Raises:
+        UnknownNameError: for a name no activation has; the message lists the valid names.
+        TypeError: for anything else.
+
+    >>> get("swish") is silu, get(None) is linear
+    (True, True)
+    """
+    if identifier is None:
+        return linear
+    if isinstance(identifier, str):
+        return registry.lookup(identifier)
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise TypeError(
+        f"Could not interpret activation identifier {identifier!r} ({type(identifier).__name__}): "
+        f"give a name such as 'relu', a config dict, a callable, or None."
+    )
+
+
+def serialize(activation) -> str:
+    """The canonical name of a registered activation, as Keras 3 writes it into layer configs.
+
+    >>> serialize(swish)
+    'silu'
+    """
+    name = registry.name_of(activation)
+    if name is None:
+        raise ValueError(
+            f"Cannot serialize activation {activation!r}: it is not a registered activation. "
+            f"Use one of: {', '.join(registry.names())}; or wrap custom code in a layer."
+        )
+    return name
+
+
+def deserialize(config):
+    """The inverse of serialize: a name, or a Keras config dict, resolved through the registry only.
+
+    Keras 3 saves functions as {"module": ..., "class_name": "function", "config": "<name>", ...};
+    older files put the name in "class_name". Nothing in a config is ever imported or evaluated.
+    """
+    if isinstance(config, str):
+        return registry.lookup(config)
+    if isinstance(config, dict):
+        name = config.get("class_name")
+        if name == "function":
+            name = config.get("config")
+        return registry.lookup(name)
+    raise TypeError(f"activations.deserialize expects a name or a config dict; received {type(config).__name__}.")

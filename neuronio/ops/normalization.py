@@ -1,0 +1,100 @@
+"""Fused normalization ops: batch normalization (training mode) and local response normalization."""
+
+import numpy as np
+
+from neuronio.autodiff.function import Function
+from neuronio.autodiff.tensor import as_tensor
+from neuronio.errors import ShapeError
+
+
+class BatchNormOp(Function):
+    """Batch normalization with statistics of the batch itself (training mode).
+
+    Over the reduced axes R (all but the channel axis), with m = number of reduced entries:
+        mean = sum_R x / m,  var = sum_R (x - mean)^2 / m   (biased, as Keras)
+        xhat = (x - mean) / sqrt(var + eps),  y = gamma * xhat + beta
+    Backward (the standard closed form, one pass over the batch):
+        dbeta = sum_R dy,  dgamma = sum_R dy * xhat
+        dx = gamma / sqrt(var + eps) * (dy - dbeta / m - xhat * dgamma / m)
+    After apply, `self.mean` and `self.var` hold the batch statistics (for the moving averages).
+    """
+
+    def __init__(self, axes: tuple, epsilon: float):
+        self.axes = axes
+        self.epsilon = epsilon
+
+    def forward(self, x, gamma, beta):
+        mean = x.mean(axis=self.axes, keepdims=True)  # (1, ..., C)
+        centered = x - mean
+        var = np.square(centered).mean(axis=self.axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.epsilon))
+        xhat = centered  # reuse the buffer
+        xhat *= inv_std
+        self.mean, self.var = mean.reshape(-1), var.reshape(-1)
+        self.save_for_backward(xhat, gamma, inv_std)
+        return xhat * gamma + beta
+
+    def backward(self, dy):
+        xhat, gamma, inv_std = self.saved
+        m = int(np.prod([dy.shape[a] for a in self.axes]))  # a Python int keeps float32
+        dbeta = dy.sum(axis=self.axes, keepdims=True)  # (1, ..., C)
+        dgamma = (dy * xhat).sum(axis=self.axes, keepdims=True)
+        dx = None
+        if self.needs_input_grad[0]:
+            dx = (gamma * inv_std) * (dy - dbeta / m - xhat * (dgamma / m))
+        return dx, dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
+
+
+def batch_norm_train(x, gamma, beta, axes: tuple, epsilon: float = 1e-3):
+    """Normalize x with its own batch statistics over `axes`, then scale by gamma and shift by beta.
+
+    gamma and beta have the shape of x with the reduced axes set to 1 (or broadcast to it).
+    Returns the Tensor and the op (whose `mean` and `var` are the batch statistics).
+    """
+    x, gamma, beta = as_tensor(x), as_tensor(gamma), as_tensor(beta)
+    op = BatchNormOp(tuple(axes), float(epsilon))
+    return op.apply(x, gamma, beta), op
+
+
+def _channel_window_sum(a: np.ndarray, radius: int) -> np.ndarray:
+    """s[..., c] = sum of a[..., c - radius : c + radius + 1] (zeros beyond the ends).
+
+    A difference of cumulative sums: O(C) per position whatever the radius. The window is
+    symmetric, so this map is its own adjoint (used by the backward pass too).
+    """
+    c = a.shape[-1]
+    cumulative = np.zeros((*a.shape[:-1], c + 1), dtype=a.dtype)
+    np.cumsum(a, axis=-1, out=cumulative[..., 1:])
+    upper = np.minimum(np.arange(c) + radius + 1, c)  # exclusive window ends
+    lower = np.maximum(np.arange(c) - radius, 0)
+    return cumulative[..., upper] - cumulative[..., lower]
+
+
+class LocalResponseNormOp(Function):
+    """AlexNet's local response normalization across channels (TensorFlow's definition):
+
+    d = bias + alpha * sum_{j = c - r}^{c + r} x_j^2,   y_c = x_c * d_c^(-beta)
+    dx_c = dy_c * d_c^(-beta) - 2 alpha beta x_c * sum_{j near c} dy_j x_j d_j^(-beta - 1)
+    """
+
+    def __init__(self, depth_radius: int, bias: float, alpha: float, beta: float):
+        self.depth_radius, self.bias, self.alpha, self.beta = depth_radius, bias, alpha, beta
+
+    def forward(self, x):
+        d = self.bias + self.alpha * _channel_window_sum(np.square(x), self.depth_radius)
+        scale = d**-self.beta  # d^(-beta)
+        self.save_for_backward(x, d, scale)
+        return x * scale
+
+    def backward(self, dy):
+        x, d, scale = self.saved
+        inner = _channel_window_sum(dy * x * scale / d, self.depth_radius)
+        return dy * scale - (2 * self.alpha * self.beta) * x * inner
+
+
+def local_response_normalization(x, depth_radius: int = 5, bias: float = 1.0, alpha: float = 1.0, beta: float = 0.5):
+    """TensorFlow's tf.nn.local_response_normalization over the last axis (same defaults)."""
+    x = as_tensor(x)
+    if x.ndim < 1:
+        raise ShapeError(f"local_response_normalization needs an input with a channel axis; received shape {x.shape}.")
+    return LocalResponseNormOp(int(depth_radius), float(bias), float(alpha), float(beta)).apply(x)
