@@ -60,14 +60,36 @@ class _Seeded(Initializer):
         return {"seed": self.seed}
 
 
-def _truncated_normal(rng, shape, mean, stddev) -> np.ndarray:
+def _float_dtype(dtype) -> np.dtype:
+    return np.dtype(dtype or config.floatx())
+
+
+def _normal(rng, shape, dtype) -> np.ndarray:
+    """Standard normal samples drawn directly in float32 or float64 (float16 via float32)."""
+    draw = np.float64 if _float_dtype(dtype) == np.float64 else np.float32
+    return rng.standard_normal(shape, dtype=draw)
+
+
+def _uniform(rng, shape, low, high, dtype) -> np.ndarray:
+    """Uniform samples on [low, high), drawn directly in the weight's float type: drawing float64
+    and casting takes about three times as long for a 25M-entry kernel (VGG19's fc1)."""
+    draw = np.float64 if _float_dtype(dtype) == np.float64 else np.float32
+    values = rng.random(shape, dtype=draw)
+    values *= high - low
+    values += low
+    return values
+
+
+def _truncated_normal(rng, shape, mean, stddev, dtype=None) -> np.ndarray:
     """Normal samples, redrawn until all lie within two standard deviations of the mean."""
-    values = rng.standard_normal(shape)
+    values = _normal(rng, shape, dtype)
     outside = np.abs(values) > 2
     while outside.any():
-        values[outside] = rng.standard_normal(int(outside.sum()))
+        values[outside] = _normal(rng, int(outside.sum()), dtype)
         outside = np.abs(values) > 2
-    return mean + stddev * values
+    values *= stddev
+    values += mean
+    return values
 
 
 @registry.register("Zeros", "zeros", "zero")
@@ -109,8 +131,8 @@ class RandomNormal(_Seeded):
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype=None):
-        values = self._rng().normal(self.mean, self.stddev, size=shape)
-        return values.astype(dtype or config.floatx())
+        values = _normal(self._rng(), shape, dtype) * self.stddev + self.mean
+        return values.astype(_float_dtype(dtype), copy=False)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -125,8 +147,8 @@ class RandomUniform(_Seeded):
         self.minval, self.maxval = float(minval), float(maxval)
 
     def __call__(self, shape, dtype=None):
-        values = self._rng().uniform(self.minval, self.maxval, size=shape)
-        return values.astype(dtype or config.floatx())
+        values = _uniform(self._rng(), shape, self.minval, self.maxval, dtype)
+        return values.astype(_float_dtype(dtype), copy=False)
 
     def get_config(self):
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -141,8 +163,8 @@ class TruncatedNormal(_Seeded):
         self.mean, self.stddev = float(mean), float(stddev)
 
     def __call__(self, shape, dtype=None):
-        values = _truncated_normal(self._rng(), shape, self.mean, self.stddev)
-        return values.astype(dtype or config.floatx())
+        values = _truncated_normal(self._rng(), shape, self.mean, self.stddev, dtype)
+        return values.astype(_float_dtype(dtype), copy=False)
 
     def get_config(self):
         return {"mean": self.mean, "stddev": self.stddev, **super().get_config()}
@@ -180,13 +202,13 @@ class VarianceScaling(_Seeded):
         variance = self.scale / max(1.0, n)
         rng = self._rng()
         if self.distribution == "truncated_normal":
-            values = _truncated_normal(rng, shape, 0.0, math.sqrt(variance) / _TRUNCATED_STDDEV)
+            values = _truncated_normal(rng, shape, 0.0, math.sqrt(variance) / _TRUNCATED_STDDEV, dtype)
         elif self.distribution == "untruncated_normal":
-            values = rng.normal(0.0, math.sqrt(variance), size=shape)
+            values = _normal(rng, shape, dtype) * math.sqrt(variance)
         else:
             limit = math.sqrt(3.0 * variance)
-            values = rng.uniform(-limit, limit, size=shape)
-        return np.asarray(values).astype(dtype or config.floatx())
+            values = _uniform(rng, shape, -limit, limit, dtype)
+        return np.asarray(values).astype(_float_dtype(dtype), copy=False)
 
     def get_config(self):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
@@ -206,18 +228,39 @@ def _preset(class_name, alias, scale, mode, distribution, doc):
     return registry.register(class_name, alias)(Preset)
 
 
-GlorotUniform = _preset("GlorotUniform", "glorot_uniform", 1.0, "fan_avg", "uniform",
-                        "Uniform on [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)) (Keras's default for kernels).")
-GlorotNormal = _preset("GlorotNormal", "glorot_normal", 1.0, "fan_avg", "truncated_normal",
-                       "Truncated normal, stddev = sqrt(2 / (fan_in + fan_out)).")
-HeUniform = _preset("HeUniform", "he_uniform", 2.0, "fan_in", "uniform",
-                    "Uniform on [-limit, limit], limit = sqrt(6 / fan_in).")
-HeNormal = _preset("HeNormal", "he_normal", 2.0, "fan_in", "truncated_normal",
-                   "Truncated normal, stddev = sqrt(2 / fan_in) (the deck's LeNet `init='he_normal'`).")
-LecunUniform = _preset("LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform",
-                       "Uniform on [-limit, limit], limit = sqrt(3 / fan_in).")
-LecunNormal = _preset("LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal",
-                      "Truncated normal, stddev = sqrt(1 / fan_in).")
+GlorotUniform = _preset(
+    "GlorotUniform",
+    "glorot_uniform",
+    1.0,
+    "fan_avg",
+    "uniform",
+    "Uniform on [-limit, limit], limit = sqrt(6 / (fan_in + fan_out)) (Keras's default for kernels).",
+)
+GlorotNormal = _preset(
+    "GlorotNormal",
+    "glorot_normal",
+    1.0,
+    "fan_avg",
+    "truncated_normal",
+    "Truncated normal, stddev = sqrt(2 / (fan_in + fan_out)).",
+)
+HeUniform = _preset(
+    "HeUniform", "he_uniform", 2.0, "fan_in", "uniform", "Uniform on [-limit, limit], limit = sqrt(6 / fan_in)."
+)
+HeNormal = _preset(
+    "HeNormal",
+    "he_normal",
+    2.0,
+    "fan_in",
+    "truncated_normal",
+    "Truncated normal, stddev = sqrt(2 / fan_in) (the deck's LeNet `init='he_normal'`).",
+)
+LecunUniform = _preset(
+    "LecunUniform", "lecun_uniform", 1.0, "fan_in", "uniform", "Uniform on [-limit, limit], limit = sqrt(3 / fan_in)."
+)
+LecunNormal = _preset(
+    "LecunNormal", "lecun_normal", 1.0, "fan_in", "truncated_normal", "Truncated normal, stddev = sqrt(1 / fan_in)."
+)
 
 
 def get(identifier) -> Initializer:
@@ -240,8 +283,12 @@ def serialize(initializer) -> dict:
     name = registry.name_of(initializer)
     if name is None:
         raise TypeError(f"Cannot serialize initializer {initializer!r}: it is not a registered Initializer.")
-    return {"module": "keras.initializers", "class_name": name, "config": initializer.get_config(),
-            "registered_name": None}
+    return {
+        "module": "keras.initializers",
+        "class_name": name,
+        "config": initializer.get_config(),
+        "registered_name": None,
+    }
 
 
 def deserialize(config_dict: dict) -> Initializer:

@@ -19,10 +19,7 @@ class InputSpec:
         self.axes = dict(axes or {})
 
     def __repr__(self) -> str:
-        return (
-            f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, "
-            f"max_ndim={self.max_ndim}, axes={self.axes})"
-        )
+        return f"InputSpec(ndim={self.ndim}, min_ndim={self.min_ndim}, max_ndim={self.max_ndim}, axes={self.axes})"
 
 
 def _shape_str(shape) -> str:
@@ -30,16 +27,18 @@ def _shape_str(shape) -> str:
 
 
 def expected_shape_str(spec: InputSpec) -> str:
-    """The shape a spec asks for, written with None for free axes, e.g. '(None, 784)'."""
-    rank = spec.ndim or spec.min_ndim
-    if rank is None:
-        return "any shape"
-    dims = [None] * rank
-    for axis, size in spec.axes.items():
-        if -rank <= axis < rank:
-            dims[axis] = size
-    text = _shape_str(dims)
-    return text if spec.ndim is not None else text[:-1] + ", ...)" if rank > 1 else text
+    """The shape a spec asks for, with None for free axes: '(None, 784)', or '(None, ..., 784)'
+    when only the rank's lower bound is fixed."""
+    if spec.ndim is not None:
+        dims = [None] * spec.ndim
+        for axis, size in spec.axes.items():
+            if -spec.ndim <= axis < spec.ndim:
+                dims[axis] = size
+        return _shape_str(dims)
+    trailing = [spec.axes[a] for a in sorted(a for a in spec.axes if a < 0)]
+    if not trailing:
+        return f"rank >= {spec.min_ndim}" if spec.min_ndim else "any shape"
+    return "(None, ..., " + ", ".join(str(d) for d in trailing) + ")"
 
 
 def check_input(spec: InputSpec | None, shape: tuple, layer, index: int = 0) -> None:

@@ -33,8 +33,18 @@ class Layer:
         batch_size: fixed batch size for `input_shape` (rarely needed).
     """
 
-    def __init__(self, *, name=None, dtype=None, trainable=True, input_shape=None,
-                 batch_input_shape=None, batch_size=None, input_dim=None, **kwargs):
+    def __init__(
+        self,
+        *,
+        name=None,
+        dtype=None,
+        trainable=True,
+        input_shape=None,
+        batch_input_shape=None,
+        batch_size=None,
+        input_dim=None,
+        **kwargs,
+    ):
         if kwargs:
             raise TypeError(
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}. "
@@ -47,11 +57,13 @@ class Layer:
         self._trainable_variables: list[Variable] = []
         self._non_trainable_variables: list[Variable] = []
         self.name = name or config.unique_name(config.snake_case(type(self).__name__))
+        if isinstance(dtype, dict):  # Keras 3 configs: a DTypePolicy envelope
+            dtype = (dtype.get("config") or {}).get("name")
         self.dtype = np.dtype(dtype or config.floatx()).name
         self.trainable = bool(trainable)
         self.built = False
         self.input_spec = None
-        self._build_shapes = None       # the shapes build() was called with, for saving
+        self._build_shapes = None  # the shapes build() was called with, for saving
         self._inbound_nodes: list[Node] = []
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
@@ -72,8 +84,7 @@ class Layer:
         object.__setattr__(self, name, value)
 
     # -- weights ---------------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True,
-                   name=None) -> Variable:
+    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None) -> Variable:
         """Create a Variable owned by this layer (Keras's signature, keyword use recommended)."""
         shape = tuple(int(d) for d in (shape or ()))
         dtype = np.dtype(dtype or self.dtype).name
@@ -91,7 +102,11 @@ class Layer:
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        own = self._non_trainable_variables if self.trainable else self._trainable_variables + self._non_trainable_variables
+        own = (
+            self._non_trainable_variables
+            if self.trainable
+            else self._trainable_variables + self._non_trainable_variables
+        )
         nested = [w for layer in self._layers for w in layer.non_trainable_weights]
         if not self.trainable:
             nested = [w for layer in self._layers for w in layer.weights]
@@ -243,12 +258,36 @@ class Layer:
         node = Node(self, flat, [], kwargs)
         node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
         node.outputs = [
-            SymbolicTensor(s, dtype=self.dtype, name=self.name if len(out_shapes) == 1 else f"{self.name}_{i}",
-                           node=node, index=i)
+            SymbolicTensor(
+                s, dtype=self.dtype, name=self.name if len(out_shapes) == 1 else f"{self.name}_{i}", node=node, index=i
+            )
             for i, s in enumerate(out_shapes)
         ]
         self._inbound_nodes.append(node)
         return node.outputs if multiple else node.outputs[0]
+
+    @property
+    def input(self):
+        """The symbolic input of the layer's first call in a functional graph (as Keras)."""
+        return (
+            self._first_node("input").inputs[0]
+            if len(self._first_node("input").inputs) == 1
+            else self._first_node("input").inputs
+        )
+
+    @property
+    def output(self):
+        """The symbolic output of the layer's first call in a functional graph (as Keras)."""
+        outputs = self._first_node("output").outputs
+        return outputs[0] if len(outputs) == 1 else outputs
+
+    def _first_node(self, what: str):
+        if not self._inbound_nodes:
+            raise AttributeError(
+                f"Layer '{self.name}' has never been called on a symbolic input, so it has no {what}. "
+                f"Put it in a Sequential model with an input shape, or call it on Input(...)."
+            )
+        return self._inbound_nodes[0]
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"

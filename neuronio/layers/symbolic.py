@@ -15,8 +15,8 @@ class SymbolicTensor:
         self.shape = tuple(None if d is None else int(d) for d in shape)
         self.dtype = np.dtype(dtype)
         self.name = name
-        self.node = node      # the Node that produced this tensor
-        self.index = index    # which of the node's outputs it is
+        self.node = node  # the Node that produced this tensor
+        self.index = index  # which of the node's outputs it is
 
     @property
     def ndim(self) -> int:
@@ -34,10 +34,10 @@ class Node:
 
     def __init__(self, layer, inputs: list, outputs: list, call_kwargs: dict):
         self.layer = layer
-        self.inputs = inputs            # list of SymbolicTensor
-        self.outputs = outputs          # list of SymbolicTensor
+        self.inputs = inputs  # list of SymbolicTensor
+        self.outputs = outputs  # list of SymbolicTensor
         self.call_kwargs = call_kwargs  # non-tensor keyword arguments given at the call
-        self.input_structure = None     # "single" or "list" (how the layer received inputs)
+        self.input_structure = None  # "single" or "list" (how the layer received inputs)
 
     @property
     def parent_nodes(self) -> list:

@@ -1,0 +1,64 @@
+"""neuronio.layers: Keras 3's layers (same names, arguments and defaults), plus the decks' Maxout,
+APL, RReLU and LocalResponseNormalization."""
+
+from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
+from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
+from neuronio.layers.core import Activation, Dense, Input, InputLayer
+from neuronio.layers.input_spec import InputSpec
+from neuronio.layers.layer import Layer, registry
+from neuronio.layers.legacy import Convolution2D
+from neuronio.layers.merging import Add, Average, Concatenate, Maximum, Multiply
+from neuronio.layers.normalization import BatchNormalization, LocalResponseNormalization
+from neuronio.layers.pooling import (
+    AveragePooling2D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling2D,
+    MaxPooling2D,
+)
+from neuronio.layers.regularization import Dropout
+from neuronio.layers.reshaping import Flatten, Reshape
+
+# Keras's short aliases.
+MaxPool2D = MaxPooling2D
+AvgPool2D = AveragePooling2D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalMaxPool2D = GlobalMaxPooling2D
+
+__all__ = [
+    "APL",
+    "Activation",
+    "Add",
+    "Average",
+    "AveragePooling2D",
+    "AvgPool2D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv2D",
+    "Convolution2D",
+    "Dense",
+    "Dropout",
+    "ELU",
+    "Flatten",
+    "GlobalAveragePooling2D",
+    "GlobalAvgPool2D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPooling2D",
+    "Input",
+    "InputLayer",
+    "InputSpec",
+    "Layer",
+    "LeakyReLU",
+    "LocalResponseNormalization",
+    "MaxPool2D",
+    "MaxPooling2D",
+    "Maximum",
+    "Maxout",
+    "Multiply",
+    "PReLU",
+    "RReLU",
+    "ReLU",
+    "Reshape",
+    "Softmax",
+    "ZeroPadding2D",
+    "registry",
+]

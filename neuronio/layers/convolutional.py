@@ -1,0 +1,181 @@
+"""Conv2D and ZeroPadding2D (channels-last)."""
+
+from neuronio import activations, config, initializers
+from neuronio.errors import ShapeError
+from neuronio.layers import legacy
+from neuronio.layers.core import check_positive_int
+from neuronio.layers.input_spec import InputSpec
+from neuronio.layers.layer import Layer, registry
+from neuronio.ops import conv2d, pad
+from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
+
+
+def check_channels_last(owner: str, data_format) -> None:
+    if data_format not in (None, "channels_last"):
+        raise ValueError(
+            f"{owner}: only data_format='channels_last' (NHWC) is implemented; received "
+            f"data_format={data_format!r}. Transpose NCHW data with x.transpose(0, 2, 3, 1)."
+        )
+
+
+def check_one(owner: str, name: str, value) -> None:
+    if value not in (1, (1, 1), [1, 1]):
+        raise ValueError(f"{owner}: only {name}=1 is implemented; received {name}={value!r}.")
+
+
+@registry.register("Conv2D")
+class Conv2D(Layer):
+    """2-D convolution over images: `outputs = activation(conv2d(inputs, kernel) + bias)`.
+
+    Args:
+        filters: number of output channels F.
+        kernel_size: int or (KH, KW).
+        strides: int or (SH, SW).
+        padding: "valid" (no padding) or "same" (output size ceil(H / SH)).
+        activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+
+    Input shape:  (batch, H, W, C)
+    Output shape: (batch, OH, OW, filters), OH = (H - KH) // SH + 1 for "valid".
+    """
+
+    def __init__(
+        self,
+        filters,
+        kernel_size,
+        strides=(1, 1),
+        padding="valid",
+        data_format=None,
+        dilation_rate=(1, 1),
+        groups=1,
+        activation=None,
+        use_bias=True,
+        kernel_initializer="glorot_uniform",
+        bias_initializer="zeros",
+        **kwargs,
+    ):
+        if kwargs.keys() & {"init", "border_mode", "subsample", "dim_ordering"}:
+            legacy.translate("Conv2D", kwargs)
+            kernel_initializer = kwargs.pop("kernel_initializer", kernel_initializer)
+            padding = kwargs.pop("padding", padding)
+            strides = kwargs.pop("strides", strides)
+        super().__init__(**kwargs)
+        owner = f"Conv2D '{self.name}'"
+        self.filters = check_positive_int(owner, "filters", filters)
+        self.kernel_size = normalize_pair("kernel_size", kernel_size, owner)
+        self.strides = normalize_pair("strides", strides, owner)
+        self.padding = normalize_padding(padding, owner)
+        check_channels_last(owner, data_format)
+        check_one(owner, "dilation_rate", dilation_rate)
+        check_one(owner, "groups", groups)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.input_spec = InputSpec(ndim=4)
+
+    def build(self, input_shape):
+        channels = input_shape[-1]
+        if channels is None:
+            raise ValueError(f"Conv2D '{self.name}': the channel axis must be known; received {input_shape}.")
+        kernel_shape = (*self.kernel_size, channels, self.filters)  # (KH, KW, C, F)
+        self.kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer, name="kernel")
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+        self.input_spec = InputSpec(ndim=4, axes={-1: channels})
+
+    def call(self, inputs):
+        x = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding)  # (N, OH, OW, F)
+        if self.bias is not None:
+            x = x + self.bias
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding)
+        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding)
+        check_window_fits(self, input_shape, self.kernel_size, oh, ow)
+        return (n, oh, ow, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": config.image_data_format(),
+            "dilation_rate": [1, 1],
+            "groups": 1,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+def check_window_fits(layer, input_shape, window, oh, ow) -> None:
+    """A ShapeError naming the layer when its window is larger than the (padded) input."""
+    if (oh is not None and oh <= 0) or (ow is not None and ow <= 0):
+        raise ShapeError(
+            f"Layer '{layer.name}' ({type(layer).__name__}): a {window[0]}x{window[1]} window does not fit "
+            f"inputs of shape {tuple(input_shape)} with padding='{layer.padding}'; the output would be "
+            f"empty. Use padding='same', a smaller window, or fewer pooling steps before this layer."
+        )
+
+
+def normalize_padding_pairs(padding, owner: str):
+    """ZeroPadding2D's padding as ((top, bottom), (left, right))."""
+    try:
+        if isinstance(padding, int):
+            pairs = ((padding, padding), (padding, padding))
+        elif len(padding) == 2 and all(isinstance(p, int) for p in padding):
+            pairs = ((padding[0], padding[0]), (padding[1], padding[1]))
+        else:
+            pairs = tuple((int(a), int(b)) for a, b in padding)
+    except (TypeError, ValueError):
+        pairs = None
+    if pairs is None or len(pairs) != 2 or any(v < 0 for pair in pairs for v in pair):
+        raise ValueError(
+            f"{owner}: `padding` must be an int, (rows, cols) or ((top, bottom), (left, right)) of "
+            f"non-negative ints; received padding={padding!r}."
+        )
+    return pairs
+
+
+@registry.register("ZeroPadding2D")
+class ZeroPadding2D(Layer):
+    """Adds rows and columns of zeros around images.
+
+    Args:
+        padding: int, (rows, cols) for symmetric padding, or ((top, bottom), (left, right)).
+
+    Input shape:  (batch, H, W, C)
+    Output shape: (batch, H + top + bottom, W + left + right, C)
+    """
+
+    def __init__(self, padding=(1, 1), data_format=None, **kwargs):
+        super().__init__(**kwargs)
+        check_channels_last(f"ZeroPadding2D '{self.name}'", data_format)
+        self.padding = normalize_padding_pairs(padding, f"ZeroPadding2D '{self.name}'")
+        self.input_spec = InputSpec(ndim=4)
+
+    def call(self, inputs):
+        (top, bottom), (left, right) = self.padding
+        return pad(inputs, ((0, 0), (top, bottom), (left, right), (0, 0)))
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, c = input_shape
+        (top, bottom), (left, right) = self.padding
+        return (n, None if h is None else h + top + bottom, None if w is None else w + left + right, c)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "padding": [list(p) for p in self.padding],
+            "data_format": config.image_data_format(),
+        }
+
+
+# Keras 1 kept its convolution here; the decks import it from keras.layers.convolutional.
+Convolution2D = legacy.Convolution2D

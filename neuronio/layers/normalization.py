@@ -1,0 +1,146 @@
+"""BatchNormalization and LocalResponseNormalization (AlexNet's NORM layers)."""
+
+import numpy as np
+
+from neuronio import initializers
+from neuronio.layers.layer import Layer, registry
+from neuronio.ops import add, multiply, subtract
+from neuronio.ops.normalization import batch_norm_train, local_response_normalization
+
+
+@registry.register("BatchNormalization")
+class BatchNormalization(Layer):
+    """Normalizes each channel to zero mean and unit variance, then scales and shifts it.
+
+    Training: the batch's own mean and (biased) variance are used, and the moving averages are
+    updated in place: moving = moving * momentum + batch * (1 - momentum).
+    Inference: the moving averages are used.
+
+    Args:
+        axis: the channel axis (default -1, channels-last).
+        momentum: 0.99; epsilon: 1e-3 (Keras's defaults).
+        center, scale: learn beta and gamma.
+
+    Weights, in Keras's order: gamma, beta (trainable), moving_mean, moving_variance.
+    """
+
+    def __init__(
+        self,
+        axis=-1,
+        momentum=0.99,
+        epsilon=1e-3,
+        center=True,
+        scale=True,
+        beta_initializer="zeros",
+        gamma_initializer="ones",
+        moving_mean_initializer="zeros",
+        moving_variance_initializer="ones",
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        if not isinstance(axis, int):
+            raise ValueError(f"BatchNormalization '{self.name}': `axis` must be one int; received axis={axis!r}.")
+        if not 0 <= momentum < 1 or epsilon <= 0:
+            raise ValueError(
+                f"BatchNormalization '{self.name}': needs 0 <= momentum < 1 and epsilon > 0; "
+                f"received momentum={momentum}, epsilon={epsilon}."
+            )
+        self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
+        self.center, self.scale = bool(center), bool(scale)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        self.moving_mean_initializer = initializers.get(moving_mean_initializer)
+        self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        axis = self.axis % rank
+        channels = input_shape[axis]
+        shape = (channels,)
+        self.gamma = (
+            self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma") if self.scale else None
+        )
+        self.beta = (
+            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta") if self.center else None
+        )
+        self.moving_mean = self.add_weight(
+            shape=shape, initializer=self.moving_mean_initializer, trainable=False, name="moving_mean"
+        )
+        self.moving_variance = self.add_weight(
+            shape=shape, initializer=self.moving_variance_initializer, trainable=False, name="moving_variance"
+        )
+        self._reduction_axes = tuple(a for a in range(rank) if a != axis)
+        self._broadcast = tuple(channels if a == axis else 1 for a in range(rank))  # (1, ..., C, ..., 1)
+
+    def _param(self, variable, fill):
+        if variable is None:
+            return np.full(self._broadcast, fill, dtype=self.dtype)
+        return variable.reshape(self._broadcast)
+
+    def call(self, inputs, training=False):
+        gamma, beta = self._param(self.gamma, 1.0), self._param(self.beta, 0.0)
+        if training:
+            outputs, op = batch_norm_train(inputs, gamma, beta, self._reduction_axes, self.epsilon)
+            keep = self.momentum
+            self.moving_mean.data *= keep
+            self.moving_mean.data += (1.0 - keep) * op.mean
+            self.moving_variance.data *= keep
+            self.moving_variance.data += (1.0 - keep) * op.var
+            return outputs
+        # Inference: y = (x - moving_mean) * gamma / sqrt(moving_variance + eps) + beta.
+        inv_std = (1.0 / np.sqrt(self.moving_variance.data + self.epsilon)).reshape(self._broadcast)
+        centered = subtract(inputs, self.moving_mean.data.reshape(self._broadcast))
+        return add(multiply(centered, multiply(gamma, inv_std.astype(self.dtype))), beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": self.axis,
+            "momentum": self.momentum,
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+            "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+        }
+
+
+@registry.register("LocalResponseNormalization")
+class LocalResponseNormalization(Layer):
+    """AlexNet's "NORM" layer: each activation divided by the energy of its neighbouring channels.
+
+        y_c = x_c / (bias + alpha * sum_{j = c - r}^{c + r} x_j^2) ** beta
+
+    Defaults are the values of Krizhevsky et al. (2012): n = 5 channels (depth_radius 2), k = 2,
+    alpha = 1e-4, beta = 0.75; alpha multiplies the plain sum, as in the paper and TensorFlow.
+    No weights. Input shape: (batch, ..., C).  Output shape: the same.
+    """
+
+    def __init__(self, depth_radius=2, bias=2.0, alpha=1e-4, beta=0.75, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(depth_radius, bool) or not isinstance(depth_radius, int) or depth_radius < 0:
+            raise ValueError(
+                f"LocalResponseNormalization '{self.name}': `depth_radius` must be an int >= 0; "
+                f"received depth_radius={depth_radius!r}."
+            )
+        self.depth_radius, self.bias, self.alpha, self.beta = depth_radius, float(bias), float(alpha), float(beta)
+
+    def call(self, inputs):
+        return local_response_normalization(inputs, self.depth_radius, self.bias, self.alpha, self.beta)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "depth_radius": self.depth_radius,
+            "bias": self.bias,
+            "alpha": self.alpha,
+            "beta": self.beta,
+        }
