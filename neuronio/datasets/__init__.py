@@ -1,0 +1,12 @@
+"""Datasets with Keras's `load_data()`: `mnist`, `fashion_mnist`, `cifar10`.
+
+    (x_train, y_train), (x_test, y_test) = neuronio.datasets.mnist.load_data()
+
+Each loader tries its sources in order (cache, local copies, network), checks every file's
+SHA-256 before use, caches under `$NEURONIO_HOME/datasets` (default `~/.neuronio/datasets`),
+and raises `neuronio.errors.DatasetError` naming every source it tried when none works.
+"""
+
+from neuronio.datasets import cifar10, fashion_mnist, mnist
+
+__all__ = ["cifar10", "fashion_mnist", "mnist"]

@@ -1,0 +1,288 @@
+"""Read pickled NumPy arrays without executing anything else from the file.
+
+A pickle is a program: unpickling calls whatever callables the file names. `load_arrays` runs it
+with an unpickler whose `find_class` admits only the globals that NumPy's own array pickles name:
+
+    numpy.core.multiarray._reconstruct   (NumPy < 2)    numpy.ndarray
+    numpy._core.multiarray._reconstruct  (NumPy >= 2)   numpy.dtype
+
+Anything else (`os.system`, `builtins.eval`, `_codecs.encode`, ...) raises `FileFormatError`
+naming the refused global. Even the admitted names are not handed to the file: each resolves to a
+small builder here that accepts exactly the arguments NumPy writes (`_reconstruct(ndarray, (0,),
+b'b')`, `dtype('f4', False, True)`, and the two `__setstate__` tuples) and builds the array with
+`np.frombuffer`. So a file can neither call `numpy.ndarray((10**12,))` nor feed NumPy's C
+`__setstate__` a crafted state.
+
+Memory stays proportional to the bytes actually in the stream:
+- the stream is read in chunks of at most 1 MiB, so a length field claiming 4 GiB allocates
+  nothing until 4 GiB really arrive, and the whole stream is capped by `max_bytes`;
+- the pure-Python unpickler is used because the C one sizes its memo table from the index in a
+  `LONG_BINPUT` opcode: a 9-byte pickle made it allocate 4.1 GB (measured, CPython 3.11);
+- `BYTEARRAY8` is refused, since it preallocates its declared length.
+"""
+
+import builtins
+import math
+import pickle
+import reprlib
+import struct
+import zipfile
+import zlib
+
+import numpy as np
+
+from neuronio.errors import FileFormatError
+
+_RECONSTRUCT = frozenset({("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")})
+_NDARRAY = ("numpy", "ndarray")
+_DTYPE = ("numpy", "dtype")
+
+# Plain numeric element types; object, string, void and structured dtypes are refused.
+_DTYPE_CODES = frozenset("b1 i1 i2 i4 i8 u1 u2 u4 u8 f2 f4 f8".split())
+_BYTEORDERS = frozenset("<>|=")
+_PLAIN_DTYPE_STATE = (None, None, None, -1, -1, 0)  # subarray, names, fields, elsize, alignment, flags
+_MAX_NDIM = 32
+_MAX_DEPTH = 16
+_CHUNK = 1 << 20
+
+# What a corrupt stream raises inside pickle, gzip, zlib or zipfile (STYLE C8.8: wrap, never bare).
+_PARSE_ERRORS = (
+    pickle.UnpicklingError,
+    EOFError,
+    ValueError,
+    TypeError,
+    AttributeError,
+    IndexError,
+    KeyError,
+    struct.error,
+    OverflowError,
+    zlib.error,
+    zipfile.BadZipFile,
+    OSError,
+)
+
+
+def load_arrays(file, where: str, max_bytes: int):
+    """Unpickle `file`, allowing only NumPy array reconstruction.
+
+    Args:
+        file: binary file object positioned at the start of the pickle.
+        where: how to name the file in errors (a path, or "archive.whl:member").
+        max_bytes: the most bytes the pickle may span.
+
+    Returns:
+        The unpickled object, with every pickled array as a read-only `np.ndarray`; containers may
+        be tuples, lists and dicts nested at most 16 deep.
+
+    Raises:
+        FileFormatError: the stream is truncated or corrupt, exceeds `max_bytes`, names a global
+            other than the four above, or builds something other than plain numeric arrays.
+
+    >>> import io
+    >>> load_arrays(io.BytesIO(pickle.dumps(np.arange(3, dtype="u1"), protocol=4)), "demo", 1000)
+    array([0, 1, 2], dtype=uint8)
+    >>> load_arrays(io.BytesIO(pickle.dumps(print)), "demo", 1000)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    neuronio.errors.FileFormatError: demo: refusing to unpickle the global builtins.print; ...
+    """
+    reader = _BoundedReader(file, where, max_bytes)
+    try:
+        # encoding="bytes": Python 2 pickles (BINSTRING) give raw bytes, not latin-1 text.
+        result = _ArrayUnpickler(reader, where).load()
+        return _resolve(result, where, depth=0)
+    except FileFormatError:
+        raise
+    except _PARSE_ERRORS as exc:
+        raise FileFormatError(f"{where}: not a readable pickle of NumPy arrays ({type(exc).__name__}: {exc}).") from exc
+
+
+class _ArrayUnpickler(pickle._Unpickler):
+    """The pure-Python unpickler with `find_class` narrowed to the array builders below."""
+
+    dispatch = {op: load for op, load in pickle._Unpickler.dispatch.items() if op != pickle.BYTEARRAY8[0]}
+
+    def __init__(self, file, where: str):
+        super().__init__(file, encoding="bytes")
+        self.where = where
+
+    def find_class(self, module, name):
+        key = (module, name)
+        if key in _RECONSTRUCT or key == _NDARRAY or key == _DTYPE:
+            return _Global(key, self.where)
+        raise FileFormatError(
+            f"{self.where}: refusing to unpickle the global {module}.{name}; only NumPy array "
+            f"reconstruction (numpy.ndarray, numpy.dtype, multiarray._reconstruct) is allowed. "
+            f"The file is corrupt or was not written as plain NumPy arrays."
+        )
+
+    def persistent_load(self, pid):
+        raise FileFormatError(f"{self.where}: the pickle uses persistent ids, which plain arrays never need.")
+
+
+class _Global:
+    """What an admitted global name becomes inside the stream: a checker, never NumPy itself."""
+
+    __slots__ = ("key", "where")
+
+    def __init__(self, key, where):
+        self.key, self.where = key, where
+
+    def __call__(self, *args):
+        if self.key in _RECONSTRUCT:
+            return self._reconstruct(*args)
+        if self.key == _DTYPE:
+            return _DTypeBuilder(self.where, *args)
+        raise FileFormatError(f"{self.where}: the pickle calls numpy.ndarray directly; NumPy never writes that.")
+
+    def __setstate__(self, state):
+        raise FileFormatError(f"{self.where}: the pickle sets state on {'.'.join(self.key)}.")
+
+    def _reconstruct(self, subtype=None, shape=None, code=None):
+        # NumPy pickles always start from an empty byte array: _reconstruct(ndarray, (0,), b'b').
+        if not (isinstance(subtype, _Global) and subtype.key == _NDARRAY and shape == (0,) and _text(code) == "b"):
+            raise FileFormatError(
+                f"{self.where}: unexpected arguments to _reconstruct: "
+                f"expected (numpy.ndarray, (0,), b'b'), received ({_short(subtype)}, {_short(shape)}, {_short(code)})."
+            )
+        return _ArrayBuilder(self.where)
+
+
+class _DTypeBuilder:
+    """numpy.dtype(code, align, copy) followed by BUILD with NumPy's version-3 state tuple."""
+
+    __slots__ = ("dtype", "where")
+
+    def __init__(self, where, code=None, align=False, copy=True):
+        self.where = where
+        if _text(code) not in _DTYPE_CODES or not isinstance(align, (bool, int)) or not isinstance(copy, (bool, int)):
+            raise FileFormatError(
+                f"{where}: dtype {_short(code)} is not a plain numeric type; "
+                f"expected one of {', '.join(sorted(_DTYPE_CODES))}."
+            )
+        self.dtype = np.dtype(_text(code))
+
+    def __setstate__(self, state):
+        # NumPy writes (3, byteorder, None, None, None, -1, -1, 0) for a plain numeric dtype.
+        if not (isinstance(state, tuple) and len(state) == 8 and state[0] == 3 and state[2:] == _PLAIN_DTYPE_STATE):
+            raise FileFormatError(f"{self.where}: unexpected dtype state {_short(state)} for {self.dtype}.")
+        byteorder = _text(state[1])
+        if byteorder not in _BYTEORDERS:
+            raise FileFormatError(f"{self.where}: unknown byte order {_short(state[1])} in a dtype.")
+        if byteorder in "<>":
+            self.dtype = self.dtype.newbyteorder(byteorder)
+
+
+class _ArrayBuilder:
+    """ndarray.__setstate__((1, shape, dtype, is_fortran, data)), done with np.frombuffer."""
+
+    __slots__ = ("array", "where")
+
+    def __init__(self, where):
+        self.where, self.array = where, None
+
+    def __setstate__(self, state):
+        if not (isinstance(state, tuple) and len(state) == 5 and state[0] == 1):
+            raise FileFormatError(f"{self.where}: unexpected array state {_short(state)}.")
+        _, shape, dtype, is_fortran, data = state
+        if not (isinstance(shape, tuple) and len(shape) <= _MAX_NDIM and all(_is_size(n) for n in shape)):
+            raise FileFormatError(f"{self.where}: invalid array shape {_short(shape)}.")
+        if not isinstance(dtype, _DTypeBuilder) or not isinstance(is_fortran, (bool, int)):
+            raise FileFormatError(f"{self.where}: invalid array dtype or order {_short(dtype)}, {_short(is_fortran)}.")
+        if isinstance(data, str):
+            data = data.encode("latin-1")  # raises UnicodeEncodeError (a ValueError) on other text
+        if not isinstance(data, bytes):
+            raise FileFormatError(f"{self.where}: array data is {type(data).__name__}, expected bytes.")
+        expected = math.prod(shape) * dtype.dtype.itemsize
+        if len(data) != expected:
+            raise FileFormatError(
+                f"{self.where}: an array of shape {shape} and dtype {dtype.dtype} needs {expected} bytes, "
+                f"but the pickle holds {len(data)}."
+            )
+        flat = np.frombuffer(data, dtype=dtype.dtype)  # (prod(shape),): a read-only view, no copy
+        self.array = flat.reshape(shape, order="F" if is_fortran else "C")
+
+
+def _resolve(obj, where, depth, done=None):
+    """Replace each builder by its array, walking tuples, lists and dicts to a bounded depth.
+
+    `done` maps id(container) -> its resolved copy (None while in progress), so a container the
+    stream shares many times is walked once and a self-containing list is refused: without it,
+    ten nested lists of 100 references each would mean 100**10 visits.
+    """
+    done = {} if done is None else done
+    if depth > _MAX_DEPTH:
+        raise FileFormatError(f"{where}: containers nested deeper than {_MAX_DEPTH} levels.")
+    if isinstance(obj, _ArrayBuilder):
+        if obj.array is None:
+            raise FileFormatError(f"{where}: an array was created but never filled with data.")
+        return obj.array
+    if isinstance(obj, _DTypeBuilder):
+        return obj.dtype
+    if isinstance(obj, _Global):
+        raise FileFormatError(f"{where}: the pickle returns the bare global {'.'.join(obj.key)}.")
+    if obj is None or type(obj) in (bool, int, float, str, bytes):
+        return obj
+    if type(obj) not in (tuple, list, dict):
+        raise FileFormatError(f"{where}: unexpected {type(obj).__name__} object in a pickle of arrays.")
+    if id(obj) in done:
+        if done[id(obj)] is None:
+            raise FileFormatError(f"{where}: a container holds itself; arrays never do.")
+        return done[id(obj)]
+    done[id(obj)] = None
+    if type(obj) is dict:
+        resolved = {_resolve(k, where, depth + 1, done): _resolve(v, where, depth + 1, done) for k, v in obj.items()}
+    else:
+        resolved = type(obj)(_resolve(item, where, depth + 1, done) for item in obj)
+    done[id(obj)] = resolved
+    return resolved
+
+
+class _BoundedReader:
+    """A file wrapper for the unpickler: reads in chunks and stops at `max_bytes` in total."""
+
+    def __init__(self, raw, where, max_bytes):
+        self.raw, self.where, self.left = raw, where, max_bytes
+
+    def read(self, n=-1):
+        if n < 0:
+            n = self.left + 1
+        chunks, wanted = [], n
+        while wanted > 0:
+            chunk = self.raw.read(min(wanted, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(self._count(chunk))
+            wanted -= len(chunk)
+        return b"".join(chunks)
+
+    def readline(self):
+        return self._count(self.raw.readline(self.left + 1))
+
+    def _count(self, data):
+        self.left -= len(data)
+        if self.left < 0:
+            raise FileFormatError(f"{self.where}: the pickle is larger than its limit; the file is not what it claims.")
+        return data
+
+
+def _text(value):
+    """b'f4' or 'f4' -> 'f4' (Python 2 pickles give bytes); anything else -> None."""
+    if isinstance(value, bytes):
+        return value.decode("latin-1")
+    return value if isinstance(value, str) else None
+
+
+def _is_size(n):
+    return type(n) is int and 0 <= n < 2**48
+
+
+class _ShortRepr(reprlib.Repr):
+    """reprlib that also shortens bytes, so an error never echoes megabytes of pickled data."""
+
+    def repr_bytes(self, value, level):
+        head = builtins.repr(value[: self.maxstring])
+        return head if len(value) <= self.maxstring else head + "..."
+
+
+_short = _ShortRepr().repr

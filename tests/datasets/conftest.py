@@ -1,0 +1,29 @@
+import pytest
+
+from neuronio.datasets import cifar10, fashion_mnist, mnist
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "network: may download real data; skips when it is neither cached nor reachable")
+
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """A private NEURONIO_HOME, and every network or system source pointed at a missing file.
+
+    Tests that need a source give it a file:// URL or a folder of their own; nothing reaches the
+    network, the user's cache, or /usr/share. Returns the datasets folder.
+    """
+    monkeypatch.setenv("NEURONIO_HOME", str(tmp_path / "home"))
+    nowhere = (tmp_path / "nowhere").as_uri()
+    monkeypatch.setattr(mnist, "KERAS_URL", f"{nowhere}/mnist.npz")
+    monkeypatch.setattr(fashion_mnist, "KERAS_BASE", f"{nowhere}/keras/")
+    monkeypatch.setattr(fashion_mnist, "ZALANDO_BASE", f"{nowhere}/zalando/")
+    monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "nowhere" / "debian")
+    monkeypatch.setattr(cifar10, "URL", f"{nowhere}/cifar-10-binary.tar.gz")
+
+    def no_pip(requirement, folder):
+        raise OSError("pip download is disabled in tests")
+
+    monkeypatch.setattr("neuronio.datasets._fetch.pip_download", no_pip)
+    return tmp_path / "home" / "datasets"
