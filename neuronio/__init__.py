@@ -7,18 +7,49 @@ makes the Keras programs of the course decks run.
 
 __version__ = "0.1.0"
 
-from neuronio import config, errors, initializers, ops
+from neuronio import (
+    activations,
+    applications,
+    callbacks,
+    config,
+    datasets,
+    errors,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    ops,
+    optimizers,
+    utils,
+)
 from neuronio.autodiff import GradientTape, Tensor, Variable, constant, no_grad
+from neuronio.layers import Input, Layer
+from neuronio.models import Model, Sequential
 
 __all__ = [
     "GradientTape",
+    "Input",
+    "Layer",
+    "Model",
+    "Sequential",
     "Tensor",
     "Variable",
     "__version__",
+    "activations",
+    "applications",
+    "callbacks",
     "config",
     "constant",
+    "datasets",
     "errors",
     "initializers",
+    "layers",
+    "losses",
+    "metrics",
+    "models",
     "no_grad",
     "ops",
+    "optimizers",
+    "utils",
 ]

@@ -32,9 +32,7 @@ def set_floatx(value: str) -> None:
     """Set the default float type ('float16', 'float32' or 'float64')."""
     global _FLOATX
     if value not in _VALID_FLOATX:
-        raise ValueError(
-            f"Unknown floatx {value!r}. Valid values: {', '.join(_VALID_FLOATX)}."
-        )
+        raise ValueError(f"Unknown floatx {value!r}. Valid values: {', '.join(_VALID_FLOATX)}.")
     _FLOATX = value
 
 

@@ -1,0 +1,7 @@
+"""`python -m neuronio` runs the `neuronio` command."""
+
+import sys
+
+from neuronio.cli import main
+
+sys.exit(main())

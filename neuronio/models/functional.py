@@ -1,0 +1,242 @@
+"""Functional models: a graph of layer calls from symbolic inputs to symbolic outputs."""
+
+from neuronio.errors import FileFormatError
+from neuronio.layers.core import InputLayer
+from neuronio.layers.symbolic import SymbolicTensor
+from neuronio.models.model import Model
+from neuronio.saving.serialization import deserialize_layer, serialize_layer
+
+
+def _as_list(value) -> tuple[list, bool]:
+    if isinstance(value, (list, tuple)):
+        return list(value), True
+    return [value], False
+
+
+class Functional(Model):
+    """`Model(inputs, outputs)`: runs the recorded layer calls in topological order.
+
+    Supports several inputs and outputs, shared layers (one layer called at several places) and
+    merge layers. Built from `Input()` tensors and layers called on them.
+    """
+
+    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+        super().__init__(name=name, trainable=trainable, **kwargs)
+        self._inputs, self._multi_input = _as_list(inputs)
+        self._outputs, self._multi_output = _as_list(outputs)
+        for kind, tensors in (("inputs", self._inputs), ("outputs", self._outputs)):
+            for t in tensors:
+                if not isinstance(t, SymbolicTensor):
+                    raise TypeError(
+                        f"Model(inputs, outputs) expects symbolic tensors from Input() and layer calls; "
+                        f"{kind} holds a {type(t).__name__}."
+                    )
+        for t in self._inputs:
+            if not isinstance(t.node.layer, InputLayer):
+                raise ValueError(
+                    f"Model inputs must come straight from Input(); '{t.name}' was produced by layer "
+                    f"'{t.node.layer.name}'."
+                )
+        self._nodes = self._topological_nodes()
+        self._graph_layers = []
+        for node in self._nodes:
+            if node.layer not in self._graph_layers:
+                self._graph_layers.append(node.layer)
+        self._layers = [layer for layer in self._graph_layers]
+        self.built = True
+        self._build_shapes = [t.shape for t in self._inputs] if self._multi_input else self._inputs[0].shape
+
+    def _topological_nodes(self) -> list:
+        """Every node between the inputs and the outputs, each after the nodes it reads from.
+
+        Keras's order: decreasing depth (distance from the outputs), ties broken by a post-order
+        walk that visits a node's inputs in order. Summaries and `layers` list layers this way.
+        """
+        input_ids = {id(t) for t in self._inputs}
+        order, state = [], {}
+        for out in self._outputs:
+            stack = [(out.node, False)]
+            while stack:
+                node, expanded = stack.pop()
+                if expanded:
+                    state[id(node)] = "done"
+                    order.append(node)
+                    continue
+                if state.get(id(node)) == "done":
+                    continue
+                state[id(node)] = "open"
+                stack.append((node, True))
+                for t in reversed(node.inputs):
+                    if id(t) in input_ids or state.get(id(t.node)) == "done":
+                        continue
+                    if isinstance(t.node.layer, InputLayer):
+                        raise ValueError(
+                            f"Graph disconnected: the outputs depend on input '{t.name}', which is not "
+                            f"among the model's inputs ({', '.join(i.name for i in self._inputs)}). "
+                            f"Pass it in Model(inputs=[...])."
+                        )
+                    stack.append((t.node, False))
+        input_nodes = [t.node for t in self._inputs]
+        order = input_nodes + [n for n in order if n not in input_nodes]
+        depth = {id(n): 0 for n in order}
+        for node in reversed(order):
+            for t in node.inputs:
+                if id(t.node) in depth:
+                    depth[id(t.node)] = max(depth[id(t.node)], depth[id(node)] + 1)
+        position = {id(n): i for i, n in enumerate(order)}
+        return sorted(order, key=lambda n: (-depth[id(n)], position[id(n)]))
+
+    # -- Layer API --------------------------------------------------------------------------------
+    @property
+    def layers(self) -> list:
+        return list(self._graph_layers)
+
+    @property
+    def inputs(self) -> list:
+        return list(self._inputs)
+
+    @property
+    def outputs(self) -> list:
+        return list(self._outputs)
+
+    @property
+    def input_names(self) -> list[str]:
+        return [t.node.layer.name for t in self._inputs]
+
+    @property
+    def output_names(self) -> list[str]:
+        return [t.node.layer.name for t in self._outputs]
+
+    def call(self, inputs, training=False):
+        values, _ = _as_list(inputs)
+        if isinstance(inputs, dict):
+            values = [inputs[name] for name in self.input_names]
+        if len(values) != len(self._inputs):
+            raise ValueError(
+                f"Model '{self.name}' expects {len(self._inputs)} input(s) ({', '.join(self.input_names)}), "
+                f"but received {len(values)}."
+            )
+        computed = {id(t): v for t, v in zip(self._inputs, values)}
+        for node in self._nodes:
+            if isinstance(node.layer, InputLayer):
+                continue
+            args = [computed[id(t)] for t in node.inputs]
+            outs = node.layer(
+                args if node.input_structure == "list" else args[0], training=training, **node.call_kwargs
+            )
+            outs = outs if isinstance(outs, (list, tuple)) else [outs]
+            for t, value in zip(node.outputs, outs):
+                computed[id(t)] = value
+        results = [computed[id(t)] for t in self._outputs]
+        return results if self._multi_output else results[0]
+
+    def compute_output_shape(self, input_shape):
+        shapes = [t.shape for t in self._outputs]
+        return shapes if self._multi_output else shapes[0]
+
+    # -- config ------------------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        """Keras 3's functional config: layers with inbound nodes, input and output layers."""
+        node_index = {}
+        for layer in self._graph_layers:
+            for i, node in enumerate(layer._inbound_nodes):
+                node_index[id(node)] = i
+
+        def history(t):
+            return [t.node.layer.name, node_index[id(t.node)], t.index]
+
+        layer_configs = []
+        for layer in self._graph_layers:
+            entry = serialize_layer(layer)
+            entry["name"] = layer.name
+            inbound = []
+            for node in layer._inbound_nodes:
+                if node not in self._nodes or isinstance(layer, InputLayer):
+                    continue
+                tensors = [
+                    {
+                        "class_name": "__keras_tensor__",
+                        "config": {"shape": list(t.shape), "dtype": t.dtype.name, "keras_history": history(t)},
+                    }
+                    for t in node.inputs
+                ]
+                inbound.append(
+                    {"args": [tensors] if node.input_structure == "list" else tensors, "kwargs": dict(node.call_kwargs)}
+                )
+            entry["inbound_nodes"] = inbound
+            layer_configs.append(entry)
+        inputs = [history(t) for t in self._inputs]
+        outputs = [history(t) for t in self._outputs]
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layer_configs,
+            "input_layers": inputs if self._multi_input else inputs[0],
+            "output_layers": outputs if self._multi_output else outputs[0],
+        }
+
+    @classmethod
+    def from_config(cls, config_dict: dict, who: str = "config"):
+        """Rebuild the graph: create each layer, then replay its calls in file order."""
+        try:
+            return _rebuild(cls, config_dict, who)
+        except (KeyError, IndexError, TypeError) as exc:
+            raise FileFormatError(f"{who}: malformed functional model config ({type(exc).__name__}: {exc}).") from exc
+
+
+def _rebuild(cls, config_dict, who):
+    created, outputs_of = {}, {}  # layer name -> layer; (layer name, node index) -> outputs
+    pending = list(config_dict["layers"])
+    for entry in pending:
+        created[entry["name"]] = deserialize_layer(entry, who) if entry["class_name"] != "InputLayer" else None
+    # InputLayers produce their tensor at construction.
+    for entry in pending:
+        if entry["class_name"] == "InputLayer":
+            layer_cfg = dict(entry["config"])
+            layer = InputLayer.from_config(layer_cfg)
+            created[entry["name"]] = layer
+            outputs_of[(entry["name"], 0)] = [layer.output]
+
+    def tensor(ref):
+        if isinstance(ref, dict):
+            ref = ref["config"]["keras_history"]
+        name, node_i, tensor_i = ref
+        return outputs_of[(name, node_i)][tensor_i]
+
+    # Replay calls until every node is made (a node waits until its inputs exist).
+    remaining = [
+        (entry, i, node)
+        for entry in pending
+        if entry["class_name"] != "InputLayer"
+        for i, node in enumerate(entry.get("inbound_nodes", []))
+    ]
+    while remaining:
+        progress = False
+        for item in list(remaining):
+            entry, i, node = item
+            args = node["args"]
+            refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+            try:
+                inputs = [tensor(r) for r in refs]
+            except KeyError:
+                continue
+            layer = created[entry["name"]]
+            as_list = len(args) == 1 and isinstance(args[0], list)
+            out = layer(inputs if as_list else inputs[0], **(node.get("kwargs") or {}))
+            outputs_of[(entry["name"], i)] = out if isinstance(out, list) else [out]
+            remaining.remove(item)
+            progress = True
+        if not progress:
+            raise FileFormatError(f"{who}: the layer graph refers to layers or nodes that do not exist.")
+
+    def collect(spec):
+        if spec and isinstance(spec[0], list):
+            return [tensor(s) for s in spec]
+        return tensor(spec)
+
+    return cls(
+        collect(config_dict["input_layers"]),
+        collect(config_dict["output_layers"]),
+        name=config_dict.get("name"),
+        trainable=config_dict.get("trainable", True),
+    )

@@ -1,0 +1,106 @@
+"""Model: a Layer that can be trained. `Model(inputs, outputs)` builds a functional model;
+subclasses write `call` themselves (Keras's subclassing style)."""
+
+from neuronio import saving
+from neuronio.layers.layer import Layer
+from neuronio.models.trainer import Trainer
+from neuronio.saving import serialization
+
+
+class Model(Trainer, Layer):
+    """A trainable stack or graph of layers with `compile`, `fit`, `evaluate` and `predict`.
+
+    `Model(inputs, outputs)` returns a functional model (see models/functional.py). Subclass
+    `Model` and write `call(inputs, training=False)` for anything a graph cannot express.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from neuronio.models.functional import Functional
+
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs):
+        if type(self) is Model and (args or kwargs.keys() & {"inputs", "outputs"}):
+            raise TypeError("Model(inputs, outputs) is handled by Functional.")  # unreachable via __new__
+        trainable = kwargs.pop("trainable", True)
+        name = kwargs.pop("name", None)
+        Layer.__init__(self, name=name, trainable=trainable, **kwargs)
+        Trainer.__init__(self)
+
+    @property
+    def layers(self) -> list:
+        return list(self._layers)
+
+    def get_layer(self, name=None, index=None):
+        """A layer by name or by index in `layers` (exactly one of them)."""
+        if (name is None) == (index is None):
+            raise ValueError("get_layer takes exactly one of name= or index=.")
+        if index is not None:
+            if not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"Model '{self.name}' has {len(self.layers)} layers; received index={index}.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named '{name}' in model '{self.name}'. Layers: {', '.join(layer.name for layer in self.layers)}."
+        )
+
+    def summary(
+        self,
+        line_length=None,
+        positions=None,
+        print_fn=None,
+        expand_nested=False,
+        show_trainable=False,
+        layer_range=None,
+    ):
+        """Print the layers, their output shapes and parameter counts in Keras 3's table layout."""
+        from neuronio.models.summary import print_summary
+
+        print_summary(
+            self,
+            line_length=line_length,
+            positions=positions,
+            print_fn=print_fn,
+            show_trainable=show_trainable,
+            layer_range=layer_range,
+        )
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config_dict: dict, who: str = "config"):
+        """A functional config (with "input_layers") rebuilds a functional model."""
+        if "input_layers" in config_dict:
+            from neuronio.models.functional import Functional
+
+            return Functional.from_config(config_dict, who)
+        return cls(**config_dict)
+
+    # -- saving (the work is in neuronio/saving) ---------------------------------------------------
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the whole model (config, weights, compile state with the optimizer's slots) as a
+        Keras 3 `.keras` archive that Keras can open. The write is atomic."""
+        if kwargs:
+            raise TypeError(f"save got unexpected keyword arguments: {sorted(kwargs)}.")
+        saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights (and the optimizer state) to a Keras `.weights.h5` file, atomically."""
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False):
+        """Load weights from a `.weights.h5` file or a `.keras` archive saved by neuronio or Keras."""
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def get_compile_config(self):
+        """The arguments of `compile` as Keras serializes them (None if not compiled)."""
+        return serialization.get_compile_config(self)
+
+    def compile_from_config(self, config):
+        """Compile from `get_compile_config()`'s output and build the optimizer's slots."""
+        serialization.compile_from_config(self, config)

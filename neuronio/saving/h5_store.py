@@ -1,0 +1,251 @@
+"""Weights and optimizer state in Keras 3's HDF5 layout (`model.weights.h5`, `*.weights.h5`).
+
+Keras walks the model and gives each object a group named after its place, not its name:
+
+    vars/                              the model's own variables (none); attribute name="sequential"
+    layers/<key>/vars/0, 1, ...        a layer's variables, trainable then non-trainable
+    layers/<key>/layers/<key>/vars/... the layers of a nested model
+    optimizer/vars/0, 1, ...           iteration, learning_rate, then the slots (Optimizer.variables)
+
+<key> is the snake_case class name, numbered in `model.layers` order: "dense", "dense_1", ...
+(`naming.to_snake_case` and `saving_lib._get_unique_name` in Keras). Every `vars` group carries
+the object's name as its `name` attribute. Layers without variables still get their (empty) group.
+
+Reading never trusts the file: a path must lead through real groups (no soft or external links),
+a dataset must be a plain numeric array stored in the file, and its shape must be exactly the
+shape of the variable it fills, so that a file cannot make the reader allocate more than the
+model itself holds. All values are read and checked before the first one is assigned: a bad file
+leaves the model as it was.
+"""
+
+import warnings
+
+import h5py
+import numpy as np
+
+from neuronio import config
+from neuronio.errors import FileFormatError
+from neuronio.layers.layer import registry as layers_registry
+
+_MODEL_CLASSES = ("Sequential", "Functional")
+
+# What h5py raises on damaged files (a size field past 2**63 gives OverflowError).
+H5_DAMAGE = (OSError, KeyError, ValueError, RuntimeError, TypeError, OverflowError)
+
+
+# -- Keras's walk -----------------------------------------------------------------------------------
+def saveables(model) -> list[tuple[str, object]]:
+    """(group path, layer or model) for the model and every layer in it, in Keras's order."""
+    found: list[tuple[str, object]] = []
+    seen: set[int] = set()
+    _walk(model, "", found, seen)
+    return found
+
+
+def _walk(obj, path: str, found: list, seen: set) -> None:
+    if id(obj) in seen:  # a layer reachable twice is saved once, at its first place (Keras)
+        return
+    seen.add(id(obj))
+    found.append((path, obj))
+    if layers_registry.name_of(obj) not in _MODEL_CLASSES:
+        return
+    used: dict[str, int] = {}
+    for layer in obj.layers:
+        key = _unique_key(config.snake_case(layers_registry.name_of(layer) or type(layer).__name__), used)
+        _walk(layer, _join(path, "layers", key), found, seen)
+
+
+def _unique_key(name: str, used: dict[str, int]) -> str:
+    if name in used:
+        used[name] += 1
+        return f"{name}_{used[name]}"
+    used[name] = 0
+    return name
+
+
+def _join(*parts: str) -> str:
+    return "/".join(p for p in parts if p)
+
+
+def own_variables(obj) -> list:
+    """A layer's own variables in Keras's saved order: trainable, then non-trainable."""
+    return list(obj._trainable_variables) + list(obj._non_trainable_variables)
+
+
+# -- writing ----------------------------------------------------------------------------------------
+def write_model_state(h5file: h5py.File, model, include_optimizer: bool = True) -> None:
+    """Write every layer's variables and (if compiled) the optimizer's, in Keras's layout."""
+    for path, obj in saveables(model):
+        group = h5file.create_group(_join(path, "vars"))
+        group.attrs["name"] = obj.name
+        for i, variable in enumerate(own_variables(obj)):
+            group[str(i)] = variable.data
+    optimizer = getattr(model, "optimizer", None)
+    if include_optimizer and optimizer is not None:
+        group = h5file.create_group("optimizer/vars")
+        group.attrs["name"] = optimizer.name
+        optimizer.save_own_variables(_WriteStore(group))
+
+
+class _WriteStore:
+    """The `store[str(i)] = array` interface Optimizer.save_own_variables writes to."""
+
+    def __init__(self, group: h5py.Group):
+        self.group = group
+
+    def __setitem__(self, key: str, value) -> None:
+        self.group[key] = np.asarray(value)
+
+
+# -- reading ----------------------------------------------------------------------------------------
+def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = False) -> None:
+    """Load every layer's variables, and the optimizer's when the model has one and the file too.
+
+    Raises FileFormatError (naming `who`, the layer and the problem) for a missing group, a count
+    or shape mismatch, or a dataset that is not a plain array; with `skip_mismatch`, a layer whose
+    saved variables do not fit is left unchanged with a warning instead.
+    """
+    pending: list[tuple] = []  # (variable, array): assigned only once everything has been read
+    for path, obj in saveables(model):
+        variables = own_variables(obj)
+        if not variables:
+            continue
+        where = f"layer '{obj.name}' ({_join(path, 'vars') or 'vars'})"
+        group = _group(h5file, _join(path, "vars"), who)
+        try:
+            if group is None:
+                raise FileFormatError(
+                    f"{who}: no saved weights for {where}. The file was saved from a different model; "
+                    f"it holds groups {sorted(_top_groups(h5file))}."
+                )
+            pending += _read_variables(group, variables, who, where)
+        except FileFormatError as exc:
+            if not skip_mismatch:
+                raise
+            warnings.warn(f"Skipping {where}: {exc}", stacklevel=3)
+    pending += _read_optimizer(h5file, model, who, skip_mismatch)
+    for variable, array in pending:
+        variable.assign(array)
+
+
+def _read_optimizer(h5file, model, who: str, skip_mismatch: bool) -> list[tuple]:
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is None:
+        return []
+    group = _group(h5file, "optimizer/vars", who)
+    if group is None:
+        return []
+    if not optimizer.built and len(group.keys()) > 2 and model.built:
+        # Keras warns and skips here; building the slots first restores the state instead.
+        optimizer.build(model.trainable_weights)
+    variables = optimizer.variables
+    if len(group.keys()) != len(variables):
+        if _never_stepped(group, who):
+            return []  # saved before its first step (Keras writes iteration and learning_rate only)
+        # Keras warns and keeps the fresh optimizer state in this case too.
+        warnings.warn(
+            f"{who}: skipping the optimizer state: the model's optimizer '{optimizer.name}' has "
+            f"{len(variables)} variables, but the file holds {len(group.keys())}. Training restarts "
+            f"the optimizer's state (moments, step count) from scratch.",
+            stacklevel=4,
+        )
+        return []
+    try:
+        return _read_variables(group, variables, who, f"optimizer '{optimizer.name}'")
+    except FileFormatError as exc:
+        if not skip_mismatch:
+            raise
+        warnings.warn(f"Skipping the optimizer state: {exc}", stacklevel=4)
+        return []
+
+
+def _never_stepped(group: h5py.Group, who: str) -> bool:
+    """An optimizer saved before it was built: two variables, the step count still 0."""
+    if set(group.keys()) != {"0", "1"}:
+        return False
+    dataset = _dataset(group, "0", who, "optimizer")
+    return dataset.shape == () and dataset.dtype.kind in "iu" and int(dataset[()]) == 0
+
+
+def _read_variables(group: h5py.Group, variables: list, who: str, where: str) -> list[tuple]:
+    keys = set(group.keys())
+    expected = {str(i) for i in range(len(variables))}
+    if keys != expected:
+        raise FileFormatError(
+            f"{who}: {where} expects {len(variables)} variables "
+            f"({', '.join(v.name for v in variables)}), but the file holds {len(keys)} "
+            f"({', '.join(sorted(keys)) or 'none'})."
+        )
+    pairs = []
+    for i, variable in enumerate(variables):
+        dataset = _dataset(group, str(i), who, where)
+        if dataset.shape != variable.shape:
+            raise FileFormatError(
+                f"{who}: {where} variable {i} ('{variable.name}') has shape {variable.shape}, but the "
+                f"file stores shape {dataset.shape}. The file was saved from a model of another shape."
+            )
+        array = np.empty(variable.shape, dtype=dataset.dtype)
+        try:
+            if array.size:
+                dataset.read_direct(array)
+        except H5_DAMAGE as exc:
+            raise FileFormatError(f"{who}: cannot read {where} variable {i}: {exc}") from exc
+        if variable.dtype.kind in "iu" and array.dtype.kind == "f":
+            raise FileFormatError(
+                f"{who}: {where} variable {i} ('{variable.name}') is an integer, "
+                f"but the file stores {array.dtype} values."
+            )
+        pairs.append((variable, array.astype(variable.dtype, copy=False)))
+    return pairs
+
+
+def _group(h5file: h5py.File, path: str, who: str):
+    """The group at `path`, or None if absent; FileFormatError if a step is a link or a dataset."""
+    current = h5file
+    for part in path.split("/"):
+        try:
+            if part not in current:
+                return None
+            kind = current.get(part, getclass=True, getlink=True)
+            if kind is not h5py.HardLink:
+                raise FileFormatError(f"{who}: '{path}' is a {kind.__name__}; weight files must not link elsewhere.")
+            current = current[part]
+        except H5_DAMAGE as exc:
+            raise FileFormatError(f"{who}: the HDF5 data is damaged at '{path}' ({exc}).") from exc
+        if not isinstance(current, h5py.Group):
+            raise FileFormatError(f"{who}: '{path}' should be a group, but it is a {type(current).__name__}.")
+    return current
+
+
+def _dataset(group: h5py.Group, key: str, who: str, where: str) -> h5py.Dataset:
+    try:
+        kind = group.get(key, getclass=True, getlink=True)
+        if kind is not h5py.HardLink:
+            raise FileFormatError(f"{who}: {where} variable {key} is a {kind.__name__}, not stored data.")
+        dataset = group[key]
+        if not isinstance(dataset, h5py.Dataset):
+            raise FileFormatError(f"{who}: {where} variable {key} should be an array, but it is a group.")
+        if dataset.external or dataset.is_virtual:
+            raise FileFormatError(f"{who}: {where} variable {key} points outside the file; refused.")
+        if dataset.dtype.kind not in "fiub" or dataset.dtype.subdtype is not None:
+            raise FileFormatError(f"{who}: {where} variable {key} has dtype {dataset.dtype}; expected numbers.")
+        return dataset
+    except FileFormatError:
+        raise
+    except H5_DAMAGE as exc:
+        raise FileFormatError(f"{who}: the HDF5 data of {where} variable {key} is damaged ({exc}).") from exc
+
+
+def _top_groups(h5file: h5py.File) -> list[str]:
+    try:
+        return list(h5file.get("layers", {}).keys())
+    except H5_DAMAGE:
+        return []
+
+
+def open_h5(source, who: str, mode: str = "r") -> h5py.File:
+    """h5py.File on a path or file object; FileFormatError if it is not HDF5."""
+    try:
+        return h5py.File(source, mode)
+    except H5_DAMAGE as exc:
+        raise FileFormatError(f"{who}: not a readable HDF5 weights file ({exc}).") from exc

@@ -1,0 +1,396 @@
+"""The Keras 3 `.keras` archive, `.weights.h5` files, and atomic writes.
+
+A `.keras` file is a zip archive of three members, stored uncompressed, in this order:
+
+    metadata.json      {"keras_version": "3.8.0", "date_saved": "2025-01-31@12:00:00"}
+    config.json        the model's envelope with its compile_config (saving/serialization.py)
+    model.weights.h5   the variables in Keras's HDF5 layout (saving/h5_store.py)
+
+Every write goes to a temporary file in the target's folder, is flushed to disk, and is then
+renamed over the target (`os.replace`, atomic on POSIX and Windows): a crash, a kill or a full disk
+in the middle of a save leaves the previous file as it was. A killed save can leave its temporary
+file (`.<name>.<pid>.<random>.tmp`) behind; nothing ever reads those.
+
+Every problem with the content of a file being loaded (truncated, corrupted, not a zip, a config
+naming an unknown or code-holding class, weights of the wrong shape) raises FileFormatError naming
+the file and what was wrong; a missing file raises FileNotFoundError.
+"""
+
+import datetime
+import io
+import json
+import os
+import secrets
+import struct
+import warnings
+import zipfile
+import zlib
+
+from neuronio.errors import FileFormatError
+from neuronio.saving import h5_store
+from neuronio.saving.serialization import deserialize_model, serialize_model
+
+CONFIG_NAME = "config.json"
+METADATA_NAME = "metadata.json"
+WEIGHTS_NAME = "model.weights.h5"
+
+# The Keras release whose config schema neuronio writes: every key in our files is one that
+# Keras 3.8 and later read (metadata.json is informational; no Keras version reads it back).
+KERAS_SCHEMA_VERSION = "3.8.0"
+
+# A JSON member larger than this is not a model config (VGG19's is about 30 kB).
+_MAX_JSON_BYTES = 64 * 2**20
+# Stored members expand 1:1 and DEFLATE at most ~1032:1: more claims a decompression bomb (Keras's rule).
+_MAX_EXPANSION = 1100
+_HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+# What zipfile, zlib, json and h5py raise on damaged input; wrapped into FileFormatError.
+_DAMAGE = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    zlib.error,
+    EOFError,
+    OSError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    struct.error,
+    NotImplementedError,
+    RuntimeError,
+    OverflowError,
+    RecursionError,
+    UnicodeDecodeError,
+)
+
+
+# -- atomic writes ----------------------------------------------------------------------------------
+def atomic_write(filepath: str, write, overwrite: bool = True) -> None:
+    """Call `write(binary_file)` on a temporary file beside `filepath`, then rename it into place.
+
+    On any error (including a full disk) the temporary file is removed and the error re-raised;
+    `filepath` is untouched until the final rename.
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
+    folder = os.path.dirname(os.path.abspath(filepath))
+    temp = os.path.join(folder, f".{os.path.basename(filepath)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    # O_EXCL: never write through a file someone else created; 0o666 lets the umask decide the mode,
+    # as open(filepath, "wb") would.
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, filepath)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except FileNotFoundError:
+            pass
+        raise
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: str) -> None:
+    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# -- saving -----------------------------------------------------------------------------------------
+def save_model(model, filepath, overwrite: bool = True, zipped=None) -> None:
+    """Write `model` as a Keras 3 `.keras` archive (or, with zipped=False, as a folder holding
+    the same three files). The write is atomic."""
+    filepath = os.fspath(filepath)
+    zipped = True if zipped is None else bool(zipped)
+    if zipped and not filepath.endswith(".keras"):
+        hint = (
+            " To save only the weights, use model.save_weights('name.weights.h5')." if filepath.endswith(".h5") else ""
+        )
+        raise ValueError(
+            f"Invalid filepath: neuronio saves whole models in the Keras 3 format, whose name ends in "
+            f"'.keras'. Received: filepath={filepath}.{hint}"
+        )
+    if not zipped and filepath.endswith(".keras"):
+        raise ValueError(
+            f"With zipped=False the filepath names a folder and must not end in '.keras'; received filepath={filepath}."
+        )
+    if not model.built:
+        warnings.warn(
+            f"Saving model '{model.name}', which is not built yet: the file holds no weights. "
+            f"Call it on data (or give it an Input) first.",
+            stacklevel=3,
+        )
+    config_json = json.dumps(serialize_model(model))
+    metadata_json = json.dumps(
+        {
+            "keras_version": KERAS_SCHEMA_VERSION,
+            "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+        }
+    )
+    weights = _weights_bytes(model)
+    if zipped:
+        atomic_write(filepath, lambda f: _write_zip(f, metadata_json, config_json, weights), overwrite)
+    else:
+        _save_folder(filepath, metadata_json, config_json, weights, overwrite)
+
+
+def _weights_bytes(model, include_optimizer: bool = True, attrs=None) -> bytes:
+    buffer = io.BytesIO()
+    with h5_store.open_h5(buffer, "model.weights.h5", mode="w") as h5file:
+        h5_store.write_model_state(h5file, model, include_optimizer)
+        for key, value in (attrs or {}).items():
+            h5file.attrs[key] = value
+    return buffer.getvalue()
+
+
+def _write_zip(f, metadata_json: str, config_json: str, weights: bytes) -> None:
+    # Member by member as Keras's saving_lib writes them: the JSON members through zf.open (dated
+    # 1980-01-01), the weights through writestr (dated now), all stored without compression.
+    with zipfile.ZipFile(f, "w") as zf:
+        with zf.open(METADATA_NAME, "w") as member:
+            member.write(metadata_json.encode())
+        with zf.open(CONFIG_NAME, "w") as member:
+            member.write(config_json.encode())
+        zf.writestr(WEIGHTS_NAME, weights)
+
+
+def _save_folder(folder: str, metadata_json: str, config_json: str, weights: bytes, overwrite: bool) -> None:
+    """The unzipped layout: each file is written atomically inside the folder."""
+    if os.path.exists(folder) and not os.path.isdir(folder):
+        raise FileExistsError(f"{folder} exists and is not a folder.")
+    if not overwrite and os.path.exists(os.path.join(folder, CONFIG_NAME)):
+        raise FileExistsError(f"{folder} already holds a saved model; pass overwrite=True to replace it.")
+    os.makedirs(folder, exist_ok=True)
+    # Weights first and config last: a folder whose config.json is new has new weights too.
+    atomic_write(os.path.join(folder, WEIGHTS_NAME), lambda f: f.write(weights))
+    atomic_write(os.path.join(folder, METADATA_NAME), lambda f: f.write(metadata_json.encode()))
+    atomic_write(os.path.join(folder, CONFIG_NAME), lambda f: f.write(config_json.encode()))
+
+
+def save_weights(model, filepath, overwrite: bool = True, attrs: dict | None = None) -> None:
+    """Write the weights (and the optimizer state, as Keras does) to a `.weights.h5` file, atomically.
+
+    `attrs` adds attributes to the HDF5 root (BackupAndRestore keeps its training state there, so
+    that weights and state are replaced by one rename); Keras ignores them.
+    """
+    filepath = os.fspath(filepath)
+    if not filepath.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in '.weights.h5'. Received: filepath={filepath}")
+    if not model.built:
+        raise ValueError(
+            f"Model '{model.name}' is not built yet, so it has no weights to save. Call it on data "
+            f"(or give it an Input) first."
+        )
+    weights = _weights_bytes(model, attrs=attrs)
+    atomic_write(filepath, lambda f: f.write(weights), overwrite)
+
+
+# -- loading ----------------------------------------------------------------------------------------
+def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+    """Load a model saved by neuronio or by Keras 3 (`.keras` archive or unzipped folder).
+
+    Args:
+        filepath: the `.keras` file (or a folder saved with zipped=False).
+        custom_objects: not supported: register custom layers in `neuronio.layers.registry`.
+        compile: restore the compile state (optimizer with its slots, loss, metrics).
+        safe_mode: accepted for Keras compatibility; neuronio always loads safely (it never runs
+            code from a file, whatever this says).
+
+    Raises:
+        FileNotFoundError: no such file.
+        FileFormatError: the file is damaged, of another kind, or describes something neuronio
+            will not or cannot build.
+    """
+    # Steps: 1. find the members, 2. config.json -> model (+ compile), 3. weights into it.
+    if custom_objects:
+        raise TypeError(
+            "neuronio's load_model takes no custom_objects: loading resolves classes only through "
+            "neuronio's registries. Register a custom layer with @neuronio.layers.registry.register(name)."
+        )
+    filepath = os.fspath(filepath)
+    if os.path.isdir(filepath):
+        return _load_folder(filepath, compile)
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: {filepath}")
+    _check_kind(filepath)
+    try:
+        zf = zipfile.ZipFile(filepath, "r")
+    except _DAMAGE as exc:
+        raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
+    with zf:
+        config = _read_json(zf, CONFIG_NAME, filepath)
+        if METADATA_NAME in _names(zf):
+            _read_json(zf, METADATA_NAME, filepath)
+        model = _build(config, filepath, compile)
+        weights = _read_member(zf, WEIGHTS_NAME, filepath, limit=None)
+    _load_state(io.BytesIO(weights), model, f"{filepath} ({WEIGHTS_NAME})")
+    return model
+
+
+def _load_folder(folder: str, compile: bool):
+    config_path = os.path.join(folder, CONFIG_NAME)
+    if not os.path.isfile(config_path):
+        raise FileFormatError(f"{folder}: a folder saved with zipped=False must hold {CONFIG_NAME}; it does not.")
+    with open(config_path, "rb") as f:
+        config = _parse_json(f.read(_MAX_JSON_BYTES + 1), config_path)
+    model = _build(config, config_path, compile)
+    weights_path = os.path.join(folder, WEIGHTS_NAME)
+    if not os.path.isfile(weights_path):
+        raise FileFormatError(f"{folder}: {WEIGHTS_NAME} is missing.")
+    _load_state(weights_path, model, weights_path)
+    return model
+
+
+def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
+    """Load weights (and optimizer state, when both the model and the file have one) from a
+    `.weights.h5` file or from the weights inside a `.keras` archive. Nothing is changed if the
+    file does not fit the model. A compiled model whose optimizer has not run yet gets its slots
+    built and restored (Keras skips the optimizer state with a warning in that case)."""
+    filepath = os.fspath(filepath)
+    if not model.built:
+        raise ValueError(
+            f"Model '{model.name}' is not built yet, so there is nothing to load the weights into. "
+            f"Call it on data (or give it an Input) first."
+        )
+    if not os.path.exists(filepath):
+        raise FileNotFoundError(f"No such file: {filepath}")
+    if filepath.endswith(".keras"):
+        _check_kind(filepath)
+        try:
+            with zipfile.ZipFile(filepath, "r") as zf:
+                source = io.BytesIO(_read_member(zf, WEIGHTS_NAME, filepath, limit=None))
+        except FileFormatError:
+            raise
+        except _DAMAGE as exc:
+            raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
+        _load_state(source, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
+        return
+    if not filepath.endswith(".h5"):
+        raise ValueError(f"load_weights reads '.weights.h5' files and '.keras' archives; received filepath={filepath}.")
+    load_weights_h5(model, filepath, skip_mismatch)
+
+
+def load_weights_h5(model, filepath, skip_mismatch: bool = False) -> None:
+    """load_weights for an HDF5 weights file of any name (BackupAndRestore's `.bkp` copies)."""
+    filepath = os.fspath(filepath)
+    _load_state(filepath, model, filepath, skip_mismatch)
+
+
+def read_root_attrs(filepath) -> dict:
+    """The attributes of a weights file's HDF5 root (where BackupAndRestore keeps its state)."""
+    filepath = os.fspath(filepath)
+    try:
+        with h5_store.open_h5(filepath, filepath) as h5file:
+            return {key: h5file.attrs[key] for key in h5file.attrs}
+    except FileFormatError:
+        raise
+    except _DAMAGE as exc:
+        raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
+
+
+def _load_state(source, model, who: str, skip_mismatch: bool = False) -> None:
+    try:
+        with h5_store.open_h5(source, who) as h5file:
+            h5_store.read_model_state(h5file, model, who, skip_mismatch)
+    except FileFormatError:
+        raise
+    except _DAMAGE as exc:
+        raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
+
+
+def _check_kind(filepath: str) -> None:
+    """Name the kind of file when it is not a zip archive (the commonest mix-ups)."""
+    with open(filepath, "rb") as f:
+        head = f.read(8)
+    if head.startswith(_HDF5_MAGIC):
+        raise FileFormatError(
+            f"{filepath}: this is an HDF5 file, not a .keras zip archive. A '.weights.h5' file holds "
+            f"weights only: build the model in code and call model.load_weights(path). Keras 2's "
+            f"'.h5' whole-model files are not supported: open them in Keras and save as '.keras'."
+        )
+    if not head:
+        raise FileFormatError(f"{filepath}: the file is empty (0 bytes); it is not a .keras archive.")
+    if not head.startswith(_ZIP_MAGIC):
+        raise FileFormatError(
+            f"{filepath}: not a .keras archive: a .keras file is a zip archive "
+            f"(starting with 'PK'), but this one starts with {head!r}."
+        )
+
+
+def _names(zf: zipfile.ZipFile) -> list[str]:
+    return [info.filename for info in zf.infolist()]
+
+
+def _read_member(zf: zipfile.ZipFile, name: str, filepath: str, limit: int | None) -> bytes:
+    """A member's bytes, after checking that it exists and is not a decompression bomb."""
+    try:
+        info = zf.getinfo(name)
+    except KeyError:
+        raise FileFormatError(
+            f"{filepath}: the archive has no '{name}' (it holds {', '.join(_names(zf)) or 'nothing'}); "
+            f"a .keras file holds {CONFIG_NAME}, {METADATA_NAME} and {WEIGHTS_NAME}."
+        ) from None
+    if limit is not None and info.file_size > limit:
+        raise FileFormatError(
+            f"{filepath}: '{name}' declares {info.file_size} bytes, more than a model config can need ({limit})."
+        )
+    if info.file_size > _MAX_EXPANSION * max(info.compress_size, 1) + 2**20:
+        raise FileFormatError(
+            f"{filepath}: '{name}' declares {info.file_size} bytes from {info.compress_size} "
+            f"stored: refusing a likely decompression bomb."
+        )
+    try:
+        with zf.open(info) as member:
+            data = member.read(info.file_size + 1)
+    except _DAMAGE as exc:
+        raise FileFormatError(f"{filepath}: '{name}' is damaged or truncated ({type(exc).__name__}: {exc}).") from exc
+    if len(data) != info.file_size:
+        raise FileFormatError(f"{filepath}: '{name}' should hold {info.file_size} bytes but holds {len(data)}.")
+    return data
+
+
+def _read_json(zf: zipfile.ZipFile, name: str, filepath: str):
+    return _parse_json(_read_member(zf, name, filepath, limit=_MAX_JSON_BYTES), f"{filepath} ({name})")
+
+
+def _parse_json(data: bytes, who: str):
+    if len(data) > _MAX_JSON_BYTES:
+        raise FileFormatError(f"{who}: larger than any model config ({_MAX_JSON_BYTES} bytes).")
+    try:
+        value = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise FileFormatError(f"{who}: not valid JSON ({exc}).") from exc
+    if not isinstance(value, dict):
+        raise FileFormatError(f"{who}: expected a JSON object; received a {type(value).__name__}.")
+    return value
+
+
+def _build(config: dict, filepath: str, compile: bool):
+    """config.json -> model; every failure caused by the file's content becomes FileFormatError."""
+    who = f"{filepath} ({CONFIG_NAME})"
+    try:
+        return deserialize_model(config, who, compile)
+    except FileFormatError as exc:
+        if filepath in str(exc):
+            raise
+        raise FileFormatError(f"{who}: {exc}") from exc  # raised by a module that did not know the file
+    except MemoryError as exc:
+        raise FileFormatError(f"{who}: the model it describes does not fit in memory ({exc}).") from exc
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+        raise FileFormatError(
+            f"{who}: describes a model neuronio cannot build ({type(exc).__name__}: {exc}). If the "
+            f"compile state is the problem, load with compile=False."
+        ) from exc

@@ -1,0 +1,435 @@
+"""Objects <-> Keras's config envelope, resolved only through neuronio's registries.
+
+    {"module": "keras.layers", "class_name": "Dense", "config": {...}, "registered_name": null}
+
+Layers Keras lacks carry `"module": "neuronio.layers"` and `"registered_name": "neuronio>Maxout"`.
+Nothing here imports a module named in a config or evaluates code: a class name that is not in
+the registry is refused with FileFormatError.
+
+Keras 3 writes a few keys neuronio's layers do not take (`kernel_regularizer: null`, a
+`DTypePolicy` envelope for `dtype`, ...). Saving adds them, so that a file reads like one Keras
+wrote; loading drops them when they hold Keras's default, and refuses a file that asks for a
+feature neuronio lacks (a regularizer, a constraint, quantization, ...), naming layer and feature.
+"""
+
+import inspect
+import math
+
+from neuronio import losses, metrics, optimizers
+from neuronio.errors import FileFormatError, UnknownNameError
+from neuronio.layers.layer import registry as layers_registry
+
+# Layers neuronio has and Keras does not: saved under neuronio's own namespace.
+NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization"})
+
+# Keras layers that run arbitrary code; never loaded, whatever the file says.
+CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+
+MODEL_CLASSES = ("Sequential", "Functional")
+
+# Keys Keras 3 writes in a layer's config that neuronio's constructors do not take, with the value
+# Keras writes by default. Saving writes the ones every Keras >= 3.8 reads (a newer key such as
+# `quantization_config` would make Keras 3.8's constructors fail); loading accepts all of them.
+_NONE_KEYS = {
+    "Dense": ("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"),
+    "Conv2D": (
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+    ),
+    "BatchNormalization": ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
+    "PReLU": ("alpha_regularizer", "alpha_constraint"),
+}
+_WRITTEN_DEFAULTS = {class_name: dict.fromkeys(keys) for class_name, keys in _NONE_KEYS.items()}
+_WRITTEN_DEFAULTS["BatchNormalization"]["synchronized"] = False
+_WRITTEN_DEFAULTS["InputLayer"] = {"ragged": False, "optional": False}
+
+# Read only: Keras's default for every key it may write that neuronio has no argument for.
+_READ_DEFAULTS = {
+    "activity_regularizer": None,
+    "quantization_config": None,
+    "lora_rank": None,
+    "lora_alpha": None,
+    "renorm": False,
+    "renorm_clipping": None,
+    "renorm_momentum": 0.99,
+}
+
+# What a user would call the feature behind a key, for the refusal message.
+_FEATURES = (
+    ("regularizer", "weight regularization"),
+    ("constraint", "weight constraints"),
+    ("quantization", "quantization"),
+    ("lora", "LoRA adapters"),
+    ("renorm", "batch renormalization"),
+    ("synchronized", "synchronized batch normalization"),
+    ("ragged", "ragged inputs"),
+    ("optional", "optional inputs"),
+    ("sparse", "sparse inputs"),
+)
+
+_FLOAT_POLICIES = ("float16", "float32", "float64")
+
+
+# -- layers -----------------------------------------------------------------------------------------
+def serialize_layer(layer) -> dict:
+    """A layer's (or a nested model's) Keras envelope with its own `get_config()`, without graph
+    links (the functional model adds `name` and `inbound_nodes`). Files get Keras's schema on top
+    (`to_keras_envelope`); `from_config` reads both."""
+    class_name = layers_registry.name_of(layer)
+    if class_name is None:
+        raise TypeError(
+            f"Cannot serialize layer '{layer.name}' of class {type(layer).__name__}: it is not a "
+            f"registered neuronio layer. Register it with neuronio.layers.registry.register(name)."
+        )
+    neuronio_only = class_name in NEURONIO_ONLY_LAYERS
+    envelope = {
+        "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
+        "class_name": class_name,
+        "config": layer.get_config(),
+        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
+    }
+    if class_name in MODEL_CLASSES:
+        envelope["config"].setdefault("dtype", layer.dtype)  # Keras writes one; the models ignore it on load
+    build_config = _build_config(layer, class_name)
+    if build_config is not None:
+        envelope["build_config"] = build_config
+    return envelope
+
+
+def _keras_module(class_name: str) -> str:
+    # Keras 3 writes these module strings; a Keras reader imports nothing from them for these classes.
+    return {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(class_name, "keras.layers")
+
+
+def _build_config(layer, class_name: str):
+    """Keras's `build_config`: the shape `build` was called with (Functional: always None)."""
+    if class_name == "Functional":
+        return {"input_shape": None}
+    if class_name == "Sequential":
+        shape = layer.input_shape
+        return None if shape is None else {"input_shape": list(shape)}
+    if class_name == "InputLayer" or not layer.built or layer._build_shapes is None:
+        return None
+    return {"input_shape": _jsonable_shape(layer._build_shapes)}
+
+
+def _jsonable_shape(shape):
+    if isinstance(shape, (list, tuple)) and shape and isinstance(shape[0], (list, tuple)):
+        return [_jsonable_shape(s) for s in shape]
+    return list(shape)
+
+
+def dtype_policy(name: str) -> dict:
+    """Keras 3's envelope for a layer's dtype."""
+    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name}, "registered_name": None}
+
+
+def to_keras_config(class_name: str, config_dict: dict) -> dict:
+    """neuronio's `get_config()` in the schema Keras 3 writes (dtype envelope, Keras's null keys)."""
+    out = dict(config_dict)
+    out.pop("batch_input_shape", None)  # Keras 3 rejects it: the input shape lives in an InputLayer
+    if class_name != "InputLayer" and isinstance(out.get("dtype"), str):
+        out["dtype"] = dtype_policy(out["dtype"])
+    for key, default in _WRITTEN_DEFAULTS.get(class_name, {}).items():
+        out.setdefault(key, default)
+    return out
+
+
+def to_keras_envelope(envelope: dict) -> dict:
+    """A whole envelope tree (a model and every layer in it) in the schema Keras 3 writes."""
+    class_name = envelope["class_name"]  # neuronio-only layers keep their name here too
+    config_dict = to_keras_config(class_name, envelope["config"])
+    if class_name in MODEL_CLASSES:
+        config_dict["layers"] = [to_keras_envelope(entry) for entry in config_dict["layers"]]
+    return {**envelope, "config": config_dict}
+
+
+def from_keras_config(class_name: str, config_dict: dict, who: str = "config") -> dict:
+    """A layer config as Keras writes it, reduced to the arguments neuronio's constructor takes.
+
+    Keys holding Keras's defaults are dropped; any other value of them is refused.
+    """
+    if not isinstance(config_dict, dict):
+        raise FileFormatError(
+            f"{who}: the config of a '{class_name}' layer must be a JSON object; received {_short(config_dict)}."
+        )
+    out = dict(config_dict)
+    layer_name = out.get("name", "?")
+    out.pop("shared_object_id", None)
+    if isinstance(out.get("dtype"), dict):
+        out["dtype"] = _dtype_from_policy(out["dtype"], class_name, layer_name, who)
+    defaults = {**_READ_DEFAULTS, **_WRITTEN_DEFAULTS.get(class_name, {})}
+    if class_name == "InputLayer":
+        defaults["sparse"] = False
+    for key, default in defaults.items():
+        if key not in out:
+            continue
+        value = out.pop(key)
+        if value != default and not (default is False and value is None):
+            raise FileFormatError(
+                f"{who}: layer '{layer_name}' ({class_name}) uses {_feature(key)} ({key}={_short(value)}), "
+                f"which neuronio does not implement. Remove it in Keras and save again, or rebuild "
+                f"the model in neuronio."
+            )
+    for key, value in out.items():
+        if key.endswith("_initializer") and isinstance(value, dict) and isinstance(value.get("config"), dict):
+            out[key] = _initializer_from_keras(value, class_name, layer_name, key, who)
+    return out
+
+
+def _dtype_from_policy(policy: dict, class_name: str, layer_name: str, who: str) -> str:
+    inner = policy.get("config")
+    name = inner.get("name") if isinstance(inner, dict) else None
+    if policy.get("class_name") not in ("DTypePolicy", "FloatDTypePolicy") or name not in _FLOAT_POLICIES:
+        raise FileFormatError(
+            f"{who}: layer '{layer_name}' ({class_name}) has dtype policy {_short(policy)}; neuronio "
+            f"supports the plain float policies {', '.join(_FLOAT_POLICIES)} (no mixed precision "
+            f"or quantized policies)."
+        )
+    return name
+
+
+def _initializer_from_keras(envelope: dict, class_name: str, layer_name: str, key: str, who: str) -> dict:
+    """Drop Keras 3.15's `input_axes`/`output_axes: null` from a variance-scaling initializer."""
+    inner = dict(envelope["config"])
+    for axes in ("input_axes", "output_axes"):
+        if axes in inner:
+            if inner.pop(axes) is not None:
+                raise FileFormatError(
+                    f"{who}: layer '{layer_name}' ({class_name}) sets {axes} on its {key}, which "
+                    f"neuronio's initializers do not support."
+                )
+    return {**envelope, "config": inner}
+
+
+def _feature(key: str) -> str:
+    for fragment, feature in _FEATURES:
+        if fragment in key:
+            return feature
+    return f"the Keras option `{key}`"
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def layer_class(envelope: dict, who: str = "config"):
+    """The layer class an envelope names, looked up in the registry only."""
+    if not isinstance(envelope, dict) or not isinstance(envelope.get("class_name"), str):
+        raise FileFormatError(f"{who}: expected a layer entry with a 'class_name'; received {_short(envelope, 200)}.")
+    class_name = envelope["class_name"]
+    registered = envelope.get("registered_name")
+    if isinstance(registered, str) and registered.startswith("neuronio>"):
+        class_name = registered.split(">", 1)[1]
+    if class_name in CODE_LAYERS or "lambda" in class_name.lower():
+        raise FileFormatError(
+            f"{who}: refusing to load a '{class_name}' layer: it holds Python code, and loading "
+            f"never executes code from a file. Rebuild that part of the model in code instead."
+        )
+    if class_name == "Model" and isinstance(envelope.get("config"), dict) and "input_layers" in envelope["config"]:
+        class_name = "Functional"  # early Keras 3 files name functional models "Model"
+    if class_name not in layers_registry:
+        raise FileFormatError(
+            f"{who}: unknown layer class '{class_name}'. neuronio loads only its own registered "
+            f"layers ({', '.join(layers_registry.names())})."
+        )
+    return layers_registry.lookup(class_name)
+
+
+def class_name_of(envelope: dict, who: str = "config") -> str:
+    """The registry name of the class an envelope names (after the same checks as layer_class)."""
+    return layers_registry.name_of(layer_class(envelope, who))
+
+
+def deserialize_layer(envelope: dict, who: str = "config"):
+    """Build (but not call) the layer an envelope describes."""
+    cls = layer_class(envelope, who)
+    class_name = layers_registry.name_of(cls)
+    if class_name in MODEL_CLASSES:
+        model = cls.from_config(normalize_model_config(envelope, who)["config"], who)
+        return model
+    config_dict = from_keras_config(class_name, envelope.get("config") or {}, who)
+    layer = cls.from_config(config_dict)
+    build_config = envelope.get("build_config")
+    if isinstance(build_config, dict) and build_config.get("input_shape") and not layer.built:
+        shape = build_config["input_shape"]
+        layer._maybe_build([tuple(s) for s in shape] if isinstance(shape[0], list) else tuple(shape))
+    return layer
+
+
+def normalize_model_config(envelope: dict, who: str = "config") -> dict:
+    """A model envelope with every layer config in neuronio's schema (recursively for nested
+    models), and Keras's `mask=None` call arguments dropped from the functional graph."""
+    config_dict = envelope.get("config")
+    if not isinstance(config_dict, dict) or not isinstance(config_dict.get("layers"), list):
+        raise FileFormatError(f"{who}: a model entry needs a config with a 'layers' list; received {_short(envelope)}.")
+    layers = []
+    for entry in config_dict["layers"]:
+        class_name = class_name_of(entry, who)
+        entry = dict(entry)
+        if class_name in MODEL_CLASSES:
+            entry = {**entry, "config": normalize_model_config(entry, who)["config"]}
+        else:
+            entry["config"] = from_keras_config(class_name, entry.get("config") or {}, who)
+        if isinstance(entry.get("inbound_nodes"), list):
+            entry["inbound_nodes"] = [_without_null_mask(node) for node in entry["inbound_nodes"]]
+            _check_call_arguments(entry, who)
+        layers.append(entry)
+    return {**envelope, "config": {**config_dict, "layers": layers}}
+
+
+def _check_call_arguments(entry: dict, who: str) -> None:
+    """Every keyword a node passes to its layer must be one that layer's `call` takes."""
+    cls = layer_class(entry, who)
+    parameters = inspect.signature(cls.call).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return
+    accepted = set(parameters) | {"training"}
+    for node in entry["inbound_nodes"]:
+        kwargs = node.get("kwargs") if isinstance(node, dict) else None
+        unknown = sorted(str(k) for k in kwargs if k not in accepted) if isinstance(kwargs, dict) else []
+        if unknown:
+            raise FileFormatError(
+                f"{who}: layer '{entry.get('name')}' ({entry.get('class_name')}) is called with "
+                f"argument(s) {unknown}, which its call() does not take."
+            )
+
+
+def _without_null_mask(node):
+    if isinstance(node, dict) and isinstance(node.get("kwargs"), dict) and node["kwargs"].get("mask", 0) is None:
+        return {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
+    return node
+
+
+# -- whole models -----------------------------------------------------------------------------------
+def serialize_model(model) -> dict:
+    """The `config.json` of a `.keras` archive: the model's envelope plus its compile state."""
+    envelope = to_keras_envelope(serialize_layer(model))
+    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
+    if compile_config is not None:
+        envelope["compile_config"] = compile_config
+    return envelope
+
+
+def deserialize_model(envelope: dict, who: str = "config", compile: bool = True):
+    """Rebuild a model from `config.json`, compiled from its `compile_config` when asked."""
+    class_name = class_name_of(envelope, who)
+    if class_name not in MODEL_CLASSES:
+        raise FileFormatError(
+            f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "
+            f"Functional); load it with neuronio.layers, or wrap it in a model before saving."
+        )
+    model = deserialize_layer(envelope, who)
+    compile_config = envelope.get("compile_config")
+    if compile and compile_config:
+        compile_from_config(model, compile_config, f"{who}: compile_config")
+    return model
+
+
+# -- compile state ----------------------------------------------------------------------------------
+def get_compile_config(model) -> dict | None:
+    """Keras's `compile_config`: optimizer (with its current hyperparameters), loss, metrics."""
+    if not getattr(model, "compiled", False):
+        return None
+    return {
+        "optimizer": optimizers.serialize(model.optimizer),
+        "loss": _serialize_spec(model.loss, losses.serialize),
+        "loss_weights": _jsonable(model.loss_weights),
+        "metrics": _serialize_spec(model._compile_metrics_spec, metrics.serialize),
+        "weighted_metrics": None,
+        "run_eagerly": False,
+        "steps_per_execution": 1,
+        "jit_compile": False,
+    }
+
+
+def compile_from_config(model, compile_config: dict, who: str = "compile_config") -> None:
+    """`model.compile(...)` from a compile_config, then build the optimizer's slots (as Keras
+    does), so that the optimizer state saved next to the weights can be loaded into them."""
+    if not isinstance(compile_config, dict):
+        raise FileFormatError(f"{who}: expected a JSON object; received {_short(compile_config)}.")
+    _refuse_lambdas(compile_config, who)
+    optimizer = compile_config.get("optimizer", "rmsprop")
+    optimizer = optimizers.deserialize(optimizer) if isinstance(optimizer, dict) else optimizer
+    if compile_config.get("weighted_metrics"):
+        raise FileFormatError(
+            f"{who}: the model was compiled with weighted_metrics={_short(compile_config['weighted_metrics'])}, "
+            f"which neuronio does not implement. Load with compile=False and compile it again."
+        )
+    loss = _deserialize_spec(compile_config.get("loss"), losses.deserialize)
+    compiled_metrics = _deserialize_spec(compile_config.get("metrics"), metrics.deserialize)
+    # compile() resolves names on the first batch; a name no registry knows is refused here, at load.
+    _check_names(loss, losses.get, skip=("crossentropy", "ce"))
+    _check_names(compiled_metrics, metrics.get, skip=())
+    model.compile(
+        optimizer=optimizer, loss=loss, loss_weights=compile_config.get("loss_weights"), metrics=compiled_metrics
+    )
+    if model.built:
+        model.optimizer.build(model.trainable_weights)
+
+
+def _serialize_spec(spec, serialize):
+    """Strings stay strings (as Keras writes them); objects and functions get their envelope."""
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return [_serialize_spec(s, serialize) for s in spec]
+    if isinstance(spec, dict):
+        return {key: _serialize_spec(s, serialize) for key, s in spec.items()}
+    return serialize(spec)
+
+
+def _deserialize_spec(spec, deserialize):
+    if spec is None or isinstance(spec, str):
+        return spec
+    if isinstance(spec, list):
+        return [_deserialize_spec(s, deserialize) for s in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {key: _deserialize_spec(s, deserialize) for key, s in spec.items()}
+    return deserialize(spec)
+
+
+def _check_names(spec, get, skip) -> None:
+    """Raise UnknownNameError for a name no registry knows (other lookup errors wait for the data)."""
+    if isinstance(spec, str):
+        if spec.lower() not in skip:
+            try:
+                get(spec)
+            except UnknownNameError:
+                raise
+            except (ValueError, TypeError):
+                pass  # e.g. "acc": a known name that needs the data's shapes to resolve
+    elif isinstance(spec, (list, tuple)):
+        for item in spec:
+            _check_names(item, get, skip)
+    elif isinstance(spec, dict):
+        for item in spec.values():
+            _check_names(item, get, skip)
+
+
+def _refuse_lambdas(value, who: str) -> None:
+    if isinstance(value, dict):
+        if value.get("class_name") == "__lambda__":
+            raise FileFormatError(
+                f"{who}: refusing to load a lambda: it is Python code, and loading never executes "
+                f"code from a file. Use a named loss or metric."
+            )
+        for item in value.values():
+            _refuse_lambdas(item, who)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_lambdas(item, who)
+
+
+def _jsonable(value):
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"Cannot save the non-finite value {value} in a config.")
+    return value.item() if hasattr(value, "item") else value
