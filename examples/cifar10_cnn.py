@@ -1,0 +1,145 @@
+"""The CIFAR-10 CNN of deck 001 (UFG, "Aula 5 - Redes Neurais Convolucionais", slides "Keras"
+before "Juntando tudo..."), with only the imports changed from `keras` to `neuronio`.
+
+    Conv 32 3x3 same, relu -> Conv 32 3x3, relu -> max-pool 2x2 ->
+    Conv 64 3x3 same, relu -> Conv 64 3x3, relu -> max-pool 2x2 ->
+    Flatten -> Dense 512, relu -> Dense 10, softmax;  SGD(lr=0.0001), categorical cross-entropy
+
+1,250,858 parameters, the count deck 004 prints for the same network (with Dropout layers,
+which have none). `SGD(lr=0.0001)` keeps the deck's Keras 1/2 spelling and runs with a
+LegacyArgumentWarning (today: `learning_rate=`). The lines around the slide's code (loading,
+scaling, one-hot labels, fit with batch 32 and validation on the test set, evaluate) are those of
+Keras's `cifar10_cnn.py` example the slide comes from, without its data augmentation.
+
+CIFAR-10 is downloaded from its authors' page by `neuronio.datasets.cifar10.load_data()`; where
+that page cannot be reached the program stops and says so. `--synthetic` trains on random images
+of CIFAR-10's shape instead, to check that the program runs; nothing is learned from them.
+
+    python examples/cifar10_cnn.py --epochs 10
+    python examples/cifar10_cnn.py --samples 2000 --epochs 1
+    python examples/cifar10_cnn.py --synthetic --samples 256 --epochs 1
+
+(run from the repository root with neuronio installed, e.g. `pip install -e .`, or PYTHONPATH=.)
+"""
+
+import argparse
+import sys
+
+import numpy as np
+
+import neuronio as keras
+from neuronio.datasets import cifar10
+from neuronio.errors import DatasetError
+from neuronio.layers import Activation, Conv2D, Dense, Flatten, MaxPooling2D
+from neuronio.models import Sequential
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
+    parser.add_argument("--epochs", type=int, default=100, help="training epochs (Keras's example: 100)")
+    parser.add_argument("--batch-size", type=int, default=32, help="batch size (Keras's example: 32)")
+    parser.add_argument("--samples", type=int, default=None, help="use only the first N training and test images")
+    parser.add_argument(
+        "--synthetic",
+        action="store_true",
+        help="random images of CIFAR-10's shape instead of CIFAR-10 (nothing learnable)",
+    )
+    parser.add_argument("--seed", type=int, default=None, help="seed everything random, for a repeatable run")
+    return parser.parse_args(argv)
+
+
+def load_cifar10(synthetic: bool, samples: int | None):
+    """CIFAR-10 as `cifar10.load_data()` gives it; random images of its shape only when asked."""
+    if synthetic:
+        print("SYNTHETIC DATA: random 32x32x3 images with random labels, not CIFAR-10; accuracy means nothing.")
+        rng = np.random.default_rng(0)
+        n_train, n_test = min(samples or 50000, 50000), min(samples or 10000, 10000)
+        return (
+            (
+                rng.integers(0, 256, (n_train, 32, 32, 3), dtype=np.uint8),
+                rng.integers(0, 10, (n_train, 1), dtype=np.uint8),
+            ),
+            (
+                rng.integers(0, 256, (n_test, 32, 32, 3), dtype=np.uint8),
+                rng.integers(0, 10, (n_test, 1), dtype=np.uint8),
+            ),
+        )
+    try:
+        return cifar10.load_data()
+    except DatasetError as error:
+        raise SystemExit(
+            f"{error}\n\nCIFAR-10 is not available on this machine, so this program cannot train on it. "
+            f"Place the archive as described above, or run with --synthetic to check the program on random "
+            f"images of CIFAR-10's shape (it will learn nothing from them)."
+        ) from error
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.seed is not None:
+        keras.utils.set_random_seed(args.seed)
+    batch_size = args.batch_size
+    num_classes = 10
+    epochs = args.epochs
+
+    # The data, split between train and test sets:
+    (x_train, y_train), (x_test, y_test) = load_cifar10(args.synthetic, args.samples)
+    if args.samples:
+        x_train, y_train = x_train[: args.samples], y_train[: args.samples]
+        x_test, y_test = x_test[: args.samples], y_test[: args.samples]
+    print("x_train shape:", x_train.shape)
+    print(x_train.shape[0], "train samples")
+    print(x_test.shape[0], "test samples")
+
+    # Convert class vectors to binary class matrices.
+    y_train = keras.utils.to_categorical(y_train, num_classes)
+    y_test = keras.utils.to_categorical(y_test, num_classes)
+
+    # --- the slides ----------------------------------------------------------------------------
+    model = Sequential()
+
+    model.add(Conv2D(32, (3, 3), padding="same", input_shape=x_train.shape[1:]))
+    model.add(Activation("relu"))
+    model.add(Conv2D(32, (3, 3)))
+    model.add(Activation("relu"))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+
+    model.add(Conv2D(64, (3, 3), padding="same"))
+    model.add(Activation("relu"))
+    model.add(Conv2D(64, (3, 3)))
+    model.add(Activation("relu"))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+
+    model.add(Flatten())
+    model.add(Dense(512))
+    model.add(Activation("relu"))
+    model.add(Dense(num_classes))
+    model.add(Activation("softmax"))
+
+    # Inicializa o otimizador
+    opt = keras.optimizers.SGD(lr=0.0001)
+
+    # Treina o modelo
+    model.compile(loss="categorical_crossentropy", optimizer=opt, metrics=["accuracy"])
+    # --- end of the slides ---------------------------------------------------------------------
+
+    model.summary()
+
+    x_train = x_train.astype("float32")
+    x_test = x_test.astype("float32")
+    x_train /= 255
+    x_test /= 255
+
+    history = model.fit(
+        x_train, y_train, batch_size=batch_size, epochs=epochs, validation_data=(x_test, y_test), shuffle=True
+    )
+
+    # Score trained model.
+    scores = model.evaluate(x_test, y_test, verbose=1)
+    print("Test loss:", scores[0])
+    print("Test accuracy:", scores[1])
+    return {"model": model, "history": history, "score": scores}
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
