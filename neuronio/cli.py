@@ -20,12 +20,22 @@ from neuronio.errors import NeuronioError
 DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
 
+def _other_commands() -> dict:
+    """Commands that live with their feature: each module has `configure(parser)` and `run(args)`.
+
+    Imported only when the command line is parsed, so `neuronio train` loads none of them.
+    """
+    return {}
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="neuronio",
         description="neuronio: deep learning from first principles on NumPy, with Keras's API.",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, module in _other_commands().items():
+        module.configure(commands.add_parser(name, help=module.HELP, description=module.DESCRIPTION))
     train = commands.add_parser(
         "train",
         help="train one of the course decks' models and save it",
@@ -143,8 +153,9 @@ def main(argv=None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    runners = {"train": train, **{name: module.run for name, module in _other_commands().items()}}
     try:
-        return {"train": train}[args.command](args)
+        return runners[args.command](args)
     except NeuronioError as exc:
         print(f"neuronio {args.command}: {exc}", file=sys.stderr)
         return 1
