@@ -85,10 +85,9 @@ class Conv2D(Layer):
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):
-        x = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding)  # (N, OH, OW, F)
-        if self.bias is not None:
-            x = x + self.bias
-        return self.activation(x)
+        # The bias is added inside the convolution, onto its GEMM's output (one pass fewer than `x + bias`).
+        x = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding, bias=self.bias)
+        return self.activation(x)  # (N, OH, OW, F)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape

@@ -1,8 +1,9 @@
 """2-D convolution, channels-last.  x: (N, H, W, C), kernel: (KH, KW, C, F) -> y: (N, OH, OW, F).
 
 Forward is im2col: a strided window view of the padded input (no copy), one reshape copy into
-the (N*OH*OW, KH*KW*C) matrix `cols`, and one GEMM with the (KH*KW*C, F) kernel. Backward is
-two GEMMs and col2im, a loop over the KH*KW kernel taps (STYLE C3, C10).
+the (N*OH*OW, KH*KW*C) matrix `cols`, and one GEMM with the (KH*KW*C, F) kernel; the bias, when
+given, is added in place to the GEMM's output. Backward is one GEMM for the kernel and, for the
+input, one small GEMM per kernel tap accumulated onto the input's gradient (see `_input_gradient`).
 """
 
 import numpy as np
@@ -14,61 +15,73 @@ from neuronio.ops._windows import normalize_padding, normalize_pair, pad_hw, res
 
 
 class Conv2DOp(Function):
-    """y[n, i, j, f] = sum over (a, b, c) of xp[n, i*SH + a, j*SW + b, c] * kernel[a, b, c, f].
+    """y[n, i, j, f] = sum over (a, b, c) of xp[n, i*SH + a, j*SW + b, c] * kernel[a, b, c, f] + bias[f].
 
     xp is x zero-padded by `pads`. With cols the im2col matrix and dy2 = dy as (N*OH*OW, F):
-        dkernel = cols^T @ dy2,   dcols = dy2 @ kernel^T,   dx = col2im(dcols) without the padding.
+        dkernel = cols^T @ dy2,   dbias = sum of dy2 over rows,
+        dx = the adjoint of the window view applied to dy2 @ kernel^T, without the padding.
     """
 
-    def __init__(self, strides: tuple[int, int], pads):
+    def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False):
         self.strides = strides  # (SH, SW)
         self.pads = pads  # ((top, bottom), (left, right))
+        self.has_bias = has_bias
 
-    def forward(self, x, kernel):
+    def forward(self, x, kernel, bias=None):
         kh, kw, c, f = kernel.shape
         xp = pad_hw(x, self.pads)  # (N, H + top + bottom, W + left + right, C)
         windows = window_view(xp, (kh, kw), self.strides)  # (N, OH, OW, KH, KW, C): a view
         n, oh, ow = windows.shape[:3]
         cols = windows.reshape(n * oh * ow, kh * kw * c)  # the one copy: the im2col matrix
         y = cols @ kernel.reshape(kh * kw * c, f)  # the one GEMM: (N*OH*OW, F)
+        if bias is not None:
+            y += bias  # in place: no second (N*OH*OW, F) array for the bias
         self.save_for_backward(cols, kernel, xp.shape, x.dtype)
         return y.reshape(n, oh, ow, f)
 
     def backward(self, dy):
         cols, kernel, xp_shape, x_dtype = self.saved
-        kh, kw, c, f = kernel.shape
+        f = kernel.shape[-1]
         dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
-        dkernel = None
+        dkernel = dbias = dx = None
         if self.needs_input_grad[1]:
-            dkernel = (cols.T @ dy2).reshape(kernel.shape).astype(kernel.dtype, copy=False)
-        dx = None
-        # The first layer's input (the images) needs no gradient: skip the second GEMM and col2im.
+            # (dy2^T @ cols)^T rather than cols^T @ dy2: the same product, but BLAS runs the tall,
+            # thin first layer (cols of 25 columns) 1.8x faster this way (benchmarks/conv_strategies.py).
+            dkernel = (dy2.T @ cols).T.reshape(kernel.shape).astype(kernel.dtype, copy=False)
+        if self.has_bias and self.needs_input_grad[2]:
+            dbias = dy2.sum(axis=0)
+        # The first layer's input (the images) needs no gradient: skip its GEMMs entirely.
         if self.needs_input_grad[0]:
-            dcols = dy2 @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
-            dcols = dcols.reshape(*dy.shape[:3], kh, kw, c)  # (N, OH, OW, KH, KW, C)
-            dxp = col2im(dcols, xp_shape, self.strides)  # (N, H + pad, W + pad, C)
+            dxp = _input_gradient(dy, kernel, xp_shape, self.strides)  # (N, H + pad, W + pad, C)
             dx = unpad_hw(dxp, self.pads).astype(x_dtype, copy=False)
-        return dx, dkernel
+        return (dx, dkernel, dbias) if self.has_bias else (dx, dkernel)
 
 
-def col2im(dcols: np.ndarray, xp_shape: tuple, strides: tuple[int, int]) -> np.ndarray:
-    """Scatter-add window gradients back onto the padded input: the adjoint of `window_view`.
+def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides: tuple[int, int]) -> np.ndarray:
+    """dxp[n, i*SH + a, j*SW + b, c] += sum over f of dy[n, i, j, f] * kernel[a, b, c, f], for every tap (a, b).
 
-    dcols: (N, OH, OW, KH, KW, C) -> (N, HP, WP, C) with HP, WP = xp_shape[1:3].
-
-    Loops over the KH*KW kernel taps only (25 for 5x5); each `+=` moves a whole (N, OH, OW, C)
-    slab. np.add.at would be about 10x slower here (STYLE B2: 99-138 ms against 8.5-11.7 ms).
+    One (N*OH*OW, F) @ (F, C) GEMM per kernel tap, each added onto the shifted slab of the padded
+    input's gradient. This is col2im folded into the GEMM: it never forms the (N*OH*OW, KH*KW*C)
+    matrix of window gradients, and each `+=` reads a contiguous block instead of one C-wide
+    strip per window, which measured 1.8x faster than GEMM-then-col2im on the seed CNN's second
+    layer (7.7 against 13.8 ms; benchmarks/conv_strategies.py). The loop runs over the KH*KW taps
+    only (STYLE C10).
     """
     sh, sw = strides
-    _, oh, ow, kh, kw, _ = dcols.shape
-    dxp = np.zeros(xp_shape, dtype=dcols.dtype)
+    n, oh, ow, f = dy.shape
+    kh, kw, c, _ = kernel.shape
+    dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
+    kernel_t = np.ascontiguousarray(kernel.transpose(0, 1, 3, 2))  # (KH, KW, F, C)
+    dxp = np.zeros(xp_shape, dtype=dy.dtype)  # (N, HP, WP, C)
+    tap = np.empty((n * oh * ow, c), dtype=dy.dtype)  # one tap's contribution, reused
     for a in range(kh):
         for b in range(kw):
-            dxp[:, a : a + sh * oh : sh, b : b + sw * ow : sw, :] += dcols[:, :, :, a, b, :]
+            np.matmul(dy2, kernel_t[a, b], out=tap)  # (N*OH*OW, C)
+            dxp[:, a : a + sh * oh : sh, b : b + sw * ow : sw, :] += tap.reshape(n, oh, ow, c)
     return dxp
 
 
-def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid") -> Tensor:
+def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid", bias=None) -> Tensor:
     """2-D convolution (cross-correlation, as Keras and TensorFlow define it), channels-last.
 
     Args:
@@ -106,4 +119,11 @@ def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid"
             f"with padding='valid' (x.shape={x.shape}); use padding='same' or a smaller kernel."
         )
     pads = resolve_padding(padding, x.shape[1:3], (kh, kw), strides)
-    return Conv2DOp(strides, pads).apply(x, kernel)
+    if bias is None:
+        return Conv2DOp(strides, pads).apply(x, kernel)
+    bias = as_tensor(bias)
+    if bias.shape != (kernel.shape[3],):
+        raise ShapeError(
+            f"conv2d expects bias of shape (filters,) = ({kernel.shape[3]},); received bias.shape={bias.shape}."
+        )
+    return Conv2DOp(strides, pads, has_bias=True).apply(x, kernel, bias)

@@ -56,6 +56,19 @@ CASES = [
     _conv_case("realistic_valid_5x5", (2, 12, 12, 3), (5, 5, 3, 4)),
     _conv_case("realistic_same_stride2", (2, 12, 12, 3), (5, 5, 3, 4), strides=2, padding="same"),
     _conv_case("realistic_same_3x3", (3, 9, 11, 4), (3, 3, 4, 5), padding="same"),
+    # The fused bias: y = conv2d(x, k) + b, with its gradient.
+    OpCase(
+        "conv2d_bias_stride2_same",
+        lambda x, k, b: ops.conv2d(x, k, strides=2, padding="same", bias=b),
+        lambda rng: (rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(3)),
+        lambda x, k, b: naive_conv2d(x, k, 2, "same") + b,
+    ),
+    OpCase(
+        "conv2d_bias_realistic",
+        lambda x, k, b: ops.conv2d(x, k, bias=b),
+        lambda rng: (rng.standard_normal((2, 10, 10, 3)), rng.standard_normal((5, 5, 3, 4)), rng.standard_normal(4)),
+        lambda x, k, b: naive_conv2d(x, k) + b,
+    ),
 ]
 
 
@@ -90,11 +103,11 @@ def test_gradients_keep_float32():
 
 
 def test_input_gradient_is_skipped_when_the_input_needs_none(monkeypatch):
-    # The first layer's images need no gradient: backward must not run col2im at all.
+    # The first layer's images need no gradient: backward must not compute the input's gradient.
     def fail(*args):
-        raise AssertionError("col2im ran although x needs no gradient")
+        raise AssertionError("the input gradient ran although x needs no gradient")
 
-    monkeypatch.setattr(conv_module, "col2im", fail)
+    monkeypatch.setattr(conv_module, "_input_gradient", fail)
     x = Tensor(np.ones((2, 6, 6, 1), np.float32))
     k = Variable(np.ones((3, 3, 1, 2), np.float32))
     with GradientTape() as tape:
@@ -149,3 +162,8 @@ def test_uppercase_tensorflow_padding_is_accepted(rng):
     x = rng.standard_normal((1, 5, 5, 1)).astype(np.float32)
     k = rng.standard_normal((3, 3, 1, 1)).astype(np.float32)
     np.testing.assert_array_equal(ops.conv2d(x, k, padding="SAME").numpy(), ops.conv2d(x, k, padding="same").numpy())
+
+
+def test_bias_of_the_wrong_shape_is_named():
+    with pytest.raises(ShapeError, match=r"bias of shape \(filters,\) = \(2,\); received bias.shape=\(3,\)"):
+        ops.conv2d(np.ones((1, 4, 4, 1), np.float32), np.ones((3, 3, 1, 2), np.float32), bias=np.ones(3, np.float32))

@@ -1,0 +1,457 @@
+"""neuronio against PyTorch on the decks' models, on this CPU, in one process run.
+
+    python benchmarks/speed.py                      # all four models, 3 alternating repeats, appends to RESULTS.md
+    python benchmarks/speed.py --models cnn --repeats 5 --no-append
+    python benchmarks/speed.py --quick              # a smoke run on a few batches (not for the record)
+
+For each model (the seed MLP, the seed CNN, the LeNet-style net, the CIFAR-10 CNN), float32,
+batch 128, the same thread count for both engines:
+  - one training epoch, neuronio and PyTorch alternating, `--repeats` times: the ratio
+    neuronio / PyTorch (median, with min-max over the repeats);
+  - inference throughput (batch 1000) and single-image latency;
+  - neuronio's achieved GFLOP/s during training against the float32 GEMM peak measured here;
+  - peak resident memory of each engine training one epoch, each in its own subprocess.
+With --scaling it also times the seed CNN's epoch against the number of samples, the batch size
+and the thread count. Timings never go into the test suite (DESIGN).
+
+PyTorch (`pip install 'neuronio[reference]'`, torch==2.13.0 CPU) is only ever the reference.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import pathlib
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BATCH = 128
+MODELS = ("mlp", "cnn", "lenet", "cifar-cnn")
+
+
+# -- models in both engines -----------------------------------------------------------------------
+def neuronio_model(name):
+    from neuronio.applications.decks import DECK_MODELS
+
+    builder, optimizer, flat = DECK_MODELS[name]
+    model = builder()
+    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def torch_model(name):
+    import torch
+    from torch import nn
+
+    if name == "mlp":
+        net = nn.Sequential(
+            nn.Linear(784, 512),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.Linear(512, 512),
+            nn.ReLU(),
+            nn.Dropout(0.2),
+            nn.Linear(512, 10),
+        )
+        optimizer = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    elif name == "cnn":
+        net = nn.Sequential(
+            nn.Conv2d(1, 32, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(32, 64, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(1024, 1000),
+            nn.ReLU(),
+            nn.Linear(1000, 10),
+        )
+        optimizer = torch.optim.Adam(net.parameters(), lr=1e-3, eps=1e-7)
+    elif name == "lenet":
+        net = nn.Sequential(
+            nn.Conv2d(1, 12, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(12, 25, 5),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Flatten(),
+            nn.Linear(400, 180),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Linear(180, 100),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Linear(100, 10),
+        )
+        optimizer = torch.optim.Adamax(net.parameters(), lr=1e-3, eps=1e-7)
+    else:
+        net = nn.Sequential(
+            nn.Conv2d(3, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(32, 32, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Dropout(0.25),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.ReLU(),
+            nn.Conv2d(64, 64, 3),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Dropout(0.25),
+            nn.Flatten(),
+            nn.Linear(2304, 512),
+            nn.ReLU(),
+            nn.Dropout(0.5),
+            nn.Linear(512, 10),
+        )
+        optimizer = torch.optim.RMSprop(net.parameters(), lr=1e-3, alpha=0.9, eps=1e-7)
+    return net, optimizer
+
+
+def training_flops(name) -> tuple[int, int]:
+    """(training FLOPs per sample, inference FLOPs per sample): 2 per multiply-add; training is the
+    forward pass plus the backward GEMMs (weights always, inputs except for the first layer)."""
+    from neuronio.applications.decks import DECK_MODELS
+    from neuronio.layers import Conv2D, Dense
+
+    model = DECK_MODELS[name][0]()
+    forward = backward = 0
+    for i, layer in enumerate(model.layers):
+        if isinstance(layer, (Conv2D, Dense)):
+            node = layer._inbound_nodes[-1]
+            out = node.outputs[0].shape
+            kernel = layer.kernel.shape
+            fan_in = int(np.prod(kernel[:-1]))
+            positions = int(np.prod(out[1:-1])) if len(out) > 2 else 1
+            flops = 2 * positions * fan_in * kernel[-1]
+            forward += flops
+            backward += flops * (1 if i == 0 else 2)
+    return forward + backward, forward
+
+
+# -- data -----------------------------------------------------------------------------------------------
+def data(name, samples):
+    """Real MNIST when cached or reachable (random images of the right shape otherwise, and for
+    CIFAR-10, which is not reachable here); labels one-hot."""
+    rng = np.random.default_rng(0)
+    source = "random"
+    if name == "cifar-cnn":
+        x = rng.random((samples, 32, 32, 3), dtype=np.float32)
+        labels = rng.integers(0, 10, samples)
+    else:
+        try:
+            from neuronio.datasets import mnist
+
+            (x, labels), _ = mnist.load_data()
+            x, labels = (x[:samples].astype(np.float32) / 255.0)[..., None], labels[:samples].astype(np.int64)
+            source = "MNIST"
+        except Exception:  # noqa: BLE001 - any failure means: time on random images instead
+            x = rng.random((samples, 28, 28, 1), dtype=np.float32)
+            labels = rng.integers(0, 10, samples)
+        if name == "mlp":
+            x = x.reshape(samples, 784)
+    y = np.eye(10, dtype=np.float32)[labels]
+    return x, y, labels, source
+
+
+def to_torch(x):
+    import torch
+
+    return torch.from_numpy(np.ascontiguousarray(x.transpose(0, 3, 1, 2) if x.ndim == 4 else x))
+
+
+# -- timing -------------------------------------------------------------------------------------------
+def neuronio_epoch(model, x, y, batch=BATCH):
+    started = time.perf_counter()
+    model.fit(x, y, batch_size=batch, epochs=1, verbose=0)
+    return time.perf_counter() - started
+
+
+def torch_epoch(net, optimizer, xt, yt, batch=BATCH):
+    import torch
+
+    loss_fn = torch.nn.CrossEntropyLoss()
+    net.train()
+    started = time.perf_counter()
+    order = torch.randperm(len(xt))
+    for i in range(0, len(xt), batch):
+        idx = order[i : i + batch]
+        optimizer.zero_grad()
+        loss_fn(net(xt[idx]), yt[idx]).backward()
+        optimizer.step()
+    return time.perf_counter() - started
+
+
+def latency(fn, calls=200) -> float:
+    fn()
+    times = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def gemm_peak(n=2048, repeats=5) -> float:
+    """The best float32 GFLOP/s NumPy's BLAS reaches on an n x n x n product, measured now."""
+    a = np.random.default_rng(0).random((n, n), dtype=np.float32)
+    b = np.random.default_rng(1).random((n, n), dtype=np.float32)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2 * n**3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def summary(values):
+    return statistics.median(values), min(values), max(values)
+
+
+def bench_model(name, args, threads):
+    import torch
+
+    samples = args.samples or (50000 if name == "cifar-cnn" else 60000)
+    x, y, labels, source = data(name, samples)
+    model = neuronio_model(name)
+    net, optimizer = torch_model(name)
+    xt, yt = to_torch(x), torch.from_numpy(labels)
+    # Warm-up: one short pass each (allocations, thread pools, lazy builds).
+    neuronio_epoch(model, x[: 4 * BATCH], y[: 4 * BATCH])
+    torch_epoch(net, optimizer, xt[: 4 * BATCH], yt[: 4 * BATCH])
+    ours, theirs = [], []
+    for _ in range(args.repeats):
+        ours.append(neuronio_epoch(model, x, y))
+        theirs.append(torch_epoch(net, optimizer, xt, yt))
+    ratios = [a / b for a, b in zip(ours, theirs)]
+    # Inference: throughput at batch 1000 and one image at a time.
+    n_infer = min(len(x), 10000)
+    infer_ours = min(_timed(lambda: model.predict(x[:n_infer], batch_size=1000, verbose=0)) for _ in range(3))
+    net.eval()
+    with torch.no_grad():
+        infer_theirs = min(_timed(lambda: [net(xt[i : i + 1000]) for i in range(0, n_infer, 1000)]) for _ in range(3))
+        lat_theirs = latency(lambda: net(xt[:1]))
+    lat_ours = latency(lambda: model.predict_on_batch(x[:1]))
+    train_flops, infer_flops = training_flops(name)
+    epoch_ours = statistics.median(ours)
+    return {
+        "model": name,
+        "data": source,
+        "samples": samples,
+        "threads": threads,
+        "repeats": args.repeats,
+        "epoch_neuronio_s": summary(ours),
+        "epoch_torch_s": summary(theirs),
+        "ratio": summary(ratios),
+        "infer_neuronio_per_s": n_infer / infer_ours,
+        "infer_torch_per_s": n_infer / infer_theirs,
+        "latency_neuronio_ms": lat_ours * 1e3,
+        "latency_torch_ms": lat_theirs * 1e3,
+        "train_mflop_per_sample": train_flops / 1e6,
+        "infer_mflop_per_sample": infer_flops / 1e6,
+        "achieved_gflops": train_flops * samples / epoch_ours / 1e9,
+    }
+
+
+# -- memory, each engine in its own process -----------------------------------------------------------
+def memory_child(engine, name, samples, epochs):
+    """Run in a subprocess: train `epochs` epochs and print the peak RSS after each (MB)."""
+    x, y, labels, _ = data(name, samples)
+    peaks = []
+    if engine == "neuronio":
+        model = neuronio_model(name)
+        for _ in range(epochs):
+            neuronio_epoch(model, x, y)
+            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    else:
+        import torch
+
+        torch.set_num_threads(int(os.environ.get("BENCH_THREADS", "2")))
+        net, optimizer = torch_model(name)
+        xt, yt = to_torch(x), torch.from_numpy(labels)
+        for _ in range(epochs):
+            torch_epoch(net, optimizer, xt, yt)
+            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+    print(json.dumps(peaks))
+
+
+def peak_memory(engine, name, samples, epochs=1):
+    out = subprocess.run(
+        [sys.executable, __file__, "--memory-child", engine, name, str(samples), str(epochs)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+# -- scaling facts -------------------------------------------------------------------------------------
+def scaling(args):
+    from threadpoolctl import threadpool_limits
+
+    rows = []
+    x, y, _, _ = data("cnn", 60000)
+    model = neuronio_model("cnn")
+    neuronio_epoch(model, x[: 4 * BATCH], y[: 4 * BATCH])
+    for n in (10000, 30000, 60000):
+        rows.append(("samples", n, neuronio_epoch(model, x[:n], y[:n])))
+    for batch in (32, 128, 512):
+        rows.append(("batch", batch, neuronio_epoch(model, x[:20000], y[:20000], batch=batch) * 3))
+    for threads in (1, 2):
+        with threadpool_limits(limits=threads):
+            rows.append(("threads", threads, neuronio_epoch(model, x[:20000], y[:20000]) * 3))
+    return rows
+
+
+# -- report ---------------------------------------------------------------------------------------------
+def machine_facts(threads) -> str:
+    import torch
+
+    blas = "?"
+    try:
+        cfg = np.show_config(mode="dicts")
+        info = cfg["Build Dependencies"]["blas"]
+        blas = f"{info['name']} {info.get('version', '')}".strip()
+    except Exception:  # noqa: BLE001 - older NumPy: leave it unknown
+        pass
+    cpu = platform.processor() or "?"
+    try:
+        for line in pathlib.Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{os.cpu_count()} cores ({cpu}), {threads} threads, NumPy {np.__version__} with {blas}, "
+        f"torch {torch.__version__}, Python {platform.python_version()}"
+    )
+
+
+def commit() -> str:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+
+
+def fmt(triple, scale=1.0, digits=2):
+    median, low, high = (v * scale for v in triple)
+    return f"{median:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
+
+
+def report(results, memory, scaling_rows, peak, facts, command) -> str:
+    stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    lines = [
+        f"### Speed, {stamp}, commit {commit()}",
+        "",
+        f"Machine: {facts}. GEMM peak measured now: {peak:.1f} GFLOP/s (float32, 2048^3). Command: `{command}`",
+        "",
+        "| model | data | epoch neuronio s | epoch PyTorch s | ratio n/PT median (min-max) | train MFLOP/sample | "
+        "achieved GFLOP/s (% of peak) | inference img/s n / PT | 1-image latency ms n / PT | peak RSS MB n / PT |",
+        "|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        mem = memory.get(r["model"], {})
+        lines.append(
+            f"| {r['model']} | {r['data']} {r['samples']} | {fmt(r['epoch_neuronio_s'], digits=1)} | "
+            f"{fmt(r['epoch_torch_s'], digits=1)} | {fmt(r['ratio'])} | {r['train_mflop_per_sample']:.1f} | "
+            f"{r['achieved_gflops']:.1f} ({100 * r['achieved_gflops'] / peak:.0f}%) | "
+            f"{r['infer_neuronio_per_s']:.0f} / {r['infer_torch_per_s']:.0f} | "
+            f"{r['latency_neuronio_ms']:.2f} / {r['latency_torch_ms']:.2f} | "
+            f"{mem.get('neuronio', '-')} / {mem.get('torch', '-')} |"
+        )
+    if "cnn-epochs" in memory:
+        lines += [
+            "",
+            f"Seed CNN, full MNIST, peak RSS after each of {len(memory['cnn-epochs'])} epochs (MB): "
+            + ", ".join(f"{v:.0f}" for v in memory["cnn-epochs"]),
+        ]
+    if scaling_rows:
+        lines += [
+            "",
+            "Seed CNN epoch time (s; batch and thread rows scaled from 20,000 samples to 60,000):",
+            "",
+            "| varied | value | epoch s |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {kind} | {value} | {seconds:.1f} |" for kind, value, seconds in scaling_rows]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--models", default=",".join(MODELS))
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--samples", type=int, default=None, help="samples per epoch (default: the full set)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--skip-memory", action="store_true")
+    parser.add_argument("--scaling", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a few batches, 1 repeat: a smoke run, not a record")
+    parser.add_argument("--no-append", action="store_true", help="print only; do not append to RESULTS.md")
+    parser.add_argument(
+        "--memory-child", nargs=4, metavar=("ENGINE", "MODEL", "SAMPLES", "EPOCHS"), help=argparse.SUPPRESS
+    )
+    args = parser.parse_args(argv)
+    if args.memory_child:
+        engine, name, samples, epochs = args.memory_child
+        return memory_child(engine, name, int(samples), int(epochs))
+    if args.quick:
+        args.samples, args.repeats, args.no_append = 8 * BATCH, 1, True
+    import torch
+    from threadpoolctl import threadpool_limits
+
+    torch.set_num_threads(args.threads)
+    os.environ["BENCH_THREADS"] = str(args.threads)
+    names = [n.strip() for n in args.models.split(",") if n.strip()]
+    with threadpool_limits(limits=args.threads):
+        peak = gemm_peak()
+        results = []
+        for name in names:
+            r = bench_model(name, args, args.threads)
+            results.append(r)
+            print(json.dumps(r), flush=True)
+        scaling_rows = scaling(args) if args.scaling else []
+    memory = {}
+    if not args.skip_memory:
+        for name in names:
+            samples = args.samples or (50000 if name == "cifar-cnn" else 60000)
+            memory[name] = {engine: f"{peak_memory(engine, name, samples)[-1]:.0f}" for engine in ("neuronio", "torch")}
+        if "cnn" in names and not args.quick:
+            memory["cnn-epochs"] = peak_memory("neuronio", "cnn", 60000, epochs=3)
+    text = report(
+        results,
+        memory,
+        scaling_rows,
+        peak,
+        machine_facts(args.threads),
+        "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+    )
+    print(text)
+    if not args.no_append:
+        with open(ROOT / "benchmarks" / "RESULTS.md", "a") as f:
+            f.write("\n" + text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
