@@ -22,60 +22,17 @@ of CIFAR-10's shape instead, to check that the program runs; nothing is learned 
 (run from the repository root with neuronio installed, e.g. `pip install -e .`, or PYTHONPATH=.)
 """
 
-import argparse
 import sys
 
-import numpy as np
+from _common import load_cifar10, parse_args
 
 import neuronio as keras
-from neuronio.datasets import cifar10
-from neuronio.errors import DatasetError
 from neuronio.layers import Activation, Conv2D, Dense, Flatten, MaxPooling2D
 from neuronio.models import Sequential
 
 
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--epochs", type=int, default=100, help="training epochs (Keras's example: 100)")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (Keras's example: 32)")
-    parser.add_argument("--samples", type=int, default=None, help="use only the first N training and test images")
-    parser.add_argument(
-        "--synthetic",
-        action="store_true",
-        help="random images of CIFAR-10's shape instead of CIFAR-10 (nothing learnable)",
-    )
-    parser.add_argument("--seed", type=int, default=None, help="seed everything random, for a repeatable run")
-    return parser.parse_args(argv)
-
-
-def load_cifar10(synthetic: bool, samples: int | None):
-    """CIFAR-10 as `cifar10.load_data()` gives it; random images of its shape only when asked."""
-    if synthetic:
-        print("SYNTHETIC DATA: random 32x32x3 images with random labels, not CIFAR-10; accuracy means nothing.")
-        rng = np.random.default_rng(0)
-        n_train, n_test = min(samples or 50000, 50000), min(samples or 10000, 10000)
-        return (
-            (
-                rng.integers(0, 256, (n_train, 32, 32, 3), dtype=np.uint8),
-                rng.integers(0, 10, (n_train, 1), dtype=np.uint8),
-            ),
-            (
-                rng.integers(0, 256, (n_test, 32, 32, 3), dtype=np.uint8),
-                rng.integers(0, 10, (n_test, 1), dtype=np.uint8),
-            ),
-        )
-    try:
-        return cifar10.load_data()
-    except DatasetError as error:
-        raise SystemExit(
-            f"{error}\n\nCIFAR-10 is not available on this machine, so this program cannot train on it. "
-            f"Place the archive as described above, or run with --synthetic to check the program on random "
-            f"images of CIFAR-10's shape (it will learn nothing from them)."
-        ) from error
-
-
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(__doc__, argv, 100, 32, " (Keras's example: 100)", " (Keras's example: 32)", data_name="CIFAR-10")
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
     batch_size = args.batch_size

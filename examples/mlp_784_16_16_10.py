@@ -20,46 +20,16 @@ sigmoid ("Activation function (sigmoid, etc.)"); the output is a softmax over th
 (run from the repository root with neuronio installed, e.g. `pip install -e .`, or PYTHONPATH=.)
 """
 
-import argparse
 import sys
 
-import numpy as np
+from _common import load_mnist, parse_args
 
 import neuronio as keras
 from neuronio import layers
-from neuronio.datasets import mnist
-from neuronio.errors import DatasetError
 
 SLIDE_WEIGHTS = 784 * 16 + 16 * 16 + 16 * 10
 SLIDE_BIASES = 16 + 16 + 10
 SLIDE_TOTAL = 13002
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--epochs", type=int, default=10, help="training epochs")
-    parser.add_argument("--batch-size", type=int, default=32, help="batch size (Keras's default, 32)")
-    parser.add_argument("--samples", type=int, default=None, help="use only the first N training and test images")
-    parser.add_argument("--synthetic", action="store_true", help="random images of MNIST's shape instead of MNIST")
-    parser.add_argument("--seed", type=int, default=None, help="seed everything random, for a repeatable run")
-    return parser.parse_args(argv)
-
-
-def load_mnist(synthetic: bool):
-    """MNIST as `mnist.load_data()` gives it, or, only when asked, random images of its shape."""
-    if synthetic:
-        print("SYNTHETIC DATA: random 28x28 images with random labels, not MNIST; accuracy means nothing.")
-        rng = np.random.default_rng(0)
-        return (
-            (rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8), rng.integers(0, 10, 60000, dtype=np.uint8)),
-            (rng.integers(0, 256, (10000, 28, 28), dtype=np.uint8), rng.integers(0, 10, 10000, dtype=np.uint8)),
-        )
-    try:
-        return mnist.load_data()
-    except DatasetError as error:
-        raise SystemExit(
-            f"{error}\n\nMNIST is not available. Run with --synthetic to use random images instead."
-        ) from error
 
 
 def build_model():
@@ -75,7 +45,7 @@ def build_model():
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(__doc__, argv, 10, 32, batch_note=" (Keras's default, 32)")
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
 

@@ -17,43 +17,13 @@ are those of the notebook the slides come from.
 (run from the repository root with neuronio installed, e.g. `pip install -e .`, or PYTHONPATH=.)
 """
 
-import argparse
 import sys
 
-import numpy as np
+from _common import load_mnist, parse_args
 
 import neuronio as keras
-from neuronio.datasets import mnist
-from neuronio.errors import DatasetError
 from neuronio.layers import Conv2D, Dense, Flatten, MaxPooling2D
 from neuronio.models import Sequential
-
-
-def parse_args(argv):
-    parser = argparse.ArgumentParser(description=" ".join(__doc__.split("\n\n")[0].split()))
-    parser.add_argument("--epochs", type=int, default=10, help="training epochs (deck: 10)")
-    parser.add_argument("--batch-size", type=int, default=128, help="batch size (deck: 128)")
-    parser.add_argument("--samples", type=int, default=None, help="use only the first N training and test images")
-    parser.add_argument("--synthetic", action="store_true", help="random images of MNIST's shape instead of MNIST")
-    parser.add_argument("--seed", type=int, default=None, help="seed everything random, for a repeatable run")
-    return parser.parse_args(argv)
-
-
-def load_mnist(synthetic: bool):
-    """MNIST as `mnist.load_data()` gives it, or, only when asked, random images of its shape."""
-    if synthetic:
-        print("SYNTHETIC DATA: random 28x28 images with random labels, not MNIST; accuracy means nothing.")
-        rng = np.random.default_rng(0)
-        return (
-            (rng.integers(0, 256, (60000, 28, 28), dtype=np.uint8), rng.integers(0, 10, 60000, dtype=np.uint8)),
-            (rng.integers(0, 256, (10000, 28, 28), dtype=np.uint8), rng.integers(0, 10, 10000, dtype=np.uint8)),
-        )
-    try:
-        return mnist.load_data()
-    except DatasetError as error:
-        raise SystemExit(
-            f"{error}\n\nMNIST is not available. Run with --synthetic to use random images instead."
-        ) from error
 
 
 class AccuracyHistory(keras.callbacks.Callback):
@@ -72,7 +42,7 @@ class AccuracyHistory(keras.callbacks.Callback):
 
 
 def main(argv=None):
-    args = parse_args(argv)
+    args = parse_args(__doc__, argv, 10, 128, " (deck: 10)", " (deck: 128)")
     if args.seed is not None:
         keras.utils.set_random_seed(args.seed)
 

@@ -9,12 +9,14 @@ import importlib.util
 import math
 import pathlib
 import re
+import sys
 import warnings
 
 import numpy as np
 import pytest
 
 from neuronio._legacy import LegacyArgumentWarning
+from neuronio.datasets import cifar10, mnist
 from neuronio.errors import DatasetError
 
 EXAMPLES = pathlib.Path(__file__).resolve().parents[1] / "examples"
@@ -22,6 +24,8 @@ CHANCE_LOSS = math.log(10)  # cross-entropy of a uniform guess over 10 classes, 
 
 
 def load_example(name: str):
+    if str(EXAMPLES) not in sys.path:  # the examples import their shared helpers from examples/_common.py
+        sys.path.insert(0, str(EXAMPLES))
     spec = importlib.util.spec_from_file_location(f"example_{name}", EXAMPLES / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -92,7 +96,7 @@ def test_mnist_programs_say_how_to_run_without_mnist(monkeypatch):
     def unavailable():
         raise DatasetError("Could not obtain MNIST from any of its 3 sources: ...")
 
-    monkeypatch.setattr(example.mnist, "load_data", unavailable)
+    monkeypatch.setattr(mnist, "load_data", unavailable)
     with pytest.raises(SystemExit, match=r"MNIST is not available\. Run with --synthetic"):
         example.main(["--epochs", "1"])
 
@@ -219,7 +223,7 @@ def test_cifar10_cnn_stops_and_asks_for_synthetic_when_cifar10_is_unavailable(mo
     def unavailable():
         raise DatasetError("Could not obtain CIFAR-10 from any of its 2 sources: ...")
 
-    monkeypatch.setattr(example.cifar10, "load_data", unavailable)
+    monkeypatch.setattr(cifar10, "load_data", unavailable)
     with pytest.raises(SystemExit, match=r"CIFAR-10 is not available.*run with --synthetic"):
         example.main(["--epochs", "1"])
 
