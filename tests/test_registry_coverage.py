@@ -1,0 +1,43 @@
+"""Every public op has an OpCase (so its gradient is checked), and every registered layer class
+round-trips its config. This is how "every gradient is checked" stays true as ops are added."""
+
+import importlib
+import pathlib
+
+import neuronio.ops as ops
+from neuronio import layers
+
+OPS_TESTS = pathlib.Path(__file__).parent / "ops"
+
+
+def _op_cases():
+    names = set()
+    for path in sorted(OPS_TESTS.glob("test_*.py")):
+        module = importlib.import_module(f"tests.ops.{path.stem}")
+        names |= {case.name for case in getattr(module, "CASES", [])}
+    return names
+
+
+def test_every_public_op_has_an_op_case():
+    cases = _op_cases()
+    missing = [op for op in ops.__all__ if not any(n == op or n.startswith(op + "_") for n in cases)]
+    assert missing == [], f"ops without an OpCase (add one in tests/ops): {missing}"
+
+
+def test_every_registered_layer_round_trips_its_config():
+    from tests.layers.test_layers import CASES as LAYER_CASES
+
+    checked = {cls.__name__ for cls, *_ in LAYER_CASES} | {"Add", "Multiply", "Concatenate", "Average", "Maximum"}
+    # InputLayer, the models and the preprocessing layers have tests of their own.
+    others = {"InputLayer", "Sequential", "Functional"}
+    registered = {layers.registry.name_of(layers.registry.lookup(n)) for n in layers.registry.names()}
+    unchecked = sorted(registered - checked - others - _preprocessing_layers())
+    assert unchecked == [], f"registered layers with no check_layer case in tests/layers: {unchecked}"
+
+
+def _preprocessing_layers():
+    try:
+        from neuronio.layers import preprocessing
+    except ImportError:
+        return set()
+    return {name for name in dir(preprocessing) if name.startswith(("Random", "Elastic"))}
