@@ -15,6 +15,14 @@ from neuronio.layers.pooling import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
+from neuronio.layers.preprocessing import (
+    ElasticDistortion,
+    RandomCrop,
+    RandomFlip,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
+)
 from neuronio.layers.regularization import Dropout
 from neuronio.layers.reshaping import Flatten, Reshape
 
@@ -38,6 +46,7 @@ __all__ = [
     "Dense",
     "Dropout",
     "ELU",
+    "ElasticDistortion",
     "Flatten",
     "GlobalAveragePooling2D",
     "GlobalAvgPool2D",
@@ -56,6 +65,11 @@ __all__ = [
     "Multiply",
     "PReLU",
     "RReLU",
+    "RandomCrop",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
     "ReLU",
     "Reshape",
     "Softmax",

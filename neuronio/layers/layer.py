@@ -210,7 +210,9 @@ class Layer:
         return self._call_with_training(tensors, training, **kwargs)
 
     def _call_with_training(self, inputs, training, **kwargs):
-        if _accepts_training(type(self)):
+        # training=None leaves the layer's own default in charge, as Keras does: Dropout and
+        # BatchNormalization default to inference, the augmentation layers to augmenting.
+        if training is not None and _accepts_training(type(self)):
             return self.call(inputs, training=bool(training), **kwargs)
         return self.call(inputs, **kwargs)
 

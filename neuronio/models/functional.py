@@ -107,7 +107,7 @@ class Functional(Model):
     def output_names(self) -> list[str]:
         return [t.node.layer.name for t in self._outputs]
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         values, _ = _as_list(inputs)
         if isinstance(inputs, dict):
             values = [inputs[name] for name in self.input_names]

@@ -103,7 +103,7 @@ class Sequential(Model):
             output = layer(output)
         self._output = output
 
-    def call(self, inputs, training=False):
+    def call(self, inputs, training=None):
         x = inputs
         for layer in self._stack:
             x = layer(x, training=training)

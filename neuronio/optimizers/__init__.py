@@ -6,10 +6,12 @@ optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
 
 from neuronio.errors import UnknownNameError
+from neuronio.optimizers import schedules
 from neuronio.optimizers.adadelta import Adadelta
 from neuronio.optimizers.adagrad import Adagrad
 from neuronio.optimizers.adam import Adam
 from neuronio.optimizers.adamax import Adamax
+from neuronio.optimizers.adamw import AdamW
 from neuronio.optimizers.nadam import Nadam
 from neuronio.optimizers.optimizer import Optimizer, registry
 from neuronio.optimizers.rmsprop import RMSprop
@@ -20,6 +22,7 @@ __all__ = [
     "Adadelta",
     "Adagrad",
     "Adam",
+    "AdamW",
     "Adamax",
     "Nadam",
     "Optimizer",
@@ -27,6 +30,7 @@ __all__ = [
     "deserialize",
     "get",
     "registry",
+    "schedules",
     "serialize",
 ]
 

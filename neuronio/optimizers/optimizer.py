@@ -25,10 +25,11 @@ import warnings
 import numpy as np
 
 from neuronio import config
-from neuronio._legacy import renamed
+from neuronio._legacy import renamed, warn_legacy
 from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import ShapeError
+from neuronio.optimizers import schedules
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
@@ -38,8 +39,9 @@ class Optimizer:
     """Base class of the update rules (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam).
 
     Args:
-        learning_rate: a float, or a schedule: a callable taking the step number (`iterations`)
-            or nothing, returning the rate. Settable later (`opt.learning_rate = 0.01`).
+        learning_rate: a float, or a schedule (`neuronio.optimizers.schedules`, or any callable
+            taking the step number `iterations`, or nothing) returning the rate. Settable later
+            (`opt.learning_rate = 0.01`).
         weight_decay: if set, every weight shrinks by `w *= 1 - weight_decay * learning_rate`
             before its update (decoupled decay, as Keras 3).
         clipnorm: clip each gradient to this L2 norm: `g * clipnorm / max(||g||, clipnorm)`.
@@ -51,7 +53,8 @@ class Optimizer:
             gradient accumulation, and says so if asked for them.
         name: the prefix of the optimizer's variable paths; "adam", "adam_1", ... if omitted.
         lr: Keras 1/2 spelling of `learning_rate`, accepted with a warning.
-        decay: Keras 2's per-step decay; ignored with a warning, as Keras 3 does.
+        decay: Keras 2's per-step decay, lr / (1 + decay * iterations): accepted with a warning and
+            turned into today's spelling, learning_rate=schedules.InverseTimeDecay(lr, 1, decay).
     """
 
     def __new__(cls, *args, **kwargs):
@@ -374,13 +377,8 @@ class Optimizer:
         rate = self._learning_rate
         if isinstance(rate, Variable):
             learning_rate = float(rate.data)  # the float32 value, as Keras writes it (0.0010000000474974513)
-        elif hasattr(rate, "get_config"):
-            learning_rate = {
-                "module": "keras.optimizers.schedules",
-                "class_name": type(rate).__name__,
-                "config": rate.get_config(),
-                "registered_name": None,
-            }
+        elif isinstance(rate, schedules.LearningRateSchedule):
+            learning_rate = schedules.serialize(rate)  # Keras's envelope; no learning_rate variable is saved
         else:
             raise TypeError(
                 f"Optimizer '{self.name}' has a learning rate given as a plain function "
@@ -403,10 +401,7 @@ class Optimizer:
     @classmethod
     def from_config(cls, config_dict: dict):
         if isinstance(config_dict.get("learning_rate"), dict):
-            raise ValueError(
-                f"{cls.__name__}.from_config: learning-rate schedules in configs are not supported "
-                f"yet; received learning_rate={config_dict['learning_rate']!r}."
-            )
+            config_dict = {**config_dict, "learning_rate": schedules.deserialize(config_dict["learning_rate"])}
         return cls(**config_dict)
 
     def __repr__(self) -> str:
@@ -417,20 +412,26 @@ class Optimizer:
 
 
 def _legacy_arguments(who: str, learning_rate, kwargs: dict):
-    """Map Keras 1/2 arguments: `lr` -> `learning_rate` (warning); `decay` -> ignored (warning)."""
+    """Map Keras 1/2 arguments, each with a warning naming today's spelling: `lr` -> `learning_rate`;
+    `decay=d` -> learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=d)."""
     if "lr" in kwargs:
         # Optimizer.__new__ has refused lr= together with learning_rate=.
         learning_rate = renamed(who, "lr", "learning_rate", kwargs.pop("lr"))
     decay = kwargs.pop("decay", None)
-    if decay:
-        # Keras 3 ignores `decay` too; Keras 2 used lr / (1 + decay * iterations).
-        warnings.warn(
-            f"{who}: `decay={decay}` (Keras 2's per-step decay) is not supported and is ignored, "
-            f"as in Keras 3. For the same effect pass a schedule: "
-            f"learning_rate=lambda step: {learning_rate!r} / (1 + {decay} * step).",
-            UserWarning,
-            stacklevel=4,
+    if decay:  # Keras 2 configs carry decay=0.0: nothing to do then
+        decay = float(_check_number(who, "decay", decay, low=0.0))
+        if callable(learning_rate):
+            raise ValueError(
+                f"{who}: `decay={decay}` (Keras 2's per-step decay) cannot be combined with a learning-rate "
+                f"schedule ({learning_rate!r}); put the decay in the schedule instead."
+            )
+        # Keras 2 (optimizer_v2._decayed_lr): lr / (1 + decay * iterations); Keras 3 dropped `decay`.
+        warn_legacy(
+            f"{who}: `decay={decay}` is Keras 2's per-step decay, lr / (1 + decay * iterations); today's "
+            f"spelling is learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate!r}, "
+            f"decay_steps=1, decay_rate={decay}), which neuronio uses now."
         )
+        learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
     return learning_rate
 
 

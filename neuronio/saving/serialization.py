@@ -20,7 +20,7 @@ from neuronio.errors import FileFormatError, UnknownNameError
 from neuronio.layers.layer import registry as layers_registry
 
 # Layers neuronio has and Keras does not: saved under neuronio's own namespace.
-NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization"})
+NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization", "ElasticDistortion"})
 
 # Keras layers that run arbitrary code; never loaded, whatever the file says.
 CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})

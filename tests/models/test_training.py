@@ -229,3 +229,14 @@ def test_keras1_nb_epoch_runs_with_a_warning():
     with pytest.warns(LegacyArgumentWarning, match="use `epochs=`"):
         history = _mlp().fit(x, y, nb_epoch=2, verbose=0)
     assert len(history.epoch) == 2
+
+
+def test_calling_a_model_without_training_leaves_each_layer_its_own_default():
+    # Keras: training=None reaches every layer, so an augmentation model called directly augments
+    # while Dropout stays the identity; predict and evaluate always run in inference mode.
+    x = np.tile(np.arange(64, dtype=np.float32).reshape(1, 8, 8, 1), (16, 1, 1, 1))
+    augment = Sequential([layers.Input(shape=(8, 8, 1)), layers.RandomFlip("horizontal", seed=1), layers.Dropout(0.5)])
+    flipped = (augment(x).numpy() != x).any(axis=(1, 2, 3))
+    assert 0 < flipped.sum() < 16  # a coin per image
+    assert np.isin(augment(x).numpy(), x).all()  # nothing zeroed or scaled by Dropout
+    np.testing.assert_array_equal(augment.predict(x, verbose=0), x)

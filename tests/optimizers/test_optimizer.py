@@ -252,13 +252,32 @@ def test_lr_with_learning_rate_is_an_error_even_when_learning_rate_is_the_defaul
             call()
 
 
-def test_keras2_decay_is_ignored_with_a_warning_suggesting_a_schedule():
-    with pytest.warns(UserWarning, match=r"`decay=1e-06`.*ignored.*learning_rate=lambda step: 0.01 / \(1 \+ 1e-06"):
+def test_keras2_decay_becomes_inverse_time_decay_with_a_warning_naming_it():
+    with pytest.warns(
+        LegacyArgumentWarning,
+        match=r"SGD: `decay=1e-06` is Keras 2's per-step decay.*InverseTimeDecay\(0.01, decay_steps=1, decay_rate=1e-06\)",
+    ):
         optimizer = optimizers.SGD(decay=1e-6)
     assert "decay" not in optimizer.get_config()
+    assert optimizer.get_config()["learning_rate"]["class_name"] == "InverseTimeDecay"
+    # Keras 2: lr / (1 + decay * iterations), iterations counting the updates made before this one.
+    with pytest.warns(LegacyArgumentWarning):
+        optimizer = optimizers.SGD(learning_rate=1.0, decay=0.5)
+    weight = Variable(np.zeros(1, np.float32))
+    rates = []
+    for _ in range(3):
+        rates.append(optimizer.learning_rate)
+        optimizer.apply([np.ones(1, np.float32)], [weight])
+    assert rates == [1.0, float(np.float32(1 / 1.5)), 0.5]  # rounded to float32, as Keras casts it
+    np.testing.assert_allclose(weight.numpy(), [-(1.0 + 1 / 1.5 + 0.5)], rtol=1e-6)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         optimizers.SGD(decay=0.0)  # Keras 2 configs carry decay=0.0: nothing to warn about
+
+
+def test_keras2_decay_with_a_schedule_is_refused():
+    with pytest.raises(ValueError, match=r"`decay=0.1`.*cannot be combined with a learning-rate schedule"):
+        optimizers.SGD(learning_rate=lambda step: 0.1, decay=0.1)
 
 
 # -- get / serialize / deserialize ---------------------------------------------------------------
