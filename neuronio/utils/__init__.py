@@ -5,6 +5,7 @@ import numpy as np
 from neuronio import config
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
+from neuronio.utils.plot_model import plot_model
 
 
 def set_random_seed(seed: int) -> None:
@@ -25,4 +26,4 @@ def sequential_ascii(model) -> str:
     return _table(model)
 
 
-__all__ = ["normalize", "np_utils", "sequential_ascii", "set_random_seed", "to_categorical"]
+__all__ = ["normalize", "np_utils", "plot_model", "sequential_ascii", "set_random_seed", "to_categorical"]

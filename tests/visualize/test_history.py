@@ -1,0 +1,66 @@
+import json
+
+import numpy as np
+import pytest
+
+from neuronio.callbacks import History
+from neuronio.visualize import plot_history
+
+pytest.importorskip("matplotlib")
+
+LOGS = {
+    "loss": [0.9, 0.5, 0.3, 0.2],
+    "accuracy": [0.6, 0.8, 0.9, 0.95],
+    "val_loss": [0.8, 0.6, 0.5, 0.55],
+    "val_accuracy": [0.65, 0.75, 0.85, 0.84],
+}
+
+
+def lines_by_label(ax):
+    return {line.get_label(): line for line in ax.get_lines()}
+
+
+def test_one_panel_per_quantity_with_training_and_validation_per_epoch():
+    fig = plot_history(LOGS)
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "accuracy"]
+    for ax, name in zip(fig.axes, ["loss", "accuracy"]):
+        lines = lines_by_label(ax)
+        np.testing.assert_array_equal(lines["training"].get_xdata(), [1, 2, 3, 4])  # epochs count from 1
+        np.testing.assert_array_equal(lines["training"].get_ydata(), LOGS[name])
+        np.testing.assert_array_equal(lines["validation"].get_ydata(), LOGS[f"val_{name}"])
+        assert ax.get_xlabel() == "epoch"
+
+
+def test_best_validation_epoch_is_marked_lowest_loss_highest_accuracy():
+    fig = plot_history(LOGS)
+    loss_ax, accuracy_ax = fig.axes
+    marker = loss_ax.collections[0]
+    np.testing.assert_array_equal(marker.get_offsets(), [[3, 0.5]])  # val_loss is lowest at epoch 3
+    assert "epoch 3" in marker.get_label()
+    np.testing.assert_array_equal(accuracy_ax.collections[0].get_offsets(), [[3, 0.85]])
+
+
+def test_accepts_a_history_its_record_file_and_metrics_without_validation(tmp_path):
+    history = History()
+    history.history = {"loss": [1.0, 0.5], "mae": [0.4, 0.3]}
+    fig = plot_history(history)
+    assert [ax.get_title() for ax in fig.axes] == ["loss", "mae"]
+    assert set(lines_by_label(fig.axes[1])) == {"training"}
+    path = tmp_path / "history.json"
+    path.write_text(json.dumps({"model": "cnn", "test_accuracy": 0.9, "history": LOGS}))
+    assert [ax.get_title() for ax in plot_history(path).axes] == ["loss", "accuracy"]
+
+
+def test_saves_as_png_and_svg(tmp_path):
+    fig = plot_history(LOGS)
+    fig.savefig(tmp_path / "h.png")
+    fig.savefig(tmp_path / "h.svg")
+    assert (tmp_path / "h.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in (tmp_path / "h.svg").read_bytes()[:500]
+
+
+def test_empty_or_unreadable_history_is_a_clear_error(tmp_path):
+    with pytest.raises(ValueError, match=r"plot_history expects the History that fit\(\) returns"):
+        plot_history({})
+    with pytest.raises(ValueError, match=r"cannot read a history from .*missing.json"):
+        plot_history(tmp_path / "missing.json")
