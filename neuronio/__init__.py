@@ -10,6 +10,7 @@ __version__ = "0.1.0"
 from neuronio import (
     activations,
     applications,
+    apps,
     callbacks,
     config,
     datasets,
@@ -22,6 +23,7 @@ from neuronio import (
     ops,
     optimizers,
     utils,
+    visualize,
 )
 from neuronio.autodiff import GradientTape, Tensor, Variable, constant, no_grad
 from neuronio.layers import Input, Layer
@@ -38,6 +40,7 @@ __all__ = [
     "__version__",
     "activations",
     "applications",
+    "apps",
     "callbacks",
     "config",
     "constant",
@@ -52,4 +55,5 @@ __all__ = [
     "ops",
     "optimizers",
     "utils",
+    "visualize",
 ]

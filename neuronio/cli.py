@@ -25,7 +25,15 @@ def _other_commands() -> dict:
 
     Imported only when the command line is parsed, so `neuronio train` loads none of them.
     """
-    return {}
+    from neuronio.apps import read_cli
+    from neuronio.lab import lab_cli
+    from neuronio.visualize import report_command
+
+    return {
+        "lab": lab_cli,
+        "read": read_cli,
+        "report": report_command,
+    }
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -144,6 +152,10 @@ def train(args) -> int:
     }
     (out / "history.json").write_text(json.dumps(record, indent=2))
     print(f"Saved the model to {model_path} and its history to {out / 'history.json'}")
+    # 4. The report: every picture of what the network learned, in out/report.html (needs matplotlib).
+    from neuronio.visualize.report import report_after_training
+
+    report_after_training(model, out, dataset, x_test, y_test, record)
     return 0
 
 
