@@ -34,10 +34,11 @@ def find_runs(dataset: str | None = None, root: pathlib.Path | None = None) -> l
     for record_path in sorted((root or runs_dir()).glob("*/history.json")):
         try:
             record = json.loads(record_path.read_text())
-            run = Run(record_path.parent, str(record["model"]), str(record["dataset"]),
-                      float(record["test_accuracy"]), record)
+            run = Run(
+                record_path.parent, str(record["model"]), str(record["dataset"]), float(record["test_accuracy"]), record
+            )
         except (OSError, ValueError, KeyError, TypeError):
-            continue                       # a half-written or foreign folder is not a run
+            continue  # a half-written or foreign folder is not a run
         if run.model_path.is_file() and (dataset is None or run.dataset == dataset):
             found.append(run)
     return sorted(found, key=lambda r: r.test_accuracy, reverse=True)
