@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from neuronio import losses, metrics, optimizers
+from neuronio import config, losses, metrics, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
 from neuronio.callbacks import CallbackList
 from neuronio.models.data import ArrayData
@@ -225,6 +225,7 @@ class Trainer:
         """Train for `epochs` passes over (x, y); returns a History whose `.history` maps each log
         key ("loss", "accuracy", "val_loss", ...) to its per-epoch values."""
         # 1. Keras 1 spellings and argument checks.
+        config.tune_allocator()
         epochs = _legacy_epochs(kwargs, epochs)
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
@@ -305,6 +306,7 @@ class Trainer:
         """The loss and metrics on (x, y), averaged per sample: a float when there are no metrics,
         else [loss, metric, ...] (or a dict with return_dict=True)."""
         self._require_compiled("evaluate")
+        config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "evaluate")
         data = ArrayData(x, y, sample_weight, self, "evaluate")
@@ -321,6 +323,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         """The model's outputs for x, computed in batches in inference mode (a NumPy array, or a
         list of arrays for several outputs)."""
+        config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "predict")
         data = ArrayData(x, None, None, self, "predict")
