@@ -72,6 +72,8 @@ def main():
     print(measure("seed CNN conv1 28x28x1->32", 128, 28, 1, 32, 5, rng))
     print(measure("seed CNN conv2 12x12x32->64", 128, 12, 32, 64, 5, rng))
     print(measure("CIFAR CNN 32x32x32->32 3x3", 128, 32, 32, 32, 3, rng))
+    print(measure("CIFAR CNN 15x15x64->64 3x3", 128, 15, 64, 64, 3, rng))
+    print(measure("LeNet conv2 12x12x12->25", 128, 12, 12, 25, 5, rng))
 
 
 if __name__ == "__main__":
