@@ -271,6 +271,15 @@ def bench_model(name, args, threads):
 
 
 # -- memory, each engine in its own process -----------------------------------------------------------
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM). Not getrusage's ru_maxrss: Linux carries that
+    over from the parent across fork and exec, so a child would report the benchmark's own peak."""
+    for line in pathlib.Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def memory_child(engine, name, samples, epochs):
     """Run in a subprocess: train `epochs` epochs and print the peak RSS after each (MB)."""
     x, y, labels, _ = data(name, samples)
@@ -279,7 +288,7 @@ def memory_child(engine, name, samples, epochs):
         model = neuronio_model(name)
         for _ in range(epochs):
             neuronio_epoch(model, x, y)
-            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            peaks.append(peak_rss_mb())
     else:
         import torch
 
@@ -288,7 +297,7 @@ def memory_child(engine, name, samples, epochs):
         xt, yt = to_torch(x), torch.from_numpy(labels)
         for _ in range(epochs):
             torch_epoch(net, optimizer, xt, yt)
-            peaks.append(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+            peaks.append(peak_rss_mb())
     print(json.dumps(peaks))
 
 
