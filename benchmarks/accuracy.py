@@ -20,6 +20,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 TARGETS = {"mlp": 0.980, "cnn": 0.991, "lenet": 0.990}
+# The issue fixes 10 epochs for the MLP and the CNN; the deck gives none for the LeNet-style
+# program. With two Dropout(0.5) layers and Adamax at Keras 3's 0.001 (Keras 1's was 0.002) it is
+# still underfitting after 10 (97.5% training accuracy, 98.71% test), so it gets 20.
+EPOCHS = {"mlp": 10, "cnn": 10, "lenet": 20}
 
 
 def run(name: str, epochs: int, seed: int, batch_size: int) -> dict:
@@ -62,7 +66,7 @@ def commit() -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="mlp,cnn,lenet")
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=None, help="all models (default: mlp 10, cnn 10, lenet 20)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=128)
     parser.add_argument("--no-append", action="store_true")
@@ -70,7 +74,7 @@ def main(argv=None) -> int:
     command = "python benchmarks/accuracy.py " + " ".join(argv if argv is not None else sys.argv[1:])
     rows = []
     for name in [n.strip() for n in args.models.split(",") if n.strip()]:
-        result = run(name, args.epochs, args.seed, args.batch_size)
+        result = run(name, args.epochs or EPOCHS[name], args.seed, args.batch_size)
         target = TARGETS[name]
         verdict = (
             "met"
