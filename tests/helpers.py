@@ -1,13 +1,17 @@
-"""Shared test machinery: one declarative OpCase per op, and check_layer for layers.
+"""Shared test machinery: one declarative OpCase per op, check_layer for layers, and real Keras
+on the torch backend for the reference tests (keras_on_torch).
 
 Every op test goes through `check_op`, so "every gradient is checked" is a property of the
 harness, not of each test's diligence (Chainer's FunctionTestCase, tinygrad's helper_test_op).
 """
 
 import dataclasses
+import os
+import sys
 from collections.abc import Callable
 
 import numpy as np
+import pytest
 
 from neuronio import config
 from neuronio.autodiff import Tensor, check_gradients
@@ -183,3 +187,21 @@ def check_layer(
             if mode == "direction":
                 worst = max(worst, check_gradients(fn, [x64], params=params, mode=mode, seed=seed + 1))
     return worst
+
+
+# Raised inside Keras's torch backend under NumPy 2 (torch's __array__ lacks `copy`), not by neuronio.
+KERAS_ARRAY_COPY_WARNING = pytest.mark.filterwarnings(
+    "ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"
+)
+
+
+def keras_on_torch():
+    """Real Keras 3 on the torch backend (the `keras` extra), or a clean skip of the caller: of a
+    test, or of a whole module when called at import time."""
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "torch"  # Keras reads it once, on its first import
+    pytest.importorskip("torch")
+    keras = pytest.importorskip("keras")
+    if keras.backend.backend() != "torch":
+        pytest.skip("keras was already imported with another backend", allow_module_level=True)
+    return keras

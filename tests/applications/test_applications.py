@@ -7,13 +7,12 @@ output shapes, parameter counts, key arguments) and, on small images with copied
 for output.
 """
 
-import os
-
 import numpy as np
 import pytest
 
 from neuronio import applications, layers
 from neuronio.errors import ShapeError
+from tests.helpers import keras_on_torch
 
 # One image through float32 convolutions and a softmax: probabilities sum to 1 within a few
 # float32 spacings of 1 (1000 terms, each rounded once).
@@ -372,14 +371,6 @@ STRUCTURAL_KEYS = (
 )
 
 
-def _keras():
-    os.environ["KERAS_BACKEND"] = "torch"
-    keras = pytest.importorskip("keras")
-    if keras.backend.backend() != "torch":
-        pytest.skip("keras was already imported with another backend")
-    return keras
-
-
 def _normalize(value):
     if isinstance(value, (list, tuple)):
         return [_normalize(v) for v in value]
@@ -413,7 +404,7 @@ def _compare_with_keras(model, keras_model):
     ],
 )
 def test_layer_by_layer_against_keras(name, fixture, request):
-    keras = _keras()
+    keras = keras_on_torch()
     keras_model = getattr(keras.applications, name)(weights=None)
     _compare_with_keras(request.getfixturevalue(fixture), keras_model)
 
@@ -432,7 +423,7 @@ FORWARD_RTOL = 2e-5
     ],
 )
 def test_same_outputs_as_keras_with_the_same_weights(name, kwargs):
-    keras = _keras()
+    keras = keras_on_torch()
     rng = np.random.default_rng(0)
     model = getattr(applications, name)(**kwargs)
     keras_model = getattr(keras.applications, name)(weights=None, **kwargs)

@@ -25,6 +25,7 @@ import neuronio.callbacks as ours
 import neuronio.callbacks.progbar as our_progbar_module
 from neuronio.callbacks.callback import _pythonify_logs
 from tests.callbacks.doubles import FakeClock, FakeModel
+from tests.helpers import keras_on_torch
 
 pytestmark = pytest.mark.keras
 
@@ -49,10 +50,7 @@ class Screen(io.StringIO):
 
 @pytest.fixture(scope="module")
 def keras_lib():
-    pytest.importorskip("torch")
-    if "keras" not in sys.modules:
-        os.environ["KERAS_BACKEND"] = "torch"
-    keras = pytest.importorskip("keras")
+    keras = keras_on_torch()
     from keras.src import backend
     from keras.src.utils import progbar, python_utils
 

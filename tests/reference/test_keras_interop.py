@@ -3,23 +3,19 @@ opens in `keras.models.load_model` and predicts the same numbers, a model saved 
 neuronio and predicts the same numbers, and the optimizer state crosses over so that training
 continues identically. Skipped cleanly when keras is not installed (the `keras` extra)."""
 
-import os
-
 import numpy as np
 import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = pytest.importorskip("keras")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was already imported with another backend", allow_module_level=True)
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+
+keras = keras_on_torch()
 
 import neuronio  # noqa: E402
 from neuronio.models import load_model  # noqa: E402
 
 pytestmark = [
     pytest.mark.keras,
-    # Raised inside Keras's torch backend by NumPy 2 (its __array__ lacks `copy`), not by neuronio.
-    pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"),
+    KERAS_ARRAY_COPY_WARNING,
 ]
 
 # float32 rounding: the two engines sum in different orders (GEMM blocking, conv as im2col).

@@ -2,23 +2,19 @@
 their gradients with respect to y_pred, running metric results over uneven batches, configs, and
 the "accuracy" resolution. Skipped cleanly when keras or torch is absent."""
 
-import os
-
 import numpy as np
 import pytest
 
-os.environ["KERAS_BACKEND"] = "torch"
-keras = pytest.importorskip("keras")
-torch = pytest.importorskip("torch")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was already imported with another backend", allow_module_level=True)
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
 
+keras = keras_on_torch()
+import torch  # noqa: E402
 from keras.src.trainers import compile_utils  # noqa: E402
 
 from neuronio import losses, metrics, ops  # noqa: E402
 from neuronio.autodiff import GradientTape, Variable  # noqa: E402
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
 # Both engines compute in float32 with the same formulas; they differ only in summation order and
 # fused kernels (torch's log_softmax, nll_loss), a few float32 spacings of the values involved.

@@ -2,21 +2,19 @@
 gradients must agree to float32 rounding, and the optimizer variables must match Keras's names,
 order, shapes and values. Skipped cleanly when keras or torch is absent."""
 
-import os
 import re
 
 import numpy as np
 import pytest
 
-os.environ["KERAS_BACKEND"] = "torch"
-keras = pytest.importorskip("keras")
-torch = pytest.importorskip("torch")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was already imported with another backend", allow_module_level=True)
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+
+keras = keras_on_torch()
+import torch  # noqa: E402
 
 from neuronio import Variable, optimizers  # noqa: E402
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
 SHAPES = [(4, 3), (3,), (2, 2, 3, 5)]
 N_STEPS = 10

@@ -3,16 +3,14 @@ random draws, the same resampled pixels, the same resize and crop arithmetic, an
 that open in both directions. Skipped cleanly when keras is absent."""
 
 import json
-import os
 
 import numpy as np
 import pytest
 
-os.environ.setdefault("KERAS_BACKEND", "torch")
-keras = pytest.importorskip("keras")
-torch = pytest.importorskip("torch")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was already imported with another backend", allow_module_level=True)
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+
+keras = keras_on_torch()
+import torch  # noqa: E402
 
 from neuronio import layers  # noqa: E402
 from neuronio.layers import preprocessing  # noqa: E402
@@ -20,7 +18,7 @@ from neuronio.models import Sequential, load_model  # noqa: E402
 
 pytestmark = [
     pytest.mark.keras,
-    pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword:DeprecationWarning"),
+    KERAS_ARRAY_COPY_WARNING,
 ]
 
 # Keras computes the maps and the bilinear weights in float32, neuronio in float64 then rounds:

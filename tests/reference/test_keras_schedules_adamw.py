@@ -2,21 +2,18 @@
 step, configs in both directions, and ten AdamW updates (with and without a schedule) agreeing to
 float32 rounding. Skipped cleanly when keras or torch is absent."""
 
-import os
-
 import numpy as np
 import pytest
 
-os.environ["KERAS_BACKEND"] = "torch"
-keras = pytest.importorskip("keras")
-torch = pytest.importorskip("torch")
-if keras.backend.backend() != "torch":
-    pytest.skip("keras was already imported with another backend", allow_module_level=True)
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+
+keras = keras_on_torch()
+import torch  # noqa: E402
 
 from neuronio import Variable, optimizers  # noqa: E402
 from neuronio.optimizers import schedules  # noqa: E402
 
-pytestmark = pytest.mark.keras
+pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
 # Keras evaluates schedules in float32, neuronio in float64: relative agreement to float32 rounding
 # (a few spacings: cos and powers add one rounding each).
