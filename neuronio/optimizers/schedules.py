@@ -51,26 +51,20 @@ class LearningRateSchedule:
         return f"{type(self).__name__}({arguments})"
 
 
-@registry.register("ExponentialDecay")
-class ExponentialDecay(LearningRateSchedule):
-    """lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps), the exponent floored if `staircase`.
+class _RateDecay(LearningRateSchedule):
+    """ExponentialDecay's and InverseTimeDecay's shared arguments and their progress
+    step / decay_steps, floored if `staircase`; each subclass applies its own formula to it."""
 
-    >>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)
-    0.025
-    """
-
-    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase, name):
         self.initial_learning_rate = initial_learning_rate
         self.decay_steps = _positive(type(self).__name__, "decay_steps", decay_steps)
         self.decay_rate = decay_rate
         self.staircase = staircase
         self.name = name
 
-    def __call__(self, step):
+    def _progress(self, step):
         p = _steps(step) / self.decay_steps
-        if self.staircase:
-            p = np.floor(p)
-        return _out(self.initial_learning_rate * np.power(float(self.decay_rate), p))
+        return np.floor(p) if self.staircase else p
 
     def get_config(self):
         return {
@@ -80,6 +74,21 @@ class ExponentialDecay(LearningRateSchedule):
             "staircase": self.staircase,
             "name": self.name,
         }
+
+
+@registry.register("ExponentialDecay")
+class ExponentialDecay(_RateDecay):
+    """lr(step) = initial_learning_rate * decay_rate ** (step / decay_steps), the exponent floored if `staircase`.
+
+    >>> ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)(20)
+    0.025
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="ExponentialDecay"):
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
+
+    def __call__(self, step):
+        return _out(self.initial_learning_rate * np.power(float(self.decay_rate), self._progress(step)))
 
 
 @registry.register("PiecewiseConstantDecay")
@@ -155,7 +164,7 @@ class PolynomialDecay(LearningRateSchedule):
 
 
 @registry.register("InverseTimeDecay")
-class InverseTimeDecay(LearningRateSchedule):
+class InverseTimeDecay(_RateDecay):
     """lr(step) = initial_learning_rate / (1 + decay_rate * step / decay_steps), the ratio floored if `staircase`.
 
     InverseTimeDecay(lr, decay_steps=1, decay_rate=d) is Keras 2's `decay=d` argument: lr / (1 + d * iterations).
@@ -165,26 +174,10 @@ class InverseTimeDecay(LearningRateSchedule):
     """
 
     def __init__(self, initial_learning_rate, decay_steps, decay_rate, staircase=False, name="InverseTimeDecay"):
-        self.initial_learning_rate = initial_learning_rate
-        self.decay_steps = _positive(type(self).__name__, "decay_steps", decay_steps)
-        self.decay_rate = decay_rate
-        self.staircase = staircase
-        self.name = name
+        super().__init__(initial_learning_rate, decay_steps, decay_rate, staircase, name)
 
     def __call__(self, step):
-        p = _steps(step) / self.decay_steps
-        if self.staircase:
-            p = np.floor(p)
-        return _out(self.initial_learning_rate / (1 + self.decay_rate * p))
-
-    def get_config(self):
-        return {
-            "initial_learning_rate": self.initial_learning_rate,
-            "decay_steps": self.decay_steps,
-            "decay_rate": self.decay_rate,
-            "staircase": self.staircase,
-            "name": self.name,
-        }
+        return _out(self.initial_learning_rate / (1 + self.decay_rate * self._progress(step)))
 
 
 @registry.register("CosineDecay")
