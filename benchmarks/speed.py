@@ -3,6 +3,7 @@
     python benchmarks/speed.py                      # all four models, 3 alternating repeats, appends to RESULTS.md
     python benchmarks/speed.py --models cnn --repeats 5 --no-append
     python benchmarks/speed.py --quick              # a smoke run on a few batches (not for the record)
+    NEURONIO_COMPILED_KERNELS=0 python benchmarks/speed.py --models cnn   # NumPy only, without the `fast` extra
 
 For each model (the seed MLP, the seed CNN, the LeNet-style net, the CIFAR-10 CNN), float32,
 batch 128, the same thread count for both engines:
@@ -18,6 +19,7 @@ PyTorch (`pip install 'neuronio[reference]'`, torch==2.13.0 CPU) is only ever th
 """
 
 import argparse
+import contextlib
 import datetime
 import json
 import os
@@ -324,9 +326,41 @@ def scaling(args):
     for batch in (32, 128, 512):
         rows.append(("batch", batch, neuronio_epoch(model, x[:20000], y[:20000], batch=batch) * 3))
     for threads in (1, 2):
-        with threadpool_limits(limits=threads):
+        with threadpool_limits(limits=threads), compiled_threads(threads):
             rows.append(("threads", threads, neuronio_epoch(model, x[:20000], y[:20000]) * 3))
     return rows
+
+
+@contextlib.contextmanager
+def compiled_threads(threads):
+    """Limit the compiled kernels' thread pool (numba's) as threadpoolctl limits OpenBLAS's."""
+    if kernels_fact().startswith("NumPy only"):
+        yield
+        return
+    import numba
+
+    previous = numba.get_num_threads()
+    numba.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(previous)
+
+
+def kernels_fact() -> str:
+    """Which path the ops take: the `fast` extra's compiled kernels (numba) or NumPy only."""
+    from neuronio import config
+    from neuronio.ops import _compiled
+
+    if _compiled.available() and config.compiled_kernels():
+        import numba
+
+        try:
+            layer = numba.threading_layer()
+        except ValueError:  # no parallel kernel has run yet
+            layer = numba.config.THREADING_LAYER
+        return f"compiled kernels on (numba {numba.__version__}, {layer} threading layer)"
+    return "NumPy only (no compiled kernels)"
 
 
 # -- report ---------------------------------------------------------------------------------------------
@@ -350,7 +384,7 @@ def machine_facts(threads) -> str:
         pass
     return (
         f"{os.cpu_count()} cores ({cpu}), {threads} threads, NumPy {np.__version__} with {blas}, "
-        f"torch {torch.__version__}, Python {platform.python_version()}"
+        f"torch {torch.__version__}, Python {platform.python_version()}, neuronio {kernels_fact()}"
     )
 
 

@@ -18,6 +18,7 @@ _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _CHECK_NUMERICS = False
+_COMPILED_KERNELS = os.environ.get("NEURONIO_COMPILED_KERNELS", "1") != "0"
 _RNG = np.random.default_rng()
 _NAME_COUNTS: dict[str, int] = {}
 _LOCK = threading.Lock()
@@ -78,6 +79,21 @@ def set_check_numerics(enabled: bool) -> None:
     """
     global _CHECK_NUMERICS
     _CHECK_NUMERICS = bool(enabled)
+
+
+def compiled_kernels() -> bool:
+    """Whether ops may use the numba-compiled kernels of the `fast` extra when it is installed."""
+    return _COMPILED_KERNELS
+
+
+def set_compiled_kernels(enabled: bool) -> None:
+    """Turn the compiled kernels on or off (on by default; NEURONIO_COMPILED_KERNELS=0 starts off).
+
+    Off, every op takes its NumPy path, as it does when numba is not installed. Both paths
+    compute the same values; the switch is for comparing them and for timing.
+    """
+    global _COMPILED_KERNELS
+    _COMPILED_KERNELS = bool(enabled)
 
 
 def rng() -> np.random.Generator:

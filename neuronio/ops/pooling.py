@@ -4,7 +4,10 @@ Both reduce the strided window view of the (padded) input by a loop over the KH*
 each step reads one (N, OH, OW, C) slab, windows[:, :, :, a, b, :]. Measured on
 (128, 24, 24, 32) float32 with 2x2 windows (2 cores), the tap loop takes 1.2 ms against 3.9 ms
 for the tiling reshape `(N, OH, KH, OW, KW, C).max(axis=(2, 4))` (sum: 0.7 ms against 2.3 ms),
-and it serves tiling and overlapping windows alike, so there is one code path.
+and it serves tiling and overlapping windows alike, so there is one code path. With the `fast`
+extra (numba), max-pooling is instead one compiled pass that keeps each window's winning tap
+(neuronio/ops/_compiled.py): 0.4 + 0.3 ms for forward and backward on that shape against
+2.6 + 1.3 ms.
 """
 
 import numpy as np
@@ -12,6 +15,7 @@ import numpy as np
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
+from neuronio.ops import _compiled
 from neuronio.ops._windows import normalize_padding, normalize_pair, pad_hw, resolve_padding, unpad_hw, window_view
 
 
@@ -33,6 +37,13 @@ class MaxPool2DOp(Function):
         # -inf padding never wins: every 'same' window holds at least one real cell.
         xp = pad_hw(x, self.pads, value=-np.inf)  # (N, HP, WP, C)
         windows = window_view(xp, self.pool_size, self.strides)  # (N, OH, OW, KH, KW, C): a view
+        compiled = _compiled.kernels()
+        if compiled is not None:
+            y = np.empty(windows.shape[:3] + windows.shape[-1:], dtype=x.dtype)  # (N, OH, OW, C)
+            winner = np.empty(y.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # the winning tap
+            compiled.max_pool(np.ascontiguousarray(xp), kh, kw, *self.strides, y, winner)
+            self.save_for_backward(winner, xp.shape, compiled)
+            return y
         y = windows[:, :, :, 0, 0, :].copy()  # (N, OH, OW, C)
         for a in range(kh):
             for b in range(kw):
@@ -44,14 +55,18 @@ class MaxPool2DOp(Function):
                 np.equal(windows[:, :, :, a, b, :], y, out=winners[a, b])
                 winners[a, b] &= ~taken  # a later tie loses to the first maximum
                 taken |= winners[a, b]
-        self.save_for_backward(winners, xp.shape)
+        self.save_for_backward(winners, xp.shape, None)
         return y
 
     def backward(self, dy):
-        winners, xp_shape = self.saved
+        winners, xp_shape, compiled = self.saved
         kh, kw = self.pool_size
         sh, sw = self.strides
         oh, ow = dy.shape[1:3]
+        if compiled is not None:  # forward ran compiled: winners holds the winning tap per window
+            dxp = np.empty(xp_shape, dtype=dy.dtype)
+            compiled.max_pool_backward(np.ascontiguousarray(dy), winners, kh, kw, sh, sw, dxp)
+            return unpad_hw(dxp, self.pads)
         dxp = np.zeros(xp_shape, dtype=dy.dtype)  # (N, HP, WP, C)
         # Windows that do not overlap (stride >= pool) write disjoint slabs: plain assignment,
         # measured 1.3 ms against 2.2 ms for `+=` on (128, 24, 24, 32) with 2x2 windows.

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from neuronio.ops import _compiled
 from neuronio.optimizers.optimizer import Optimizer, _check_number, registry
 
 
@@ -56,6 +57,14 @@ class Adam(Optimizer):
         real = variable.dtype.type
         t = real(int(self._iterations.data) + 1)
         alpha = real(learning_rate) * np.sqrt(1 - real(self.beta_2) ** t) / (1 - real(self.beta_1) ** t)
+        compiled = _compiled.kernels() if not self.amsgrad and w.size >= _compiled.MIN_ELEMENTWISE else None
+        if compiled is not None and gradient.dtype == w.dtype and w.flags.c_contiguous:
+            # The same operations in the same order and dtype, in one pass instead of seven.
+            b1, b2, eps = real(self.beta_1), real(self.beta_2), real(self.epsilon)
+            w1, m1, v1 = w.reshape(-1), m.reshape(-1), v.reshape(-1)  # views (the slots are made contiguous)
+            g1 = np.ascontiguousarray(gradient).reshape(-1)
+            compiled.adam(w1, g1, m1, v1, b1, real(1.0 - self.beta_1), b2, real(1.0 - self.beta_2), eps, alpha)
+            return
         np.multiply(gradient, 1.0 - self.beta_1, out=tmp)
         m *= self.beta_1
         m += tmp  # m = b1 m + (1 - b1) g
