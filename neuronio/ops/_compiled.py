@@ -6,8 +6,10 @@ reshaped, one thread, a few floats per run for a 1-channel input), col2im, max-p
 masks, ReLU's boolean temporaries and Adam's seven passes over the weights. Each of these is one
 loop over the batch here, compiled by numba and run on every core, touching each byte once.
 
-Every kernel computes exactly what the NumPy path in the op computes; the tests run both paths
-on the same inputs (tests/ops/test_compiled.py). Without numba, or with
+Every kernel computes what the NumPy path in the op computes, in the same order and dtype, so the
+values are identical, except where a kernel sums in another order (col2im, and max-pooling's
+gradient where windows overlap): there they differ by float rounding. The tests run both paths on
+the same inputs (tests/ops/test_compiled.py). Without numba, or with
 `config.set_compiled_kernels(False)` (or NEURONIO_COMPILED_KERNELS=0), `kernels()` returns None and
 the ops take their NumPy path. Kernels compile on first use and are cached on disk by numba.
 
@@ -31,18 +33,13 @@ MIN_ELEMENTWISE = 1 << 16
 
 def kernels():
     """The compiled kernels, or None when numba is not installed or they are turned off."""
-    global _KERNELS
-    if not config.compiled_kernels():
+    if not config.compiled_kernels() or not available():
         return None
-    if _KERNELS is None:
-        with _LOCK:
-            if _KERNELS is None:
-                _KERNELS = _build() or False
-    return _KERNELS or None
+    return _KERNELS
 
 
 def available() -> bool:
-    """Whether numba is installed (whatever the switch says)."""
+    """Whether numba is installed (whatever the switch says); builds the kernels the first time."""
     global _KERNELS
     if _KERNELS is None:
         with _LOCK:
@@ -54,9 +51,9 @@ def available() -> bool:
 class _Kernels:
     """The compiled functions, wrapped so that one thread runs a parallel kernel at a time.
 
-    numba's fallback threading layer (workqueue, used when neither OpenMP nor TBB is installed)
-    aborts the process if two Python threads launch parallel kernels at once (the lab serves
-    requests from threads); the lock makes that impossible on every layer, at ~0.1 us a call.
+    numba's workqueue threading layer (chosen in _build) aborts the process if two Python threads
+    launch parallel kernels at once (the lab serves requests from threads); the lock makes that
+    impossible, at ~0.1 us a call.
     """
 
     def __init__(self, functions: dict):
