@@ -10,7 +10,7 @@ Every kernel computes what the NumPy path in the op computes, in the same order 
 values are identical, except where a kernel sums in another order (col2im, and max-pooling's
 gradient where windows overlap): there they differ by float rounding. The tests run both paths on
 the same inputs (tests/ops/test_compiled.py). Without numba, or with
-`config.set_compiled_kernels(False)` (or NEURONIO_COMPILED_KERNELS=0), `kernels()` returns None and
+`config.set_compiled_kernels(False)` (or NEURONIO_COMPILED_KERNELS=0), `kernels(size)` returns None and
 the ops take their NumPy path. Kernels compile on first use and are cached on disk by numba.
 
 Conventions: arrays are C-contiguous, channels-last; loops run over the batch in parallel
@@ -27,13 +27,15 @@ from neuronio import config
 
 _LOCK = threading.Lock()
 _KERNELS = None  # the namespace of compiled kernels once built; False when numba is missing
-# Below this many elements an elementwise kernel's dispatch costs more than it saves.
-MIN_ELEMENTWISE = 1 << 16
+# Below this many elements a kernel's dispatch to the thread pool costs more than it saves: the
+# lab's single image (a 0.5 ms forward pass) stays on NumPy.
+MIN_SIZE = 1 << 16
 
 
-def kernels():
-    """The compiled kernels, or None when numba is not installed or they are turned off."""
-    if not config.compiled_kernels() or not available():
+def kernels(size: int):
+    """The compiled kernels for work on `size` elements, or None: NumPy's path is the one to take
+    when numba is not installed, the kernels are turned off, or the work is smaller than MIN_SIZE."""
+    if size < MIN_SIZE or not config.compiled_kernels() or not available():
         return None
     return _KERNELS
 

@@ -142,7 +142,7 @@ class ReluOp(Function):
     """
 
     def forward(self, x):
-        compiled = _compiled.kernels() if x.size >= _compiled.MIN_ELEMENTWISE else None
+        compiled = _compiled.kernels(x.size)
         if compiled is None:
             y = np.maximum(x, 0.0)
         else:  # one pass on every core, no temporaries (the `fast` extra)
@@ -154,7 +154,7 @@ class ReluOp(Function):
 
     def backward(self, dy):
         (y,) = self.saved
-        compiled = _compiled.kernels() if dy.size >= _compiled.MIN_ELEMENTWISE else None
+        compiled = _compiled.kernels(dy.size)
         if compiled is None:
             return dy * (y > 0)  # y > 0 exactly where x > 0
         dx = np.empty_like(y)

@@ -63,7 +63,7 @@ class Conv2DOp(Function):
                 dbias = dweights[:, k].copy()
         # The first layer's input (the images) needs no gradient: skip its GEMMs entirely.
         if self.needs_input_grad[0]:
-            compiled = _compiled.kernels()
+            compiled = _compiled.kernels(dy2.shape[0] * kernel[..., 0].size)  # dcols' size
             if compiled is None:
                 dxp = _input_gradient(dy, kernel, xp_shape, self.strides)  # (N, H + pad, W + pad, C)
             else:
@@ -83,7 +83,7 @@ def _im2col(xp: np.ndarray, windows: np.ndarray, strides: tuple[int, int], ones:
     n, oh, ow, kh, kw, c = windows.shape
     k = kh * kw * c
     cols = np.empty((n * oh * ow, k + ones), dtype=xp.dtype)
-    compiled = _compiled.kernels()
+    compiled = _compiled.kernels(cols.size)
     if compiled is None:
         cols[:, :k].reshape(windows.shape)[...] = windows  # a view of cols: the one copy
         if ones:

@@ -37,7 +37,7 @@ class MaxPool2DOp(Function):
         # -inf padding never wins: every 'same' window holds at least one real cell.
         xp = pad_hw(x, self.pads, value=-np.inf)  # (N, HP, WP, C)
         windows = window_view(xp, self.pool_size, self.strides)  # (N, OH, OW, KH, KW, C): a view
-        compiled = _compiled.kernels()
+        compiled = _compiled.kernels(x.size)
         if compiled is not None:
             y = np.empty(windows.shape[:3] + windows.shape[-1:], dtype=x.dtype)  # (N, OH, OW, C)
             winner = np.empty(y.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # the winning tap

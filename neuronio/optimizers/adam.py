@@ -57,7 +57,7 @@ class Adam(Optimizer):
         real = variable.dtype.type
         t = real(int(self._iterations.data) + 1)
         alpha = real(learning_rate) * np.sqrt(1 - real(self.beta_2) ** t) / (1 - real(self.beta_1) ** t)
-        compiled = _compiled.kernels() if not self.amsgrad and w.size >= _compiled.MIN_ELEMENTWISE else None
+        compiled = None if self.amsgrad else _compiled.kernels(w.size)
         if compiled is not None and gradient.dtype == w.dtype and w.flags.c_contiguous:
             # The same operations in the same order and dtype, in one pass instead of seven.
             b1, b2, eps = real(self.beta_1), real(self.beta_2), real(self.epsilon)

@@ -24,8 +24,12 @@ pytest.importorskip("numba", reason="the compiled kernels are the `fast` extra: 
 
 
 @pytest.fixture
-def both_paths():
-    """Run a function with the NumPy path, then with the compiled one; restore the switch."""
+def both_paths(monkeypatch):
+    """Run a function with the NumPy path, then with the compiled one; restore the switch.
+
+    The size below which ops keep to NumPy is set to 0, so that small cases exercise the kernels.
+    """
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 0)
     previous = config.compiled_kernels()
 
     def run(fn):
@@ -43,9 +47,10 @@ def test_switch_turns_the_kernels_off_and_on():
     previous = config.compiled_kernels()
     try:
         config.set_compiled_kernels(False)
-        assert _compiled.kernels() is None
+        assert _compiled.kernels(1 << 20) is None
         config.set_compiled_kernels(True)
-        assert _compiled.kernels() is not None and _compiled.available()
+        assert _compiled.kernels(1 << 20) is not None and _compiled.available()
+        assert _compiled.kernels(_compiled.MIN_SIZE - 1) is None  # small work stays on NumPy
     finally:
         config.set_compiled_kernels(previous)
 
@@ -123,7 +128,7 @@ def test_max_pool_backward_of_ones_counts_each_window_once():
 
 
 def test_relu_compiled_matches_numpy_and_keeps_nan(both_paths):
-    size = _compiled.MIN_ELEMENTWISE + 7  # above the size where the compiled loop takes over
+    size = 70_000
     x = np.random.default_rng(0).standard_normal(size).astype(np.float32)
     x[:3] = [0.0, -0.0, np.nan]
     dy = np.random.default_rng(1).standard_normal(size).astype(np.float32)
@@ -156,10 +161,11 @@ def test_adam_compiled_update_is_bitwise_the_numpy_one(both_paths):
         np.testing.assert_array_equal(a, b)
 
 
-def test_kernels_are_safe_to_call_from_several_threads():
+def test_kernels_are_safe_to_call_from_several_threads(monkeypatch):
     """The lab serves requests from threads: concurrent convolutions all get their own right answer."""
     if not config.compiled_kernels():
         pytest.skip("compiled kernels switched off in this session")
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 0)  # these small convolutions too go to the kernels
     rng = np.random.default_rng(0)
     kernel = rng.standard_normal((3, 3, 2, 4)).astype(np.float32)
     inputs = [rng.standard_normal((4, 10, 10, 2)).astype(np.float32) for _ in range(8)]
