@@ -244,7 +244,7 @@ def stroke_width(mask: np.ndarray) -> float:
 MARGIN = 0.15  # cuts keep this many digit heights away from a component's sides
 
 
-def straight_cuts(mask, height: float, stroke: float, slant: float = 0.0, span=0.5, slants=9, max_cuts=6) -> list:
+def straight_cuts(mask, height: float, stroke: float, slant: float = 0.0, span=0.5, slants=9, max_cuts=16) -> list:
     """Straight cuts through a component at several slants, where they cross the least ink.
 
     For each slant s in slant + linspace(-span, span, n), the line x = x' - s * (r - r_centre)
@@ -255,7 +255,11 @@ def straight_cuts(mask, height: float, stroke: float, slant: float = 0.0, span=0
 
     On touching pairs rendered from MNIST test digits, the best of these 6 cuts separates the pair
     well enough for both digits to be read in 88% of pairs, against 74% for the 3 least-ink
-    paths of `cut_paths` alone (and 96% when each digit is classified on its own).
+    paths of `cut_paths` alone (and 96% when each digit is classified on its own). The cheapest
+    cut is often not the right one, so more are offered and the classifier chooses: on the dev
+    split's first 300 touching strings, offering 16 cuts rather than 6 raised the strings read
+    right with their length given from 75.0% to 81.7% (10 cuts: 80.7%), for about 60% more
+    reading time.
 
     Returns [Cut], left to right.
     """
