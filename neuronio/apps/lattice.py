@@ -35,13 +35,13 @@ class Penalties:
     never on the `eval` split the benchmark reports.
     """
 
-    wide: float = 8.0  # per H of width beyond `wide_start`
+    wide: float = 6.0  # per H of width beyond `wide_start`
     wide_start: float = 0.9
     short: float = 6.0  # per H of height below `short_below`
     short_below: float = 0.9
     gap: float = 8.0  # per H of blank columns inside one digit
     cut: float = 0.0  # each cut a reading goes through ...
-    cut_ink: float = 1.0  # ... plus this per pen width of ink it crosses
+    cut_ink: float = 0.5  # ... plus this per pen width of ink it crosses
     skip: float = 1.5  # leaving out a small component, plus `skip_area` times its area relative
     skip_area: float = 6.0  # to a digit's
     skip_below: float = 0.6  # only components shorter than this may be left out
