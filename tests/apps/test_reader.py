@@ -46,6 +46,16 @@ def test_clean_and_touching_strings_are_read_with_the_length_given(model, name):
     assert reading.text == LABELS[name]["text"]
 
 
+def test_a_touching_pair_that_only_a_less_cheap_cut_separates_is_read(model):
+    """touching_0000's "1" and "8" (34188) touch; with 6 cuts offered the pair was read "85" (34858)."""
+    name = "images/touching_0000.png"
+    reading = read_digits(picture(name), model=model, expected_length=5)
+    assert LABELS[name]["touching_pair"] == "2"
+    assert reading.text == "34188"
+    (_, _, right_of_1, _), (left_of_8, _, _, _) = reading.boxes[2], reading.boxes[3]
+    assert left_of_8 <= right_of_1 + 2  # the two digits come from one blob, cut apart
+
+
 def test_a_reading_has_a_confidence_and_a_box_per_digit(model):
     name = "images/clean_0000.jpg"
     reading = read_digits(picture(name), model=model)
