@@ -10,7 +10,8 @@
 
 Whether a cut is used, and which components make one digit, is decided later by the classifier's
 scores (neuronio.apps.lattice). Offering a wrong cut is therefore cheap and missing a right one is
-fatal, which is why every wide component offers its best few cuts, at two slants.
+fatal, which is why every wide component offers many cuts: straight ones at several slants (up to
+16) and the least-ink paths that follow the writing.
 """
 
 import dataclasses
