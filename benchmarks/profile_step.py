@@ -69,7 +69,8 @@ def main(argv=None) -> int:
         totals = collections.defaultdict(float)
         originals = []
         targets = [(cls, name) for cls in op_classes() for name in ("forward", "backward") if name in vars(cls)]
-        targets += [(cls, "update_step") for cls in {type(model.optimizer)} if "update_step" in vars(cls)]
+        if "update_step" in vars(type(model.optimizer)):
+            targets.append((type(model.optimizer), "update_step"))
         for cls, name in targets:
             originals.append((cls, name, vars(cls)[name]))
             setattr(cls, name, timed(totals, f"{cls.__name__}.{name}", vars(cls)[name]))

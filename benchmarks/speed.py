@@ -334,7 +334,7 @@ def scaling(args):
 @contextlib.contextmanager
 def compiled_threads(threads):
     """Limit the compiled kernels' thread pool (numba's) as threadpoolctl limits OpenBLAS's."""
-    if kernels_fact().startswith("NumPy only"):
+    if not kernels_on():
         yield
         return
     import numba
@@ -347,12 +347,17 @@ def compiled_threads(threads):
         numba.set_num_threads(previous)
 
 
-def kernels_fact() -> str:
-    """Which path the ops take: the `fast` extra's compiled kernels (numba) or NumPy only."""
+def kernels_on() -> bool:
+    """Whether the ops take the `fast` extra's compiled kernels (numba installed and switched on)."""
     from neuronio import config
     from neuronio.ops import _compiled
 
-    if _compiled.available() and config.compiled_kernels():
+    return _compiled.available() and config.compiled_kernels()
+
+
+def kernels_fact() -> str:
+    """Which path the ops take, for the machine facts: compiled kernels (numba) or NumPy only."""
+    if kernels_on():
         import numba
 
         try:

@@ -51,19 +51,19 @@ class Conv2DOp(Function):
     def backward(self, dy):
         cols, kernel, xp_shape, x_dtype = self.saved
         f = kernel.shape[-1]
+        k = kernel.size // f  # KH*KW*C, the window's length
         dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
         dkernel = dbias = dx = None
         if self.needs_input_grad[1] or (self.has_bias and self.needs_input_grad[2]):
             # dy2^T @ cols rather than cols^T @ dy2: the same product, but BLAS runs the tall,
             # thin first layer (cols of 25 columns) 1.8x faster this way (benchmarks/conv_strategies.py).
             dweights = dy2.T @ cols  # (F, KH*KW*C [+ 1]); the last column is dbias when there is a bias
-            k = int(np.prod(kernel.shape[:3]))
             dkernel = dweights[:, :k].T.reshape(kernel.shape).astype(kernel.dtype, copy=False)
             if self.has_bias:
                 dbias = dweights[:, k].copy()
         # The first layer's input (the images) needs no gradient: skip its GEMMs entirely.
         if self.needs_input_grad[0]:
-            compiled = _compiled.kernels(dy2.shape[0] * kernel[..., 0].size)  # dcols' size
+            compiled = _compiled.kernels(dy2.shape[0] * k)  # the size of dcols below
             if compiled is None:
                 dxp = _input_gradient(dy, kernel, xp_shape, self.strides)  # (N, H + pad, W + pad, C)
             else:
