@@ -18,6 +18,7 @@ from neuronio.layers.pooling import (
 from neuronio.layers.preprocessing import (
     ElasticDistortion,
     RandomCrop,
+    RandomErasing,
     RandomFlip,
     RandomRotation,
     RandomTranslation,
@@ -66,6 +67,7 @@ __all__ = [
     "PReLU",
     "RReLU",
     "RandomCrop",
+    "RandomErasing",
     "RandomFlip",
     "RandomRotation",
     "RandomTranslation",

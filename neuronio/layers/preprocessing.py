@@ -381,6 +381,72 @@ class RandomCrop(_ImageAugmentation):
         return {**super().get_config(), "height": self.height, "width": self.width}
 
 
+@registry.register("RandomErasing")
+class RandomErasing(_ImageAugmentation):
+    """Erases a random rectangle of some training images (Zhong et al. 2017, "Random Erasing Data
+    Augmentation"), with Keras 3's arguments and draws.
+
+    Each image is erased with its own probability, drawn uniformly from `factor`: a number f
+    means (0, f), so the default 1.0 erases half the images on average, as Keras's layer does;
+    (1.0, 1.0) erases every one. The rectangle spans sqrt(u) of the width and sqrt(v) of the
+    height, u and v drawn from `scale`, at a uniform position, and is filled with `fill_value`,
+    or with None, with Gaussian noise N(0, 1) times value_range's upper end, clipped to it.
+
+    Args:
+        factor: the probability of erasing an image: a number in [0, 1] or a (low, high) pair.
+        scale: (low, high) in [0, 1]: the range u and v are drawn from.
+        fill_value: a number, one per channel (a list), or None for noise.
+        value_range: (low, high) of the images' values: (0, 255), or (0, 1) for scaled images.
+        seed: as RandomTranslation.
+    """
+
+    def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.factor = _unit_range(self, "factor", factor)
+        self.scale = _unit_range(self, "scale", scale)
+        if fill_value is not None and not all(
+            not isinstance(v, bool) and isinstance(v, (int, float, np.number))
+            for v in (fill_value if isinstance(fill_value, (list, tuple)) else [fill_value])
+        ):
+            raise ValueError(
+                f"RandomErasing '{self.name}': `fill_value` must be a number, a list of numbers (one per "
+                f"channel) or None (noise); received fill_value={fill_value!r}."
+            )
+        if not isinstance(value_range, (list, tuple)) or len(value_range) != 2 or value_range[0] >= value_range[1]:
+            raise ValueError(
+                f"RandomErasing '{self.name}': `value_range` must be a pair (low, high) with low < high; "
+                f"received value_range={value_range!r}."
+            )
+        self.fill_value = list(fill_value) if isinstance(fill_value, tuple) else fill_value
+        self.value_range = tuple(value_range)
+
+    def _augment(self, images, rng):
+        n, h, w, c = images.shape
+        sides = np.sqrt(rng.uniform(*self.scale, size=(n, 2)))  # (N, 2): fractions of the width, height
+        x0 = rng.uniform(size=n) * w * (1.0 - sides[:, 0])  # Keras: start uniform in [0, size - length)
+        y0 = rng.uniform(size=n) * h * (1.0 - sides[:, 1])
+        x1, y1 = x0 + sides[:, 0] * w, y0 + sides[:, 1] * h
+        erase = rng.uniform(size=n) < rng.uniform(*self.factor, size=n)  # (N,) a probability per image
+        rows, cols = np.arange(h)[None, :, None], np.arange(w)[None, None, :]
+        inside = (cols >= x0[:, None, None]) & (cols < x1[:, None, None])  # (N, 1, W) then (N, H, W)
+        inside = inside & (rows >= y0[:, None, None]) & (rows < y1[:, None, None]) & erase[:, None, None]
+        if self.fill_value is None:
+            fill = rng.standard_normal(images.shape) * self.value_range[1]
+        else:
+            fill = np.broadcast_to(np.asarray(self.fill_value, dtype=np.float64), images.shape)
+        fill = np.clip(fill, *self.value_range).astype(images.dtype)
+        return np.where(inside[..., None], fill, images)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "factor": list(self.factor),
+            "scale": list(self.scale),
+            "fill_value": self.fill_value,
+            "value_range": list(self.value_range),
+        }
+
+
 @registry.register("ElasticDistortion")
 class ElasticDistortion(_ImageAugmentation):
     """Simard, Steinkraus & Platt (2003)'s elastic distortion of each training image.
@@ -399,6 +465,14 @@ class ElasticDistortion(_ImageAugmentation):
     truncated at 4 sigma, the field reflected at the border), applied as one (H, H) and one (W, W)
     matrix product over the whole batch.
 
+    Simard et al. also distorted by affine maps; `rotation` and `zoom` add a random turn and
+    scaling about the centre to the same field, so that all of it costs one resampling (each
+    bilinear read at random sub-pixel positions blurs by about 0.4 pixel: stacking RandomRotation,
+    RandomZoom and this layer would blur three times):
+
+        (row, col) is read at  centre + (1 + z) R(theta) (p - centre) + (dy, dx)
+        theta ~ U(-rotation, rotation) * 2 pi (counter-clockwise > 0),  z ~ U(-zoom, zoom)
+
     Args:
         alpha: scale of the displacements, in pixels (>= 0; 0 leaves the images unchanged).
         sigma: elasticity: the Gaussian's standard deviation in pixels (> 0).
@@ -406,20 +480,43 @@ class ElasticDistortion(_ImageAugmentation):
         interpolation: "bilinear" (the paper's) or "nearest".
         fill_value: the value outside the image with fill_mode="constant".
         seed: as RandomTranslation.
+        rotation: the largest turn, as a fraction of a full turn (RandomRotation's `factor`).
+        zoom: the largest scaling, as a fraction (RandomZoom's: z > 0 reads a larger area, so
+            the content shrinks).
     """
 
     def __init__(
-        self, alpha=34.0, sigma=4.0, fill_mode="constant", interpolation="bilinear", fill_value=0.0, seed=None, **kwargs
+        self,
+        alpha=34.0,
+        sigma=4.0,
+        fill_mode="constant",
+        interpolation="bilinear",
+        fill_value=0.0,
+        seed=None,
+        rotation=0.0,
+        zoom=0.0,
+        **kwargs,
     ):
         super().__init__(seed=seed, **kwargs)
-        for key, value, strict in (("alpha", alpha, False), ("sigma", sigma, True)):
+        for key, value, strict in (
+            ("alpha", alpha, False),
+            ("sigma", sigma, True),
+            ("rotation", rotation, False),
+            ("zoom", zoom, False),
+        ):
             number = not isinstance(value, bool) and isinstance(value, (int, float, np.number))
             if not number or not math.isfinite(value) or value < 0 or (strict and value == 0):
                 raise ValueError(
                     f"ElasticDistortion '{self.name}': `{key}` must be a number {'>' if strict else '>='} 0; "
                     f"received {key}={value!r}."
                 )
+        if rotation > 1 or zoom >= 1:
+            raise ValueError(
+                f"ElasticDistortion '{self.name}': `rotation` is a fraction of a full turn (<= 1) and `zoom` a "
+                f"fraction of the size (< 1); received rotation={rotation!r}, zoom={zoom!r}."
+            )
         self.alpha, self.sigma = float(alpha), float(sigma)
+        self.rotation, self.zoom = float(rotation), float(zoom)
         self.fill_mode = _choice(self, "fill_mode", fill_mode, FILL_MODES)
         self.interpolation = _choice(self, "interpolation", interpolation, INTERPOLATIONS)
         self.fill_value = float(fill_value)
@@ -446,7 +543,15 @@ class ElasticDistortion(_ImageAugmentation):
     def _augment(self, images, rng):
         n, h, w, _ = images.shape
         dy, dx = self.displacements(n, h, w, rng)  # (N, H, W) each
-        y, x = np.mgrid[0:h, 0:w]
+        y, x = np.mgrid[0:h, 0:w].astype(np.float64)
+        if self.rotation or self.zoom:  # the affine part, about the centre, one map per image
+            theta = rng.uniform(-self.rotation, self.rotation, size=n)[:, None, None] * 2.0 * np.pi  # (N, 1, 1)
+            scale = 1.0 + rng.uniform(-self.zoom, self.zoom, size=n)[:, None, None]
+            cy, cx = (h - 1) / 2.0, (w - 1) / 2.0
+            ry, rx = y - cy, x - cx  # (H, W) from the centre; rows grow downwards, so +theta turns
+            # the content counter-clockwise when the output reads from the clockwise-turned position
+            y = cy + scale * (np.cos(theta) * ry + np.sin(theta) * rx)  # (N, H, W)
+            x = cx + scale * (-np.sin(theta) * ry + np.cos(theta) * rx)
         return sample(images, y + dy, x + dx, self.interpolation, self.fill_mode, self.fill_value)
 
     def get_config(self):
@@ -456,6 +561,8 @@ class ElasticDistortion(_ImageAugmentation):
             **config_dict,
             "alpha": self.alpha,
             "sigma": self.sigma,
+            "rotation": self.rotation,
+            "zoom": self.zoom,
             "fill_mode": self.fill_mode,
             "interpolation": self.interpolation,
             "fill_value": self.fill_value,
@@ -475,6 +582,18 @@ def _choice(layer, key: str, value, valid: tuple) -> str:
             f"{type(layer).__name__} '{layer.name}': unknown {key}={value!r}. Valid values: {', '.join(valid)}."
         )
     return value
+
+
+def _unit_range(layer, key: str, factor) -> tuple:
+    """Keras's range arguments in [0, 1]: a number f -> (0, f); a pair (low, high) -> sorted."""
+    bounds = tuple(factor) if isinstance(factor, (tuple, list)) else (0.0, factor)
+    numbers = all(not isinstance(b, bool) and isinstance(b, (int, float, np.number)) for b in bounds)
+    if len(bounds) != 2 or not numbers or not all(0.0 <= b <= 1.0 for b in bounds):
+        raise ValueError(
+            f"{type(layer).__name__} '{layer.name}': `{key}` must be a number in [0, 1] or a pair of them; "
+            f"received {key}={factor!r}."
+        )
+    return tuple(sorted(float(b) for b in bounds))
 
 
 def _factor_range(layer, key: str, factor, low: float, high: float, low_open: bool = False) -> tuple:

@@ -27,6 +27,7 @@ ALL = [
     (layers.RandomFlip, {}),
     (layers.RandomCrop, {"height": 15, "width": 17}),
     (layers.ElasticDistortion, {"alpha": 8.0, "sigma": 3.0}),
+    (layers.RandomErasing, {"factor": (1.0, 1.0), "value_range": (0, 1)}),
 ]
 IDS = [cls.__name__ for cls, _ in ALL]
 
@@ -282,6 +283,78 @@ def test_random_crop_after_a_model_input_feeds_a_dense_layer_in_predict():
 
 
 # -- elastic distortion ------------------------------------------------------------------------------------
+def test_erasing_hits_the_drawn_share_of_images_with_rectangles_of_the_drawn_size():
+    x = np.ones((N_DRAWS, SIZE, SIZE, 1), np.float32)
+    out = layers.RandomErasing(fill_value=0.0, value_range=(0, 1), seed=1)(x, training=True).numpy()[..., 0]
+    erased = out.min(axis=(1, 2)) == 0.0
+    # factor=1.0 draws each image's probability from U(0, 1): half the images on average, as Keras.
+    assert abs(erased.mean() - 0.5) < 4 * math.sqrt(0.25 / N_DRAWS)
+    for image in out[erased]:
+        rows, cols = np.nonzero(image == 0.0)
+        box = image[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
+        assert np.all(box == 0.0)  # one filled rectangle
+        for side in box.shape:  # sqrt(u) of the side, u in [0.02, 0.33], and whole pixels around it
+            assert math.sqrt(0.02) * SIZE - 1 <= side <= math.sqrt(0.33) * SIZE + 1
+    assert erased.sum() and np.all(out[~erased] == 1.0)
+
+
+def test_erasing_with_noise_stays_within_the_value_range():
+    x = np.full((50, SIZE, SIZE, 3), 0.5, np.float32)
+    out = layers.RandomErasing(factor=(1.0, 1.0), value_range=(0, 1), seed=2)(x, training=True).numpy()
+    changed = out != 0.5
+    assert changed.any(axis=(1, 2, 3)).all() and out.min() >= 0.0 and out.max() <= 1.0
+    assert np.mean(out[changed] == 0.0) > 0.4  # N(0, 1) clipped at 0: about half the noise is 0
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"factor": 1.5}, r"`factor` must be a number in \[0, 1\].*factor=1.5"),
+        ({"scale": (0.1, 2)}, r"`scale` must be .*scale=\(0.1, 2\)"),
+        ({"fill_value": "black"}, r"`fill_value` must be a number.*'black'"),
+        ({"value_range": (1, 0)}, r"`value_range` must be a pair \(low, high\) with low < high"),
+    ],
+)
+def test_erasing_refuses_bad_arguments(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        layers.RandomErasing(**kwargs)
+
+
+def test_elastic_with_rotation_turns_counter_clockwise_in_the_same_resampling():
+    radius = 8
+    layer = layers.ElasticDistortion(alpha=0.0, rotation=0.05, seed=3)  # no elastic part: the affine alone
+    offset = _where(layer(_dot((CENTRE, CENTRE + radius)), training=True).numpy()) - CENTRE
+    angles = np.degrees(np.arctan2(-offset[:, 0], offset[:, 1]))  # counter-clockwise on screen
+    assert angles.min() >= -18.5 and angles.max() <= 18.5 and angles.min() < -15 and angles.max() > 15
+    np.testing.assert_allclose(np.hypot(*offset.T), radius, atol=0.3)
+    # Each image turns by its own draw, counter-clockwise for a positive angle: replay the seeded draws.
+    rng = np.random.default_rng(3)
+    rng.uniform(-1.0, 1.0, size=(2, N_DRAWS, SIZE, SIZE))  # the elastic noise comes first
+    expected = np.degrees(rng.uniform(-0.05, 0.05, size=N_DRAWS) * 2 * np.pi)
+    np.testing.assert_allclose(angles, expected, atol=1.5)  # a bilinear dot's centre of mass: ~1 degree
+
+
+def test_elastic_with_zoom_scales_distances_from_the_centre_within_the_factor():
+    out = layers.ElasticDistortion(alpha=0.0, zoom=0.2, fill_mode="nearest", seed=4)(_ramps(), training=True).numpy()
+    vertical, horizontal = _zooms(out)
+    np.testing.assert_allclose(vertical, horizontal, atol=FLOAT32_TOLERANCE * SIZE)  # one scale, both ways
+    assert vertical.min() >= 0.8 - 1e-5 and vertical.max() <= 1.2 + 1e-5
+    assert vertical.min() < 0.85 and vertical.max() > 1.15
+
+
+def test_elastic_affine_arguments_are_saved_and_checked():
+    layer = layers.ElasticDistortion(alpha=30.0, sigma=5.0, rotation=0.03, zoom=0.1)
+    config_dict = layer.get_config()
+    assert config_dict["rotation"] == 0.03 and config_dict["zoom"] == 0.1
+    assert layers.ElasticDistortion.from_config(config_dict).get_config() == config_dict
+    del config_dict["rotation"], config_dict["zoom"]  # a file saved before the two existed
+    assert layers.ElasticDistortion.from_config(config_dict).rotation == 0.0
+    with pytest.raises(ValueError, match=r"`zoom` a fraction of the size \(< 1\); received rotation=0.0, zoom=1.5"):
+        layers.ElasticDistortion(zoom=1.5)
+    with pytest.raises(ValueError, match=r"`rotation` must be a number >= 0"):
+        layers.ElasticDistortion(rotation=-0.1)
+
+
 def test_elastic_field_scales_linearly_with_alpha():
     a = layers.ElasticDistortion(alpha=10.0, sigma=4.0).displacements(3, 28, 28, np.random.default_rng(0))
     b = layers.ElasticDistortion(alpha=30.0, sigma=4.0).displacements(3, 28, 28, np.random.default_rng(0))
@@ -375,6 +448,7 @@ def test_a_model_with_every_augmentation_saves_and_loads(tmp_path):
             layers.RandomFlip("horizontal"),
             layers.ElasticDistortion(alpha=20.0, sigma=3.0),
             layers.RandomCrop(17, 17),
+            layers.RandomErasing(0.5, value_range=(0, 1)),
             layers.Flatten(),
             layers.Dense(3, activation="softmax"),
         ]
@@ -387,7 +461,7 @@ def test_a_model_with_every_augmentation_saves_and_loads(tmp_path):
     restored = load_model(path)
     np.testing.assert_array_equal(restored.predict(x, verbose=0), model.predict(x, verbose=0))
     assert [type(layer) for layer in restored.layers] == [type(layer) for layer in model.layers]
-    assert [layer.get_config() for layer in restored.layers][1:7] == [layer.get_config() for layer in model.layers][1:7]
+    assert [layer.get_config() for layer in restored.layers][1:8] == [layer.get_config() for layer in model.layers][1:8]
     with zipfile.ZipFile(path) as archive:
         entries = json.loads(archive.read("config.json"))["config"]["layers"]
     by_class = {entry["class_name"]: entry for entry in entries}

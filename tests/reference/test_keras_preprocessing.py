@@ -105,6 +105,8 @@ KERAS_CLASSES = [
     ("RandomZoom", {"height_factor": [-0.2, 0.1], "width_factor": None, "fill_value": 0.5}),
     ("RandomFlip", {"mode": "horizontal", "seed": 4}),
     ("RandomCrop", {"height": 6, "width": 5, "seed": 2}),
+    ("RandomErasing", {"factor": 0.5, "scale": [0.1, 0.2], "value_range": [0, 1], "seed": 5}),
+    ("RandomErasing", {"factor": [0.2, 1.0], "fill_value": 0.0}),
 ]
 
 
