@@ -116,9 +116,14 @@ def candidate_arcs(page) -> tuple:
             if mask.size == 0:
                 continue
             if mask.shape[1] > MAX_WIDTH * height:
-                if b > a + 1:
+                # Every component is still offered whole (a thick 2 or a 5 with a long bar can be
+                # wider than MAX_WIDTH), and so is the first piece after a cut, so that a path of
+                # every length the pieces allow exists; anything wider is not.
+                if u[1] is None and v[1] is not None and v[0] == u[0]:
+                    continue  # a wide part of u's component: skip on to the whole component
+                one_component = u[1] is None and v[1] is None and v[0] == u[0] + 1
+                if b > a + 1 and not one_component:
                     break  # wider still with more ink
-                # a lone too-wide component without cuts is still offered, so a path exists
             arcs.append((a, b))
             inks.append((mask, y0, x0))
             widths.append(mask.shape[1] / height)

@@ -215,7 +215,8 @@ def decode(page, arcs, features, probs, penalties=None, expected_length=None, co
         _, path = lattice_mod.best_coded(lat, np.full((1, int(expected_length)), -1))
         if not path:
             raise ReadError(
-                f"Found too few pieces of ink for {expected_length} digits. Check the expected length or the image."
+                f"The ink cannot be cut into exactly {expected_length} digits (too few pieces of ink, or "
+                "pieces too many and too far apart to join). Check the expected length or the image."
             )
         return path, []
     _, path = lattice_mod.best_free(lat)

@@ -279,8 +279,10 @@ def straight_cuts(mask, height: float, stroke: float, slant: float = 0.0, span=0
         found.extend((int(ink[i]), np.clip(columns[:, i], 0, w)) for i in np.flatnonzero(is_min))
     found.sort(key=lambda item: item[0])
     chosen = []
+    taken = np.empty((max_cuts, h))  # the chosen cuts' columns, compared with each candidate at once
     for ink, columns in found:
-        if all(np.abs(columns - other.columns).mean() > stroke for other in chosen):
+        if not chosen or (np.abs(taken[: len(chosen)] - columns).mean(axis=1) > stroke).all():
+            taken[len(chosen)] = columns
             chosen.append(Cut(columns, ink))
         if len(chosen) == max_cuts:
             break

@@ -73,3 +73,21 @@ def test_penalties_grow_with_width_shortness_and_gaps_and_favour_digit_like_ink(
         p.gap * 0.25 - p.energy * (10 - reference),
     ]
     np.testing.assert_allclose(penalty, np.array(expected) - p.digit)
+
+
+def test_a_component_wider_than_any_digit_is_still_offered_whole():
+    """A thick 2 or a 5 with a long bar can be 1.7 digit heights wide: it must stay one candidate
+    even when it has cuts, or a reading of the right length may not exist at all."""
+    from neuronio.apps import segment
+
+    mask = np.zeros((60, 200), dtype=bool)
+    mask[10:50, 10:84] = True  # 74 pixels wide, 40 tall: wider than MAX_WIDTH (1.6) heights
+    mask[20:40, 30:64] = False  # a hole, so that it is not one solid block
+    mask[10:50, 120:128] = True  # a "1"
+    page = segment.find_page(mask)
+    assert len(page.components) == 2 and page.cuts[0] and page.height == 40
+    arcs, inks, features = lattice.candidate_arcs(page)
+    nodes = lattice.nodes_of(page)
+    whole = (nodes.index((0, None)), nodes.index((1, None)))
+    assert whole in arcs and features["width"][arcs.index(whole)] == pytest.approx(74 / 40)
+    assert all(features["width"][k] <= lattice.MAX_WIDTH or arcs[k] == whole for k in range(len(arcs)))
