@@ -12,9 +12,10 @@ from neuronio.errors import FileFormatError
 def load_reader_model(model=None):
     """The classifier to read with: a loaded model, a .keras path, or None for the best MNIST run.
 
-    None picks the run with the best test accuracy on MNIST under $NEURONIO_HOME/runs (what
-    `neuronio train` saves); if there is none, the error says how to make one. Load the model
-    once with this function and pass it to `read_digits` when reading many images.
+    None picks, under $NEURONIO_HOME/runs, the best reader run (`neuronio train --model reader`,
+    made for reading) or else the run with the best test accuracy on MNIST (what `neuronio train`
+    saves); if there is none, the error says how to make one. Load the model once with this
+    function and pass it to `read_digits` when reading many images.
     """
     from neuronio.models import load_model
     from neuronio.utils import runs
@@ -22,7 +23,7 @@ def load_reader_model(model=None):
     if model is not None and not isinstance(model, (str, os.PathLike)):
         return model
     if model is None:
-        run = runs.best_run("mnist")
+        run = runs.best_run("mnist", model=runs.READER) or runs.best_run("mnist")
         if run is None:
             raise ReadError(runs.NO_MODEL_HINT.format(root=runs.runs_dir()))
         path = run.model_path
@@ -65,11 +66,13 @@ def classify(model, digits: np.ndarray) -> tuple:
         energy_known = False
     else:
         out, energy_known = logits.astype(np.float64), True
-    if out.ndim != 2 or out.shape[1] != 10:
+    if out.ndim != 2 or out.shape[1] not in (10, 11):
         raise ReadError(f"The model gives outputs of shape {out.shape}; an MNIST classifier gives (n, 10).")
     top = out.max(axis=1, keepdims=True)
     energy = top[:, 0] + np.log(np.exp(out - top).sum(axis=1))  # (n,) logsumexp, computed stably
     probs = np.exp(out - energy[:, None])
+    if out.shape[1] == 11:
+        return probs[:, :10], None
     return probs, (energy if energy_known else None)
 
 

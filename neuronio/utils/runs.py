@@ -7,6 +7,7 @@ which is what the lab and `neuronio read` use to find a default model.
 import dataclasses
 import json
 import pathlib
+import time
 
 from neuronio import config
 
@@ -28,8 +29,15 @@ def runs_dir() -> pathlib.Path:
     return config.neuronio_home() / "runs"
 
 
-def find_runs(dataset: str | None = None, root: pathlib.Path | None = None) -> list[Run]:
-    """Every finished run (a readable history.json next to a model.keras), best test accuracy first."""
+READER = "reader"  # `neuronio train --model reader`: an 11th output, "not one digit", for `neuronio read` only
+
+
+def find_runs(dataset: str | None = None, root: pathlib.Path | None = None, model: str | None = None) -> list[Run]:
+    """Every finished run (a readable history.json next to a model.keras), best test accuracy first.
+
+    `model` keeps only the runs of that model; by default every model but the reader's, whose
+    eleven outputs the lab and the MNIST tools do not expect.
+    """
     found = []
     for record_path in sorted((root or runs_dir()).glob("*/history.json")):
         try:
@@ -39,14 +47,15 @@ def find_runs(dataset: str | None = None, root: pathlib.Path | None = None) -> l
             )
         except (OSError, ValueError, KeyError, TypeError):
             continue  # a half-written or foreign folder is not a run
-        if run.model_path.is_file() and (dataset is None or run.dataset == dataset):
+        wanted = run.model == model if model is not None else run.model != READER
+        if run.model_path.is_file() and wanted and (dataset is None or run.dataset == dataset):
             found.append(run)
     return sorted(found, key=lambda r: r.test_accuracy, reverse=True)
 
 
-def best_run(dataset: str = "mnist", root: pathlib.Path | None = None) -> Run | None:
-    """The finished run with the best test accuracy on `dataset`, or None if there is none."""
-    runs = find_runs(dataset, root)
+def best_run(dataset: str = "mnist", root: pathlib.Path | None = None, model: str | None = None) -> Run | None:
+    """The finished run with the best test accuracy on `dataset` (of `model`, as find_runs), or None."""
+    runs = find_runs(dataset, root, model)
     return runs[0] if runs else None
 
 
@@ -55,3 +64,39 @@ NO_MODEL_HINT = (
     "    neuronio train --epochs 3\n"
     "(the seed CNN on MNIST; it is saved there and used by default), or pass a .keras file."
 )
+
+
+def fit_run(model, x, y, args, out: pathlib.Path) -> tuple[dict, float]:
+    """`neuronio train`'s fit: the command's batch size, epochs, validation split and verbosity, the
+    history also written to out/history.csv as it grows. Returns (history, training seconds)."""
+    from neuronio.callbacks import CSVLogger
+
+    started = time.perf_counter()
+    history = model.fit(
+        x,
+        y,
+        batch_size=args.batch_size,
+        epochs=args.epochs,
+        validation_split=args.validation_split,
+        verbose=args.verbose,
+        callbacks=[CSVLogger(str(out / "history.csv"))],
+    )
+    return history.history, time.perf_counter() - started
+
+
+def save_run(model, out: pathlib.Path, args, dataset: str, samples: int, seconds: float, history: dict, **results):
+    """Write out/model.keras and out/history.json (what find_runs reads); returns the record."""
+    model.save(out / "model.keras")
+    record = {
+        "model": args.model,
+        "dataset": dataset,
+        "epochs": args.epochs,
+        "batch_size": args.batch_size,
+        "seed": args.seed,
+        "samples": samples,
+        "train_seconds": round(seconds, 1),
+        **results,
+        "history": history,
+    }
+    (out / "history.json").write_text(json.dumps(record, indent=2))
+    return record
