@@ -10,7 +10,8 @@ given (5) and with the lexicon of 1,000 valid codes:
   costs one digit and shifts nothing else;
 - the mean reading time per image (load, segment, classify, decode; the model loaded once).
 
-The model defaults to the best MNIST run under $NEURONIO_HOME/runs (`neuronio train` makes one).
+The model defaults to the one `neuronio read` takes: the best reader run under $NEURONIO_HOME/runs
+(`neuronio train --model reader`), else the best MNIST run (`neuronio train`).
 The eval set is written to $NEURONIO_HOME/read_eval/<split>-seed<seed>-n<count> the first time.
 """
 
@@ -123,7 +124,7 @@ def main(argv=None) -> int:
         print(f"Making the {args.split} set in {folder} ...", file=sys.stderr)
         load_generator().make_set(folder, args.count, args.split, args.seed)
     model = load_reader_model(args.model)
-    run = runs.best_run("mnist") if args.model is None else None
+    run = (runs.best_run("mnist", model=runs.READER) or runs.best_run("mnist")) if args.model is None else None
     described = f"{run.folder.name} (MNIST test accuracy {run.test_accuracy:.4f})" if run else args.model
     results, failures = evaluate(folder, model, args.limit, binarisation=args.binarisation)
     print(f"neuronio read on {folder} with the model {described}; binarisation {args.binarisation}")
