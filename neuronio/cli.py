@@ -68,7 +68,7 @@ def _parser() -> argparse.ArgumentParser:
         "--epochs",
         type=int,
         default=None,
-        help="passes over the training set (default 10, as the decks; 6 for the reader, whose pieces outnumber MNIST's digits 4 to 1)",
+        help="passes over the training set (default 10, as the decks)",
     )
     train.add_argument("--batch-size", type=int, default=128, help="samples per update (default 128, as the decks)")
     train.add_argument("--seed", type=int, default=0, help="random seed for weights, dropout and shuffling (default 0)")
@@ -124,7 +124,7 @@ def train(args) -> int:
     out = args.out or config.neuronio_home() / "runs" / f"{args.model}-{dataset}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     if args.epochs is None:
-        args.epochs = 6 if args.model == "reader" else 10
+        args.epochs = 10
     if args.model == "reader":
         from neuronio.apps.reader_training import train_reader
 
