@@ -14,8 +14,8 @@ the same inputs (tests/ops/test_compiled.py). Without numba, or with
 the ops take their NumPy path. Kernels compile on first use and are cached on disk by numba.
 
 Conventions: arrays are C-contiguous, channels-last; loops run over the batch in parallel
-(`prange`), with the channel loop innermost so that it vectorises. No kernel reduces across
-the batch, so results do not depend on the thread count.
+(`prange`), with the channel loop innermost so that it vectorises. Only `channel_sums` reduces
+across the batch, in fixed blocks added in a fixed order, so no result depends on the thread count.
 """
 
 import os
@@ -199,8 +199,54 @@ def _build():
             v[k] = vk
             w[k] -= (mk / (np.sqrt(vk) + epsilon)) * alpha
 
+    @jit
+    def channel_sums(a, b, shift, chunks, out):
+        """Per column of the (M, C) arrays a and b: out[0] += sum of (a - shift), out[1] += sum of
+        (a - shift) * (b - shift).
+
+        With b = a and shift = one row of a, these are the shifted sums whose mean and variance do
+        not lose digits to a large mean (the variance is their second sum / M minus the first's
+        square). The rows are split into `chunks` fixed blocks, each summed in float64 on whichever
+        thread takes it, and the blocks' sums are added in block order: the result does not depend
+        on the thread count.
+        """
+        m, c = a.shape
+        step = (m + chunks - 1) // chunks
+        parts = np.zeros((chunks, 2, c))
+        for p in prange(chunks):
+            for r in range(p * step, min(m, (p + 1) * step)):
+                for ch in range(c):
+                    u = np.float64(a[r, ch]) - shift[ch]
+                    parts[p, 0, ch] += u
+                    parts[p, 1, ch] += u * (np.float64(b[r, ch]) - shift[ch])
+        for p in range(chunks):
+            for ch in range(c):
+                out[0, ch] += parts[p, 0, ch]
+                out[1, ch] += parts[p, 1, ch]
+
+    @jit
+    def batch_norm(x, mean, inv_std, gamma, beta, xhat, y):
+        """xhat = (x - mean) * inv_std and y = xhat * gamma + beta, per column of the (M, C) x."""
+        m, c = x.shape
+        for r in prange(m):
+            for ch in range(c):
+                h = (x[r, ch] - mean[ch]) * inv_std[ch]
+                xhat[r, ch] = h
+                y[r, ch] = h * gamma[ch] + beta[ch]
+
+    @jit
+    def batch_norm_backward(dy, xhat, scale, dbeta_m, dgamma_m, dx):
+        """dx = scale * (dy - dbeta / m - xhat * dgamma / m), per column of the (M, C) dy."""
+        m, c = dy.shape
+        for r in prange(m):
+            for ch in range(c):
+                dx[r, ch] = scale[ch] * (dy[r, ch] - dbeta_m[ch] - xhat[r, ch] * dgamma_m[ch])
+
     return _Kernels(
         {
+            "channel_sums": channel_sums,
+            "batch_norm": batch_norm,
+            "batch_norm_backward": batch_norm_backward,
             "im2col": im2col,
             "im2col_1channel": im2col_1channel,
             "col2im": col2im,

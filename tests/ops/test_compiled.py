@@ -17,6 +17,7 @@ from neuronio.autodiff import Variable
 from neuronio.ops import _compiled
 from neuronio.ops.activation import ReluOp
 from neuronio.ops.conv import Conv2DOp
+from neuronio.ops.normalization import BatchNormOp
 from neuronio.ops.pooling import MaxPool2DOp
 from neuronio.optimizers import Adam
 
@@ -158,6 +159,72 @@ def test_adam_compiled_update_is_bitwise_the_numpy_one(both_paths):
 
     numpy_result, compiled_result = both_paths(run)
     for a, b in zip(compiled_result, numpy_result):
+        np.testing.assert_array_equal(a, b)
+
+
+BATCH_NORM_CASES = [
+    # (shape, mean of x, dtype): a convolution's output, a dense layer's, and a mean 1,000 times
+    # the spread (where a one-pass variance without a shift would lose every digit in float32)
+    ((16, 14, 14, 80), 0.0, np.float32),
+    ((128, 256), 0.5, np.float32),
+    ((8, 7, 7, 24), 1000.0, np.float32),
+    ((4, 5, 5, 6), 3.0, np.float64),
+]
+
+
+@pytest.mark.parametrize("shape, mean, dtype", BATCH_NORM_CASES, ids=lambda v: str(v))
+def test_batch_norm_compiled_matches_numpy(both_paths, shape, mean, dtype):
+    """Both paths against the same op in float64: the compiled one is at least as close as NumPy's.
+
+    The kernels sum in float64, NumPy pairwise in x's dtype, so they differ by rounding. Tolerance:
+    2e-5 of each output's largest magnitude in float32 (a few ulps of var, times |xhat| up to ~4;
+    dgamma and dbeta are sums of thousands of terms), 1e-12 in float64. With a mean 1,000 times the
+    spread, NumPy's float32 mean is off by ~1e-4 and its outputs by up to 6e-4 of their scale; the
+    compiled path, summing shifted values in float64, must be no further off than that.
+    """
+    rng = np.random.default_rng(0)
+    x = (mean + rng.standard_normal(shape)).astype(dtype)
+    c = shape[-1]
+    gamma = rng.uniform(0.5, 2.0, (1,) * (len(shape) - 1) + (c,)).astype(dtype)
+    beta = rng.standard_normal(gamma.shape).astype(dtype)
+    dy = rng.standard_normal(shape).astype(dtype)
+
+    def run(as_type=dtype):
+        op = BatchNormOp(tuple(range(len(shape) - 1)), 1e-3)
+        op.needs_input_grad = (True, True, True)
+        y = op.forward(x.astype(as_type), gamma.astype(as_type), beta.astype(as_type))
+        return (y, op.mean, op.var, *op.backward(dy.astype(as_type)))
+
+    numpy_result, compiled_result = both_paths(run)
+    config.set_compiled_kernels(False)
+    exact = run(np.float64)
+    tolerance = 2e-5 if dtype == np.float32 else 1e-12
+    names = ("y", "mean", "var", "dx", "dgamma", "dbeta")
+    for name, got, by_numpy, want in zip(names, compiled_result, numpy_result, exact):
+        assert got.dtype == by_numpy.dtype == dtype and got.shape == by_numpy.shape == want.shape, name
+        scale = np.abs(want).max()
+        numpy_error = np.abs(by_numpy - want).max()
+        assert np.abs(got - want).max() <= max(tolerance * scale, numpy_error), name
+    y = compiled_result[0].reshape(-1, c)
+    np.testing.assert_allclose(y.mean(axis=0), beta.reshape(-1), atol=1e-3)  # the batch is normalised
+    np.testing.assert_allclose(y.std(axis=0), gamma.reshape(-1) * np.sqrt(1 / (1 + 1e-3)), rtol=1e-3)
+
+
+def test_batch_norm_compiled_sums_do_not_depend_on_the_thread_count(monkeypatch):
+    numba = pytest.importorskip("numba")
+    monkeypatch.setattr(_compiled, "MIN_SIZE", 0)
+    x = np.random.default_rng(0).standard_normal((64, 10, 10, 16)).astype(np.float32)
+    gamma, beta = np.ones(16, np.float32), np.zeros(16, np.float32)
+    results = []
+    previous = numba.get_num_threads()
+    try:
+        for threads in (1, previous):
+            numba.set_num_threads(threads)
+            op = BatchNormOp((0, 1, 2), 1e-3)
+            results.append((op.forward(x, gamma, beta), op.mean, op.var))
+    finally:
+        numba.set_num_threads(previous)
+    for a, b in zip(*results):
         np.testing.assert_array_equal(a, b)
 
 
