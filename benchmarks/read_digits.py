@@ -105,7 +105,9 @@ def table(results: dict) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", help="a .keras MNIST classifier (default: the best reader run, else the best MNIST run)")
+    parser.add_argument(
+        "--model", help="a .keras MNIST classifier (default: the best reader run, else the best MNIST run)"
+    )
     parser.add_argument("--data", type=pathlib.Path, help="an eval folder made by scripts/make_read_eval.py")
     parser.add_argument("--count", type=int, default=1000, help="images of each kind when making the set")
     parser.add_argument("--split", choices=["dev", "eval"], default="eval")

@@ -65,20 +65,23 @@ def test_every_row_runs_and_reports(tmp_path):
 def test_a_killed_run_resumes_where_it_stopped_and_ends_as_an_uninterrupted_one(tmp_path):
     killed = _run("a-elastic", "--epochs", "3", "--simulate-kill-at-epoch", "2", runs_dir=tmp_path / "k", check=False)
     assert killed.returncode == 3, killed.stderr[-2000:]
-    run = tmp_path / "k" / "quick" / "a-elastic-seed1"
+    run = tmp_path / "k" / "quick" / "a-elastic-seed1-3epochs"
     assert (run / "backup" / "latest.weights.h5").exists() and not (run / "summary.json").exists()
     _run("a-elastic", "--epochs", "3", runs_dir=tmp_path / "k")
     _run("a-elastic", "--epochs", "3", runs_dir=tmp_path / "u")
     resumed = json.loads((run / "summary.json").read_text())
-    whole = json.loads((tmp_path / "u" / "quick" / "a-elastic-seed1" / "summary.json").read_text())
+    whole = json.loads((tmp_path / "u" / "quick" / "a-elastic-seed1-3epochs" / "summary.json").read_text())
     assert resumed["resumed"] is True and whole["resumed"] is False
     for key in ("epochs", "test_error", "test_loss", "final_val_error", "params"):
         assert resumed[key] == whole[key], key
     histories = [
-        list(csv.DictReader((r / "history.csv").open())) for r in (run, tmp_path / "u" / "quick" / "a-elastic-seed1")
+        list(csv.DictReader((r / "history.csv").open()))
+        for r in (run, tmp_path / "u" / "quick" / "a-elastic-seed1-3epochs")
     ]
     assert [h["loss"] for h in histories[0]] == [h["loss"] for h in histories[1]] and len(histories[0]) == 3
-    weights = [load_model(r / "model.keras").get_weights() for r in (run, tmp_path / "u" / "quick" / "a-elastic-seed1")]
+    weights = [
+        load_model(r / "model.keras").get_weights() for r in (run, tmp_path / "u" / "quick" / "a-elastic-seed1-3epochs")
+    ]
     for a, b in zip(*weights, strict=True):
         np.testing.assert_array_equal(a, b)
 
