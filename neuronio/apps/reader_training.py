@@ -14,7 +14,8 @@ et al. (1998) trained their recogniser on the segmenter's own candidates for thi
    digit touching another: no cut separates them exactly); class 10, "not one digit", if it is a
    fragment or spans two digits; pieces in between are left out rather than mislabelled;
 4. the seed CNN (deck 000's architecture) with 11 outputs learns MNIST's 60,000 training digits
-   and these pieces together.
+   and these pieces together, each elastically distorted anew at every epoch, with Adam's rate
+   decaying along a cosine (`training_model`).
 
 The reader then scores each candidate by the probability of each digit, which leaves out what the
 network gives to "not one digit". No test digit is used: the evaluation strings of
@@ -296,6 +297,35 @@ def _draw_chunk(task) -> tuple:
 # -- 4. training ------------------------------------------------------------------------------------
 
 
+def training_model(steps: int):
+    """The seed CNN with 11 outputs behind training-only distortions, compiled with Adam whose
+    rate falls from 1e-3 to 0 along a cosine over `steps` updates.
+
+    Trained on the plain data at Adam's constant rate, the reader overfits from the fourth of ten
+    epochs (validation loss 0.078 -> 0.100) and misreads 1.0% of the digits of clean eval strings.
+    Simard et al.'s elastic distortions (the field of records row b: alpha 36, sigma 6, a turn of
+    up to 9 degrees, a zoom of up to 8%, one bilinear resampling) show it a new hand at every
+    epoch, and the decaying rate lets it settle.
+    """
+    from neuronio import layers, optimizers
+    from neuronio.applications import seed_cnn
+    from neuronio.models import Sequential
+    from neuronio.optimizers import schedules
+
+    network = seed_cnn(num_classes=11)
+    trainer = Sequential(
+        [
+            layers.Input((28, 28, 1)),
+            layers.ElasticDistortion(alpha=36.0, sigma=6.0, rotation=0.025, zoom=0.08),
+            *network.layers,
+        ],
+        name="reader_training",
+    )
+    schedule = schedules.CosineDecay(1e-3, decay_steps=max(1, steps))
+    trainer.compile(optimizers.Adam(learning_rate=schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return trainer
+
+
 def train_reader(args, out) -> int:
     """`neuronio train --model reader`: draw the strings, cut them, train, evaluate, save the run."""
     from neuronio.applications import seed_cnn
@@ -323,10 +353,13 @@ def train_reader(args, out) -> int:
     order = rng.permutation(len(y_all))
     x_all = (x_all[order].astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1)
     y_all = y_all[order]
-    model = seed_cnn(num_classes=11)
+    steps = int(np.ceil(len(y_all) * (1.0 - args.validation_split) / args.batch_size)) * args.epochs
+    trainer = training_model(steps)
+    trainer.summary()
+    history, seconds = runs.fit_run(trainer, x_all, y_all, args, out)
+    model = seed_cnn(num_classes=11)  # what is saved: the trained weights without the distortions
+    model.set_weights(trainer.get_weights())
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.summary()
-    history, seconds = runs.fit_run(model, x_all, y_all, args, out)
     # The MNIST test digits, read as digits: the best of the first ten outputs.
     probs = model.predict((x_test.astype(np.float32) / 255.0)[..., None], batch_size=512, verbose=0)
     test_accuracy = float((probs[:, :10].argmax(axis=1) == y_test).mean())
