@@ -10,9 +10,10 @@ et al. (1998) trained their recogniser on the segmenter's own candidates for thi
 2. the reader cuts each string into its candidate pieces exactly as it cuts a real image
    (`neuronio.apps.reader.find_page`, `lattice.candidate_arcs`, `mnist_normalize`);
 3. each piece is labelled from the known ink of every digit (`label_pieces`): the digit, if at
-   least 90% of the piece is that digit's ink and it holds at least 90% of the digit (80% for a
-   digit touching another: no cut separates them exactly); class 10, "not one digit", if it is a
-   fragment or spans two digits; pieces in between are left out rather than mislabelled;
+   least 90% of the piece is that digit's ink and it holds at least 90% of the digit; class 10,
+   "not one digit", if either is below 70% (a fragment, or parts of two digits); in between, a
+   graded label shared between the two for a digit touching another (no cut separates
+   overlapping digits exactly), and none for a digit alone (a fragment of it is no digit);
 4. the seed CNN (deck 000's architecture) with 11 outputs learns MNIST's 60,000 training digits
    and these pieces together, each elastically distorted anew at every epoch, with Adam's rate
    decaying along a cosine (`training_model`).
@@ -154,20 +155,26 @@ def ink_of(mask: np.ndarray, rng: np.random.Generator) -> np.ndarray:
 # -- 2 and 3. the reader's pieces, labelled ---------------------------------------------------------
 
 
-def label_pieces(owners: np.ndarray, page, scale: float, alone=(0.9, 0.7), touching=(0.9, 0.7)) -> list:
-    """Whose ink every candidate piece the reader builds from a page holds: [(mask, k)].
+def label_pieces(owners: np.ndarray, page, scale: float, sure=0.9, wrong=0.7) -> list:
+    """Whose ink every candidate piece the reader builds from a page holds: [(mask, k, weight)].
 
     Every ink pixel of the page belongs to the nearest digit (to each of several at equal
     distance). A piece's `share` is the fraction of its pixels that are its main digit's, `whole`
-    the fraction of that digit's pixels it holds. With both at least the first threshold the
-    piece is that digit (k = its index in `owners`); with either below the second, k =
-    NOT_A_DIGIT (a fragment, or parts of two digits); in between, k = None (left out: neither
-    label would be true). The thresholds may differ for a digit alone (`alone`) and a digit
-    touching another (`touching`), which no cut separates exactly. On 300 clean and 300 touching
-    dev strings, with the length given, models trained with 0.9/0.7 everywhere, 0.8/0.6 everywhere,
-    and 0.9/0.7 alone with 0.8/0.6 touching read 96.3/84.3%, 92.7/88.7% and 94.3/84.3% of the
-    clean/touching strings right: looser labels for touching digits taught the model to accept
-    fragments and misread more isolated digits, so the default is 0.9/0.7 for both.
+    the fraction of that digit's pixels it holds, and its quality q = min(share, whole). With q at
+    least `sure` the piece is that digit (k = its index in `owners`, weight 1); below `wrong` it is
+    NOT_A_DIGIT (a fragment, or parts of two digits; weight 1). In between, a piece of a digit
+    alone is left out (k = None: a fragment of a digit, not a digit), and a piece of a digit that
+    touches another is graded: the digit with weight (q - wrong) / (sure - wrong), and not one
+    digit with the rest, as the training target puts it.
+
+    Graded, because no cut separates overlapping digits exactly: of the digits touching another
+    in drawn strings, only 54% have a candidate piece with q >= 0.9 (69% with share 0.8 and whole
+    0.9, 80% with both 0.8). Left out, as they were, the model never learns that the best cut of
+    an overlapping pair shows a digit, and reads the pair from cleaner wrong pieces. On the 1,000
+    touching dev strings, with the length given, graded labels (two best graded pieces a digit)
+    read 90.5% right against 87.7% with those pieces left out; clean strings 97.0% against 97.1%.
+    (Earlier, hard thresholds of 0.8/0.6 had read more touching strings only by misreading
+    fragments of digits alone: hence no graded label for a digit alone.)
     """
     import scipy.ndimage as ndi
 
@@ -191,11 +198,13 @@ def label_pieces(owners: np.ndarray, page, scale: float, alone=(0.9, 0.7), touch
         counts = regions[:, y0 : y0 + mask.shape[0], x0 : x0 + mask.shape[1]][:, mask].sum(axis=1)  # (K,)
         k = int(np.argmax(counts))
         share, whole = counts[k] / max(int(mask.sum()), 1), counts[k] / max(int(totals[k]), 1)
-        good, bad = touching if touches[k] else alone
-        if share >= good and whole >= good:
-            pieces.append((mask, k))
+        weight = float(np.clip((min(share, whole) - wrong) / (sure - wrong), 0.0, 1.0))
+        if weight == 0:
+            pieces.append((mask, NOT_A_DIGIT, 1.0))
+        elif weight == 1 or touches[k]:
+            pieces.append((mask, k, weight))
         else:
-            pieces.append((mask, NOT_A_DIGIT if share < bad or whole < bad else None))
+            pieces.append((mask, None, 0.0))
     return pieces
 
 
@@ -209,13 +218,16 @@ def synthetic_pieces(
     rng: np.random.Generator,
     junk_per_digit=2.0,
     per_digit=8,
+    per_graded=2,
     var: Variation | None = None,
     workers: int = 1,
     log=None,
 ) -> tuple:
-    """Normalised pieces of `n_strings` drawn strings and their labels: (x (n, 28, 28) uint8, y (n,)).
+    """Normalised pieces of `n_strings` drawn strings, their labels and the labels' weights:
+    (x (n, 28, 28) uint8, labels (n,) ints, weights (n,) in (0, 1]), as `label_pieces` gives them.
 
-    Each digit yields at most `per_digit` pieces (cuts a pixel apart give near copies), and
+    Each digit yields at most `per_digit` pieces that are surely it (cuts a pixel apart give near
+    copies) and its `per_graded` best graded ones (a touching digit's best cuts), and
     not-a-digit pieces are sampled down to about `junk_per_digit` per digit piece (a string has
     ten times more wrong pieces than right ones). Strings are drawn in chunks of CHUNK, each with
     its own seed from `rng`, by `workers` processes; the result does not depend on `workers`.
@@ -223,11 +235,12 @@ def synthetic_pieces(
     var = var or Variation()
     seeds = rng.integers(0, 2**63, size=int(np.ceil(n_strings / CHUNK)))
     tasks = [(int(seed), min(CHUNK, n_strings - i * CHUNK)) for i, seed in enumerate(seeds)]
-    started, images, labels = time.perf_counter(), [], []
+    started, images, labels, weights = time.perf_counter(), [], [], []
 
     def collect(result):
         images.append(result[0])
         labels.append(result[1])
+        weights.append(result[2])
         done = min(len(images) * CHUNK, n_strings)
         if log and (len(images) % 4 == 0 or done == n_strings):
             pieces = sum(len(part) for part in labels)
@@ -235,7 +248,7 @@ def synthetic_pieces(
                 f"  {done:,}/{n_strings:,} strings drawn and cut: {pieces:,} pieces ({time.perf_counter() - started:.0f} s)"
             )
 
-    settings = (junk_per_digit, per_digit, var)
+    settings = (junk_per_digit, per_digit, per_graded, var)
     if workers > 1 and len(tasks) > 1:
         import concurrent.futures
         import multiprocessing
@@ -248,7 +261,7 @@ def synthetic_pieces(
         _share(x, y, settings)
         for task in tasks:
             collect(_draw_chunk(task))
-    return np.concatenate(images), np.concatenate(labels)
+    return np.concatenate(images), np.concatenate(labels), np.concatenate(weights)
 
 
 _SHARED = {}  # a worker's digits and settings (set once per process by _share)
@@ -259,13 +272,13 @@ def _share(x, y, settings) -> None:
 
 
 def _draw_chunk(task) -> tuple:
-    """The labelled pieces of `count` strings drawn with their own seed: (uint8 (n, 28, 28), (n,))."""
+    """The labelled pieces of `count` strings drawn with their own seed: (uint8 (n, 28, 28), labels, weights)."""
     seed, count = task
     rng = np.random.default_rng(seed)
     x, pools = _SHARED["x"], _SHARED["pools"]
-    junk_per_digit, per_digit, var = _SHARED["settings"]
+    junk_per_digit, per_digit, per_graded, var = _SHARED["settings"]
     present = np.array(sorted(pools))
-    images, labels = [], []
+    images, labels, weights = [], [], []
     for _ in range(count):
         code = rng.choice(present, int(rng.integers(var.length[0], var.length[1] + 1)))
         height, slant = rng.uniform(*var.height), rng.uniform(*var.slant)
@@ -282,16 +295,20 @@ def _draw_chunk(task) -> tuple:
         pieces = label_pieces(owners, page, scale)
         kept = []
         for k in range(len(code)):
-            mine = [piece for piece, owner in pieces if owner == k]
-            kept += [(mine[i], int(code[k])) for i in rng.permutation(len(mine))[:per_digit]]
-        junk = [piece for piece, owner in pieces if owner == NOT_A_DIGIT]
+            sure = [piece for piece, owner, weight in pieces if owner == k and weight == 1]
+            kept += [(sure[i], 1.0, int(code[k])) for i in rng.permutation(len(sure))[:per_digit]]
+            graded = sorted(((w, i) for i, (_, owner, w) in enumerate(pieces) if owner == k and w < 1), reverse=True)
+            kept += [(pieces[i][0], w, int(code[k])) for w, i in graded[:per_graded]]
+        junk = [piece for piece, owner, _ in pieces if owner == NOT_A_DIGIT]
         n_junk = min(len(junk), int(np.ceil(junk_per_digit * max(len(kept), 1))))
-        kept += [(junk[i], NOT_A_DIGIT) for i in rng.permutation(len(junk))[:n_junk]]
-        images += [mnist_normalize(piece) for piece, _ in kept]
-        labels += [label for _, label in kept]
+        kept += [(junk[i], 1.0, NOT_A_DIGIT) for i in rng.permutation(len(junk))[:n_junk]]
+        images += [mnist_normalize(piece) for piece, _, _ in kept]
+        weights += [weight for _, weight, _ in kept]
+        labels += [label for _, _, label in kept]
     if not images:
-        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64)
-    return np.round(np.stack(images) * 255).astype(np.uint8), np.array(labels, dtype=np.int64)
+        return np.zeros((0, 28, 28), np.uint8), np.zeros(0, np.int64), np.zeros(0, np.float32)
+    images = np.round(np.stack(images) * 255).astype(np.uint8)
+    return images, np.array(labels, dtype=np.int64), np.array(weights, dtype=np.float32)
 
 
 # -- 4. training ------------------------------------------------------------------------------------
@@ -322,8 +339,16 @@ def training_model(steps: int):
         name="reader_training",
     )
     schedule = schedules.CosineDecay(1e-3, decay_steps=max(1, steps))
-    trainer.compile(optimizers.Adam(learning_rate=schedule), "sparse_categorical_crossentropy", metrics=["accuracy"])
+    trainer.compile(optimizers.Adam(learning_rate=schedule), "categorical_crossentropy", metrics=["accuracy"])
     return trainer
+
+
+def targets(labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(n, 11) training targets: `weight` on each label, the rest on NOT_A_DIGIT."""
+    y = np.zeros((len(labels), NOT_A_DIGIT + 1), dtype=np.float32)
+    y[np.arange(len(labels)), labels] = weights
+    y[:, NOT_A_DIGIT] += 1.0 - weights
+    return y
 
 
 def train_reader(args, out) -> int:
@@ -340,16 +365,16 @@ def train_reader(args, out) -> int:
     n_strings = args.strings if args.strings is not None else max(10, len(x_train) // 6)
     print(f"Drawing {n_strings:,} strings of MNIST training digits and cutting them as the reader does ...")
     started = time.perf_counter()
-    x_pieces, y_pieces = synthetic_pieces(
+    x_pieces, y_pieces, w_pieces = synthetic_pieces(
         x_train, y_train, n_strings, rng, workers=os.cpu_count() or 1, log=lambda line: print(line, flush=True)
     )
     print(
-        f"{len(y_pieces):,} pieces ({int((y_pieces == NOT_A_DIGIT).sum()):,} not one digit) "
-        f"in {time.perf_counter() - started:.0f} s"
+        f"{len(y_pieces):,} pieces ({int((y_pieces == NOT_A_DIGIT).sum()):,} not one digit, "
+        f"{int((w_pieces < 1).sum()):,} partly one digit) in {time.perf_counter() - started:.0f} s"
     )
     # MNIST's digits and the pieces, shuffled together; the validation split comes from the end.
     x_all = np.concatenate([x_train, x_pieces])
-    y_all = np.concatenate([y_train.astype(np.int64), y_pieces])
+    y_all = targets(np.concatenate([y_train.astype(np.int64), y_pieces]), np.r_[np.ones(len(y_train)), w_pieces])
     order = rng.permutation(len(y_all))
     x_all = (x_all[order].astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1)
     y_all = y_all[order]
@@ -359,7 +384,7 @@ def train_reader(args, out) -> int:
     history, seconds = runs.fit_run(trainer, x_all, y_all, args, out)
     model = seed_cnn(num_classes=11)  # what is saved: the trained weights without the distortions
     model.set_weights(trainer.get_weights())
-    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
     # The MNIST test digits, read as digits: the best of the first ten outputs.
     probs = model.predict((x_test.astype(np.float32) / 255.0)[..., None], batch_size=512, verbose=0)
     test_accuracy = float((probs[:, :10].argmax(axis=1) == y_test).mean())

@@ -80,8 +80,9 @@ def test_pieces_are_labelled_by_whose_ink_they_hold():
     assert len(pieces) == len(reader.lattice_mod.candidate_arcs(page)[0])
     assert len(page.components) == 3 and not any(page.cuts)
     # No cuts: the arcs are the three components alone, two neighbours together, and all three.
-    labels = [k for _, k in pieces]
+    labels = [k for _, k, _ in pieces]
     assert sorted(k for k in labels if k != NOT_A_DIGIT) == [0, 1, 2]  # owner indices of the whole digits
+    assert all(weight == 1.0 for _, _, weight in pieces)  # each piece is a whole digit or none
     assert labels.count(NOT_A_DIGIT) == len(labels) - 3  # every piece spanning two digits
 
 
@@ -95,18 +96,19 @@ def test_touching_digits_are_cut_into_their_own_pieces_and_the_pair_is_not_one_d
     nodes = reader.lattice_mod.nodes_of(page)
     arcs = reader.lattice_mod.candidate_arcs(page)[0]
     whole = arcs.index((nodes.index((0, None)), nodes.index((1, None))))
-    assert pieces[whole][1] == NOT_A_DIGIT  # the blob holds two digits
-    assert {0, 1} <= {k for _, k in pieces}  # some cut gives each ring its own piece
+    assert pieces[whole][1:] == (NOT_A_DIGIT, 1.0)  # the blob holds two digits
+    assert {0, 1} <= {k for _, k, weight in pieces if weight == 1.0}  # some cut gives each ring its own piece
 
 
 def test_synthetic_pieces_hold_digits_and_down_sampled_rejects():
     rng = np.random.default_rng(3)
     x = np.stack([ring(), bar()] * 5)
     y = np.array([0, 1] * 5)
-    images, labels = reader_training.synthetic_pieces(x, y, 12, rng, junk_per_digit=1.0)
-    assert images.dtype == np.uint8 and images.shape[1:] == (28, 28) and len(images) == len(labels)
+    images, labels, weights = reader_training.synthetic_pieces(x, y, 12, rng, junk_per_digit=1.0)
+    assert images.dtype == np.uint8 and images.shape[1:] == (28, 28) and len(images) == len(labels) == len(weights)
     digits, junk = np.isin(labels, (0, 1)), labels == NOT_A_DIGIT
-    assert np.all(digits | junk) and digits.sum() >= 12 * 3  # at least 3 digits per string are cut well
+    assert np.all(digits | junk) and (digits & (weights == 1)).sum() >= 12 * 3  # 3 digits a string cut well
+    assert np.all(weights[junk] == 1) and np.all((weights > 0) & (weights <= 1))
     assert junk.sum() <= digits.sum() + 12  # about one reject per digit piece, rounded up per string
 
 
@@ -115,9 +117,29 @@ def test_pieces_do_not_depend_on_the_number_of_processes_drawing_them():
     n = reader_training.CHUNK + 5  # two chunks
     one = reader_training.synthetic_pieces(x, y, n, np.random.default_rng(4), per_digit=1)
     two = reader_training.synthetic_pieces(x, y, n, np.random.default_rng(4), per_digit=1, workers=2)
-    assert np.array_equal(one[0], two[0]) and np.array_equal(one[1], two[1])
+    assert all(np.array_equal(a, b) for a, b in zip(one, two, strict=True))
     digits = int(np.isin(one[1], (0, 1)).sum())
     assert n * 2 <= digits <= n * 6  # one piece per digit at most (3 to 6 a string); most digits get one
+
+
+def test_graded_labels_put_their_weight_on_the_digit_and_the_rest_on_not_a_digit():
+    y = reader_training.targets(np.array([3, NOT_A_DIGIT, 7]), np.array([1.0, 1.0, 0.25], np.float32))
+    expected = np.zeros((3, 11), np.float32)
+    expected[0, 3] = expected[1, NOT_A_DIGIT] = 1.0
+    expected[2, 7], expected[2, NOT_A_DIGIT] = 0.25, 0.75
+    np.testing.assert_array_equal(y, expected)
+
+
+def test_overlapping_digits_get_graded_pieces_between_the_sure_and_the_wrong():
+    """Two rings overlapping by a tenth of their height: no cut gives either one all its ink and
+    only its ink, so the best pieces are graded: weight (min(share, whole) - 0.7) / 0.2."""
+    apart = Variation(**{**STILL.__dict__, "touching": 1.0, "overlap": 0.1})
+    rng = np.random.default_rng(5)
+    mask, owners = draw_string([draw_digit(d, rng, 40.0, 0.0, STILL) for d in (ring(), ring())], rng, apart)
+    page, _, scale = reader.find_page(reader_training.ink_of(mask, np.random.default_rng(0)))
+    pieces = label_pieces(owners, page, scale)
+    graded = [(k, weight) for _, k, weight in pieces if 0 < weight < 1]
+    assert graded and all(k in (0, 1) for k, _ in graded)
 
 
 def test_an_eleven_output_model_gives_digit_probabilities_without_the_reject_share():
