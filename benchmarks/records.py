@@ -20,7 +20,8 @@ printed is the RESULTS.md row: test error, training time, parameters, epochs, co
 Row (b)'s design, for 60 minutes of this CPU (NumPy, 2 cores): spend the convolutions where the
 images are small. One 5x5 convolution at 28x28 (cheap: one input channel), then two 3x3 blocks at
 14x14 (80 filters) and at 7x7 (160), each convolution followed by BatchNormalization, and a 256-unit
-dense layer with dropout: 0.80 M parameters, 310 ms per batch of 128 here, 24 epochs in ~55 min.
+dense layer with dropout: 0.80 M parameters, ~275 ms per batch of 128 here with the `fast` extra,
+augmentation included (310 ms before BatchNormalization was compiled): 24 epochs in ~48 min.
 (The first design, 64 and 128 filters, gave the same validation error after 12 epochs as after
 26: the model, not the schedule, was the limit.) Every training image is shifted by whole pixels
 (up to +-2) and elastically distorted (alpha=36, sigma=6, milder than Simard's 34/4) with a turn
@@ -57,7 +58,7 @@ from neuronio.optimizers import schedules  # noqa: E402
 # Rows b and c: one 5x5 convolution at 28x28 (digits are strokes: cheap to see), then wider 3x3
 # pairs at 14 and 7 pixels than the first design's 64 and 128 (which stopped improving with more
 # epochs: the model was the limit). Row d: two 3x3 convolutions at 28x28, for the textures and
-# details that tell a shirt from a T-shirt. Measured here: 310 and 475 ms per batch of 128.
+# details that tell a shirt from a T-shirt. Measured here: ~275 and ~400 ms per batch of 128.
 MNIST_STEM, MNIST_FILTERS = [(32, 5)], (80, 160)
 FASHION_STEM, FASHION_FILTERS = [(32, 3), (32, 3)], (80, 160)
 N_VALIDATION = 5_000
