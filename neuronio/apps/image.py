@@ -45,8 +45,11 @@ def load_image(image) -> tuple:
             raise FileFormatError(f"Cannot read {str(path)!r}: the file is empty (0 bytes).")
         try:
             picture = Image.open(path)
-        except Image.DecompressionBombError as exc:
-            raise ReadError(f"Cannot read {str(path)!r}: {exc}") from None
+        except Image.DecompressionBombError:  # Pillow refuses past twice its own limit, in open()
+            raise ReadError(
+                f"The image {str(path)!r} is too large to read: Pillow refuses to open an image of over "
+                f"{2 * Image.MAX_IMAGE_PIXELS:,} pixels. Crop it around the digits or shrink it first."
+            ) from None
         except (Image.UnidentifiedImageError, OSError, ValueError) as exc:
             raise FileFormatError(
                 f"Cannot read {str(path)!r} as an image ({exc.__class__.__name__}). "

@@ -177,6 +177,15 @@ def test_images_above_the_pixel_limit_are_refused_before_decoding(tmp_path, monk
         image_mod.load_image(tmp_path / "poster.png")
 
 
+def test_images_pillow_refuses_to_open_get_the_same_advice(tmp_path, monkeypatch):
+    from PIL import Image
+
+    Image.new("L", (400, 300), 255).save(tmp_path / "poster.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 50_000)  # 120,000 pixels: over twice the limit
+    with pytest.raises(ReadError, match=r"too large to read: Pillow refuses .* over 100,000 pixels\. Crop it"):
+        image_mod.load_image(tmp_path / "poster.png")
+
+
 # -- the command ---------------------------------------------------------------------------------------
 
 
