@@ -6,6 +6,7 @@ from neuronio import activations, config, initializers
 from neuronio.layers.core import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import matmul, max, multiply, prelu, relu, reshape, sum, where
 
 
@@ -118,14 +119,18 @@ class PReLU(_Elementwise):
         shared_axes: axes sharing one slope, e.g. [1, 2] for one slope per channel of an image.
     """
 
-    def __init__(self, alpha_initializer="zeros", shared_axes=None, **kwargs):
+    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
+        set_weight_options(self, "alpha", alpha_regularizer, alpha_constraint)
         self.shared_axes = _normalize_shared_axes(shared_axes)
 
     def build(self, input_shape):
         self.alpha = self.add_weight(
-            shape=_param_shape(input_shape, self.shared_axes), initializer=self.alpha_initializer, name="alpha"
+            shape=_param_shape(input_shape, self.shared_axes),
+            initializer=self.alpha_initializer,
+            name="alpha",
+            **weight_options(self, "alpha"),
         )
         self.input_spec = InputSpec(ndim=len(input_shape))
 
@@ -136,6 +141,7 @@ class PReLU(_Elementwise):
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            **weight_options_config(self, "alpha"),
             "shared_axes": list(self.shared_axes) or None,
         }
 

@@ -1,11 +1,12 @@
 """Conv2D and ZeroPadding2D (channels-last)."""
 
-from neuronio import activations, config, initializers
+from neuronio import activations, config, initializers, regularizers
 from neuronio.errors import ShapeError
 from neuronio.layers import legacy
 from neuronio.layers.core import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import conv2d, pad
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 
@@ -33,6 +34,8 @@ class Conv2D(Layer):
         strides: int or (SH, SW).
         padding: "valid" (no padding) or "same" (output size ceil(H / SH)).
         activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: as in Dense.
 
     Input shape:  (batch, H, W, C)
     Output shape: (batch, OH, OW, filters), OH = (H - KH) // SH + 1 for "valid".
@@ -51,6 +54,10 @@ class Conv2D(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         if kwargs.keys() & {"init", "border_mode", "subsample", "dim_ordering"}:
@@ -71,6 +78,8 @@ class Conv2D(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
@@ -78,10 +87,14 @@ class Conv2D(Layer):
         if channels is None:
             raise ValueError(f"Conv2D '{self.name}': the channel axis must be known; received {input_shape}.")
         kernel_shape = (*self.kernel_size, channels, self.filters)  # (KH, KW, C, F)
-        self.kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer, name="kernel")
+        self.kernel = self.add_weight(
+            shape=kernel_shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):
@@ -110,6 +123,8 @@ class Conv2D(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_options_config(self, "kernel", "bias"),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it, even None
         }
 
 

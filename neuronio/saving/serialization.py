@@ -6,10 +6,11 @@ Layers Keras lacks carry `"module": "neuronio.layers"` and `"registered_name": "
 Nothing here imports a module named in a config or evaluates code: a class name that is not in
 the registry is refused with FileFormatError.
 
-Keras 3 writes a few keys neuronio's layers do not take (`kernel_regularizer: null`, a
+Keras 3 writes a few keys neuronio's layers do not take (`synchronized: false`, a
 `DTypePolicy` envelope for `dtype`, ...). Saving adds them, so that a file reads like one Keras
 wrote; loading drops them when they hold Keras's default, and refuses a file that asks for a
-feature neuronio lacks (a regularizer, a constraint, quantization, ...), naming layer and feature.
+feature neuronio lacks (quantization, LoRA, ...), naming layer and feature. Regularizers and
+constraints are constructor arguments of the layers (see neuronio/regularizers.py).
 """
 
 import inspect
@@ -30,25 +31,13 @@ MODEL_CLASSES = ("Sequential", "Functional")
 # Keys Keras 3 writes in a layer's config that neuronio's constructors do not take, with the value
 # Keras writes by default. Saving writes the ones every Keras >= 3.8 reads (a newer key such as
 # `quantization_config` would make Keras 3.8's constructors fail); loading accepts all of them.
-_NONE_KEYS = {
-    "Dense": ("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"),
-    "Conv2D": (
-        "kernel_regularizer",
-        "bias_regularizer",
-        "activity_regularizer",
-        "kernel_constraint",
-        "bias_constraint",
-    ),
-    "BatchNormalization": ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
-    "PReLU": ("alpha_regularizer", "alpha_constraint"),
+_WRITTEN_DEFAULTS = {
+    "BatchNormalization": {"synchronized": False},
+    "InputLayer": {"ragged": False, "optional": False},
 }
-_WRITTEN_DEFAULTS = {class_name: dict.fromkeys(keys) for class_name, keys in _NONE_KEYS.items()}
-_WRITTEN_DEFAULTS["BatchNormalization"]["synchronized"] = False
-_WRITTEN_DEFAULTS["InputLayer"] = {"ragged": False, "optional": False}
 
 # Read only: Keras's default for every key it may write that neuronio has no argument for.
 _READ_DEFAULTS = {
-    "activity_regularizer": None,
     "quantization_config": None,
     "lora_rank": None,
     "lora_alpha": None,
