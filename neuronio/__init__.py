@@ -13,6 +13,7 @@ from neuronio import (
     apps,
     callbacks,
     config,
+    constraints,
     datasets,
     errors,
     initializers,
@@ -22,6 +23,7 @@ from neuronio import (
     models,
     ops,
     optimizers,
+    regularizers,
     utils,
     visualize,
 )
@@ -44,6 +46,7 @@ __all__ = [
     "callbacks",
     "config",
     "constant",
+    "constraints",
     "datasets",
     "errors",
     "initializers",
@@ -54,6 +57,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "regularizers",
     "utils",
     "visualize",
 ]

@@ -22,8 +22,15 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if type(self) is Model and (args or kwargs.keys() & {"inputs", "outputs"}):
-            raise TypeError("Model(inputs, outputs) is handled by Functional.")  # unreachable via __new__
+        from neuronio.models.functional import Functional
+
+        if args or kwargs.keys() & {"inputs", "outputs"}:
+            # Functional subclassing: `super().__init__(inputs, outputs)` in a Model subclass makes
+            # the subclass functional (Keras swaps Model for Functional among its bases, as here).
+            if not isinstance(self, Functional):
+                _make_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -104,3 +111,17 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile from `get_compile_config()`'s output and build the optimizer's slots."""
         serialization.compile_from_config(self, config)
+
+
+def _make_functional(cls, functional) -> None:
+    """Put Functional in place of Model among the bases of `cls` (or of the Model subclass it
+    derives from), so `isinstance(model, Functional)` holds and `cls`'s own methods still win."""
+    if issubclass(cls, functional):
+        return
+    if Model in cls.__bases__:
+        cls.__bases__ = tuple(functional if base is Model else base for base in cls.__bases__)
+        return
+    for base in cls.__bases__:
+        if isinstance(base, type) and issubclass(base, Model):
+            _make_functional(base, functional)
+            return

@@ -1,8 +1,10 @@
-"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model."""
+"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model, and the
+names a custom `train_step` uses (PyDataset, unpack_x_y_sample_weight, pack_x_y_sample_weight)."""
 
 import numpy as np
 
 from neuronio import config
+from neuronio.models.streams import PyDataset, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
 from neuronio.utils.plot_model import plot_model
@@ -26,4 +28,18 @@ def sequential_ascii(model) -> str:
     return _table(model)
 
 
-__all__ = ["normalize", "np_utils", "plot_model", "sequential_ascii", "set_random_seed", "to_categorical"]
+# Keras 3 keeps Keras 2's `Sequence` as another name of PyDataset.
+Sequence = PyDataset
+
+__all__ = [
+    "PyDataset",
+    "Sequence",
+    "normalize",
+    "np_utils",
+    "pack_x_y_sample_weight",
+    "plot_model",
+    "sequential_ascii",
+    "set_random_seed",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]
