@@ -29,8 +29,9 @@ def adjust_input_rank(value, expected_shape, name: str):
     if rank == expected + 1 and shape[-1] == 1:
         return ops.squeeze(value, -1) if isinstance(value, Tensor) else np.squeeze(value, -1)
     raise ShapeError(
-        f"Invalid input shape for input '{name}'. Expected shape {tuple(expected_shape)}, but input has "
-        f"incompatible shape {tuple(shape)}. Reshape the data to the Input's shape (a batch axis first)."
+        f"Invalid input shape for layer '{name}' (the model's input): expected shape {tuple(expected_shape)} "
+        f"(rank {expected}), but received shape {tuple(shape)}, which is incompatible (only a trailing "
+        f"axis of size 1 is added or dropped). Reshape the data to the Input's shape, batch axis first."
     )
 
 

@@ -203,7 +203,7 @@ def test_input_rank_adjustment_as_keras():
     flat = keras.Input((4,))
     dense = keras.Model(flat, layers.Dense(1)(flat))
     assert dense.predict(np.ones((2, 4, 1)), verbose=0).shape == (2, 1)  # a trailing 1 dropped
-    with pytest.raises(ShapeError, match=r"Invalid input shape .* Expected shape \(None, 4\), but input has incompatible shape \(2, 4, 2\)"):
+    with pytest.raises(ShapeError, match=r"Invalid input shape .* expected shape \(None, 4\) \(rank 2\), but received shape \(2, 4, 2\)"):
         dense.predict(np.ones((2, 4, 2)), verbose=0)
     seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(2)])
     assert seq.predict(np.zeros((3, 28, 28), "float32"), verbose=0).shape == (3, 2)
