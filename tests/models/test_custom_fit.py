@@ -207,3 +207,60 @@ def test_input_rank_adjustment_as_keras():
         dense.predict(np.ones((2, 4, 2)), verbose=0)
     seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(2)])
     assert seq.predict(np.zeros((3, 28, 28), "float32"), verbose=0).shape == (3, 2)
+
+
+class LowLevel(keras.Model):
+    """keras.io's "going lower-level" example: no compiled loss, own trackers listed in `metrics`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.mae_metric = keras.metrics.MeanAbsoluteError(name="mae")
+        self.loss_fn = keras.losses.MeanSquaredError()
+
+    def train_step(self, data):
+        x, y = data
+        with keras.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.loss_fn(y, y_pred)
+        self.optimizer.apply(tape.gradient(loss, self.trainable_weights), self.trainable_weights)
+        self.loss_tracker.update_state(loss)
+        self.mae_metric.update_state(y, y_pred)
+        return {"loss": self.loss_tracker.result(), "mae": self.mae_metric.result()}
+
+    def test_step(self, data):
+        x, y = data
+        y_pred = self(x, training=False)
+        self.loss_tracker.update_state(self.loss_fn(y, y_pred))
+        self.mae_metric.update_state(y, y_pred)
+        return {m.name: m.result() for m in self.metrics}
+
+    @property
+    def metrics(self):
+        return [self.loss_tracker, self.mae_metric]
+
+
+def test_the_lower_level_guide_program_runs_with_its_own_trackers():
+    rng = np.random.default_rng(2)
+    x, y = _data(rng, 32)
+    inputs = keras.Input((3,))
+    model = LowLevel(inputs, layers.Dense(1)(inputs))
+    model.compile(optimizer=keras.optimizers.Adam(0.05))
+    history = model.fit(x, y, batch_size=8, epochs=4, verbose=0)
+    assert sorted(history.history) == ["loss", "mae"]
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    logs = model.evaluate(x, y, verbose=0, return_dict=True)
+    # reset_metrics at the start of evaluate reached the user's trackers: these are this pass's values
+    y_pred = model.predict(x, verbose=0)
+    assert logs["mae"] == pytest.approx(float(np.mean(np.abs(y_pred - y))), rel=1e-5)
+
+
+def test_tracked_attribute_metrics_join_model_metrics():
+    class Tracked(keras.Sequential):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.extra = keras.metrics.Mean(name="extra")
+
+    model = Tracked([keras.Input((3,)), layers.Dense(1)])
+    model.compile("sgd", "mse", metrics=["mae"])
+    assert [m.name for m in model.metrics] == ["loss", "compile_metrics", "extra"]
