@@ -12,7 +12,7 @@ A constraint maps a weight's value to its projected value; the optimizer assigns
 import numpy as np
 
 from neuronio import config
-from neuronio._registry import Registry
+from neuronio._registry import Registry, from_envelope, resolve, to_envelope
 from neuronio.autodiff.tensor import Tensor
 
 registry = Registry("constraint")
@@ -135,36 +135,21 @@ min_max_norm = MinMaxNorm
 
 def serialize(constraint) -> dict | None:
     """Keras's envelope: {"module": "keras.constraints", "class_name", "config", "registered_name"}."""
-    if constraint is None:
-        return None
-    name = registry.name_of(type(constraint))
-    if name is None:
-        raise TypeError(
-            f"Cannot serialize constraint {constraint!r}: it is not a registered Constraint. "
-            f"Subclass neuronio.constraints.Constraint and register it with constraints.registry."
-        )
-    return {"module": "keras.constraints", "class_name": name, "config": constraint.get_config(), "registered_name": None}
+    return to_envelope(registry, constraint, "keras.constraints")
 
 
 def deserialize(config_dict: dict) -> Constraint:
     """The inverse of serialize; the class is resolved through the registry only."""
-    cls = registry.lookup(config_dict.get("class_name"))
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    return from_envelope(registry, config_dict)
 
 
 def get(identifier) -> Constraint | None:
-    """A Constraint from None, a name ("max_norm"), a config dict, an instance or a callable."""
-    if identifier is None or isinstance(identifier, Constraint):
-        return identifier
-    if isinstance(identifier, str):
-        return registry.lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret constraint identifier: {identifier!r}. Give a name ('max_norm', "
-        f"'non_neg', 'unit_norm', 'min_max_norm'), a Constraint such as MaxNorm(2), or a callable."
+    """A Constraint from None, a name, a config dict, an instance or a callable."""
+    return resolve(
+        registry,
+        Constraint,
+        identifier,
+        "a name ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm') or a Constraint such as MaxNorm(2)",
     )
 
 

@@ -14,7 +14,7 @@ Layers take them as `kernel_regularizer=`, `bias_regularizer=` and `activity_reg
 import numpy as np
 
 from neuronio import ops
-from neuronio._registry import Registry
+from neuronio._registry import Registry, from_envelope, resolve, to_envelope
 from neuronio.autodiff.tensor import Tensor
 
 registry = Registry("regularizer")
@@ -111,8 +111,7 @@ class OrthogonalRegularizer(Regularizer):
         x = _tensor(x)
         if x.ndim != 2:
             raise ValueError(
-                f"OrthogonalRegularizer applies to 2-D weights (a Dense kernel); received a weight of "
-                f"shape {x.shape}."
+                f"OrthogonalRegularizer applies to 2-D weights (a Dense kernel); received a weight of shape {x.shape}."
             )
         v = x if self.mode == "rows" else ops.transpose(x)  # (n, d)
         norms = ops.sqrt(ops.maximum(ops.sum(ops.square(v), axis=1, keepdims=True), 1e-12))
@@ -136,36 +135,21 @@ orthogonal_regularizer = OrthogonalRegularizer
 
 def serialize(regularizer) -> dict | None:
     """Keras's envelope: {"module": "keras.regularizers", "class_name", "config", "registered_name"}."""
-    if regularizer is None:
-        return None
-    name = registry.name_of(type(regularizer))
-    if name is None:
-        raise TypeError(
-            f"Cannot serialize regularizer {regularizer!r}: it is not a registered Regularizer. "
-            f"Subclass neuronio.regularizers.Regularizer and register it with regularizers.registry."
-        )
-    return {"module": "keras.regularizers", "class_name": name, "config": regularizer.get_config(), "registered_name": None}
+    return to_envelope(registry, regularizer, "keras.regularizers")
 
 
 def deserialize(config_dict: dict) -> Regularizer:
     """The inverse of serialize; the class is resolved through the registry only."""
-    cls = registry.lookup(config_dict.get("class_name"))
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    return from_envelope(registry, config_dict)
 
 
 def get(identifier) -> Regularizer | None:
-    """A Regularizer from None, a name ("l2"), a config dict, an instance or a callable."""
-    if identifier is None or isinstance(identifier, Regularizer):
-        return identifier
-    if isinstance(identifier, str):
-        return registry.lookup(identifier)()
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(
-        f"Could not interpret regularizer identifier: {identifier!r}. Give a name ('l1', 'l2', "
-        f"'l1l2', 'orthogonal_regularizer'), a Regularizer such as L2(0.01), or a callable."
+    """A Regularizer from None, a name, a config dict, an instance or a callable."""
+    return resolve(
+        registry,
+        Regularizer,
+        identifier,
+        "a name ('l1', 'l2', 'l1l2', 'orthogonal_regularizer') or a Regularizer such as L2(0.01)",
     )
 
 

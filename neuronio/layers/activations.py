@@ -119,7 +119,9 @@ class PReLU(_Elementwise):
         shared_axes: axes sharing one slope, e.g. [1, 2] for one slope per channel of an image.
     """
 
-    def __init__(self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs):
+    def __init__(
+        self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
         set_weight_options(self, "alpha", alpha_regularizer, alpha_constraint)

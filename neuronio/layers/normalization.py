@@ -66,7 +66,9 @@ class BatchNormalization(Layer):
         channels = input_shape[axis]
         shape = (channels,)
         self.gamma = (
-            self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma"))
+            self.add_weight(
+                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
+            )
             if self.scale
             else None
         )

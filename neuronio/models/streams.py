@@ -25,33 +25,9 @@ class PyDataset:
     """
 
     def __init__(self, workers=1, use_multiprocessing=False, max_queue_size=10):
-        self._workers = workers
-        self._use_multiprocessing = use_multiprocessing
-        self._max_queue_size = max_queue_size
-
-    @property
-    def workers(self):
-        return self._workers
-
-    @workers.setter
-    def workers(self, value):
-        self._workers = value
-
-    @property
-    def use_multiprocessing(self):
-        return self._use_multiprocessing
-
-    @use_multiprocessing.setter
-    def use_multiprocessing(self, value):
-        self._use_multiprocessing = value
-
-    @property
-    def max_queue_size(self):
-        return self._max_queue_size
-
-    @max_queue_size.setter
-    def max_queue_size(self, value):
-        self._max_queue_size = value
+        self.workers = workers
+        self.use_multiprocessing = use_multiprocessing
+        self.max_queue_size = max_queue_size
 
     def __getitem__(self, index):
         raise NotImplementedError(f"{type(self).__name__} must implement __getitem__(index) returning one batch.")
@@ -212,8 +188,7 @@ def reject_stream_arguments(who: str, y, validation_split=0.0, sample_weight=Non
         )
     if sample_weight is not None:
         raise ValueError(
-            f"{who}: `sample_weight` is not supported with a source of batches; yield "
-            f"(x, y, sample_weight) instead."
+            f"{who}: `sample_weight` is not supported with a source of batches; yield (x, y, sample_weight) instead."
         )
     if validation_split:
         raise ValueError(

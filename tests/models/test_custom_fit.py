@@ -148,7 +148,9 @@ def test_compile_without_a_loss_trains_on_add_loss_and_fails_when_nothing_suppli
 
 def test_regularization_penalties_join_the_training_loss():
     x, y = np.ones((4, 3), "float32"), np.zeros((4, 1), "float32")
-    model = keras.Sequential([keras.Input((3,)), layers.Dense(1, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.5))])
+    model = keras.Sequential(
+        [keras.Input((3,)), layers.Dense(1, kernel_initializer="ones", kernel_regularizer=keras.regularizers.L2(0.5))]
+    )
     model.compile("sgd", "mse")
     # mse = 3**2 = 9, L2 = 0.5 * 3 = 1.5
     assert model.evaluate(x, y, verbose=0) == pytest.approx(10.5)
@@ -203,7 +205,10 @@ def test_input_rank_adjustment_as_keras():
     flat = keras.Input((4,))
     dense = keras.Model(flat, layers.Dense(1)(flat))
     assert dense.predict(np.ones((2, 4, 1)), verbose=0).shape == (2, 1)  # a trailing 1 dropped
-    with pytest.raises(ShapeError, match=r"Invalid input shape .* expected shape \(None, 4\) \(rank 2\), but received shape \(2, 4, 2\)"):
+    with pytest.raises(
+        ShapeError,
+        match=r"Invalid input shape .* expected shape \(None, 4\) \(rank 2\), but received shape \(2, 4, 2\)",
+    ):
         dense.predict(np.ones((2, 4, 2)), verbose=0)
     seq = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(2)])
     assert seq.predict(np.zeros((3, 28, 28), "float32"), verbose=0).shape == (3, 2)

@@ -63,7 +63,12 @@ def test_regularizer_values_defaults_and_configs():
     expected = 0.01 * 0.5 * 2 * 3 / (np.sqrt(5) * 3)
     assert float(regularizers.OrthogonalRegularizer()(w)) == pytest.approx(expected, rel=1e-5)
     envelope = regularizers.serialize(regularizers.L2(0.3))
-    assert envelope == {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.3}, "registered_name": None}
+    assert envelope == {
+        "module": "keras.regularizers",
+        "class_name": "L2",
+        "config": {"l2": 0.3},
+        "registered_name": None,
+    }
     assert regularizers.deserialize(envelope).l2 == 0.3
     with pytest.raises(ValueError, match=r"`l2` must be a finite number >= 0"):
         regularizers.L2(-1)

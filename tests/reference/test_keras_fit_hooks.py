@@ -29,7 +29,11 @@ def _regularized(lib):
                 kernel_constraint=lib.constraints.MaxNorm(0.8),
                 bias_constraint=lib.constraints.NonNeg(),
             ),
-            L.Dense(2, kernel_regularizer=lib.regularizers.OrthogonalRegularizer(0.1), kernel_constraint=lib.constraints.UnitNorm()),
+            L.Dense(
+                2,
+                kernel_regularizer=lib.regularizers.OrthogonalRegularizer(0.1),
+                kernel_constraint=lib.constraints.UnitNorm(),
+            ),
         ]
     )
 
@@ -75,7 +79,13 @@ def test_metrics_names_match_keras(metrics):
         model.compile("sgd", "mse", metrics=metrics)
         before = [m.name for m in model.metrics]
         model.fit(np.ones((4, 3)), np.ones((4, 1)), verbose=0)
-        names.append((before, [m.name for m in model.metrics], model.evaluate(np.ones((4, 3)), np.ones((4, 1)), verbose=0, return_dict=True).keys()))
+        names.append(
+            (
+                before,
+                [m.name for m in model.metrics],
+                model.evaluate(np.ones((4, 3)), np.ones((4, 1)), verbose=0, return_dict=True).keys(),
+            )
+        )
     assert names[0][0] == names[1][0] and names[0][1] == names[1][1]
     assert sorted(names[0][2]) == sorted(names[1][2])
 
