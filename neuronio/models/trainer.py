@@ -10,6 +10,7 @@ just `compute_loss` / `compute_metrics`, which the default steps call), exactly 
 Callbacks are the loop's other hooks.
 """
 
+import inspect
 import warnings
 
 import numpy as np
@@ -194,6 +195,12 @@ class Trainer:
             total = total + part
         return total
 
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        # An override written before Keras 3.3 has no `training` argument; Keras calls it without.
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
     def _compiled_loss(self, y, y_pred, sample_weight):
         y_preds = as_list(y_pred)
         ys = as_targets(y, len(y_preds))
@@ -227,7 +234,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         variables = self.trainable_weights
         if variables:
@@ -242,7 +249,7 @@ class Trainer:
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
             y_pred = self(x, training=False)
-            loss = self.compute_loss(x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 

@@ -269,3 +269,13 @@ def test_tracked_attribute_metrics_join_model_metrics():
     model = Tracked([keras.Input((3,)), layers.Dense(1)])
     model.compile("sgd", "mse", metrics=["mae"])
     assert [m.name for m in model.metrics] == ["loss", "compile_metrics", "extra"]
+
+
+def test_a_compute_loss_override_without_training_is_called_as_keras_calls_it():
+    class Old(keras.Sequential):
+        def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):  # Keras < 3.3
+            return super().compute_loss(x, y, y_pred, sample_weight) * 2.0
+
+    model = Old([keras.Input((1,)), layers.Dense(1, kernel_initializer="zeros", use_bias=False)])
+    model.compile("sgd", "mse")
+    assert model.evaluate(np.ones((2, 1)), np.ones((2, 1)), verbose=0) == pytest.approx(2.0)

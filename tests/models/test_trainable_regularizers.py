@@ -102,3 +102,21 @@ def test_losses_are_collected_recursively_and_reset_every_call():
     model(np.ones((4, 3), "float32"))
     assert len(model.losses) == 1
     assert dense.get_config()["activity_regularizer"]["class_name"] == "L1"
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs", "shape"),
+    [
+        (layers.Dense, {"units": 2, "kernel_regularizer": "l1", "bias_constraint": "non_neg"}, (4, 3)),
+        (layers.Conv2D, {"filters": 2, "kernel_size": 2, "activity_regularizer": "l2"}, (1, 4, 4, 3)),
+        (layers.BatchNormalization, {"gamma_regularizer": "l2", "beta_constraint": "max_norm"}, (4, 3)),
+        (layers.PReLU, {"alpha_regularizer": "l1", "alpha_constraint": "non_neg"}, (4, 3)),
+    ],
+)
+def test_regularized_layers_round_trip_their_config(cls, kwargs, shape):
+    layer = cls(**kwargs)
+    layer(np.ones(shape, "float32"))
+    again = cls.from_config(layer.get_config())
+    assert again.get_config() == layer.get_config()
+    again(np.ones(shape, "float32"))
+    assert len(again.losses) == len(layer.losses) == 1
