@@ -153,6 +153,12 @@ class Layer:
     def add_loss(self, loss) -> None:
         """Add a scalar loss (a Tensor computed in `call`, or a number); `fit` adds it to the
         compiled loss. Cleared at the start of every outermost call."""
+        if is_symbolic(loss):
+            raise NotImplementedError(
+                f"Layer '{self.name}': add_loss on a symbolic tensor (while building a functional model) is not "
+                f"supported, as in Keras 3. Call add_loss inside a layer's call(), or override the model's "
+                f"compute_loss()."
+            )
         self._losses.append(loss)
 
     @property

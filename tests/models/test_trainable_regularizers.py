@@ -120,3 +120,11 @@ def test_regularized_layers_round_trip_their_config(cls, kwargs, shape):
     assert again.get_config() == layer.get_config()
     again(np.ones(shape, "float32"))
     assert len(again.losses) == len(layer.losses) == 1
+
+
+def test_add_loss_on_a_symbolic_tensor_is_refused_as_in_keras():
+    inputs = keras.Input((3,))
+    outputs = layers.Dense(1)(inputs)
+    model = keras.Model(inputs, outputs)
+    with pytest.raises(NotImplementedError, match=r"add_loss on a symbolic tensor .* override the model's compute_loss"):
+        model.add_loss(outputs)
