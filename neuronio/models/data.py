@@ -139,8 +139,11 @@ class ArrayData:
     def steps_for(self, batch_size: int) -> int:
         return math.ceil(self.n / batch_size)
 
+    def on_epoch_begin(self) -> None:
+        """Arrays need nothing between epochs (a PyDataset gets its on_epoch_begin/end calls)."""
+
     def on_epoch_end(self) -> None:
-        """Arrays need nothing between epochs (a PyDataset gets its on_epoch_end call)."""
+        """See on_epoch_begin."""
 
     def batches(self, batch_size: int, shuffle: bool, limit=None):
         """One Keras-packed batch at a time; shuffled with the seeded generator when asked."""

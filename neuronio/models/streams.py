@@ -173,8 +173,14 @@ class StreamData:
     def split(self, fraction: float):
         raise ValueError(f"{self.who}: `validation_split` is only supported for tensors or NumPy arrays.")
 
+    def on_epoch_begin(self) -> None:
+        self._hook("on_epoch_begin")
+
     def on_epoch_end(self) -> None:
-        hook = getattr(self.source, "on_epoch_end", None)
+        self._hook("on_epoch_end")
+
+    def _hook(self, name: str) -> None:
+        hook = getattr(self.source, name, None)
         if callable(hook):
             hook()
 

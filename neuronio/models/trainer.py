@@ -320,6 +320,7 @@ class Trainer:
             # 4. One epoch: shuffled batches, a train_step each, running averages in the logs.
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
+            data.on_epoch_begin()
             logs = None
             for step, batch in enumerate(data.batches(batch_size, shuffle, limit=steps)):
                 callback_list.on_train_batch_begin(step)

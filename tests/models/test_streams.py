@@ -39,7 +39,7 @@ def _batch(i, n=2):
 class Batches(PyDataset):
     def __init__(self, n, limit=1000, **kwargs):
         super().__init__(**kwargs)
-        self.n, self.limit, self.calls, self.ends = n, limit, [], 0
+        self.n, self.limit, self.calls, self.begins, self.ends = n, limit, [], 0, 0
 
     def __len__(self):
         return self.n
@@ -49,6 +49,9 @@ class Batches(PyDataset):
         if len(self.calls) > self.limit:  # guard: materialising would read it without end
             raise RuntimeError("read far beyond the steps asked for")
         return _batch(index % self.n)
+
+    def on_epoch_begin(self):
+        self.begins += 1
 
     def on_epoch_end(self):
         self.ends += 1
@@ -72,7 +75,7 @@ def test_an_endless_generator_with_steps_per_epoch_trains_batch_by_batch():
 def test_a_pydataset_is_read_by_index_each_epoch_with_on_epoch_end():
     data = Batches(3)
     _model().fit(data, epochs=2, shuffle=False, verbose=0)
-    assert data.calls == [0, 1, 2, 0, 1, 2] and data.ends == 2
+    assert data.calls == [0, 1, 2, 0, 1, 2] and data.begins == data.ends == 2
     shuffled = Batches(3)
     _model().fit(shuffled, epochs=2, verbose=0)
     assert sorted(shuffled.calls[:3]) == [0, 1, 2] and sorted(shuffled.calls[3:]) == [0, 1, 2]
