@@ -238,6 +238,10 @@ class Maxout(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -247,15 +251,24 @@ class Maxout(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         width = self.units * self.num_pieces
         self.kernel = self.add_weight(
-            shape=(input_shape[-1], width), initializer=self.kernel_initializer, name="kernel"
+            shape=(input_shape[-1], width),
+            initializer=self.kernel_initializer,
+            name="kernel",
+            **weight_options(self, "kernel"),
         )
         self.bias = (
-            self.add_weight(shape=(width,), initializer=self.bias_initializer, name="bias") if self.use_bias else None
+            self.add_weight(
+                shape=(width,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
+            if self.use_bias
+            else None
         )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
@@ -277,4 +290,5 @@ class Maxout(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_options_config(self, "kernel", "bias"),
         }

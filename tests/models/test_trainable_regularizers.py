@@ -111,6 +111,7 @@ def test_losses_are_collected_recursively_and_reset_every_call():
         (layers.Conv2D, {"filters": 2, "kernel_size": 2, "activity_regularizer": "l2"}, (1, 4, 4, 3)),
         (layers.BatchNormalization, {"gamma_regularizer": "l2", "beta_constraint": "max_norm"}, (4, 3)),
         (layers.PReLU, {"alpha_regularizer": "l1", "alpha_constraint": "non_neg"}, (4, 3)),
+        (layers.Maxout, {"units": 2, "kernel_regularizer": "l2", "kernel_constraint": "unit_norm"}, (4, 3)),
     ],
 )
 def test_regularized_layers_round_trip_their_config(cls, kwargs, shape):
@@ -126,5 +127,7 @@ def test_add_loss_on_a_symbolic_tensor_is_refused_as_in_keras():
     inputs = keras.Input((3,))
     outputs = layers.Dense(1)(inputs)
     model = keras.Model(inputs, outputs)
-    with pytest.raises(NotImplementedError, match=r"add_loss on a symbolic tensor .* override the model's compute_loss"):
+    with pytest.raises(
+        NotImplementedError, match=r"add_loss on a symbolic tensor .* override the model's compute_loss"
+    ):
         model.add_loss(outputs)
