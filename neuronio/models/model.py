@@ -1,6 +1,8 @@
 """Model: a Layer that can be trained. `Model(inputs, outputs)` builds a functional model;
 subclasses write `call` themselves (Keras's subclassing style)."""
 
+import os
+
 from neuronio import saving
 from neuronio.layers.layer import Layer
 from neuronio.models.trainer import Trainer
@@ -95,6 +97,24 @@ class Model(Trainer, Layer):
         if kwargs:
             raise TypeError(f"save got unexpected keyword arguments: {sorted(kwargs)}.")
         saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped)
+
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export for inference, as Keras 3's `export`. neuronio writes `format="onnx"` (the `onnx`
+        extra); Keras's default "tf_saved_model" and its other formats need their own engines."""
+        if format != "onnx":
+            raise ValueError(
+                f"export(format={format!r}) is not available in neuronio: it writes ONNX only. Call "
+                f"model.export({os.fspath(filepath)!r}, format='onnx'), or save a .keras file and export "
+                f"it with Keras for {format!r}."
+            )
+        if input_signature is not None or kwargs:
+            raise TypeError(
+                "neuronio's ONNX export takes the input shapes from the model itself; it accepts no "
+                f"input_signature or other options (received {sorted(kwargs) or 'input_signature'})."
+            )
+        from neuronio.saving.onnx import export_onnx  # the onnx package is imported only here
+
+        export_onnx(self, filepath, verbose=True if verbose is None else bool(verbose))
 
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and the optimizer state) to a Keras `.weights.h5` file, atomically."""
