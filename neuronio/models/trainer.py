@@ -14,6 +14,7 @@ import numpy as np
 from neuronio import config, losses, metrics, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
 from neuronio.callbacks import CallbackList
+from neuronio.models._arguments import check_loop_arguments, validation_due
 from neuronio.models.data import ArrayData
 
 
@@ -230,6 +231,11 @@ class Trainer:
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "fit")
+        check_loop_arguments(
+            "fit", y=y, epochs=epochs, initial_epoch=initial_epoch, steps=steps_per_epoch,
+            validation_steps=validation_steps, validation_freq=validation_freq, class_weight=class_weight,
+            sample_weight=sample_weight, validation_data=validation_data,
+        )  # fmt: skip
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1); received validation_split={validation_split}.")
         # 2. Data: arrays checked once (shapes, lengths, dtypes, NaN), validation taken from the end.
@@ -268,7 +274,7 @@ class Trainer:
                     break
             epoch_logs = self._logs()
             # 5. Validation at the end of the epoch, with val_ prefixes.
-            if val_data is not None and (epoch + 1) % validation_freq == 0:
+            if val_data is not None and validation_due(epoch, validation_freq):
                 val_logs = self._evaluate_loop(
                     val_data, validation_batch_size or batch_size, callback_list, validation_steps
                 )
@@ -309,6 +315,7 @@ class Trainer:
         config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "evaluate")
+        check_loop_arguments("evaluate", y=y, steps=steps, sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "evaluate")
         n_steps = steps or math.ceil(data.n / batch_size)
         callback_list = CallbackList(
@@ -349,6 +356,7 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One update on exactly this batch; returns loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
+        check_loop_arguments("train_on_batch", y=y, class_weight=class_weight, sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
         xb, yb, swb = data.all()
@@ -358,6 +366,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on exactly this batch, without updating the weights."""
         self._require_compiled("test_on_batch")
+        check_loop_arguments("test_on_batch", y=y, sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
         xb, yb, swb = data.all()
