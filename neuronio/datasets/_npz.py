@@ -19,6 +19,7 @@ import io
 import math
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -112,7 +113,11 @@ def _header(member, where: str):
         raise FileFormatError(f"{where}: a {length}-byte .npy header; NumPy writes them under {_MAX_HEADER}.")
     text = _read_exact(member, length, where)
     read_header = np.lib.format.read_array_header_1_0 if prefix[6] == 1 else np.lib.format.read_array_header_2_0
-    shape, fortran, dtype = read_header(io.BytesIO(length_field + text))  # ValueError on a bad header
+    try:
+        shape, fortran, dtype = read_header(io.BytesIO(length_field + text))
+    except (ValueError, TypeError, SyntaxError, RecursionError, tokenize.TokenError) as exc:
+        # NumPy re-tokenizes headers it cannot parse (Python 2 files): TokenError escapes it.
+        raise FileFormatError(f"{where}: unreadable .npy header ({type(exc).__name__}: {exc}).") from exc
     if dtype.kind not in "biuf" or dtype.hasobject or not all(n >= 0 for n in shape):
         raise FileFormatError(f"{where}: dtype {dtype} and shape {shape} are not a plain numeric array.")
     return shape, fortran, dtype, len(prefix) + len(length_field) + length

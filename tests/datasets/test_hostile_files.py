@@ -93,9 +93,10 @@ def test_cached_npz_claiming_10_12_rows_falls_back_to_the_next_source(isolated, 
         (b"\x93NUMPY\x03\x00" + struct.pack("<I", 10) + b"{}", r"not a \.npy member of version 1 or 2"),
         (pickle.dumps(np.zeros((1, 28, 28), np.uint8)), r"not a \.npy member"),
         (_npy((1, 28, 28), version=(2, 0))[:20], r"ends inside its \.npy header"),
+        (_npy((1, 28, 28), data=bytes(784)).replace(b"{", b"\x00", 1), r"unreadable \.npy header \(TokenError"),
     ],
     ids=["10**12 rows", "2 rows, 1 present", "float32", "object", "wrong rank", "long header v1",
-         "2 GB header v2", "version 3", "a pickle", "cut header"],
+         "2 GB header v2", "version 3", "a pickle", "cut header", "unclosed header (found by fuzzing)"],
 )  # fmt: skip
 def test_npz_headers_are_checked_before_any_allocation(tmp_path, member, message):
     path = _npz(tmp_path / "bad.npz", {"x_train.npy": member})
