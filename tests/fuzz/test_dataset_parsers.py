@@ -12,6 +12,7 @@ NEURONIO_FUZZ_EXAMPLES for a longer run, or run benchmarks/fuzz_datasets.py, whi
 outcomes of many more cases.
 """
 
+import atexit
 import dataclasses
 import datetime
 import gzip
@@ -20,6 +21,7 @@ import io
 import os
 import pathlib
 import pickle
+import shutil
 import tarfile
 import tempfile
 import tracemalloc
@@ -58,6 +60,7 @@ _WHEEL_PICKLES = {"py2": writers.py2_pickle(_SPLITS), "protocol 4": pickle.dumps
 _HEAD = 600  # a wheel pickle's opcodes, names and array headers; the pixel data follows
 _MNIST_NAMES = list(mnist.ARRAY_SHA256)
 _SCRATCH = pathlib.Path(tempfile.mkdtemp(prefix="neuronio-fuzz-"))  # files for the readers that take a path
+atexit.register(shutil.rmtree, _SCRATCH, True)
 
 
 @st.composite
