@@ -20,7 +20,9 @@ printed and, unless --no-append, appended to benchmarks/RESULTS.md with the comm
 
 import argparse
 import collections
+import contextlib
 import datetime
+import io
 import pathlib
 import subprocess
 import sys
@@ -61,6 +63,10 @@ def classify(target, data: bytes) -> list[str]:
     return labels
 
 
+class _TimeUp(Exception):
+    """Raised inside the case loop to end it when the time budget is spent."""
+
+
 def run_target(target, cases: int, seconds: float | None) -> collections.Counter:
     counts = collections.Counter()
     stop_at = None if seconds is None else time.monotonic() + seconds
@@ -71,16 +77,19 @@ def run_target(target, cases: int, seconds: float | None) -> collections.Counter
         database=None,
         phases=[Phase.generate],  # no shrinking: every case is counted, none is a failure
         suppress_health_check=list(HealthCheck),
+        report_multiple_bugs=False,
+        print_blob=False,
     )
     @given(fuzz.damaged(target.base))
     def one_case(data):
         if stop_at is not None and time.monotonic() > stop_at:
-            return
+            raise _TimeUp
         counts["cases"] += 1
         for label in classify(target, data):
             counts[label] += 1
 
-    one_case()
+    with contextlib.suppress(_TimeUp), contextlib.redirect_stdout(io.StringIO()):  # hypothesis's report
+        one_case()
     return counts
 
 
