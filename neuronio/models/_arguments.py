@@ -112,7 +112,9 @@ def _check_class_weight(who: str, class_weight) -> None:
             f"received {type(class_weight).__name__}."
         )
     for label, weight in class_weight.items():
-        if isinstance(label, bool) or not isinstance(label, numbers.Integral) or label < 0:
+        # A whole float (0.0, from np.unique of float labels) finds its class as Keras's lookup does.
+        whole = isinstance(label, numbers.Integral) or (isinstance(label, numbers.Real) and float(label).is_integer())
+        if isinstance(label, bool) or not whole or label < 0:
             raise ValueError(
                 f"{who}: class_weight keys must be class ids (ints >= 0); received the key {label!r}. "
                 f"Class ids are the integer labels, or the column of a one-hot label."

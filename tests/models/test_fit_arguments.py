@@ -133,13 +133,19 @@ def test_validation_freq_as_int_or_list_of_epochs(rng):
 
 
 def test_zero_epochs_and_zero_weights_stay_allowed(rng):
-    """Keras accepts epochs=0 (nothing to do) and zero weights (ignore a sample); so do we."""
+    """Keras accepts epochs=0 (nothing to do), zero weights (ignore a sample), NumPy ints and whole
+    float class ids in class_weight; so do we."""
     x, y, _ = _data(rng)
     model = _model("binary")
     assert model.fit(x, y, epochs=0, verbose=0).history == {}
     weights = np.r_[np.zeros(N // 2), np.ones(N // 2)]
     assert np.isfinite(model.fit(x, y, sample_weight=weights, verbose=0).history["loss"][0])
     assert np.isfinite(model.fit(x, y, epochs=np.int64(2), initial_epoch=np.int64(1), verbose=0).history["loss"][0])
+    sparse = _model("sparse")
+    labels = np.arange(N) % 3
+    assert np.isfinite(sparse.fit(x, labels, class_weight={0.0: 2.0, np.int64(1): 1.0}, verbose=0).history["loss"][0])
+    with pytest.raises(ValueError, match=r"received the key 0\.5"):
+        sparse.fit(x, labels, class_weight={0.5: 2.0}, verbose=0)
 
 
 # -- the same calls on real Keras -----------------------------------------------------------------
