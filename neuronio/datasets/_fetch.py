@@ -92,8 +92,11 @@ def atomic_write(target: pathlib.Path):
         raise
 
 
-def download(url: str, target: pathlib.Path, verify: Callable, progress: bool | None = None):
+def download(url: str, target: pathlib.Path, verify: Callable, progress: bool | None = None, max_bytes=None):
     """Download `url` to `target` (atomically), calling `verify(temp_path)` before the rename.
+
+    With `max_bytes`, a server announcing or sending more is refused (FileFormatError) before the
+    disk fills: no genuine copy of the file is that large.
 
     `verify` raises FileFormatError to reject the file (which is then deleted) and may return the
     parsed content, which `download` returns. A progress bar goes to stderr when `progress` is
@@ -110,9 +113,13 @@ def download(url: str, target: pathlib.Path, verify: Callable, progress: bool | 
             with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
                 length = response.headers.get("Content-Length")
                 bar.total = int(length) if length and length.isdigit() else None
+                if max_bytes is not None and (bar.total or 0) > max_bytes:
+                    raise FileFormatError(f"{url}: announces {bar.total} bytes, more than the {max_bytes} expected.")
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     file.write(chunk)
                     bar.update(len(chunk))
+                    if max_bytes is not None and bar.done > max_bytes:
+                        raise FileFormatError(f"{url}: sent more than the {max_bytes} bytes expected.")
         except http.client.HTTPException as exc:  # IncompleteRead and friends are not OSErrors
             raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
         finally:
@@ -142,6 +149,43 @@ def pip_download(requirement: str, folder: pathlib.Path) -> pathlib.Path:
     if len(wheels) != 1:
         raise OSError(f"`pip download {requirement}` left {len(wheels)} wheels in {folder}, expected 1")
     return wheels[0]
+
+
+class BoundedReader:
+    """A read-only file wrapper that reads in chunks of at most 1 MiB and raises FileFormatError
+    once more than `max_bytes` came through: what bounds a decompressing stream (gzip, a pickle,
+    a tar) whose true size the file does not reliably say.
+
+    `what` names the stream in the error ("the pickle", "the unpacked archive").
+    """
+
+    def __init__(self, raw, where, max_bytes: int, what: str = "the stream"):
+        self.raw, self.where, self.left, self.max_bytes, self.what = raw, where, max_bytes, max_bytes, what
+
+    def read(self, n=-1):
+        if n is None or n < 0:
+            n = self.left + 1
+        chunks, wanted = [], n
+        while wanted > 0:
+            chunk = self.raw.read(min(wanted, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(self._count(chunk))
+            wanted -= len(chunk)
+        return b"".join(chunks)
+
+    def readline(self, size=-1):
+        limit = self.left + 1 if size is None or size < 0 else min(size, self.left + 1)
+        return self._count(self.raw.readline(limit))
+
+    def _count(self, data):
+        self.left -= len(data)
+        if self.left < 0:
+            raise FileFormatError(
+                f"{self.where}: {self.what} is larger than {self.max_bytes} bytes, more than this dataset "
+                f"holds; the file is not what it claims."
+            )
+        return data
 
 
 class _ProgressBar:

@@ -19,6 +19,12 @@ Memory stays proportional to the bytes actually in the stream:
 - the pure-Python unpickler is used because the C one sizes its memo table from the index in a
   `LONG_BINPUT` opcode: a 9-byte pickle made it allocate 4.1 GB (measured, CPython 3.11);
 - `BYTEARRAY8` is refused, since it preallocates its declared length.
+
+Time stays proportional to the bytes too, and is capped: every opcode counts against `max_ops`
+(a stream of no-op opcodes used to keep the pure-Python loop busy for minutes), and nothing can
+make one opcode cost more than its bytes: sets are refused and dict keys and memo indexes must be
+text, bytes or ints below 2**61, whose hashes never collide (int hashes are not randomised, so
+thousands of keys k * (2**61 - 1) would make each insertion scan all the others).
 """
 
 import builtins
@@ -31,6 +37,7 @@ import zlib
 
 import numpy as np
 
+from neuronio.datasets._fetch import BoundedReader
 from neuronio.errors import FileFormatError
 
 _RECONSTRUCT = frozenset({("numpy.core.multiarray", "_reconstruct"), ("numpy._core.multiarray", "_reconstruct")})
@@ -43,7 +50,16 @@ _BYTEORDERS = frozenset("<>|=")
 _PLAIN_DTYPE_STATE = (None, None, None, -1, -1, 0)  # subarray, names, fields, elsize, alignment, flags
 _MAX_NDIM = 32
 _MAX_DEPTH = 16
-_CHUNK = 1 << 20
+MAX_OPS = 100_000  # default opcode budget; a pickle of a few arrays needs about 30 per array
+_HASH_SAFE_INT = 2**61 - 1  # CPython hashes an int n with |n| below this to n itself
+# Opcodes refused with a reason: sets hash their items on insertion (see above), BYTEARRAY8
+# preallocates its declared length.
+_REFUSED_OPS = {
+    pickle.EMPTY_SET[0]: "a set",
+    pickle.ADDITEMS[0]: "a set",
+    pickle.FROZENSET[0]: "a set",
+    pickle.BYTEARRAY8[0]: "a bytearray",
+}
 
 # What a corrupt stream raises inside pickle, gzip, zlib or zipfile (STYLE C8.8: wrap, never bare).
 _PARSE_ERRORS = (
@@ -62,20 +78,21 @@ _PARSE_ERRORS = (
 )
 
 
-def load_arrays(file, where: str, max_bytes: int):
+def load_arrays(file, where: str, max_bytes: int, max_ops: int = MAX_OPS):
     """Unpickle `file`, allowing only NumPy array reconstruction.
 
     Args:
         file: binary file object positioned at the start of the pickle.
         where: how to name the file in errors (a path, or "archive.whl:member").
         max_bytes: the most bytes the pickle may span.
+        max_ops: the most opcodes it may run (the work, as max_bytes bounds the memory).
 
     Returns:
         The unpickled object, with every pickled array as a read-only `np.ndarray`; containers may
         be tuples, lists and dicts nested at most 16 deep.
 
     Raises:
-        FileFormatError: the stream is truncated or corrupt, exceeds `max_bytes`, names a global
+        FileFormatError: the stream is truncated or corrupt, exceeds `max_bytes` or `max_ops`, names a global
             other than the four above, or builds something other than plain numeric arrays.
 
     >>> import io
@@ -86,10 +103,10 @@ def load_arrays(file, where: str, max_bytes: int):
     ...
     neuronio.errors.FileFormatError: demo: refusing to unpickle the global builtins.print; ...
     """
-    reader = _BoundedReader(file, where, max_bytes)
+    reader = BoundedReader(file, where, max_bytes, what="the pickle")
     try:
         # encoding="bytes": Python 2 pickles (BINSTRING) give raw bytes, not latin-1 text.
-        result = _ArrayUnpickler(reader, where).load()
+        result = _ArrayUnpickler(reader, where, max_ops).load()
         return _resolve(result, where, depth=0)
     except FileFormatError:
         raise
@@ -97,14 +114,68 @@ def load_arrays(file, where: str, max_bytes: int):
         raise FileFormatError(f"{where}: not a readable pickle of NumPy arrays ({type(exc).__name__}: {exc}).") from exc
 
 
+def _counted(load):
+    """An opcode handler that first spends one unit of the unpickler's opcode budget."""
+
+    def counted(unpickler):
+        unpickler.ops_left -= 1
+        if unpickler.ops_left < 0:
+            raise FileFormatError(
+                f"{unpickler.where}: the pickle runs more than {unpickler.max_ops} opcodes; "
+                f"a pickle of arrays needs a few dozen per array, so the file is not what it claims."
+            )
+        load(unpickler)
+
+    return counted
+
+
+def _refuse(what: str):
+    def refuse(unpickler):
+        raise FileFormatError(f"{unpickler.where}: the pickle builds {what}; a pickle of arrays never does.")
+
+    return refuse
+
+
 class _ArrayUnpickler(pickle._Unpickler):
-    """The pure-Python unpickler with `find_class` narrowed to the array builders below."""
+    """The pure-Python unpickler with `find_class` narrowed to the array builders below, every
+    opcode counted, and no opcode whose cost can outgrow its bytes."""
 
-    dispatch = {op: load for op, load in pickle._Unpickler.dispatch.items() if op != pickle.BYTEARRAY8[0]}
-
-    def __init__(self, file, where: str):
+    def __init__(self, file, where: str, max_ops: int = MAX_OPS):
         super().__init__(file, encoding="bytes")
-        self.where = where
+        self.where, self.max_ops, self.ops_left = where, max_ops, max_ops
+
+    def load_setitem(self):
+        self._check_keys(self.stack[-2:-1])
+        super().load_setitem()
+
+    def load_setitems(self):
+        self._check_keys(self.stack[::2])  # since MARK, self.stack holds only the marked items
+        super().load_setitems()
+
+    def load_dict(self):
+        self._check_keys(self.stack[::2])
+        super().load_dict()
+
+    def load_put(self):
+        index = int(self.readline()[:-1])
+        if not 0 <= index < 2**32:
+            raise FileFormatError(f"{self.where}: memo index {_short(index)} out of range.")
+        self.memo[index] = self.stack[-1]
+
+    def _check_keys(self, keys):
+        for key in keys:
+            if not (type(key) in (str, bytes) or (type(key) is int and abs(key) < _HASH_SAFE_INT)):
+                raise FileFormatError(
+                    f"{self.where}: dict key {_short(key)} of type {type(key).__name__}; "
+                    f"only text, bytes and small ints are allowed as keys."
+                )
+
+    dispatch = {op: _counted(handler) for op, handler in pickle._Unpickler.dispatch.items()}
+    dispatch.update({op: _refuse(what) for op, what in _REFUSED_OPS.items()})
+    dispatch[pickle.SETITEM[0]] = _counted(load_setitem)
+    dispatch[pickle.SETITEMS[0]] = _counted(load_setitems)
+    dispatch[pickle.DICT[0]] = _counted(load_dict)
+    dispatch[pickle.PUT[0]] = _counted(load_put)
 
     def find_class(self, module, name):
         key = (module, name)
@@ -236,34 +307,6 @@ def _resolve(obj, where, depth, done=None):
         resolved = type(obj)(_resolve(item, where, depth + 1, done) for item in obj)
     done[id(obj)] = resolved
     return resolved
-
-
-class _BoundedReader:
-    """A file wrapper for the unpickler: reads in chunks and stops at `max_bytes` in total."""
-
-    def __init__(self, raw, where, max_bytes):
-        self.raw, self.where, self.left = raw, where, max_bytes
-
-    def read(self, n=-1):
-        if n < 0:
-            n = self.left + 1
-        chunks, wanted = [], n
-        while wanted > 0:
-            chunk = self.raw.read(min(wanted, _CHUNK))
-            if not chunk:
-                break
-            chunks.append(self._count(chunk))
-            wanted -= len(chunk)
-        return b"".join(chunks)
-
-    def readline(self):
-        return self._count(self.raw.readline(self.left + 1))
-
-    def _count(self, data):
-        self.left -= len(data)
-        if self.left < 0:
-            raise FileFormatError(f"{self.where}: the pickle is larger than its limit; the file is not what it claims.")
-        return data
 
 
 def _text(value):

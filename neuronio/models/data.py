@@ -101,6 +101,11 @@ class ArrayData:
     def _class_weights(self, class_weight: dict, sample_weight):
         y = self.ys[0]
         labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].astype(int)
+        if labels.min() < 0:
+            raise ValueError(
+                f"{self.who}: class_weight needs class ids >= 0 in y, but y holds the label {int(labels.min())}. "
+                f"Map the labels to 0..K-1 first."
+            )
         weights = np.array([class_weight.get(int(c), 1.0) for c in range(int(labels.max()) + 1)], dtype=config.floatx())
         per_sample = weights[labels]
         return per_sample if sample_weight is None else per_sample * sample_weight

@@ -19,6 +19,7 @@ from neuronio import config, losses, metrics, ops, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
 from neuronio.autodiff.tensor import Tensor
 from neuronio.callbacks import CallbackList
+from neuronio.models._arguments import UNCHECKED, check_loop_arguments, validation_due
 from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of
 from neuronio.models.data import ArrayData, make_data
 from neuronio.models.streams import is_stream, unpack_x_y_sample_weight
@@ -195,6 +196,14 @@ class Trainer:
             total = total + part
         return total
 
+    def _y_to_check(self, x, y, step: str):
+        """`y` when a missing target is an error (arrays into the compiled loss by the default
+        steps); None is fine for a data source, a custom step or compute_loss, or no compiled loss."""
+        custom = getattr(type(self), step) is not getattr(Trainer, step) or (
+            type(self).compute_loss is not Trainer.compute_loss
+        )
+        return y if self.loss is not None and not custom and not is_stream(x) else UNCHECKED
+
     def _compute_loss(self, x, y, y_pred, sample_weight, training):
         # An override written before Keras 3.3 has no `training` argument; Keras calls it without.
         if "training" in inspect.signature(self.compute_loss).parameters:
@@ -289,6 +298,11 @@ class Trainer:
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "fit")
+        check_loop_arguments(
+            "fit", y=self._y_to_check(x, y, "train_step"), epochs=epochs, initial_epoch=initial_epoch, steps=steps_per_epoch,
+            validation_steps=validation_steps, validation_freq=validation_freq, class_weight=class_weight,
+            sample_weight=sample_weight, validation_data=validation_data,
+        )  # fmt: skip
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1); received validation_split={validation_split}.")
         # 2. Data: arrays checked once (shapes, lengths, dtypes, NaN), validation taken from the end;
@@ -333,7 +347,7 @@ class Trainer:
                 break
             epoch_logs = self._get_metrics_result_or_logs(logs)
             # 5. Validation at the end of the epoch, with val_ prefixes.
-            if val_data is not None and (epoch + 1) % validation_freq == 0:
+            if val_data is not None and validation_due(epoch, validation_freq):
                 val_logs = self._evaluate_loop(
                     val_data, validation_batch_size or batch_size, callback_list, validation_steps
                 )
@@ -375,6 +389,9 @@ class Trainer:
         config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "evaluate")
+        check_loop_arguments(
+            "evaluate", y=self._y_to_check(x, y, "test_step"), steps=steps, sample_weight=sample_weight
+        )
         data = make_data(x, y, sample_weight, self, "evaluate", steps_per_epoch=steps)
         n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
@@ -412,6 +429,12 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One update on exactly this batch; returns loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
+        check_loop_arguments(
+            "train_on_batch",
+            y=self._y_to_check(x, y, "train_step"),
+            class_weight=class_weight,
+            sample_weight=sample_weight,
+        )
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
         logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
@@ -420,6 +443,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on exactly this batch, without updating the weights."""
         self._require_compiled("test_on_batch")
+        check_loop_arguments("test_on_batch", y=self._y_to_check(x, y, "test_step"), sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
         logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
