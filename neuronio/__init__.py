@@ -22,6 +22,7 @@ from neuronio import (
     models,
     ops,
     optimizers,
+    preprocessing,
     utils,
     visualize,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "preprocessing",
     "utils",
     "visualize",
 ]

@@ -1,4 +1,5 @@
-"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model."""
+"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model,
+pad_sequences and timeseries_dataset_from_array."""
 
 import numpy as np
 
@@ -6,6 +7,8 @@ from neuronio import config
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
 from neuronio.utils.plot_model import plot_model
+from neuronio.utils.sequence_utils import pad_sequences
+from neuronio.utils.timeseries import TimeseriesDataset, timeseries_dataset_from_array
 
 
 def set_random_seed(seed: int) -> None:
@@ -26,4 +29,14 @@ def sequential_ascii(model) -> str:
     return _table(model)
 
 
-__all__ = ["normalize", "np_utils", "plot_model", "sequential_ascii", "set_random_seed", "to_categorical"]
+__all__ = [
+    "TimeseriesDataset",
+    "normalize",
+    "np_utils",
+    "pad_sequences",
+    "plot_model",
+    "sequential_ascii",
+    "set_random_seed",
+    "timeseries_dataset_from_array",
+    "to_categorical",
+]
