@@ -53,7 +53,7 @@ def _read_npy(buffer: io.BytesIO, where: str) -> np.ndarray:
         shape, fortran, dtype = np.lib.format.read_array_header_2_0(buffer)
     else:
         raise FileFormatError(f"{where}: unsupported .npy version {version}.")
-    if dtype != object:
+    if dtype.kind != "O":
         buffer.seek(0)
         return np.lib.format.read_array(buffer, allow_pickle=False)
     array = load_arrays(buffer, where, _MAX_MEMBER_BYTES, int_lists=True)
@@ -135,7 +135,9 @@ def word_index(what: str, filename: str, md5: str, path: str) -> dict[str, int]:
     def load(file_path):
         digest = hashlib.md5(file_path.read_bytes(), usedforsecurity=False).hexdigest()
         if digest != md5:
-            raise FileFormatError(f"{file_path}: MD5 is {digest}, expected {md5}; the file is corrupt or another version.")
+            raise FileFormatError(
+                f"{file_path}: MD5 is {digest}, expected {md5}; the file is corrupt or another version."
+            )
         return read_word_index(file_path)
 
     return _fetch.first_available(

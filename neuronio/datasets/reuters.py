@@ -49,7 +49,9 @@ def load_data(
         topic labels 0-45 (`get_label_names()` names them).
     """
     if not 0 <= test_split <= 1:
-        raise ValueError(f"reuters.load_data: `test_split` is a fraction in [0, 1]; received test_split={test_split!r}.")
+        raise ValueError(
+            f"reuters.load_data: `test_split` is a fraction in [0, 1]; received test_split={test_split!r}."
+        )
     arrays = _load_npz(path)
     xs, labels = shuffled(np.random.RandomState(seed), arrays["x"], arrays["y"])
     xs = marked(xs, start_char, index_from)

@@ -16,6 +16,7 @@ from neuronio.layers.pooling import (
     GlobalMaxPooling2D,
     MaxPooling2D,
 )
+from neuronio.layers.pooling1d import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from neuronio.layers.preprocessing import (
     ElasticDistortion,
     RandomCrop,
@@ -25,7 +26,6 @@ from neuronio.layers.preprocessing import (
     RandomTranslation,
     RandomZoom,
 )
-from neuronio.layers.pooling1d import AveragePooling1D, GlobalAveragePooling1D, GlobalMaxPooling1D, MaxPooling1D
 from neuronio.layers.regularization import Dropout
 from neuronio.layers.reshaping import Flatten, Reshape
 from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D

@@ -1,13 +1,13 @@
 """Conv1D: convolution over sequences (channels-last), with Keras 3's 'causal' padding, dilation and groups."""
 
 from neuronio import activations, config, initializers
+from neuronio.errors import ShapeError
 from neuronio.layers.convolutional import check_channels_last
 from neuronio.layers.core import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import concatenate, conv1d, getitem
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_single
-from neuronio.errors import ShapeError
 
 
 @registry.register("Conv1D", "Convolution1D")

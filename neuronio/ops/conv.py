@@ -53,7 +53,9 @@ class Conv2DOp(Function):
         weights = kernel.reshape(kh * kw * c, f)
         if bias is not None:
             weights = np.concatenate([weights, bias.reshape(1, f).astype(weights.dtype, copy=False)])
-        cols = _im2col(xp, windows, self.strides, self.dilation, ones=bias is not None)  # the one copy: (N*OH*OW, K [+ 1])
+        cols = _im2col(
+            xp, windows, self.strides, self.dilation, ones=bias is not None
+        )  # the one copy: (N*OH*OW, K [+ 1])
         y = cols @ weights  # the one GEMM: (N*OH*OW, F), bias included
         self.save_for_backward(cols, kernel, xp.shape, x.dtype)
         return y.reshape(n, oh, ow, f)

@@ -153,7 +153,9 @@ _NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
 
 
 def _is_envelope(value) -> bool:
-    return isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict)
+    return (
+        isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict)
+    )
 
 
 def _nested_to_keras(envelope: dict) -> dict:

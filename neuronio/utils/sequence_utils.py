@@ -27,7 +27,9 @@ def pad_sequences(sequences, maxlen=None, dtype="int32", padding="pre", truncati
            [4, 5]], dtype=int32)
     """
     if not hasattr(sequences, "__len__"):
-        raise ValueError(f"pad_sequences: `sequences` must be a list of sequences; received {type(sequences).__name__}.")
+        raise ValueError(
+            f"pad_sequences: `sequences` must be a list of sequences; received {type(sequences).__name__}."
+        )
     for name, where in (("padding", padding), ("truncating", truncating)):
         if where not in ("pre", "post"):
             raise ValueError(f"pad_sequences: `{name}` must be 'pre' or 'post'; received {name}={where!r}.")

@@ -180,4 +180,6 @@ def test_python2_pickles_of_the_sequences_are_read(tmp_path):
     array = _object([[3, 1], [70000, 2, 9], []])
     path = _npz_with_member(tmp_path / "py2.npz", "x", writers.py2_pickle(array), length=3)
     loaded = _word_sequences.read_npz(path, ("x",))["x"]
-    assert loaded.dtype == object and list(loaded[:0]) == [] and [list(v) for v in loaded] == [[3, 1], [70000, 2, 9], []]
+    assert (
+        loaded.dtype == object and list(loaded[:0]) == [] and [list(v) for v in loaded] == [[3, 1], [70000, 2, 9], []]
+    )

@@ -23,9 +23,36 @@ def _distinct(rng, shape):
 CASES = [
     # (class, kwargs, input shape, output shape, n trainable, n non-trainable, weight names, sampler)
     (layers.Conv1D, {"filters": 3, "kernel_size": 3}, (2, 7, 2), (2, 5, 3), 2, 0, ("kernel", "bias"), None),
-    (layers.Conv1D, {"filters": 2, "kernel_size": 2, "padding": "causal", "dilation_rate": 2}, (2, 6, 2), (2, 6, 2), 2, 0, None, None),
-    (layers.Conv1D, {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"}, (2, 7, 3), (2, 4, 2), 2, 0, None, None),
-    (layers.Conv1D, {"filters": 4, "kernel_size": 2, "groups": 2, "use_bias": False}, (2, 5, 4), (2, 4, 4), 1, 0, ("kernel",), None),
+    (
+        layers.Conv1D,
+        {"filters": 2, "kernel_size": 2, "padding": "causal", "dilation_rate": 2},
+        (2, 6, 2),
+        (2, 6, 2),
+        2,
+        0,
+        None,
+        None,
+    ),
+    (
+        layers.Conv1D,
+        {"filters": 2, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "tanh"},
+        (2, 7, 3),
+        (2, 4, 2),
+        2,
+        0,
+        None,
+        None,
+    ),
+    (
+        layers.Conv1D,
+        {"filters": 4, "kernel_size": 2, "groups": 2, "use_bias": False},
+        (2, 5, 4),
+        (2, 4, 4),
+        1,
+        0,
+        ("kernel",),
+        None,
+    ),
     (layers.MaxPooling1D, {}, (2, 7, 3), (2, 3, 3), 0, 0, (), _distinct),
     (layers.MaxPooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 7, 2), (2, 4, 2), 0, 0, (), _distinct),
     (layers.AveragePooling1D, {"pool_size": 2, "padding": "same"}, (2, 5, 3), (2, 3, 3), 0, 0, (), None),
@@ -37,7 +64,16 @@ CASES = [
     (layers.RepeatVector, {"n": 3}, (2, 4), (2, 3, 4), 0, 0, (), None),
     (layers.Permute, {"dims": (2, 1)}, (2, 4, 3), (2, 3, 4), 0, 0, (), None),
     (layers.Permute, {"dims": (3, 1, 2)}, (2, 2, 3, 4), (2, 4, 2, 3), 0, 0, (), None),
-    (layers.TimeDistributed, {"layer": layers.Dense(3, activation="tanh")}, (2, 4, 5), (2, 4, 3), 2, 0, ("kernel", "bias"), None),
+    (
+        layers.TimeDistributed,
+        {"layer": layers.Dense(3, activation="tanh")},
+        (2, 4, 5),
+        (2, 4, 3),
+        2,
+        0,
+        ("kernel", "bias"),
+        None,
+    ),
     (layers.TimeDistributed, {"layer": layers.Conv1D(2, 2)}, (2, 3, 5, 2), (2, 3, 4, 2), 2, 0, None, None),
 ]
 
@@ -93,7 +129,9 @@ def test_conv1d_groups_convolve_each_channel_group_with_its_own_filters():
         alone = layers.Conv1D(2, 3, use_bias=False)
         alone(x[..., 2 * g : 2 * g + 2])
         alone.set_weights([kernel[..., 2 * g : 2 * g + 2]])
-        np.testing.assert_allclose(grouped(x).numpy()[..., 2 * g : 2 * g + 2], alone(x[..., 2 * g : 2 * g + 2]).numpy(), rtol=1e-6)
+        np.testing.assert_allclose(
+            grouped(x).numpy()[..., 2 * g : 2 * g + 2], alone(x[..., 2 * g : 2 * g + 2]).numpy(), rtol=1e-6
+        )
 
 
 def test_global_average_pooling_1d_averages_the_unmasked_steps_only():
@@ -122,7 +160,9 @@ def test_time_distributed_shares_one_set_of_weights_over_the_steps():
 def test_upsampling_repeats_each_step_in_place_and_repeat_vector_copies_the_vector():
     x = np.array([[[1.0], [2.0]]], np.float32)
     np.testing.assert_array_equal(layers.UpSampling1D(2)(x).numpy()[0, :, 0], [1, 1, 2, 2])
-    np.testing.assert_array_equal(layers.RepeatVector(2)(np.array([[1.0, 2.0]], np.float32)).numpy(), [[[1, 2], [1, 2]]])
+    np.testing.assert_array_equal(
+        layers.RepeatVector(2)(np.array([[1.0, 2.0]], np.float32)).numpy(), [[[1, 2], [1, 2]]]
+    )
 
 
 def test_bad_arguments_are_named():

@@ -67,7 +67,9 @@ CONV_CASES = [
 ]
 
 
-@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[1]}x{c[2]}x{c[3]}-k{c[4]}{c[5]}-f{c[6]}-s{c[7]}-d{c[11]}")
+@pytest.mark.parametrize(
+    "case", CONV_CASES, ids=lambda c: f"{c[1]}x{c[2]}x{c[3]}-k{c[4]}{c[5]}-f{c[6]}-s{c[7]}-d{c[11]}"
+)
 def test_conv2d_compiled_matches_numpy(both_paths, case):
     n, h, w, c, kh, kw, f, strides, pads, has_bias, dtype, dilation = case
     rng = np.random.default_rng(0)

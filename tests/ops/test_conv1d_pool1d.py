@@ -177,7 +177,9 @@ def test_conv1d_errors_name_what_was_wrong():
         ops.conv1d(x, np.ones((2, 3, 1), np.float32))
     with pytest.raises(ShapeError, match=r"spanning 7 steps \(kernel_size=4, dilation_rate=2\).*5 steps"):
         ops.conv1d(x, np.ones((4, 2, 1), np.float32), dilation_rate=2)
-    with pytest.raises(ValueError, match=r"conv1d: `padding` must be 'valid', 'same', 'causal'; received padding='full'"):
+    with pytest.raises(
+        ValueError, match=r"conv1d: `padding` must be 'valid', 'same', 'causal'; received padding='full'"
+    ):
         ops.conv1d(x, np.ones((2, 2, 1), np.float32), padding="full")
     with pytest.raises(ValueError, match=r"conv1d: `dilation_rate` must be a positive int.*dilation_rate=0"):
         ops.conv1d(x, np.ones((2, 2, 1), np.float32), dilation_rate=0)

@@ -50,7 +50,10 @@ def test_pad_sequences_of_vectors_and_strings_equals_keras():
 def _keras_batches(*args, **kwargs):
     pytest.importorskip("grain", reason="Keras's timeseries datasets need tf.data or Grain (pip install grain)")
     dataset = keras.utils.timeseries_dataset_from_array(*args, format="grain", **kwargs)
-    return [tuple(np.asarray(part) for part in batch) if isinstance(batch, tuple) else (np.asarray(batch),) for batch in dataset]
+    return [
+        tuple(np.asarray(part) for part in batch) if isinstance(batch, tuple) else (np.asarray(batch),)
+        for batch in dataset
+    ]
 
 
 TIMESERIES = [

@@ -66,7 +66,9 @@ def test_forward_values_equal_keras(rng, name, factory, shape):
     ours, theirs = _model(neuronio, factory, shape), _model(keras, factory, shape)
     assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
     shape_in = (None, *shape)
-    assert tuple(ours.layers[-1].compute_output_shape(shape_in)) == tuple(theirs.layers[-1].compute_output_shape(shape_in))
+    assert tuple(ours.layers[-1].compute_output_shape(shape_in)) == tuple(
+        theirs.layers[-1].compute_output_shape(shape_in)
+    )
     _same_weights(ours, theirs, rng)
     x = rng.standard_normal((4, *shape)).astype("float32")
     _close(ours.predict(x, verbose=0), theirs.predict(x, verbose=0))

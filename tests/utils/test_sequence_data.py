@@ -25,13 +25,17 @@ def test_pad_sequences_errors_say_what_to_pass():
         utils.pad_sequences([[1]], maxlen=0)
     with pytest.raises(ValueError, match=r"cannot hold the string value 'x'; pass dtype=object"):
         utils.pad_sequences([[1]], value="x")
-    with pytest.raises(ValueError, match=r"elements of sequence 1 have shape \(3,\), but earlier ones have shape \(2,\)"):
+    with pytest.raises(
+        ValueError, match=r"elements of sequence 1 have shape \(3,\), but earlier ones have shape \(2,\)"
+    ):
         utils.pad_sequences([np.ones((1, 2)), np.ones((1, 3))], dtype="float32")
 
 
 def test_timeseries_windows_and_targets_by_hand():
     data = np.arange(20)
-    ds = utils.timeseries_dataset_from_array(data, data * 10, sequence_length=3, sequence_stride=4, sampling_rate=2, batch_size=2, start_index=1)
+    ds = utils.timeseries_dataset_from_array(
+        data, data * 10, sequence_length=3, sequence_stride=4, sampling_rate=2, batch_size=2, start_index=1
+    )
     # windows start at 1, 5, 9, 13 (a 3-step window at rate 2 spans 5 steps: the last start is 15)
     batches = list(ds)
     assert len(ds) == len(batches) == 2
@@ -63,10 +67,16 @@ def test_timeseries_single_windows_without_batching():
 @pytest.mark.parametrize(
     "kwargs, message",
     [
-        ({"sequence_length": 0}, r"`sequence_length` must be an int >= 1 for data of length 10; received sequence_length=0"),
+        (
+            {"sequence_length": 0},
+            r"`sequence_length` must be an int >= 1 for data of length 10; received sequence_length=0",
+        ),
         ({"sequence_length": 3, "sampling_rate": 10}, r"`sampling_rate` must be an int from 1 to 9"),
         ({"sequence_length": 3, "start_index": 4, "end_index": 4}, r"`end_index` must be an int from 5 to 9"),
-        ({"sequence_length": 6, "sampling_rate": 2}, r"no window fits: a window spans .* = 11 steps, but data\[0:10\] has 10"),
+        (
+            {"sequence_length": 6, "sampling_rate": 2},
+            r"no window fits: a window spans .* = 11 steps, but data\[0:10\] has 10",
+        ),
     ],
 )
 def test_timeseries_errors_name_the_argument(kwargs, message):
