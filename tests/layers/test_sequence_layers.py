@@ -8,10 +8,7 @@ from neuronio import layers, models
 from neuronio.autodiff import check_gradients
 from neuronio.errors import ShapeError
 from tests.helpers import check_layer, float64_scope
-
-
-def _away_from_zero(rng, shape):
-    return rng.choice([-1.0, 1.0], size=shape) * rng.uniform(0.05, 1.0, size=shape)
+from tests.layers.test_layers import _away_from_zero
 
 
 def _distinct(rng, shape):
