@@ -52,7 +52,7 @@ class Conv1D(Layer):
         self.strides = normalize_single("strides", strides, owner)
         self.padding = normalize_padding(padding, owner, allowed=("valid", "same", "causal"))
         self.dilation_rate = normalize_single("dilation_rate", dilation_rate, owner)
-        check_channels_last(owner, data_format)
+        check_channels_last(owner, data_format, "NLC", "(0, 2, 1)")
         if self.strides > 1 and self.dilation_rate > 1:
             raise ValueError(
                 f"{owner}: `strides > 1` not supported in conjunction with `dilation_rate > 1` (as in Keras); "

@@ -23,7 +23,7 @@ class _Pooling1D(Layer):
         self.pool_size = normalize_single("pool_size", pool_size, owner)
         self.strides = self.pool_size if strides is None else normalize_single("strides", strides, owner)
         self.padding = normalize_padding(padding, owner)
-        check_channels_last(owner, data_format)
+        check_channels_last(owner, data_format, "NLC", "(0, 2, 1)")
         self.input_spec = InputSpec(ndim=3)
 
     def call(self, inputs):
@@ -75,7 +75,7 @@ class AveragePooling1D(_Pooling1D):
 class _GlobalPooling1D(Layer):
     def __init__(self, data_format=None, keepdims=False, **kwargs):
         super().__init__(**kwargs)
-        check_channels_last(f"{type(self).__name__} '{self.name}'", data_format)
+        check_channels_last(f"{type(self).__name__} '{self.name}'", data_format, "NLC", "(0, 2, 1)")
         self.keepdims = bool(keepdims)
         self.input_spec = InputSpec(ndim=3)
 

@@ -58,7 +58,7 @@ class ZeroPadding1D(Layer):
     def __init__(self, padding=1, data_format=None, **kwargs):
         super().__init__(**kwargs)
         owner = f"ZeroPadding1D '{self.name}'"
-        check_channels_last(owner, data_format)
+        check_channels_last(owner, data_format, "NLC", "(0, 2, 1)")
         self.padding = _pair(owner, "padding", padding)
         self.input_spec = InputSpec(ndim=3)
 

@@ -50,6 +50,27 @@ CASES = [
         ("kernel",),
         None,
     ),
+    # Dilation reaches Conv2D through the same window arithmetic.
+    (
+        layers.Conv2D,
+        {"filters": 2, "kernel_size": 2, "dilation_rate": (2, 1)},
+        (2, 5, 4, 2),
+        (2, 3, 3, 2),
+        2,
+        0,
+        None,
+        None,
+    ),
+    (
+        layers.Conv2D,
+        {"filters": 2, "kernel_size": 3, "dilation_rate": 2, "padding": "same"},
+        (1, 5, 6, 2),
+        (1, 5, 6, 2),
+        2,
+        0,
+        None,
+        None,
+    ),
     (layers.MaxPooling1D, {}, (2, 7, 3), (2, 3, 3), 0, 0, (), _distinct),
     (layers.MaxPooling1D, {"pool_size": 3, "strides": 2, "padding": "same"}, (2, 7, 2), (2, 4, 2), 0, 0, (), _distinct),
     (layers.AveragePooling1D, {"pool_size": 2, "padding": "same"}, (2, 5, 3), (2, 3, 3), 0, 0, (), None),
@@ -165,6 +186,14 @@ def test_upsampling_repeats_each_step_in_place_and_repeat_vector_copies_the_vect
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match=r"`strides > 1` not supported in conjunction with `dilation_rate > 1`"):
         layers.Conv1D(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(
+        ValueError, match=r"Conv2D 'c': `strides > 1` not supported in conjunction with `dilation_rate > 1`"
+    ):
+        layers.Conv2D(2, 3, strides=(1, 2), dilation_rate=(2, 1), name="c")
+    with pytest.raises(
+        ValueError, match=r"only data_format='channels_last' \(NLC\).*Transpose NCL data with x.transpose\(0, 2, 1\)"
+    ):
+        layers.MaxPooling1D(data_format="channels_first")
     with pytest.raises(ValueError, match=r"`padding` must be 'valid', 'same', 'causal'; received padding='full'"):
         layers.Conv1D(2, 3, padding="full")
     with pytest.raises(ValueError, match=r"`padding` must be 'valid' or 'same'; received padding='causal'"):

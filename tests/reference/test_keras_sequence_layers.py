@@ -23,6 +23,8 @@ LAYERS = [
     ("Conv1D", lambda api: api.layers.Conv1D(2, 4, strides=3, padding="same", use_bias=False), (11, 2)),
     ("Conv1D", lambda api: api.layers.Conv1D(3, 3, strides=2, padding="causal"), (10, 2)),
     ("Conv1D", lambda api: api.layers.Conv1D(4, 3, padding="same", dilation_rate=2, groups=2), (9, 4)),
+    ("Conv2D", lambda api: api.layers.Conv2D(3, 3, dilation_rate=2, padding="same"), (7, 6, 2)),
+    ("Conv2D", lambda api: api.layers.Conv2D(2, (2, 3), dilation_rate=(3, 1), activation="relu"), (8, 6, 2)),
     ("MaxPooling1D", lambda api: api.layers.MaxPooling1D(), (7, 3)),
     ("MaxPooling1D", lambda api: api.layers.MaxPooling1D(3, strides=2, padding="same"), (8, 2)),
     ("AveragePooling1D", lambda api: api.layers.AveragePooling1D(2), (7, 3)),
@@ -40,7 +42,7 @@ LAYERS = [
     ("TimeDistributed", lambda api: api.layers.TimeDistributed(api.layers.Dense(3, activation="tanh")), (5, 4)),
     ("TimeDistributed", lambda api: api.layers.TimeDistributed(api.layers.Conv1D(2, 2)), (3, 5, 2)),
 ]
-WITH_WEIGHTS = [case for case in LAYERS if case[0] in ("Conv1D", "TimeDistributed")]
+WITH_WEIGHTS = [case for case in LAYERS if case[0] in ("Conv1D", "Conv2D", "TimeDistributed")]
 
 
 def _ids(cases):
