@@ -69,7 +69,7 @@ _PARSE_ERRORS = (
 )
 
 
-def load_arrays(file, where: str, max_bytes: int, int_lists: bool = False):
+def load_arrays(file, where: str, max_bytes: int, int_lists: bool = False, known_content: bool = False):
     """Unpickle `file`, allowing only NumPy array reconstruction.
 
     Args:
@@ -77,6 +77,11 @@ def load_arrays(file, where: str, max_bytes: int, int_lists: bool = False):
         where: how to name the file in errors (a path, or "archive.whl:member").
         max_bytes: the most bytes the pickle may span.
         int_lists: also admit 1-D or N-D object arrays whose elements are lists of ints.
+        known_content: the caller has matched the file's SHA-256 to a published one, so its bytes
+            are known; then CPython's C unpickler runs, with the same narrowed `find_class`, on `file`
+            directly (about 10 times faster: IMDB's 6 million indices in about a second). Its two weaknesses on
+            crafted input (a memo table sized from an opcode's index, BYTEARRAY8's preallocation)
+            cannot arise from those known bytes. Anything unverified takes the pure-Python path.
 
     Returns:
         The unpickled object, with every pickled array as a read-only `np.ndarray`; containers may
@@ -94,10 +99,12 @@ def load_arrays(file, where: str, max_bytes: int, int_lists: bool = False):
     ...
     neuronio.errors.FileFormatError: demo: refusing to unpickle the global builtins.print; ...
     """
-    reader = _BoundedReader(file, where, max_bytes)
+    # Known bytes need no byte counting, and the C unpickler reads a BytesIO without a Python call per opcode.
+    reader = file if known_content else _BoundedReader(file, where, max_bytes)
     try:
         # encoding="bytes": Python 2 pickles (BINSTRING) give raw bytes, not latin-1 text.
-        result = _ArrayUnpickler(reader, where, int_lists).load()
+        unpickler = _KnownContentUnpickler if known_content else _ArrayUnpickler
+        result = unpickler(reader, where, int_lists).load()
         return _resolve(result, where, depth=0)
     except FileFormatError:
         raise
@@ -127,6 +134,18 @@ class _ArrayUnpickler(pickle._Unpickler):
 
     def persistent_load(self, pid):
         raise FileFormatError(f"{self.where}: the pickle uses persistent ids, which plain arrays never need.")
+
+
+class _KnownContentUnpickler(pickle.Unpickler):
+    """The C unpickler with the same narrowed `find_class`, for files whose SHA-256 was matched."""
+
+    def __init__(self, file, where: str, int_lists: bool = False):
+        super().__init__(file, encoding="bytes")
+        self.where = where
+        self.int_lists = int_lists
+
+    find_class = _ArrayUnpickler.find_class
+    persistent_load = _ArrayUnpickler.persistent_load
 
 
 class _Global:

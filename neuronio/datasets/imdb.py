@@ -3,7 +3,8 @@ each a list of word indices (words ranked by how often they occur), with Keras's
 
 Source: Keras's `imdb.npz` (SHA-256 69664113...b9f, the hash Keras's own loader checks), cached
 under `$NEURONIO_HOME/datasets/`. Its sequences are pickled object arrays; they are read without
-`allow_pickle` (neuronio/datasets/_word_sequences.py), so loading never runs code from the file.
+`allow_pickle`, by an unpickler that builds arrays of int lists and nothing else
+(neuronio/datasets/_word_sequences.py), so loading never runs code from the file.
 """
 
 import numpy as np
@@ -73,8 +74,9 @@ def _load_npz(path) -> dict[str, np.ndarray]:
     target = _fetch.datasets_dir() / path
 
     def verified(file_path):
-        _fetch.check_sha256(_fetch.sha256_file(file_path), NPZ_SHA256, file_path)
-        arrays = _word_sequences.read_npz(file_path, _MEMBERS)
+        digest = _fetch.sha256_file(file_path)
+        _fetch.check_sha256(digest, NPZ_SHA256, file_path)
+        arrays = _word_sequences.read_npz(file_path, _MEMBERS, digest)
         for split in ("train", "test"):
             _word_sequences.check_pair(arrays[f"x_{split}"], arrays[f"y_{split}"], f"{file_path}: {split}")
         return arrays

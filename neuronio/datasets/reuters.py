@@ -76,8 +76,9 @@ def _load_npz(path) -> dict[str, np.ndarray]:
     target = _fetch.datasets_dir() / path
 
     def verified(file_path):
-        _fetch.check_sha256(_fetch.sha256_file(file_path), NPZ_SHA256, file_path)
-        arrays = _word_sequences.read_npz(file_path, ("x", "y"))
+        digest = _fetch.sha256_file(file_path)
+        _fetch.check_sha256(digest, NPZ_SHA256, file_path)
+        arrays = _word_sequences.read_npz(file_path, ("x", "y"), digest)
         _word_sequences.check_pair(arrays["x"], arrays["y"], str(file_path))
         return arrays
 

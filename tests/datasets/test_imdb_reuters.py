@@ -183,3 +183,29 @@ def test_python2_pickles_of_the_sequences_are_read(tmp_path):
     assert (
         loaded.dtype == object and list(loaded[:0]) == [] and [list(v) for v in loaded] == [[3, 1], [70000, 2, 9], []]
     )
+
+
+def test_keras_published_files_take_the_c_unpickler_and_give_the_same_arrays(imdb_file, isolated, monkeypatch):
+    """A file whose SHA-256 is Keras's published one is read by the C unpickler (its bytes are
+    known); simulated here by adding the test file's digest to the published set."""
+    slow = imdb.load_data(num_words=9)
+    digest = hashlib.sha256((isolated / "imdb.npz").read_bytes()).hexdigest()
+    monkeypatch.setattr(_word_sequences, "PUBLISHED_SHA256", frozenset({digest}))
+    calls = []
+    real = _word_sequences.load_arrays
+    monkeypatch.setattr(_word_sequences, "load_arrays", lambda *a, **k: calls.append(k) or real(*a, **k))
+    fast = imdb.load_data(num_words=9)
+    assert calls and all(call["known_content"] for call in calls)
+    for (x, y), (fx, fy) in zip(slow, fast, strict=True):
+        assert [list(s) for s in x] == [list(s) for s in fx]
+        np.testing.assert_array_equal(y, fy)
+
+
+def test_the_c_unpickler_path_refuses_globals_too(tmp_path, capsys, monkeypatch):
+    array = np.empty(1, dtype=object)
+    array[0] = _Boom()
+    path = _npz_with_member(tmp_path / "bad.npz", "x", pickle.dumps(array, protocol=3))
+    monkeypatch.setattr(_word_sequences, "PUBLISHED_SHA256", frozenset({"f" * 64}))
+    with pytest.raises(FileFormatError, match=r"refusing to unpickle the global builtins.print"):
+        _word_sequences.read_npz(path, ("x",), sha256="f" * 64)
+    assert "code ran" not in capsys.readouterr().out

@@ -65,8 +65,7 @@ def test_real_fashion_mnist():
 
 
 def test_real_imdb_and_reuters_have_keras_sizes():
-    """25,000 + 25,000 reviews; 11,228 newswires split 8,982 / 2,246 (int(11228 * 0.8)). Reading
-    IMDB's pickled lists safely takes several seconds."""
+    """25,000 + 25,000 reviews; 11,228 newswires split 8,982 / 2,246 (int(11228 * 0.8))."""
     (x_train, y_train), (x_test, y_test) = _load_or_skip(imdb)
     assert (len(x_train), len(x_test)) == (25000, 25000) and set(np.unique(y_train)) == {0, 1}
     assert all(x[0] == 1 for x in x_train[:100])  # start_char
