@@ -11,11 +11,13 @@ from neuronio.ops import conv2d, pad
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 
 
-def check_channels_last(owner: str, data_format) -> None:
+def check_channels_last(owner: str, data_format, layout: str = "NHWC", transpose: str = "(0, 2, 3, 1)") -> None:
+    """Refuse channels_first, saying how to move the channels of `layout` data last."""
     if data_format not in (None, "channels_last"):
+        first = layout[0] + layout[-1] + layout[1:-1]  # NHWC -> NCHW, NLC -> NCL
         raise ValueError(
-            f"{owner}: only data_format='channels_last' (NHWC) is implemented; received "
-            f"data_format={data_format!r}. Transpose NCHW data with x.transpose(0, 2, 3, 1)."
+            f"{owner}: only data_format='channels_last' ({layout}) is implemented; received "
+            f"data_format={data_format!r}. Transpose {first} data with x.transpose{transpose}."
         )
 
 
@@ -33,6 +35,8 @@ class Conv2D(Layer):
         kernel_size: int or (KH, KW).
         strides: int or (SH, SW).
         padding: "valid" (no padding) or "same" (output size ceil(H / SH)).
+        dilation_rate: int or (DH, DW), the spacing of the kernel's taps (an atrous convolution);
+            as in Keras, not together with strides above 1.
         activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
         kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
         bias_constraint: as in Dense.
@@ -72,7 +76,12 @@ class Conv2D(Layer):
         self.strides = normalize_pair("strides", strides, owner)
         self.padding = normalize_padding(padding, owner)
         check_channels_last(owner, data_format)
-        check_one(owner, "dilation_rate", dilation_rate)
+        self.dilation_rate = normalize_pair("dilation_rate", dilation_rate, owner)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{owner}: `strides > 1` not supported in conjunction with `dilation_rate > 1` (as in Keras); "
+                f"received strides={strides!r} and dilation_rate={dilation_rate!r}. Use one of the two."
+            )
         check_one(owner, "groups", groups)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
@@ -99,13 +108,20 @@ class Conv2D(Layer):
 
     def call(self, inputs):
         # The bias is added inside the convolution, onto its GEMM's output (one pass fewer than `x + bias`).
-        x = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding, bias=self.bias)
+        x = conv2d(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            bias=self.bias,
+            dilation_rate=self.dilation_rate,
+        )
         return self.activation(x)  # (N, OH, OW, F)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
-        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding)
-        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding)
+        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0])
+        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding, self.dilation_rate[1])
         check_window_fits(self, input_shape, self.kernel_size, oh, ow)
         return (n, oh, ow, self.filters)
 
@@ -117,7 +133,7 @@ class Conv2D(Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "data_format": config.image_data_format(),
-            "dilation_rate": [1, 1],
+            "dilation_rate": list(self.dilation_rate),
             "groups": 1,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,

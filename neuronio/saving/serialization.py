@@ -124,7 +124,32 @@ def to_keras_config(class_name: str, config_dict: dict) -> dict:
         out["dtype"] = dtype_policy(out["dtype"])
     for key, default in _WRITTEN_DEFAULTS.get(class_name, {}).items():
         out.setdefault(key, default)
+    for key in _NESTED_LAYER_KEYS:
+        if _is_envelope(out.get(key)):
+            out[key] = _nested_to_keras(out[key])
     return out
+
+
+# Config keys under which a wrapper (TimeDistributed, ...) keeps the envelope of the layer it wraps.
+_NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
+
+
+def _is_envelope(value) -> bool:
+    return (
+        isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict)
+    )
+
+
+def _nested_to_keras(envelope: dict) -> dict:
+    """A wrapped layer's envelope in Keras's schema, named as serialize_layer names top-level ones."""
+    class_name = envelope["class_name"]
+    neuronio_only = class_name in NEURONIO_ONLY_LAYERS
+    return {
+        **envelope,
+        "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
+        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
+        "config": to_keras_config(class_name, envelope["config"]),
+    }
 
 
 def to_keras_envelope(envelope: dict) -> dict:
@@ -166,6 +191,10 @@ def from_keras_config(class_name: str, config_dict: dict, who: str = "config") -
     for key, value in out.items():
         if key.endswith("_initializer") and isinstance(value, dict) and isinstance(value.get("config"), dict):
             out[key] = _initializer_from_keras(value, class_name, layer_name, key, who)
+    for key in _NESTED_LAYER_KEYS:
+        if _is_envelope(out.get(key)):
+            nested_class = class_name_of(out[key], who)  # refuses unknown and code-holding layers
+            out[key] = {**out[key], "config": from_keras_config(nested_class, out[key]["config"], who)}
     return out
 
 

@@ -1,5 +1,6 @@
-"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model, and the
-names a custom `train_step` uses (PyDataset, unpack_x_y_sample_weight, pack_x_y_sample_weight)."""
+"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model,
+pad_sequences, timeseries_dataset_from_array, and the names a custom `train_step` uses (PyDataset,
+unpack_x_y_sample_weight, pack_x_y_sample_weight)."""
 
 import numpy as np
 
@@ -8,6 +9,8 @@ from neuronio.models.streams import PyDataset, pack_x_y_sample_weight, unpack_x_
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
 from neuronio.utils.plot_model import plot_model
+from neuronio.utils.sequence_utils import pad_sequences
+from neuronio.utils.timeseries import TimeseriesDataset, timeseries_dataset_from_array
 
 
 def set_random_seed(seed: int) -> None:
@@ -34,12 +37,15 @@ Sequence = PyDataset
 __all__ = [
     "PyDataset",
     "Sequence",
+    "TimeseriesDataset",
     "normalize",
     "np_utils",
     "pack_x_y_sample_weight",
+    "pad_sequences",
     "plot_model",
     "sequential_ascii",
     "set_random_seed",
+    "timeseries_dataset_from_array",
     "to_categorical",
     "unpack_x_y_sample_weight",
 ]
