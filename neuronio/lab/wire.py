@@ -35,7 +35,8 @@ def choice(body: dict, key: str, options, default=None):
 def integer(body: dict, key: str, low: int, high: int, default=None) -> int:
     """body[key] as an int in [low, high]; `default` when absent."""
     value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    whole = isinstance(value, int) or isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    if isinstance(value, bool) or not whole:  # NaN, Infinity and 1e400 (inf) are floats JSON lets through
         raise LabInputError(f"`{key}` must be a whole number from {low:,} to {high:,}; received {value!r}.")
     if not low <= value <= high:
         raise LabInputError(f"`{key}` must be from {low:,} to {high:,}; received {int(value):,}.")
