@@ -130,26 +130,39 @@ def write_report(
 
 
 def _text_sections(page, model) -> None:
+    from neuronio.models.summary import summary_lines
     from neuronio.utils import plot_model, sequential_ascii
 
-    lines = []
-    model.summary(line_length=88, print_fn=lines.append)
+    # The model's own weights, as the lab and `summary()` of a model loaded without its optimizer count
+    # them; Keras's total for a model loaded with its optimizer adds the optimizer's variables.
+    lines = summary_lines(model, line_length=88, include_optimizer=False)
+    optimizer = getattr(model, "optimizer", None)
+    extra = 0
+    if optimizer is not None and getattr(optimizer, "built", False):
+        extra = sum(int(np.prod(v.shape)) for v in optimizer.variables)
+    kept = (
+        f" The file also keeps the optimizer's own variables ({extra:,} numbers: Adam keeps two per weight), "
+        f"which Keras's <code>summary()</code> adds to the total for a model loaded with its optimizer; they "
+        f"are not counted here."
+        if extra
+        else ""
+    )
     parts = page.section(
         "summary",
         "Summary",
         "Keras's <code>model.summary()</code>: each layer, the shape of its output (None stands for the "
-        "batch size) and how many numbers it learns. For a model loaded with its optimizer, Keras also counts the "
-        "optimizer's own variables (Adam keeps two per weight) in the total.",
+        f"batch size) and how many numbers it learns.{kept}",
     )
     parts.append(f"<pre>{html.escape(chr(10).join(lines))}</pre>")
     parts = page.section(
         "table",
         "Layer table",
         "The decks' table: the data's dimensions after each layer, channels first (C H W) as the deck "
-        "prints them, and each layer's number and share of the weights.",
+        "prints them, and each layer's number and share of the weights (rounded here; the deck truncates "
+        "to a whole percent).",
     )
     try:
-        parts.append(f"<pre>{html.escape(sequential_ascii(model))}</pre>")
+        parts.append(f"<pre>{html.escape(sequential_ascii(model, percent='rounded'))}</pre>")
     except (ValueError, AttributeError, IndexError, TypeError) as exc:
         parts.append(f'<p class="note">No table for this model: {html.escape(str(exc))}</p>')
     parts = page.section(

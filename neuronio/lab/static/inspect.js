@@ -20,7 +20,8 @@
       showError("inspect-error", exc.message);
       return;
     }
-    $("inspect-summary").textContent = summary.text + `\n\nInput shape: (${summary.input_shape.join(", ")})`;
+    $("inspect-summary").textContent = summary.text + `\n\nInput shape: (${summary.input_shape.join(", ")})` +
+      (summary.table ? "\n\nThe decks' table (shares of the weights rounded; the deck truncates them):\n" + summary.table : "");
     showHistory(summary.record);
     fillSelect($("inspect-filter-layer"), summary.conv_layers, "no convolution layer");
     fillSelect($("inspect-dataset"), summary.datasets, "no dataset fits this model");
