@@ -18,7 +18,7 @@ from neuronio.utils import runs
 from neuronio.visualize.classes import CLASS_NAMES
 
 GIVEN_ID = "given"
-_LOADED_CAPACITY = 4  # models kept in memory; the seed CNN is ~13 MB with its Adam slots
+_LOADED_CAPACITY = 4  # models kept in memory; the course's MNIST CNN is ~13 MB with its Adam slots
 
 
 @dataclasses.dataclass

@@ -2,7 +2,7 @@
 
 Every check raises `LabInputError`, which the server turns into `{"error": message}` with the
 error's HTTP status; the page shows the message next to the control that caused it. Arrays go to
-the page as base64 bytes (uint8 after scaling to [min, max]): a seed-CNN activation set is ~30,000
+the page as base64 bytes (uint8 after scaling to [min, max]): the course CNN's activation set is ~30,000
 numbers, about 40 KB this way against ~300 KB of JSON floats, and decoding it is one call in JS.
 """
 

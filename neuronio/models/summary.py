@@ -189,7 +189,7 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     (print_fn or print)(text)
 
 
-# -- the decks' per-layer ASCII table (seed 004) ------------------------------------------------------
+# -- the decks' per-layer ASCII table (deck 004) ------------------------------------------------------
 _SYMBOLS = {"Conv2D": "\\ /", "MaxPooling2D": "Y max", "AveragePooling2D": "Y avg", "Dense": "XXXXX"}
 
 
