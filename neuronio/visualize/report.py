@@ -339,30 +339,49 @@ def dataset_class_names(dataset: str, model):
     return dataset if names and model.outputs[0].shape[-1] == len(names) else None
 
 
-def report_after_training(model, out, dataset: str, x_test, y_test, record: dict) -> None:
-    """Called at the end of `neuronio train`: write out/report.html, or say why not."""
+def report_after_training(model, out, dataset: str, x_test, y_test, record: dict) -> pathlib.Path | None:
+    """Called at the end of `neuronio train`: write out/report.html, or say why not; then say how to
+    open the report and the model. Returns the report's path (None when skipped)."""
     from neuronio.errors import NeuronioError
 
+    out = pathlib.Path(out)
+    path = None
     try:
         _style.require_matplotlib("the report")
     except ImportError:
         print("Skipped the report (report.html): it needs matplotlib. pip install 'neuronio[plot]'")
-        return
-    started = time.perf_counter()
-    try:
-        path = write_report(
-            model,
-            out,
-            x_test,
-            y_test,
-            class_names=dataset_class_names(dataset, model),
-            history=record,
-            details=_details(record),
-        )
-    except (NeuronioError, OSError, ValueError) as exc:
-        print(f"Could not write the report: {exc}")
-        return
-    print(f"Saved the report to {path} ({time.perf_counter() - started:.0f} s)")
+    else:
+        started = time.perf_counter()
+        try:
+            path = write_report(
+                model,
+                out,
+                x_test,
+                y_test,
+                class_names=dataset_class_names(dataset, model),
+                history=record,
+                details=_details(record),
+            )
+        except (NeuronioError, OSError, ValueError) as exc:
+            print(f"Could not write the report: {exc}")
+        else:
+            print(f"Saved the report to {path} ({time.perf_counter() - started:.0f} s)")
+    print(next_steps(out / "model.keras", path))
+    return path
+
+
+def next_steps(model_path: pathlib.Path, report_path: pathlib.Path | None) -> str:
+    """The lines that end `neuronio train`: where the report is, and the command that opens the model."""
+    import importlib.util
+    import shlex
+
+    lines = ["", "Next:"]
+    if report_path is not None:
+        lines.append(f"  the report, in your browser:  {pathlib.Path(report_path).resolve().as_uri()}")
+    lab = f"neuronio lab {shlex.quote(str(model_path))}"
+    needs = "" if importlib.util.find_spec("flask") else "   (after pip install 'neuronio[lab]')"
+    lines.append(f"  draw digits for it, inspect it:  {lab}{needs}")
+    return "\n".join(lines)
 
 
 def _details(record: dict | None) -> dict:
