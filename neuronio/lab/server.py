@@ -150,8 +150,11 @@ def _checks_and_errors(app: Flask, local_only: bool) -> None:
     def http_error(exc):
         if exc.code == 413:
             size = request.content_length
-            received = f"{size / 1024:,.0f} KB" if size else "a chunked body longer than that"
-            message = f"Request body too large: {received} received; the limit is {MAX_BODY_BYTES // 1024:,} KB."
+            limit = f"the limit is {MAX_BODY_BYTES // 1024:,} KB"
+            if size:
+                message = f"Request body too large: {size / 1024:,.0f} KB received; {limit}."
+            else:  # sent in chunks, without Content-Length: refused once the limit was passed
+                message = f"Request body too large: more than {MAX_BODY_BYTES // 1024:,} KB received in chunks; {limit}."
         elif exc.code == 404:
             message = f"No such page or API endpoint: {request.path}."
         elif exc.code == 405:

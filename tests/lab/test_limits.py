@@ -84,7 +84,7 @@ def test_a_chunked_body_over_the_limit_answers_413_and_the_connection_closes(liv
     answer, seconds = _answer_and_close_time(connection, timeout=20)
     connection.close()
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    assert b"Request body too large: a chunked body longer than that received; the limit is 1,024 KB." in answer
+    assert b"Request body too large: more than 1,024 KB received in chunks; the limit is 1,024 KB." in answer
     assert seconds < 5, f"the server kept the connection open {seconds:.1f} s after its 413"
 
 
