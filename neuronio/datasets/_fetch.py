@@ -136,9 +136,7 @@ def pip_download(requirement: str, folder: pathlib.Path) -> pathlib.Path:
     # In a terminal pip's own output reaches the user: its "Downloading ... (11.6 MB)" and progress bar.
     shown = {"stdout": sys.stderr} if _stderr_is_terminal() else {"stdout": subprocess.PIPE}
     try:
-        result = subprocess.run(
-            command, stderr=subprocess.PIPE, text=True, timeout=20 * _TIMEOUT, check=False, **shown
-        )
+        result = subprocess.run(command, stderr=subprocess.PIPE, text=True, timeout=20 * _TIMEOUT, check=False, **shown)
     except subprocess.TimeoutExpired as exc:
         raise TimeoutError(f"`pip download {requirement}` did not finish in {exc.timeout} s") from exc
     if result.returncode != 0:

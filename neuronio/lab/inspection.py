@@ -32,10 +32,9 @@ def datasets_for(loaded: LoadedModel) -> list[str]:
 
 def summary(loaded: LoadedModel) -> dict:
     """Keras's summary text, a per-layer table, and what the other Inspect requests may ask for."""
+    from neuronio.utils import sequential_ascii
     from neuronio.visualize.filters import conv_layers
     from neuronio.visualize.patches import receptive_fields
-
-    from neuronio.utils import sequential_ascii
 
     model = loaded.model
     lines = []

@@ -154,7 +154,9 @@ def _checks_and_errors(app: Flask, local_only: bool) -> None:
             if size:
                 message = f"Request body too large: {size / 1024:,.0f} KB received; {limit}."
             else:  # sent in chunks, without Content-Length: refused once the limit was passed
-                message = f"Request body too large: more than {MAX_BODY_BYTES // 1024:,} KB received in chunks; {limit}."
+                message = (
+                    f"Request body too large: more than {MAX_BODY_BYTES // 1024:,} KB received in chunks; {limit}."
+                )
         elif exc.code == 404:
             message = f"No such page or API endpoint: {request.path}."
         elif exc.code == 405:

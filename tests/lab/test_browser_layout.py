@@ -5,17 +5,12 @@ name whole in the picker's tooltip, and dataset images drawn as ink on paper, as
 Each test saves its screenshots into its tmp_path (pytest --basetemp=DIR keeps them to look at).
 """
 
-import json
-import shutil
-import threading
 import time
 
 import pytest
 
-from tests.lab.conftest import FIXTURE
-from tests.lab.test_browser import _wait, browser  # noqa: F401  (the browser fixture)
-
-from selenium.webdriver.common.by import By  # noqa: E402  (after test_browser's skips)
+from tests.lab.conftest import make_run, served
+from tests.lab.test_browser import By, _wait, browser  # noqa: F401  (browser: the fixture; skips without selenium)
 
 LONG_NAME = "cnn-mnist-20260101-000000-trained-with-a-name-far-too-long-for-any-picker-lab"
 PAGES = ("draw", "train", "inspect", "playground")
@@ -24,20 +19,11 @@ PAGES = ("draw", "train", "inspect", "playground")
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory):
     """A live lab whose one run has a long name and a one-epoch history."""
-    from werkzeug.serving import make_server
-
-    from neuronio.lab.server import create_app
-
     runs_root = tmp_path_factory.mktemp("runs")
-    folder = runs_root / LONG_NAME
-    folder.mkdir()
-    shutil.copy(FIXTURE, folder / "model.keras")
     record = {"model": "cnn", "dataset": "mnist", "test_accuracy": 0.9607, "history": {"accuracy": [0.9]}}
-    (folder / "history.json").write_text(json.dumps(record))
-    server = make_server("127.0.0.1", 0, create_app(runs_root=runs_root), threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    make_run(runs_root, LONG_NAME, record)
+    with served(runs_root) as url:
+        yield url
 
 
 def _right_edge(driver, element_id) -> float:
@@ -73,9 +59,7 @@ def test_every_page_fits_the_window_and_its_header_is_reachable(browser, lab, wi
         browser.set_window_size(1400, 1000)
 
 
-def test_a_long_model_name_is_whole_in_the_pickers_tooltip_and_the_picker_takes_the_row(
-    browser, lab, tmp_path  # noqa: F811
-):
+def test_a_long_model_name_is_whole_in_the_picker_tooltip(browser, lab, tmp_path):  # noqa: F811
     browser.set_window_size(420, 900)
     try:
         browser.get(f"{lab}/#inspect")

@@ -3,30 +3,29 @@ long (with and without Content-Length), and playground steps too long to compute
 answered with a 4xx and a message, never a 500, and none holds a connection or a core."""
 
 import socket
-import threading
 import time
 
 import pytest
 
-from tests.lab.conftest import RUN_NAME, drawing, drawing_body, ellipse
+from tests.lab.conftest import RUN_NAME, drawing, drawing_body, ellipse, served
 from tests.lab.test_api import _error
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity", "1e400"])
 def test_non_finite_numbers_in_integer_fields_are_refused_with_the_field_named(client, literal):
-    train = '{"model": "mlp", "epochs": %s}' % literal
+    train = f'{{"model": "mlp", "epochs": {literal}}}'
     _error(
         client.post("/api/train/start", data=train, content_type="application/json"),
         400,
         r"`epochs` must be a whole number from 1 to 100; received -?(nan|inf)\.",
     )
-    predict = '{"model": "%s", "width": %s, "height": 28, "pixels": ""}' % (RUN_NAME, literal)
+    predict = f'{{"model": "{RUN_NAME}", "width": {literal}, "height": 28, "pixels": ""}}'
     _error(
         client.post("/api/predict", data=predict, content_type="application/json"),
         400,
         r"`width` must be a whole number from 28 to 560; received -?(nan|inf)\.",
     )
-    playground = '{"points": %s}' % literal
+    playground = f'{{"points": {literal}}}'
     _error(client.post("/api/playground/new", data=playground, content_type="application/json"), 400, r"`points`")
 
 
@@ -38,23 +37,18 @@ def test_whole_floats_are_still_accepted_as_integers(client):
 
 def test_json_nested_too_deeply_answers_400(client):
     deep = "[" * 50_000 + "]" * 50_000
-    _error(client.post("/api/train/start", data=deep, content_type="application/json"), 400, r"nests JSON .* too deeply")
+    _error(
+        client.post("/api/train/start", data=deep, content_type="application/json"), 400, r"nests JSON .* too deeply"
+    )
     _error(client.post("/api/predict", data="{", content_type="application/json"), 400, r"not valid JSON")
 
 
 @pytest.fixture
 def live_lab(runs_root):
     """(host, port) of the lab served by Werkzeug's threaded server, as `neuronio lab` serves it."""
-    from werkzeug.serving import make_server
-
-    from neuronio.lab.server import create_app
-
-    server = make_server("127.0.0.1", 0, create_app(runs_root=runs_root), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield "127.0.0.1", server.server_port
-    server.shutdown()
-    server.server_close()
+    with served(runs_root) as url:
+        host, port = url.removeprefix("http://").split(":")
+        yield host, int(port)
 
 
 def _answer_and_close_time(connection: socket.socket, timeout: float) -> tuple[bytes, float]:

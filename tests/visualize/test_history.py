@@ -75,7 +75,11 @@ def test_the_epoch_axis_is_ticked_in_whole_epochs_once_drawn(epochs, tmp_path):
     fig.savefig(tmp_path / "history.png", dpi=60)  # ticks and their labels are fixed when drawn
     for ax in fig.axes:
         low, high = ax.get_xlim()
-        drawn = [(tick, label.get_text()) for tick, label in zip(ax.get_xticks(), ax.get_xticklabels()) if low <= tick <= high]
+        drawn = [
+            (tick, label.get_text())
+            for tick, label in zip(ax.get_xticks(), ax.get_xticklabels())
+            if low <= tick <= high
+        ]
         assert drawn and all(float(tick).is_integer() and 1 <= tick <= epochs for tick, _ in drawn), drawn
         assert all(text == str(int(tick)) for tick, text in drawn), drawn  # "1", never "0.945" or "1.050"
         assert low < 1 <= epochs < high  # every point inside the axes
