@@ -131,7 +131,11 @@ class PlaygroundSettings:
             )
         self.hidden = [wire.integer({"units": u}, "units", 1, MAX_UNITS) for u in hidden]
         features = body.get("features", ["x1", "x2"])
-        if not isinstance(features, list) or not features or any(f not in FEATURES for f in features):
+        if (
+            not isinstance(features, list)
+            or not features
+            or any(not isinstance(f, str) or f not in FEATURES for f in features)
+        ):
             raise LabInputError(f"`features` must be a non-empty list of {', '.join(FEATURES)}; received {features!r}.")
         self.features = list(dict.fromkeys(features))
 

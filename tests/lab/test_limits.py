@@ -124,3 +124,16 @@ def test_a_playground_step_may_train_up_to_the_batch_limit(client, monkeypatch):
     answer = client.post("/api/playground/step", json={"session": state["session"], "epochs": 10})
     assert answer.status_code == 200 and answer.get_json()["epoch"] == 10
     _error(client.post("/api/playground/step", json={"session": state["session"], "epochs": 11}), 400, r"are 55\.")
+
+
+@pytest.mark.parametrize(
+    ("body", "pattern"),
+    [
+        ({"features": ["x1", ["x2"]]}, r"`features` must be a non-empty list of x1, x2"),
+        ({"features": [{}]}, r"`features` must be a non-empty list"),
+        ({"hidden": [[4]]}, r"`units` must be a whole number from 1 to 8; received \[4\]"),
+        ({"dataset": ["xor"]}, r"Unknown dataset \['xor'\]"),
+    ],
+)
+def test_values_of_the_wrong_json_type_are_refused_not_crashed_on(client, body, pattern):
+    _error(client.post("/api/playground/new", json=body), 400, pattern)
