@@ -94,3 +94,10 @@ def test_top_patches_and_thumbnails_are_ink_on_paper_as_in_the_report(browser, l
         """
     )
     assert shares[0] > 0.3 and shares[0] > 3 * shares[1], shares
+
+
+def test_a_one_epoch_history_is_ticked_in_whole_epochs(browser, lab):  # noqa: F811
+    browser.get(f"{lab}/#inspect")
+    chart = browser.find_element(By.ID, "inspect-history")
+    _wait(browser, lambda: "Accuracy after each epoch" in browser.find_element(By.ID, "inspect-history-note").text)
+    assert chart.get_attribute("data-x-ticks") == "0,1"  # the run of the fixture has one epoch

@@ -6,7 +6,7 @@
   let summary = null, shownModel = null;
   const history = new LineChart($("inspect-history"), [
     {name: "training", color: "#2f6fde", dots: true}, {name: "validation", color: "#e8710a", dots: true},
-  ], {xLabel: "epochs", percent: true, empty: "no history saved with this model"});
+  ], {xLabel: "epochs", percent: true, wholeX: true, empty: "no history saved with this model"});
 
   async function load() {
     if (!Lab.modelId || Lab.modelId === shownModel) return;

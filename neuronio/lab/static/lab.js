@@ -99,7 +99,7 @@ function percent(value, digits = 1) { return (100 * value).toFixed(digits) + "%"
 
 // -- a small line chart on a canvas ----------------------------------------------------------------
 class LineChart {
-  // series: [{name, color, dash, dots}]; options: {xLabel, percent, zeroBased}
+  // series: [{name, color, dash, dots}]; options: {xLabel, percent, zeroBased, wholeX (x ticks on whole numbers: epochs)}
   constructor(canvas, series, options = {}) {
     this.canvas = canvas;
     this.series = series.map((s) => ({...s, points: []}));
@@ -135,7 +135,10 @@ class LineChart {
       ctx.fillText(options.percent ? Math.round(y * 100) + "%" : formatNumber(y), left - 6, Y(y));
     }
     if (!options.compact) {
-      for (const x of niceTicks(0, xMax, 6)) {
+      // Whole epochs: a one-epoch history is ticked 0 and 1, not 0, 0.2, ... 1.
+      const xTicks = niceTicks(0, xMax, 6).filter((x) => !options.wholeX || Number.isInteger(x));
+      canvas.dataset.xTicks = xTicks.join(",");
+      for (const x of xTicks) {
         ctx.textAlign = "center"; ctx.textBaseline = "top";
         ctx.fillText(formatNumber(x), X(x), H - bottom + 4);
       }
