@@ -27,6 +27,12 @@ float32 golden (its float32 run is chaotic, as measured above), and no float32 r
 its count of right answers: that is what differs between machines.
 """
 
+import os
+import pathlib
+import platform
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -89,3 +95,35 @@ def test_fixed_seed_training_in_float64_gives_the_recorded_numbers_exactly(name)
 def test_fixed_seed_training_in_float32_gives_the_recorded_loss(name):
     loss, _ = _train(name, "float32")
     assert loss == pytest.approx(GOLDEN_FLOAT32[name], rel=LOSS_RTOL_FLOAT32, abs=0)
+
+
+def _cpu_flags() -> set[str]:
+    try:
+        text = open("/proc/cpuinfo").read()
+    except OSError:
+        return set()
+    return set(next((line.split(":", 1)[1] for line in text.splitlines() if line.startswith("flags")), "").split())
+
+
+@pytest.mark.skipif(
+    not sys.platform.startswith("linux") or platform.machine() != "x86_64", reason="OpenBLAS kernels of x86-64 Linux"
+)
+def test_the_float64_goldens_hold_with_the_blas_kernels_of_other_machines():
+    """What another machine computes: NumPy's OpenBLAS made to use its AVX2 (Haswell, the machine of
+    issue 25) and its SSE3 (Prescott, any x86-64) matrix kernels, in a fresh process each."""
+    flags = _cpu_flags()
+    kernels = [kernel for kernel, flag in (("Haswell", "avx2"), ("Prescott", "sse3")) if flag in flags]
+    if not kernels:
+        pytest.skip("this CPU reports neither AVX2 nor SSE3")
+    golden_loss, golden_correct = GOLDEN_FLOAT64["mlp"]
+    code = "from tests.models.test_fixed_seed_guard import _train; print(*_train('mlp', 'float64'))"
+    root = pathlib.Path(__file__).resolve().parents[2]
+    for kernel in kernels:
+        env = {**os.environ, "OPENBLAS_CORETYPE": kernel, "PYTHONPATH": str(root)}
+        result = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=root, timeout=300, check=False
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        loss, correct = result.stdout.split()
+        assert int(correct) == golden_correct, kernel
+        assert float(loss) == pytest.approx(golden_loss, rel=LOSS_RTOL_FLOAT64, abs=0), kernel
