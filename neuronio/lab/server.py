@@ -19,7 +19,9 @@ Routes (all JSON unless said otherwise; errors are `{"error": message}` with a 4
     POST /api/playground/new      a playground's settings -> its data and first state
     POST /api/playground/step     {session, epochs} -> the state after training that much
 
-Request checks: bodies over MAX_BODY_BYTES are refused (413); POST bodies must be JSON (415), which
+Request checks: bodies over MAX_BODY_BYTES, with or without Content-Length, are refused (413) and the
+connection closed; bodies that are not JSON objects, or nest too deeply to parse, and numbers that are
+not finite where whole numbers belong answer 400 with a message; POST bodies must be JSON (415), which
 also keeps other web sites' pages from posting forms here; when serving on the loopback
 interface, a Host header other than localhost/127.0.0.1/[::1] is refused (403), so a web page
 cannot reach the lab by DNS rebinding. Nothing a client sends is used as a file path: models are
