@@ -1,6 +1,6 @@
 """The `neuronio` command: `neuronio train` trains a deck model on a dataset (the main job).
 
-neuronio train                        # the seed CNN on MNIST, as the deck trains it
+neuronio train                        # the course's MNIST CNN on MNIST, as deck 000 trains it
 neuronio train --model mlp --epochs 10
 python -m neuronio train --model lenet --dataset fashion_mnist --out runs/lenet
 """
@@ -62,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         choices=["mlp", "cnn", "lenet", "cifar-cnn", "reader"],
         default="cnn",
-        help="mlp: seed 004's 784-512-512-512-10 MLP (RMSprop); cnn: seed 000's CNN (Adam, "
-        "the default); lenet: seed 001's LeNet-style net (Adamax); cifar-cnn: seed 004's "
-        "CIFAR-10 CNN (RMSprop); reader: seed 000's CNN for `neuronio read`, taught MNIST's "
+        help="mlp: deck 004's MLP, 784-512-512-512-10 with Dropout 0.2 (RMSprop); cnn: the course's "
+        "MNIST CNN, Conv 32 5x5 -> pool -> Conv 64 5x5 -> pool -> Dense 1000 (deck 000; Adam; the "
+        "default); lenet: deck 001's LeNet-style net, Conv 12 and 25 5x5, Dense 180 and 100 (Adamax); "
+        "cifar-cnn: deck 004's CIFAR-10 CNN, four 3x3 convs and Dense 512 (RMSprop); reader: the "
+        "course's MNIST CNN for `neuronio read`, taught MNIST's "
         "digits and the pieces the reader cuts from drawn strings of them, with an 11th class "
         "'not one digit' (about 25 minutes)",
     )

@@ -24,11 +24,12 @@ def set_random_seed(seed: int) -> None:
     np.random.seed(seed % 2**32)
 
 
-def sequential_ascii(model) -> str:
-    """The decks' per-layer table (OPERATION, DATA DIMENSIONS, WEIGHTS(N), WEIGHTS(%)) as text."""
+def sequential_ascii(model, percent: str = "deck") -> str:
+    """The decks' per-layer table (OPERATION, DATA DIMENSIONS, WEIGHTS(N), WEIGHTS(%)) as text;
+    the shares are truncated as the deck does (percent="deck") or rounded (percent="rounded")."""
     from neuronio.models.summary import sequential_ascii as _table
 
-    return _table(model)
+    return _table(model, percent)
 
 
 # Keras 3 keeps Keras 2's `Sequence` as another name of PyDataset.
