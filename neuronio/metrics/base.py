@@ -1,0 +1,220 @@
+"""The Metric base class, Mean, Sum and MeanMetricWrapper, and the array helpers every metric shares.
+
+Metrics never record on a GradientTape: they read `Tensor.data` and work on plain arrays.
+"""
+
+import inspect
+
+import numpy as np
+
+from neuronio import config, losses
+from neuronio._registry import Registry
+from neuronio.autodiff.tape import no_grad
+from neuronio.autodiff.tensor import Tensor
+from neuronio.errors import FileFormatError, ShapeError
+
+registry = Registry("metric")
+
+# Metric functions by name, for MeanMetricWrapper configs and serialized functions; each module
+# adds its function forms with `function_form`.
+_FUNCTIONS: dict = {}
+
+
+def function_form(*functions) -> None:
+    """Make metric functions resolvable by name (MeanMetricWrapper configs, serialized functions)."""
+    for fn in functions:
+        _FUNCTIONS[fn.__name__] = fn
+
+
+def _array(x) -> np.ndarray:
+    return np.asarray(x.data if isinstance(x, Tensor) else x)
+
+
+def _match_ranks(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Keras's squeeze_or_expand_to_same_rank on arrays: (N,) against (N, 1) becomes (N, 1)."""
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        if y_pred.ndim == 1:
+            y_pred = y_pred[:, None]
+        else:
+            y_true = y_true[..., 0]
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        if y_true.ndim == 1:
+            y_true = y_true[:, None]
+        else:
+            y_pred = y_pred[..., 0]
+    return y_true, y_pred
+
+
+def _same_shape(who: str, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    y_true, y_pred = _match_ranks(y_true, y_pred)
+    if y_true.shape != y_pred.shape:
+        raise ShapeError(
+            f"{who}: y_true and y_pred must have the same shape, but received y_true.shape={y_true.shape} "
+            f"and y_pred.shape={y_pred.shape}."
+        )
+    return y_true, y_pred
+
+
+def _floats(matches: np.ndarray) -> np.ndarray:
+    return matches.astype(config.floatx())
+
+
+# -- stateful metrics -----------------------------------------------------------------------------
+class Metric:
+    """Base class: `update_state` accumulates, `result` reads, `reset_state` clears.
+
+    Calling a metric updates it with one batch and returns the result so far.
+    """
+
+    def __init__(self, name=None, dtype=None):
+        self.name = name or config.snake_case(type(self).__name__)
+        self.dtype = dtype or config.floatx()
+
+    def update_state(self, *args, **kwargs) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement update_state.")
+
+    def result(self) -> float:
+        raise NotImplementedError(f"{type(self).__name__} must implement result.")
+
+    def reset_state(self) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement reset_state.")
+
+    def __call__(self, *args, **kwargs) -> float:
+        self.update_state(*args, **kwargs)
+        return self.result()
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "dtype": self.dtype}
+
+    @classmethod
+    def from_config(cls, config_dict: dict):
+        return cls(**config_dict)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+def _samplewise(values: np.ndarray, sample_weight) -> tuple[np.ndarray, np.ndarray | None]:
+    """Keras's reduce_to_samplewise_values with a mean: one weighted value (and weight) per sample."""
+    values = values.astype(np.float64)
+    weights = None
+    if sample_weight is not None:
+        weights = _array(sample_weight).astype(np.float64)
+        values, weights = _match_ranks(values, weights)
+        weight_ndim = weights.ndim
+        if values.ndim > weight_ndim:
+            values = values.mean(axis=tuple(range(weight_ndim, values.ndim)))
+        try:
+            weights = np.broadcast_to(weights, values.shape)
+        except ValueError:
+            raise ShapeError(
+                f"sample_weight of shape {weights.shape} does not fit the values of shape {values.shape}: "
+                f"give one weight per sample."
+            ) from None
+        values = values * weights
+        if weight_ndim > 1:
+            weights = weights.mean(axis=tuple(range(1, weight_ndim)))
+    if values.ndim > 1:
+        values = values.mean(axis=tuple(range(1, values.ndim)))
+    return values, weights
+
+
+@registry.register("Mean", "mean")
+class Mean(Metric):
+    """The (weighted) running mean of the values given: total / count.
+
+    Values of shape (N, ...) are first averaged per sample, so `count` grows by N per batch (or by
+    the sum of the sample weights). The trainer uses one for the loss.
+    """
+
+    def __init__(self, name="mean", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0  # float64 accumulators: many float32 batches lose no precision
+        self.count = 0.0
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, weights = _samplewise(_array(values), sample_weight)
+        self.total += float(np.sum(values))
+        if weights is not None:
+            self.count += float(np.sum(weights))
+        else:
+            self.count += values.shape[0] if values.ndim >= 1 else 1
+
+    def result(self) -> float:
+        return self.total / self.count if self.count else 0.0
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+        self.count = 0.0
+
+
+@registry.register("Sum", "sum")
+class Sum(Metric):
+    """The (weighted) running sum of the values given."""
+
+    def __init__(self, name="sum", dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        self.total = 0.0
+
+    def update_state(self, values, sample_weight=None) -> None:
+        values, _ = _samplewise(_array(values), sample_weight)
+        self.total += float(np.sum(values))
+
+    def result(self) -> float:
+        return self.total
+
+    def reset_state(self) -> None:
+        self.total = 0.0
+
+
+@registry.register("MeanMetricWrapper")
+class MeanMetricWrapper(Mean):
+    """The running per-sample mean of `fn(y_true, y_pred, **kwargs)`.
+
+    `fn` may return an array or a Tensor (a loss function); it runs without recording.
+    """
+
+    def __init__(self, fn, name=None, dtype=None, **kwargs):
+        if isinstance(fn, (str, dict)):
+            fn = _function(fn)
+        if not callable(fn):
+            raise TypeError(f"MeanMetricWrapper needs a callable fn; received {fn!r}.")
+        super().__init__(name=name or config.snake_case(getattr(fn, "__name__", "mean_metric_wrapper")), dtype=dtype)
+        self._fn = fn
+        self._fn_kwargs = kwargs
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        with no_grad():
+            values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        super().update_state(values, sample_weight=sample_weight)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": _serialize_function(self._fn), **self._fn_kwargs}
+
+
+class _Wrapped(MeanMetricWrapper):
+    """A Keras metric class: a function plus keyword arguments; the config holds no `fn`."""
+
+    def get_config(self):
+        return {**Metric.get_config(self), **self._fn_kwargs}
+
+
+def _function(identifier):
+    """A metric or loss function from its name or serialized form (for MeanMetricWrapper)."""
+    if isinstance(identifier, dict):
+        identifier = identifier.get("config")
+    if identifier in _FUNCTIONS:
+        return _FUNCTIONS[identifier]
+    fn = losses.get(identifier)
+    if not inspect.isfunction(fn):
+        raise FileFormatError(f"Unknown metric function {identifier!r}. Valid names: {', '.join(sorted(_FUNCTIONS))}.")
+    return fn
+
+
+def _serialize_function(fn) -> dict:
+    name = getattr(fn, "__name__", None)
+    if _FUNCTIONS.get(name) is not fn and losses.registry.name_of(fn) is None:
+        raise TypeError(
+            f"Cannot serialize the metric function {fn!r}: only neuronio's metric and loss functions can be saved."
+        )
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
