@@ -22,8 +22,9 @@ from neuronio.layers.layer import registry as layers_registry
 # Layers neuronio has and Keras does not: saved under neuronio's own namespace.
 NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization", "ElasticDistortion"})
 
-# Keras layers that run arbitrary code; never loaded, whatever the file says.
-CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+# Keras layers that run arbitrary code; never loaded, whatever the file says. (Lambda is loaded by its
+# own from_config, which refuses a stored Python lambda unless the user opts out of safe mode.)
+CODE_LAYERS = frozenset({"TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
 
 MODEL_CLASSES = ("Sequential", "Functional")
 
@@ -41,6 +42,30 @@ _NONE_KEYS = {
     ),
     "BatchNormalization": ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
     "PReLU": ("alpha_regularizer", "alpha_constraint"),
+    "Conv2DTranspose": (
+        "kernel_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "kernel_constraint",
+        "bias_constraint",
+    ),
+    "DepthwiseConv2D": (
+        "depthwise_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "depthwise_constraint",
+        "bias_constraint",
+    ),
+    "SeparableConv2D": (
+        "depthwise_regularizer",
+        "pointwise_regularizer",
+        "bias_regularizer",
+        "activity_regularizer",
+        "depthwise_constraint",
+        "pointwise_constraint",
+        "bias_constraint",
+    ),
+    "LayerNormalization": ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
 }
 _WRITTEN_DEFAULTS = {class_name: dict.fromkeys(keys) for class_name, keys in _NONE_KEYS.items()}
 _WRITTEN_DEFAULTS["BatchNormalization"]["synchronized"] = False
@@ -225,7 +250,7 @@ def layer_class(envelope: dict, who: str = "config"):
     registered = envelope.get("registered_name")
     if isinstance(registered, str) and registered.startswith("neuronio>"):
         class_name = registered.split(">", 1)[1]
-    if class_name in CODE_LAYERS or "lambda" in class_name.lower():
+    if class_name in CODE_LAYERS or ("lambda" in class_name.lower() and class_name != "Lambda"):
         raise FileFormatError(
             f"{who}: refusing to load a '{class_name}' layer: it holds Python code, and loading "
             f"never executes code from a file. Rebuild that part of the model in code instead."

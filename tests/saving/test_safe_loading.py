@@ -60,7 +60,7 @@ def dense_entry(config):
 
 
 # -- no code from the file --------------------------------------------------------------------------
-@pytest.mark.parametrize("class_name", ["Lambda", "TFOpLambda", "TorchModuleWrapper"])
+@pytest.mark.parametrize("class_name", ["TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper"])
 def test_code_holding_layers_are_refused(saved, tmp_path, class_name):
     def edit(config):
         dense_entry(config)["class_name"] = class_name
@@ -73,6 +73,23 @@ def test_code_holding_layers_are_refused(saved, tmp_path, class_name):
         r"Python code, and loading never executes code from a file",
     ):
         load_model(tmp_path / "bad.keras")
+
+
+def test_a_lambda_layer_is_refused_unless_the_user_opts_out_of_safe_mode(saved, tmp_path):
+    # Lambda has one policy (neuronio.layers.lambda_layer): its stored bytecode loads only with
+    # safe_mode=False, as in Keras; bytecode that does not unmarshal is a damaged file either way.
+    def edit(config):
+        dense_entry(config)["class_name"] = "Lambda"
+        dense_entry(config)["config"] = {
+            "name": "f",
+            "function": {"class_name": "__lambda__", "config": {"code": "ZGVm"}},
+        }
+
+    with_config(saved, tmp_path / "bad.keras", edit)
+    with pytest.raises(FileFormatError, match=r"bad\.keras.*Refusing to load the Lambda layer 'f'.*safe_mode=False"):
+        load_model(tmp_path / "bad.keras")
+    with pytest.raises(FileFormatError, match=r"Lambda 'f': its bytecode cannot be read"):
+        load_model(tmp_path / "bad.keras", safe_mode=False)
 
 
 def test_unknown_classes_are_refused_without_importing_their_module(saved, tmp_path):
