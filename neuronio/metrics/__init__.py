@@ -42,13 +42,19 @@ from neuronio.metrics.base import (
     _serialize_function,
     registry,
 )
+from neuronio.metrics.confusion import AUC, Precision, Recall
+from neuronio.metrics.fscore_iou import F1Score, FBetaScore, MeanIoU
+from neuronio.metrics.probabilistic import CategoricalHinge, Hinge, KLDivergence, Poisson, SquaredHinge
 from neuronio.metrics.regression import (
     MAE,
     MSE,
     MSLE,
     BinaryCrossentropy,
     CategoricalCrossentropy,
+    CosineSimilarity,
+    LogCoshError,
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
     MeanSquaredError,
     MeanSquaredLogarithmicError,
     RootMeanSquaredError,
@@ -65,7 +71,9 @@ _KERAS_CLASSES = {
     "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
     "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanSquaredError",
     "MeanAbsoluteError", "MeanSquaredLogarithmicError", "RootMeanSquaredError", "BinaryCrossentropy",
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
+    "CategoricalHinge", "MeanAbsolutePercentageError", "LogCoshError", "CosineSimilarity", "Precision", "Recall", "AUC",
+    "FBetaScore", "F1Score", "MeanIoU",
 }  # fmt: skip
 
 
@@ -154,24 +162,38 @@ def deserialize(config_dict):
 
 
 __all__ = [
+    "AUC",
     "Accuracy",
     "BinaryAccuracy",
     "BinaryCrossentropy",
     "CategoricalAccuracy",
     "CategoricalCrossentropy",
+    "CategoricalHinge",
+    "CosineSimilarity",
+    "F1Score",
+    "FBetaScore",
+    "Hinge",
+    "KLDivergence",
+    "LogCoshError",
     "MAE",
     "MSE",
     "MSLE",
     "Mean",
     "MeanAbsoluteError",
+    "MeanAbsolutePercentageError",
+    "MeanIoU",
     "MeanMetricWrapper",
     "MeanSquaredError",
     "MeanSquaredLogarithmicError",
     "Metric",
+    "Poisson",
+    "Precision",
+    "Recall",
     "RootMeanSquaredError",
     "SparseCategoricalAccuracy",
     "SparseCategoricalCrossentropy",
     "SparseTopKCategoricalAccuracy",
+    "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
     "accuracy",

@@ -7,10 +7,10 @@ import inspect
 
 import numpy as np
 
-from neuronio import config, losses
+from neuronio import config, initializers, losses
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import FileFormatError, ShapeError
 
 registry = Registry("metric")
@@ -63,12 +63,49 @@ def _floats(matches: np.ndarray) -> np.ndarray:
 class Metric:
     """Base class: `update_state` accumulates, `result` reads, `reset_state` clears.
 
-    Calling a metric updates it with one batch and returns the result so far.
+    Calling a metric updates it with one batch and returns the result so far. A subclass keeps
+    its state in variables made by `add_variable` (or `add_weight`), as in Keras 3:
+
+        >>> class Positives(Metric):
+        ...     def __init__(self, name="positives", **kwargs):
+        ...         super().__init__(name=name, **kwargs)
+        ...         self.seen = self.add_variable(shape=(), initializer="zeros", name="seen")
+        ...     def update_state(self, y_true, y_pred, sample_weight=None):
+        ...         self.seen.assign_add(float(np.sum(np.asarray(y_pred) > 0.5)))
+        ...     def result(self):
+        ...         return self.seen
+        >>> m = Positives()
+        >>> m.update_state([1, 0], [0.9, 0.7]); float(m.result())
+        2.0
+        >>> m.reset_state(); float(m.result())
+        0.0
     """
 
     def __init__(self, name=None, dtype=None):
         self.name = name or config.snake_case(type(self).__name__)
-        self.dtype = dtype or config.floatx()
+        self.dtype = np.dtype(dtype).name if dtype is not None else config.floatx()
+        self._variables: list[Variable] = []
+
+    def add_variable(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None) -> Variable:
+        """A state variable of this metric (Keras's signature), zeroed by the default `reset_state`.
+
+        `aggregation` is accepted for Keras compatibility (it matters only for distributed training).
+        """
+        shape = tuple(int(d) for d in ((shape,) if isinstance(shape, int) else shape or ()))
+        dtype = np.dtype(dtype or self.dtype).name
+        value = initializers.get(initializer or "zeros")(shape, dtype=dtype)
+        variable = Variable(value, name=name or f"variable_{len(self._variables)}", trainable=False, dtype=dtype)
+        variable.path = f"{self.name}/{variable.name}"
+        self._variables.append(variable)
+        return variable
+
+    def add_weight(self, name=None, shape=(), initializer=None, dtype=None, aggregation="sum") -> Variable:
+        """Keras's older spelling of `add_variable` (name first)."""
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, aggregation=aggregation, name=name)
+
+    @property
+    def variables(self) -> list[Variable]:
+        return list(self._variables)
 
     def update_state(self, *args, **kwargs) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement update_state.")
@@ -77,7 +114,9 @@ class Metric:
         raise NotImplementedError(f"{type(self).__name__} must implement result.")
 
     def reset_state(self) -> None:
-        raise NotImplementedError(f"{type(self).__name__} must implement reset_state.")
+        """Set every variable to zeros, as Keras's default does (override for other state)."""
+        for variable in self._variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
 
     def __call__(self, *args, **kwargs) -> float:
         self.update_state(*args, **kwargs)
@@ -94,8 +133,9 @@ class Metric:
         return f"<{type(self).__name__} name={self.name}>"
 
 
-def _samplewise(values: np.ndarray, sample_weight) -> tuple[np.ndarray, np.ndarray | None]:
-    """Keras's reduce_to_samplewise_values with a mean: one weighted value (and weight) per sample."""
+def _samplewise(values: np.ndarray, sample_weight, reduce=np.mean) -> tuple[np.ndarray, np.ndarray | None]:
+    """Keras's reduce_to_samplewise_values: one weighted value (and weight) per sample, the extra
+    axes reduced by `reduce` (a mean for Mean, a sum for Sum)."""
     values = values.astype(np.float64)
     weights = None
     if sample_weight is not None:
@@ -103,7 +143,7 @@ def _samplewise(values: np.ndarray, sample_weight) -> tuple[np.ndarray, np.ndarr
         values, weights = _match_ranks(values, weights)
         weight_ndim = weights.ndim
         if values.ndim > weight_ndim:
-            values = values.mean(axis=tuple(range(weight_ndim, values.ndim)))
+            values = reduce(values, axis=tuple(range(weight_ndim, values.ndim)))
         try:
             weights = np.broadcast_to(weights, values.shape)
         except ValueError:
@@ -113,9 +153,9 @@ def _samplewise(values: np.ndarray, sample_weight) -> tuple[np.ndarray, np.ndarr
             ) from None
         values = values * weights
         if weight_ndim > 1:
-            weights = weights.mean(axis=tuple(range(1, weight_ndim)))
+            weights = reduce(weights, axis=tuple(range(1, weight_ndim)))
     if values.ndim > 1:
-        values = values.mean(axis=tuple(range(1, values.ndim)))
+        values = reduce(values, axis=tuple(range(1, values.ndim)))
     return values, weights
 
 
@@ -157,7 +197,7 @@ class Sum(Metric):
         self.total = 0.0
 
     def update_state(self, values, sample_weight=None) -> None:
-        values, _ = _samplewise(_array(values), sample_weight)
+        values, _ = _samplewise(_array(values), sample_weight, reduce=np.sum)  # Keras sums every entry
         self.total += float(np.sum(values))
 
     def result(self) -> float:

@@ -4,7 +4,7 @@ and the running means of the cross-entropy losses."""
 import numpy as np
 
 from neuronio import config, losses
-from neuronio.metrics.base import Mean, _array, _match_ranks, _same_shape, _Wrapped, function_form, registry
+from neuronio.metrics.base import Mean, Metric, _array, _match_ranks, _same_shape, _Wrapped, function_form, registry
 
 
 def mean_squared_error(y_true, y_pred) -> np.ndarray:
@@ -113,3 +113,36 @@ mae = MAE = mean_absolute_error
 msle = MSLE = mean_squared_logarithmic_error
 
 function_form(mean_squared_error, mean_absolute_error, mean_squared_logarithmic_error)
+
+
+def _cosine_similarity(y_true, y_pred, axis=-1):
+    """+cos(y_true, y_pred) along axis (the loss of that name is its negative)."""
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis).data
+
+
+@registry.register("MeanAbsolutePercentageError", "mean_absolute_percentage_error", "mape", "MAPE")
+class MeanAbsolutePercentageError(_Wrapped):
+    """The running mean of 100 * mean(|y_true - y_pred| / |y_true|) per sample."""
+
+    def __init__(self, name="mean_absolute_percentage_error", dtype=None):
+        super().__init__(losses.mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
+@registry.register("LogCoshError", "log_cosh_error", "logcosh")
+class LogCoshError(_Wrapped):
+    """The running mean of mean(log(cosh(y_pred - y_true))) per sample."""
+
+    def __init__(self, name="logcosh", dtype=None):
+        super().__init__(losses.log_cosh, name=name, dtype=dtype)
+
+
+@registry.register("CosineSimilarity", "cosine_similarity")
+class CosineSimilarity(_Wrapped):
+    """The running mean of cos(y_true, y_pred) along `axis` (1 for the same direction)."""
+
+    def __init__(self, name="cosine_similarity", dtype=None, axis=-1):
+        super().__init__(_cosine_similarity, name=name, dtype=dtype, axis=axis)
+
+    def get_config(self):
+        axis = self._fn_kwargs["axis"]
+        return {**Metric.get_config(self), **({"axis": axis} if axis != -1 else {})}
