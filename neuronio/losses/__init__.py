@@ -3,6 +3,7 @@
 A loss function takes `(y_true, y_pred)` and returns one loss per sample (the last axis is
 averaged or summed away); a `Loss` object also applies `sample_weight` and reduces to a scalar:
 
+    >>> import numpy as np
     >>> y_true = np.array([[0.0, 1.0], [1.0, 0.0]], dtype="float32")
     >>> y_pred = np.array([[0.1, 0.9], [0.6, 0.4]], dtype="float32")
     >>> mean_squared_error(y_true, y_pred).numpy()
@@ -10,13 +11,8 @@ averaged or summed away); a `Loss` object also applies `sample_weight` and reduc
     >>> round(float(MeanSquaredError()(y_true, y_pred)), 6)
     0.085
 
-Cross-entropy on probabilities follows Keras exactly: predictions are rescaled to sum to 1 along
-`axis` (categorical), clipped to [epsilon, 1 - epsilon] with `config.epsilon()` = 1e-7, then
-logged. When `y_pred` was made, under a recording GradientTape, by `ops.softmax` (or
-`ops.sigmoid`) over the loss's axis, the loss is computed from that op's input with the fused,
-stable from-logits op instead, as Keras does on its TensorFlow backend (`_keras_logits`): the
-value is the same up to rounding unless a probability is below epsilon (where clipping would cap
-the loss at -log(1e-7) = 16.1), and the gradient is the exact `softmax(x) - y_true`.
+Modules: `base` (Loss, reduction, shared checks), `crossentropy` (Keras's clipping and the fused
+from-logits path), `regression`, `probabilistic` (KL divergence, Poisson, the hinge family).
 
 Labels (`y_true`) never receive a gradient. Only `y_pred` does.
 """

@@ -4,7 +4,7 @@ round trip, float64 gradient checks of input and weights), plus each one's own b
 import numpy as np
 import pytest
 
-from neuronio import config, layers, models
+from neuronio import config, layers, models, optimizers
 from neuronio.errors import FileFormatError, ShapeError
 from tests.helpers import check_layer
 
@@ -200,3 +200,43 @@ def test_bad_arguments_say_what_is_wrong():
         layers.GaussianNoise(-1)
     with pytest.raises(TypeError, match=r"Lambda '.*': `function` must be callable"):
         layers.Lambda(3)
+
+
+def test_a_small_segmentation_model_in_the_keras_guide_style_learns_and_reloads(tmp_path):
+    """keras.io's U-Net-like segmentation example in miniature: Rescaling, SeparableConv2D,
+    LayerNormalization, Conv2DTranspose, UpSampling2D, layers.add, Cropping2D and CenterCrop."""
+    from neuronio.saving import load_model
+
+    config.set_random_seed(0)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (16, 8, 8, 1)).astype("float32")
+    masks = (images > 127).astype("int64")[..., 0]  # (16, 8, 8): class 1 where the pixel is bright
+    inputs = layers.Input((8, 8, 1))
+    x = layers.Rescaling(1 / 255)(inputs)
+    x = layers.SeparableConv2D(8, 3, padding="same", activation="relu")(x)
+    x = layers.LayerNormalization()(x)
+    down = layers.DepthwiseConv2D(3, strides=2, padding="same")(x)  # (4, 4, 8)
+    up = layers.Conv2DTranspose(8, 3, strides=2, padding="same")(down)  # (8, 8, 8)
+    residual = layers.UpSampling2D()(layers.Conv2D(8, 1, strides=2)(x))
+    x = layers.add([up, residual])
+    x = layers.CenterCrop(8, 8)(layers.ZeroPadding2D(1)(layers.Cropping2D(1)(x)))
+    outputs = layers.Conv2D(2, 3, padding="same", activation="softmax")(x)
+    model = models.Model(inputs, outputs)
+    model.compile(optimizer=optimizers.Adam(0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    history = model.fit(images, masks, batch_size=8, epochs=40, verbose=0)
+    assert history.history["loss"][-1] < 0.7 * history.history["loss"][0]  # about 0.69 -> 0.42
+    assert history.history["accuracy"][-1] > 0.8  # chance: 0.5
+    model.save(tmp_path / "seg.keras")
+    np.testing.assert_allclose(
+        load_model(tmp_path / "seg.keras").predict(images, verbose=0), model.predict(images, verbose=0), rtol=1e-6
+    )
+
+
+def test_subtract_gradient_flows_to_both_inputs():
+    from neuronio.autodiff import check_gradients
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 3)), rng.normal(size=(2, 3))
+    with config.floatx_scope("float64"):
+        layer = layers.Subtract()
+        check_gradients(lambda x, y: layer([x, y]) * (x + 2.0), [a, b], mode="full")

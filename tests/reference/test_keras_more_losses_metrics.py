@@ -8,10 +8,9 @@ import pytest
 from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
 
 keras = keras_on_torch()
-import torch  # noqa: E402
 
 from neuronio import losses, metrics  # noqa: E402
-from neuronio.autodiff import GradientTape, Variable  # noqa: E402
+from tests.reference.test_keras_losses_metrics import _keras_value_and_grad, _neuronio_value_and_grad  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
@@ -55,22 +54,6 @@ LOSSES = [
     ("MeanAbsolutePercentageError", {}, "targets", "outputs"),
 ]
 REDUCTIONS = ("sum_over_batch_size", "sum", "mean_with_sample_weight", "none")
-
-
-def _keras_value_and_grad(loss, y_true, y_pred, weights):
-    x = torch.tensor(y_pred, requires_grad=True)
-    value = loss(torch.tensor(y_true), x, sample_weight=None if weights is None else torch.tensor(weights))
-    value.sum().backward()
-    return value.detach().numpy(), x.grad.numpy()
-
-
-def _neuronio_value_and_grad(loss, y_true, y_pred, weights):
-    x = Variable(y_pred)
-    with GradientTape() as tape:
-        value = loss(y_true, x, sample_weight=weights)
-        total = value if value.ndim == 0 else value.sum()
-    (dx,) = tape.gradient(total, [x])
-    return value.numpy(), dx.numpy()
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
