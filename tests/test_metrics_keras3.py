@@ -144,3 +144,5 @@ def test_bad_arguments_say_what_is_wrong():
         metrics.F1Score(average="mean")
     with pytest.raises(ValueError, match=r"MeanIoU 'mean_io_u': `num_classes` must be a positive int"):
         metrics.MeanIoU(num_classes=0)
+    with pytest.raises(ValueError, match=r"MeanIoU needs num_classes: pass an instance.*MeanIoU\(num_classes=...\)"):
+        metrics.get("mean_io_u")

@@ -97,6 +97,16 @@ def get(identifier):
             )
         identifier = registry.lookup(identifier)
     if inspect.isclass(identifier) and issubclass(identifier, Metric):
+        required = [
+            p.name
+            for p in inspect.signature(identifier.__init__).parameters.values()
+            if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD and p.name != "self"
+        ]
+        if required:
+            raise ValueError(
+                f"The metric {identifier.__name__} needs {', '.join(required)}: pass an instance, e.g. "
+                f"metrics=[{identifier.__name__}({required[0]}=...)], not its name."
+            )
         return identifier()
     if callable(identifier):
         return identifier
