@@ -1,19 +1,14 @@
 """Lambda: a layer made of any function of its input, e.g. Lambda(lambda x: x[:, :, :, :1]).
 
 It runs in memory like any layer. Saving writes what Keras writes: a named function by name,
-a Python lambda as its marshalled bytecode. Loading such bytecode would run code from the file,
-so it is refused unless the user opts in exactly as in Keras: `load_model(..., safe_mode=False)`
-or `neuronio.config.enable_unsafe_deserialization()`. Bytecode is specific to the Python version
-that wrote it; a named function cannot be found from a file and must be given in code.
+a Python lambda as its bytecode, which loads only when the user opts out of safe mode, as in
+Keras (the one policy for stored lambdas: neuronio/_lambdas.py). A named function cannot be found
+from a file and must be given in code.
 """
 
-import base64
-import builtins
 import inspect
-import marshal
-import types
 
-from neuronio import config
+from neuronio import _lambdas, ops
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import FileFormatError
 from neuronio.layers.layer import Layer, registry
@@ -85,11 +80,9 @@ class Lambda(Layer):
 
 
 def _serialize_function(fn, layer_name: str) -> dict:
-    """Keras's form: a Python lambda as base64 marshalled bytecode, a named function by name."""
-    if isinstance(fn, types.LambdaType) and fn.__name__ == "<lambda>":
-        closure = None if not fn.__closure__ else [cell.cell_contents for cell in fn.__closure__]
-        code = base64.encodebytes(marshal.dumps(fn.__code__)).decode("ascii")
-        defaults = None if fn.__defaults__ is None else list(fn.__defaults__)
+    """Keras's form: a Python lambda as its bytecode, a named function by name."""
+    if _lambdas.is_lambda(fn):
+        code, defaults, closure = _lambdas.dump(fn)
         return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
     name = getattr(fn, "__name__", None)
     if name is None:
@@ -102,14 +95,7 @@ def _deserialize_function(entry, layer_name: str, custom_objects):
     if not isinstance(entry, dict):
         raise FileFormatError(f"Lambda '{layer_name}': expected a serialized function; received {entry!r}.")
     if entry.get("class_name") == "__lambda__":
-        if config.in_safe_mode():
-            raise FileFormatError(
-                f"Refusing to load the Lambda layer '{layer_name}': its function is a Python lambda stored "
-                f"as bytecode, and loading it would run code from the file. If you trust the file, pass "
-                f"safe_mode=False to load_model, or call neuronio.config.enable_unsafe_deserialization() "
-                f"(as in Keras); otherwise rebuild the layer in code."
-            )
-        return _function_from_bytecode(entry.get("config") or {}, layer_name)
+        return _lambdas.load(entry.get("config"), f"the Lambda layer '{layer_name}'", ops)
     name = entry.get("config")
     if custom_objects and name in custom_objects:
         return custom_objects[name]
@@ -117,20 +103,3 @@ def _deserialize_function(entry, layer_name: str, custom_objects):
         f"Lambda '{layer_name}' calls the function {name!r}, which a file cannot provide: pass it in "
         f"custom_objects={{{name!r}: {name}}}, or rebuild the layer in code."
     )
-
-
-def _function_from_bytecode(inner: dict, layer_name: str):
-    try:
-        code = marshal.loads(base64.decodebytes(inner["code"].encode("ascii")))
-    except (KeyError, ValueError, EOFError, TypeError, AttributeError) as exc:
-        raise FileFormatError(
-            f"Lambda '{layer_name}': its bytecode cannot be read ({exc}); bytecode only loads in the "
-            f"Python version that wrote it. Rebuild the layer in code."
-        ) from exc
-    if not isinstance(code, types.CodeType):
-        raise FileFormatError(f"Lambda '{layer_name}': the stored function is not Python bytecode.")
-    defaults = inner.get("defaults")
-    closure = inner.get("closure")
-    cells = None if closure is None else tuple(types.CellType(value) for value in closure)
-    namespace = {"__builtins__": builtins}
-    return types.FunctionType(code, namespace, code.co_name, None if defaults is None else tuple(defaults), cells)

@@ -19,6 +19,7 @@ Labels (`y_true`) never receive a gradient. Only `y_pred` does.
 
 import inspect
 
+from neuronio import _lambdas, ops
 from neuronio.errors import FileFormatError
 from neuronio.losses.base import (
     REDUCTIONS,  # noqa: F401 (module attributes before the split)
@@ -151,6 +152,8 @@ def serialize(loss) -> dict:
 
     A loss function is saved as Keras saves one: class_name "function", config its name.
     """
+    if _lambdas.is_lambda(loss):
+        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(loss)}}
     if inspect.isfunction(loss):
         name = registry.name_of(loss)
         if name is None:
@@ -180,7 +183,7 @@ def deserialize(config_dict):
     if class_name == "function":
         return registry.lookup(config_dict.get("config"))
     if class_name == "__lambda__":
-        raise FileFormatError("Refusing to load a lambda loss: it would run code from the file. Use a named loss.")
+        return _lambdas.load(config_dict.get("config"), "a lambda loss", ops)
     cls = registry.lookup(class_name)
     if not (inspect.isclass(cls) and issubclass(cls, Loss)):
         return cls

@@ -17,7 +17,7 @@ the label and prediction shapes; `resolve` makes that choice, as Keras 3's compi
 
 import inspect
 
-from neuronio import losses
+from neuronio import _lambdas, losses, ops
 from neuronio.errors import FileFormatError
 from neuronio.metrics.accuracy import (
     Accuracy,
@@ -166,7 +166,7 @@ def deserialize(config_dict):
     if config_dict["class_name"] == "function":
         return _function(config_dict)
     if config_dict["class_name"] == "__lambda__":
-        raise FileFormatError("Refusing to load a lambda metric: it would run code from the file. Use a named metric.")
+        return _lambdas.load(config_dict.get("config"), "a lambda metric", ops)
     cls = registry.lookup(config_dict["class_name"])
     return cls.from_config(dict(config_dict.get("config") or {}))
 

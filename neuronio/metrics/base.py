@@ -7,7 +7,7 @@ import inspect
 
 import numpy as np
 
-from neuronio import config, initializers, losses
+from neuronio import _lambdas, config, initializers, losses, ops
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable
@@ -242,6 +242,8 @@ class _Wrapped(MeanMetricWrapper):
 def _function(identifier):
     """A metric or loss function from its name or serialized form (for MeanMetricWrapper)."""
     if isinstance(identifier, dict):
+        if identifier.get("class_name") == "__lambda__":
+            return _lambdas.load(identifier.get("config"), "a lambda metric function", ops)
         identifier = identifier.get("config")
     if identifier in _FUNCTIONS:
         return _FUNCTIONS[identifier]
@@ -252,6 +254,8 @@ def _function(identifier):
 
 
 def _serialize_function(fn) -> dict:
+    if _lambdas.is_lambda(fn):
+        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(fn)}}
     name = getattr(fn, "__name__", None)
     if _FUNCTIONS.get(name) is not fn and losses.registry.name_of(fn) is None:
         raise TypeError(

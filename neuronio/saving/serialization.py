@@ -4,7 +4,8 @@
 
 Layers Keras lacks carry `"module": "neuronio.layers"` and `"registered_name": "neuronio>Maxout"`.
 Nothing here imports a module named in a config or evaluates code: a class name that is not in
-the registry is refused with FileFormatError.
+the registry is refused with FileFormatError. (The one exception is a stored Python lambda, loaded
+only when the user opts out of safe mode, as in Keras: neuronio/_lambdas.py.)
 
 Keras 3 writes a few keys neuronio's layers do not take (`kernel_regularizer: null`, a
 `DTypePolicy` envelope for `dtype`, ...). Saving adds them, so that a file reads like one Keras
@@ -15,7 +16,7 @@ feature neuronio lacks (a regularizer, a constraint, quantization, ...), naming 
 import inspect
 import math
 
-from neuronio import losses, metrics, optimizers
+from neuronio import _lambdas, config, losses, metrics, optimizers
 from neuronio.errors import FileFormatError, UnknownNameError
 from neuronio.layers.layer import registry as layers_registry
 
@@ -437,12 +438,13 @@ def _check_names(spec, get, skip) -> None:
 
 
 def _refuse_lambdas(value, who: str) -> None:
+    """Refuse a stored lambda anywhere in the compile state, in safe mode (neuronio/_lambdas.py);
+    outside it, the loss and metric deserializers load them."""
+    if not config.in_safe_mode():
+        return
     if isinstance(value, dict):
         if value.get("class_name") == "__lambda__":
-            raise FileFormatError(
-                f"{who}: refusing to load a lambda: it is Python code, and loading never executes "
-                f"code from a file. Use a named loss or metric."
-            )
+            raise FileFormatError(f"{who}: {_lambdas.refusal('a lambda in the compile state')}")
         for item in value.values():
             _refuse_lambdas(item, who)
     elif isinstance(value, list):

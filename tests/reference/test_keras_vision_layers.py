@@ -182,6 +182,7 @@ def test_summary_shows_keras_parameter_counts():
             ]
         )
 
+    keras.backend.clear_session()  # Keras numbers names across its session: start both at "sequential"
     ours, theirs = build(neuronio), build(keras)
     assert [layer.count_params() for layer in ours.layers] == [layer.count_params() for layer in theirs.layers]
     assert [tuple(layer.output.shape) for layer in ours.layers] == [
