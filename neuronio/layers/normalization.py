@@ -152,8 +152,9 @@ class LayerNormalization(Layer):
 
         y = gamma * (x - mean) / sqrt(var + epsilon) + beta,  mean and var over `axis`, per sample
 
-    The same in training and inference. With rms_scaling=True: y = gamma * x / sqrt(mean(x^2) + eps)
-    (no centering, no beta).
+    The same in training and inference. rms_scaling=True (deprecated in Keras) computes what
+    Keras computes, y = gamma * x / sqrt(var + eps) (not centred, no beta; the variance, not the
+    mean square, despite the name), so that such models load with their behaviour.
 
     Args:
         axis: int or list of ints, the axes to normalize (default -1, the features).
@@ -206,8 +207,8 @@ class LayerNormalization(Layer):
     def call(self, inputs):
         gamma = self._param(self.gamma, 1.0)
         if self.rms_scaling:
-            mean_square = ops.mean(ops.square(inputs), axis=self._axes, keepdims=True)
-            return multiply(multiply(inputs, ops.power(add(mean_square, self.epsilon), -0.5)), gamma)
+            variance = ops.var(inputs, axis=self._axes, keepdims=True)
+            return multiply(multiply(inputs, ops.power(add(variance, self.epsilon), -0.5)), gamma)
         return layer_norm(inputs, gamma, self._param(self.beta, 0.0), self._axes, self.epsilon)
 
     def compute_output_shape(self, input_shape):

@@ -26,6 +26,7 @@ CASES = [
     (layers.Cropping2D, {"cropping": 1}, (1, 4, 4, 3), (1, 2, 2, 3), 0, 0, (), False),
     (layers.LayerNormalization, {}, (4, 5), (4, 5), 2, 0, ("gamma", "beta"), False),
     (layers.LayerNormalization, {"axis": [1, 2, 3], "epsilon": 1e-5}, (2, 2, 3, 2), (2, 2, 3, 2), 2, 0, None, False),
+    (layers.LayerNormalization, {"rms_scaling": True}, (3, 4), (3, 4), 1, 0, ("gamma",), False),
     (layers.SpatialDropout2D, {"rate": 0.5}, (4, 3, 3, 4), (4, 3, 3, 4), 0, 0, (), True),
     (layers.GaussianNoise, {"stddev": 0.3}, (3, 4), (3, 4), 0, 0, (), True),
     (layers.Rescaling, {"scale": 1 / 127.5, "offset": -1.0}, (2, 3, 3, 1), (2, 3, 3, 1), 0, 0, (), False),
