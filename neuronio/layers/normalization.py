@@ -174,6 +174,7 @@ class LayerNormalization(Layer):
         if epsilon <= 0:
             raise ValueError(f"LayerNormalization '{self.name}': `epsilon` must be > 0; received epsilon={epsilon}.")
         self.axis, self.epsilon = axes, float(epsilon)
+        self._axis_given = axis  # the config holds it as given until build, then as a list (as Keras)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
         self.beta_initializer = initializers.get(beta_initializer)
         self.gamma_initializer = initializers.get(gamma_initializer)
@@ -217,7 +218,7 @@ class LayerNormalization(Layer):
     def get_config(self):
         return {
             **super().get_config(),
-            "axis": list(self.axis),
+            "axis": list(self.axis) if self.built else _jsonable_axis(self._axis_given),
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
@@ -225,3 +226,7 @@ class LayerNormalization(Layer):
             "beta_initializer": initializers.serialize(self.beta_initializer),
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
         }
+
+
+def _jsonable_axis(axis):
+    return list(axis) if isinstance(axis, (list, tuple)) else axis

@@ -97,6 +97,8 @@ _FEATURES = (
 )
 
 _FLOAT_POLICIES = ("float16", "float32", "float64")
+# Layers whose config Keras writes with a plain dtype string rather than a DTypePolicy envelope.
+_PLAIN_DTYPE = ("InputLayer", "SpatialDropout2D")
 
 
 # -- layers -----------------------------------------------------------------------------------------
@@ -157,7 +159,7 @@ def to_keras_config(class_name: str, config_dict: dict) -> dict:
     """neuronio's `get_config()` in the schema Keras 3 writes (dtype envelope, Keras's null keys)."""
     out = dict(config_dict)
     out.pop("batch_input_shape", None)  # Keras 3 rejects it: the input shape lives in an InputLayer
-    if class_name != "InputLayer" and isinstance(out.get("dtype"), str):
+    if class_name not in _PLAIN_DTYPE and isinstance(out.get("dtype"), str):
         out["dtype"] = dtype_policy(out["dtype"])
     for key, default in _WRITTEN_DEFAULTS.get(class_name, {}).items():
         out.setdefault(key, default)
