@@ -8,7 +8,7 @@ from neuronio import config
 from neuronio.autodiff.tensor import Tensor
 from neuronio.layers.convolutional import check_channels_last
 from neuronio.layers.layer import Layer, registry
-from neuronio.ops import add, divide, getitem, multiply, subtract
+from neuronio.ops import add, divide, getitem, multiply, pad, subtract
 from neuronio.ops.resize import INTERPOLATIONS, resize
 
 
@@ -146,6 +146,15 @@ class Normalization(Layer):
         }
 
 
+def pad_to_aspect_ratio(images, height: int, width: int, fill_value: float):
+    """images (N, H, W, C) padded with fill_value, the same amount on both sides, towards the
+    aspect ratio height : width (Keras's arithmetic)."""
+    _, h, w, _ = images.shape
+    top = int((max(h, int(w * height / width)) - h) / 2)
+    left = int((max(w, int(h * width / height)) - w) / 2)
+    return pad(images, ((0, 0), (top, top), (left, left), (0, 0)), constant_values=fill_value)
+
+
 def crop_to_aspect_ratio(images, height: int, width: int):
     """The largest centred window of images (N, H, W, C) with the aspect ratio height : width
     (Keras's arithmetic: int() of the products, the offset int((H - crop) / 2))."""
@@ -190,7 +199,8 @@ class Resizing(_ImageSizeLayer):
     """Resizes images to (height, width): "bilinear" (default) or "nearest", without antialiasing.
 
     With crop_to_aspect_ratio=True the largest centred window of the target's aspect ratio is
-    resized, so nothing is stretched.
+    resized, so nothing is stretched; with pad_to_aspect_ratio=True the image is instead padded
+    with fill_value to that aspect ratio first.
     """
 
     def __init__(self, height, width, interpolation="bilinear", crop_to_aspect_ratio=False, pad_to_aspect_ratio=False,
@@ -202,15 +212,22 @@ class Resizing(_ImageSizeLayer):
                 f"{owner}: neuronio implements interpolation {' and '.join(INTERPOLATIONS)}; received "
                 f"interpolation={interpolation!r}."
             )
-        for key, value in (("pad_to_aspect_ratio", pad_to_aspect_ratio), ("antialias", antialias)):
-            if value:
-                raise ValueError(f"{owner}: {key}=True is not implemented in neuronio; use {key}=False.")
+        if antialias:
+            raise ValueError(f"{owner}: antialias=True is not implemented in neuronio; use antialias=False.")
+        if crop_to_aspect_ratio and pad_to_aspect_ratio:
+            raise ValueError(f"{owner}: crop_to_aspect_ratio and pad_to_aspect_ratio cannot both be True.")
+        if fill_mode != "constant":
+            raise ValueError(f"{owner}: fill_mode must be 'constant' (the only one Keras's Resizing uses); "
+                             f"received fill_mode={fill_mode!r}.")  # fmt: skip
         self.interpolation, self.crop_to_aspect_ratio = interpolation, bool(crop_to_aspect_ratio)
+        self.pad_to_aspect_ratio = bool(pad_to_aspect_ratio)
         self.fill_mode, self.fill_value = fill_mode, float(fill_value)
 
     def _images(self, images):
         if self.crop_to_aspect_ratio:
             images = crop_to_aspect_ratio(images, self.height, self.width)
+        elif self.pad_to_aspect_ratio:
+            images = pad_to_aspect_ratio(images, self.height, self.width, self.fill_value)
         if images.shape[1:3] == (self.height, self.width):
             return images
         return resize(images, (self.height, self.width), self.interpolation)
@@ -220,7 +237,7 @@ class Resizing(_ImageSizeLayer):
             **super().get_config(),
             "interpolation": self.interpolation,
             "crop_to_aspect_ratio": self.crop_to_aspect_ratio,
-            "pad_to_aspect_ratio": False,
+            "pad_to_aspect_ratio": self.pad_to_aspect_ratio,
             "fill_mode": self.fill_mode,
             "fill_value": self.fill_value,
             "antialias": False,

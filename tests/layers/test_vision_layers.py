@@ -34,6 +34,8 @@ CASES = [
     (layers.Resizing, {"height": 5, "width": 3}, (2, 3, 4, 2), (2, 5, 3, 2), 0, 0, (), False),
     (layers.Resizing, {"height": 2, "width": 4, "interpolation": "nearest", "crop_to_aspect_ratio": True},
      (1, 5, 4, 2), (1, 2, 4, 2), 0, 0, (), False),
+    (layers.Resizing, {"height": 3, "width": 6, "pad_to_aspect_ratio": True, "fill_value": 0.5}, (1, 4, 3, 2),
+     (1, 3, 6, 2), 0, 0, (), False),
     (layers.CenterCrop, {"height": 3, "width": 2}, (2, 5, 4, 2), (2, 3, 2, 2), 0, 0, (), False),
     (layers.CenterCrop, {"height": 4, "width": 5}, (1, 3, 3, 2), (1, 4, 5, 2), 0, 0, (), False),
 ]  # fmt: skip
@@ -193,8 +195,10 @@ def test_bad_arguments_say_what_is_wrong():
         layers.Cropping2D(2)(np.zeros((1, 4, 5, 1), "float32"))
     with pytest.raises(ValueError, match=r"Normalization '.*': give both `mean` and `variance`"):
         layers.Normalization(mean=1.0)
-    with pytest.raises(ValueError, match=r"Resizing '.*': pad_to_aspect_ratio=True is not implemented"):
-        layers.Resizing(2, 2, pad_to_aspect_ratio=True)
+    with pytest.raises(ValueError, match=r"Resizing '.*': antialias=True is not implemented"):
+        layers.Resizing(2, 2, antialias=True)
+    with pytest.raises(ValueError, match=r"Resizing '.*': crop_to_aspect_ratio and pad_to_aspect_ratio cannot both"):
+        layers.Resizing(2, 2, crop_to_aspect_ratio=True, pad_to_aspect_ratio=True)
     with pytest.raises(ValueError, match=r"Dropout|SpatialDropout2D '.*': `rate`"):
         layers.SpatialDropout2D(1.5)
     with pytest.raises(ValueError, match=r"GaussianNoise '.*': `stddev` must be a number >= 0; received stddev=-1"):

@@ -48,6 +48,8 @@ LAYERS = [
     ("Resizing", {"height": 5, "width": 3}, (3, 4, 2)),
     ("Resizing", {"height": 4, "width": 6, "interpolation": "nearest"}, (3, 5, 1)),
     ("Resizing", {"height": 3, "width": 3, "crop_to_aspect_ratio": True}, (4, 6, 2)),
+    ("Resizing", {"height": 4, "width": 8, "pad_to_aspect_ratio": True, "fill_value": 0.5}, (5, 3, 2)),
+    ("Resizing", {"height": 6, "width": 2, "pad_to_aspect_ratio": True, "interpolation": "nearest"}, (4, 5, 1)),
     ("CenterCrop", {"height": 3, "width": 2}, (6, 5, 2)),
     ("CenterCrop", {"height": 4, "width": 6}, (3, 5, 2)),
 ]
