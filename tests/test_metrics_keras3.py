@@ -23,6 +23,15 @@ def test_precision_and_recall_count_at_their_thresholds():
     assert weighted.result() == pytest.approx(0.6)
 
 
+def test_the_four_confusion_counts():
+    # At 0.5: predicted positive 0.9, 0.8, 0.6, 0.7 against labels 1, 0, 1, 0; negatives 0.3 (label 1), 0.2 (0).
+    counts = {cls: getattr(metrics, cls)()(Y_TRUE, SCORES) for cls in ("TruePositives", "FalsePositives",
+              "TrueNegatives", "FalseNegatives")}  # fmt: skip
+    assert counts == {"TruePositives": 2.0, "FalsePositives": 2.0, "TrueNegatives": 1.0, "FalseNegatives": 1.0}
+    np.testing.assert_array_equal(metrics.FalseNegatives(thresholds=[0.0, 0.65])(Y_TRUE, SCORES), [0.0, 2.0])
+    assert type(metrics.resolve("true_positives", (6,), (6,))).__name__ == "TruePositives"
+
+
 def test_precision_top_k_and_class_id():
     y_true = np.array([[0, 1, 1], [1, 0, 0]])
     y_pred = np.array([[0.9, 0.8, 0.7], [0.6, 0.1, 0.2]])

@@ -42,7 +42,15 @@ from neuronio.metrics.base import (
     _serialize_function,
     registry,
 )
-from neuronio.metrics.confusion import AUC, Precision, Recall
+from neuronio.metrics.confusion import (
+    AUC,
+    FalseNegatives,
+    FalsePositives,
+    Precision,
+    Recall,
+    TrueNegatives,
+    TruePositives,
+)
 from neuronio.metrics.fscore_iou import F1Score, FBetaScore, MeanIoU
 from neuronio.metrics.probabilistic import CategoricalHinge, Hinge, KLDivergence, Poisson, SquaredHinge
 from neuronio.metrics.regression import (
@@ -73,7 +81,7 @@ _KERAS_CLASSES = {
     "MeanAbsoluteError", "MeanSquaredLogarithmicError", "RootMeanSquaredError", "BinaryCrossentropy",
     "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
     "CategoricalHinge", "MeanAbsolutePercentageError", "LogCoshError", "CosineSimilarity", "Precision", "Recall", "AUC",
-    "FBetaScore", "F1Score", "MeanIoU",
+    "FBetaScore", "F1Score", "MeanIoU", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
 }  # fmt: skip
 
 
@@ -182,6 +190,8 @@ __all__ = [
     "CosineSimilarity",
     "F1Score",
     "FBetaScore",
+    "FalseNegatives",
+    "FalsePositives",
     "Hinge",
     "KLDivergence",
     "LogCoshError",
@@ -206,6 +216,8 @@ __all__ = [
     "SquaredHinge",
     "Sum",
     "TopKCategoricalAccuracy",
+    "TrueNegatives",
+    "TruePositives",
     "accuracy",
     "binary_accuracy",
     "categorical_accuracy",

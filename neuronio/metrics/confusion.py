@@ -1,4 +1,5 @@
-"""Metrics counted from a confusion matrix at decision thresholds: Precision, Recall and AUC.
+"""Metrics counted from a confusion matrix at decision thresholds: Precision, Recall, AUC and the
+four counts themselves (TruePositives, FalsePositives, TrueNegatives, FalseNegatives).
 
 Every prediction (each entry of y_pred, flattened) counts as positive at threshold t when
 y_pred > t, against the label y_true != 0. The counts per threshold are Keras's variables
@@ -217,3 +218,61 @@ def _choice(who: str, key: str, value, valid: tuple, upper: bool) -> str:
     if text not in valid:
         raise ValueError(f"{who}: `{key}` must be one of {', '.join(valid)}; received {key}={value!r}.")
     return text
+
+
+class _ConfusionCount(Metric):
+    """One cell of the confusion matrix, summed with sample weights, at one or several thresholds."""
+
+    _count = ""
+
+    def __init__(self, thresholds=None, name=None, dtype=None):
+        super().__init__(name=name, dtype=dtype)
+        values = [0.5] if thresholds is None else np.atleast_1d(np.asarray(thresholds, np.float64)).tolist()
+        if any(not 0.0 <= t <= 1.0 for t in values):
+            raise ValueError(
+                f"{type(self).__name__}: every threshold must be in [0, 1]; received thresholds={thresholds!r}."
+            )
+        self.init_thresholds, self.thresholds = thresholds, np.asarray(values)
+        self.accumulator = self.add_variable(shape=(len(values),), name="accumulator")
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        counts = _confusion_counts(self.thresholds, y_true, y_pred, sample_weight)
+        self.accumulator.assign_add(counts[self._count].astype(self.accumulator.dtype))
+
+    def result(self):
+        values = self.accumulator.data
+        return float(values[0]) if len(self.thresholds) == 1 else values.copy()
+
+    def get_config(self):
+        thresholds = self.init_thresholds
+        if isinstance(thresholds, np.ndarray):
+            thresholds = thresholds.tolist()
+        return {**super().get_config(), "thresholds": thresholds}
+
+
+@registry.register("TruePositives", "true_positives")
+class TruePositives(_ConfusionCount):
+    """The (weighted) number of positives predicted positive (y_pred > threshold, 0.5 by default)."""
+
+    _count = "tp"
+
+
+@registry.register("FalsePositives", "false_positives")
+class FalsePositives(_ConfusionCount):
+    """The (weighted) number of negatives predicted positive."""
+
+    _count = "fp"
+
+
+@registry.register("TrueNegatives", "true_negatives")
+class TrueNegatives(_ConfusionCount):
+    """The (weighted) number of negatives predicted negative."""
+
+    _count = "tn"
+
+
+@registry.register("FalseNegatives", "false_negatives")
+class FalseNegatives(_ConfusionCount):
+    """The (weighted) number of positives predicted negative."""
+
+    _count = "fn"
