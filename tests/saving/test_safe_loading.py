@@ -355,3 +355,17 @@ def test_a_loaded_lambda_sees_np_and_ops_and_names_any_other_global(tmp_path):
 
 
 _global_keras_lambda = lambda x: keras.ops.square(x)  # noqa: E731, F821 - `keras` is undefined on purpose
+
+
+def test_enable_unsafe_deserialization_opts_in_for_the_whole_session(tmp_path, monkeypatch):
+    from neuronio import config
+
+    monkeypatch.setattr(config, "_SAFE_MODE", True)  # restored after the test
+    model = Sequential([layers.Input((2,)), layers.Lambda(lambda x: x + 1.0)])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(FileFormatError, match=r"Refusing to load the Lambda layer"):
+        load_model(tmp_path / "m.keras")
+    config.enable_unsafe_deserialization()
+    assert not config.in_safe_mode()
+    loaded = load_model(tmp_path / "m.keras")  # safe_mode=True by default, but the session opted in (as Keras)
+    np.testing.assert_allclose(loaded.predict(np.zeros((1, 2), "float32"), verbose=0), [[1.0, 1.0]])
