@@ -47,6 +47,10 @@ def _confusion_counts(thresholds, y_true, y_pred, sample_weight, top_k=None, cla
     return {"tp": tp, "fp": fp, "fn": positives.sum() - tp, "tn": negatives.sum() - fp}
 
 
+def _jsonable(thresholds):
+    return thresholds.tolist() if isinstance(thresholds, np.ndarray) else thresholds
+
+
 def _divide_no_nan(a, b):
     return np.divide(a, b, out=np.zeros(np.broadcast_shapes(np.shape(a), np.shape(b))), where=b != 0)
 
@@ -78,9 +82,7 @@ class _ThresholdMetric(Metric):
         return float(values[0]) if len(self.thresholds) == 1 else values.astype(self.dtype)
 
     def get_config(self):
-        thresholds = self.init_thresholds
-        if isinstance(thresholds, np.ndarray):
-            thresholds = thresholds.tolist()
+        thresholds = _jsonable(self.init_thresholds)
         return {**super().get_config(), "thresholds": thresholds, "top_k": self.top_k, "class_id": self.class_id}
 
 
@@ -244,10 +246,7 @@ class _ConfusionCount(Metric):
         return float(values[0]) if len(self.thresholds) == 1 else values.copy()
 
     def get_config(self):
-        thresholds = self.init_thresholds
-        if isinstance(thresholds, np.ndarray):
-            thresholds = thresholds.tolist()
-        return {**super().get_config(), "thresholds": thresholds}
+        return {**super().get_config(), "thresholds": _jsonable(self.init_thresholds)}
 
 
 @registry.register("TruePositives", "true_positives")
