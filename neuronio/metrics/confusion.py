@@ -47,6 +47,14 @@ def _confusion_counts(thresholds, y_true, y_pred, sample_weight, top_k=None, cla
     return {"tp": tp, "fp": fp, "fn": positives.sum() - tp, "tn": negatives.sum() - fp}
 
 
+def _parse_thresholds(owner: str, thresholds, default: float) -> np.ndarray:
+    """The thresholds as a float64 array (default: [default]); each must be in [0, 1]."""
+    values = [default] if thresholds is None else np.atleast_1d(np.asarray(thresholds, np.float64)).tolist()
+    if any(not 0.0 <= t <= 1.0 for t in values if t != NEG_INF):
+        raise ValueError(f"{owner}: every threshold must be in [0, 1]; received thresholds={thresholds!r}.")
+    return np.asarray(values)
+
+
 def _jsonable(thresholds):
     return thresholds.tolist() if isinstance(thresholds, np.ndarray) else thresholds
 
@@ -63,14 +71,9 @@ class _ThresholdMetric(Metric):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
         self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
-        default = 0.5 if top_k is None else NEG_INF
-        values = [default] if thresholds is None else np.atleast_1d(np.asarray(thresholds, np.float64)).tolist()
-        if any(not 0.0 <= t <= 1.0 for t in values if t != NEG_INF):
-            raise ValueError(
-                f"{type(self).__name__}: every threshold must be in [0, 1]; received thresholds={thresholds!r}."
-            )
-        self.thresholds = np.asarray(values)
-        self._state = {key: self.add_variable(shape=(len(values),), name=_NAMES[key]) for key in self._counts}
+        self.thresholds = _parse_thresholds(type(self).__name__, thresholds, 0.5 if top_k is None else NEG_INF)
+        size = len(self.thresholds)
+        self._state = {key: self.add_variable(shape=(size,), name=_NAMES[key]) for key in self._counts}
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         counts = _confusion_counts(self.thresholds, y_true, y_pred, sample_weight, self.top_k, self.class_id)
@@ -229,13 +232,9 @@ class _ConfusionCount(Metric):
 
     def __init__(self, thresholds=None, name=None, dtype=None):
         super().__init__(name=name, dtype=dtype)
-        values = [0.5] if thresholds is None else np.atleast_1d(np.asarray(thresholds, np.float64)).tolist()
-        if any(not 0.0 <= t <= 1.0 for t in values):
-            raise ValueError(
-                f"{type(self).__name__}: every threshold must be in [0, 1]; received thresholds={thresholds!r}."
-            )
-        self.init_thresholds, self.thresholds = thresholds, np.asarray(values)
-        self.accumulator = self.add_variable(shape=(len(values),), name="accumulator")
+        self.init_thresholds = thresholds
+        self.thresholds = _parse_thresholds(type(self).__name__, thresholds, 0.5)
+        self.accumulator = self.add_variable(shape=(len(self.thresholds),), name="accumulator")
 
     def update_state(self, y_true, y_pred, sample_weight=None) -> None:
         counts = _confusion_counts(self.thresholds, y_true, y_pred, sample_weight)
