@@ -22,6 +22,7 @@ _COMPILED_KERNELS = os.environ.get("NEURONIO_COMPILED_KERNELS", "1") != "0"
 _RNG = np.random.default_rng()
 _NAME_COUNTS: dict[str, int] = {}
 _LOCK = threading.Lock()
+_SAFE_MODE = True  # False after enable_unsafe_deserialization(), or inside safe_mode_scope(False)
 _ALLOCATOR_TUNED: bool | None = None  # None until tune_allocator has run; then its outcome
 
 _VALID_FLOATX = ("float16", "float32", "float64")
@@ -107,6 +108,32 @@ def set_random_seed(seed: int) -> None:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"The seed must be a non-negative int; received seed={seed!r}.")
     _RNG = np.random.default_rng(int(seed))
+
+
+def enable_unsafe_deserialization() -> None:
+    """Allow loading code stored in files (a Lambda layer's Python lambda), as Keras's function does.
+
+    Only for files you trust: such code runs with your permissions when the model is loaded or called.
+    """
+    global _SAFE_MODE
+    _SAFE_MODE = False
+
+
+def in_safe_mode() -> bool:
+    """Whether loading refuses code stored in files (the default)."""
+    return _SAFE_MODE
+
+
+@contextlib.contextmanager
+def safe_mode_scope(safe_mode: bool):
+    """Within the block, load as `load_model(..., safe_mode=...)` asks; enable_unsafe_deserialization() wins."""
+    global _SAFE_MODE
+    previous = _SAFE_MODE
+    _SAFE_MODE = bool(safe_mode) and previous
+    try:
+        yield
+    finally:
+        _SAFE_MODE = previous
 
 
 def neuronio_home() -> pathlib.Path:

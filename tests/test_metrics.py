@@ -292,4 +292,9 @@ def test_keras_configs_exactly():
     with pytest.raises(FileFormatError, match="Refusing to load a lambda"):
         metrics.deserialize({"class_name": "__lambda__", "config": {}})
     with pytest.raises(TypeError, match="Cannot serialize the metric function"):
-        metrics.serialize(lambda y_true, y_pred: y_pred)
+        metrics.serialize(_unregistered_metric)
+    assert metrics.serialize(lambda y_true, y_pred: y_pred)["class_name"] == "__lambda__"
+
+
+def _unregistered_metric(y_true, y_pred):
+    return y_pred

@@ -1,15 +1,31 @@
-"""neuronio.layers: Keras 3's layers (same names, arguments and defaults), plus the decks' Maxout,
-APL, RReLU and LocalResponseNormalization."""
+"""neuronio.layers: Keras 3's layers (same names, arguments and defaults) and its lowercase merge
+functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and LocalResponseNormalization."""
 
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
+from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
+from neuronio.layers.image_preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from neuronio.layers.input_spec import InputSpec
+from neuronio.layers.lambda_layer import Lambda
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.legacy import Convolution2D
-from neuronio.layers.merging import Add, Average, Concatenate, Maximum, Multiply
-from neuronio.layers.normalization import BatchNormalization, LocalResponseNormalization
+from neuronio.layers.merging import (
+    Add,
+    Average,
+    Concatenate,
+    Maximum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    multiply,
+    subtract,
+)
+from neuronio.layers.normalization import BatchNormalization, LayerNormalization, LocalResponseNormalization
 from neuronio.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
@@ -26,12 +42,14 @@ from neuronio.layers.preprocessing import (
     RandomTranslation,
     RandomZoom,
 )
-from neuronio.layers.regularization import Dropout
-from neuronio.layers.reshaping import Flatten, Reshape
+from neuronio.layers.regularization import Dropout, GaussianNoise, SpatialDropout2D
+from neuronio.layers.reshaping import Cropping2D, Flatten, Reshape, UpSampling2D
 from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from neuronio.layers.wrappers import TimeDistributed
 
 # Keras's short aliases.
+Convolution2DTranspose = Conv2DTranspose
+SeparableConvolution2D = SeparableConv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
 GlobalAvgPool2D = GlobalAveragePooling2D
@@ -52,17 +70,23 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "CenterCrop",
     "Concatenate",
     "Conv1D",
     "Conv2D",
+    "Conv2DTranspose",
     "Convolution1D",
     "Convolution2D",
+    "Convolution2DTranspose",
     "Cropping1D",
+    "Cropping2D",
     "Dense",
+    "DepthwiseConv2D",
     "Dropout",
     "ELU",
     "ElasticDistortion",
     "Flatten",
+    "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
     "GlobalAvgPool1D",
@@ -74,7 +98,9 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "Lambda",
     "Layer",
+    "LayerNormalization",
     "LeakyReLU",
     "LocalResponseNormalization",
     "MaxPool1D",
@@ -84,6 +110,7 @@ __all__ = [
     "Maximum",
     "Maxout",
     "Multiply",
+    "Normalization",
     "PReLU",
     "Permute",
     "RReLU",
@@ -95,11 +122,24 @@ __all__ = [
     "RandomZoom",
     "ReLU",
     "RepeatVector",
+    "Rescaling",
     "Reshape",
+    "Resizing",
+    "SeparableConv2D",
+    "SeparableConvolution2D",
     "Softmax",
+    "SpatialDropout2D",
+    "Subtract",
     "TimeDistributed",
     "UpSampling1D",
+    "UpSampling2D",
     "ZeroPadding1D",
     "ZeroPadding2D",
+    "add",
+    "average",
+    "concatenate",
+    "maximum",
+    "multiply",
     "registry",
+    "subtract",
 ]

@@ -154,8 +154,8 @@ def check_window_fits(layer, input_shape, window, oh, ow) -> None:
         )
 
 
-def normalize_padding_pairs(padding, owner: str):
-    """ZeroPadding2D's padding as ((top, bottom), (left, right))."""
+def normalize_padding_pairs(padding, owner: str, name: str = "padding"):
+    """ZeroPadding2D's padding (Cropping2D's cropping) as ((top, bottom), (left, right))."""
     try:
         if isinstance(padding, int):
             pairs = ((padding, padding), (padding, padding))
@@ -167,8 +167,8 @@ def normalize_padding_pairs(padding, owner: str):
         pairs = None
     if pairs is None or len(pairs) != 2 or any(v < 0 for pair in pairs for v in pair):
         raise ValueError(
-            f"{owner}: `padding` must be an int, (rows, cols) or ((top, bottom), (left, right)) of "
-            f"non-negative ints; received padding={padding!r}."
+            f"{owner}: `{name}` must be an int, (rows, cols) or ((top, bottom), (left, right)) of "
+            f"non-negative ints; received {name}={padding!r}."
         )
     return pairs
 

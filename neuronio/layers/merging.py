@@ -1,10 +1,15 @@
-"""Layers that merge several inputs into one: Add, Multiply, Average, Maximum, Concatenate."""
+"""Layers that merge several inputs into one: Add, Subtract, Multiply, Average, Maximum, Concatenate,
+and Keras's lowercase functional forms (`add([a, b])` is `Add()([a, b])`)."""
 
 import functools
 
 from neuronio.errors import ShapeError
 from neuronio.layers.layer import Layer, registry
-from neuronio.ops import add, concatenate, maximum, multiply
+from neuronio.ops import add as _add
+from neuronio.ops import concatenate as _concatenate
+from neuronio.ops import maximum as _maximum
+from neuronio.ops import multiply as _multiply
+from neuronio.ops import subtract as _subtract
 
 
 class _Merge(Layer):
@@ -42,7 +47,22 @@ class Add(_Merge):
     """The elementwise sum of its inputs: Add()([a, b]) = a + b (ResNet's shortcut)."""
 
     def _merge(self, inputs):
-        return functools.reduce(add, inputs)
+        return functools.reduce(_add, inputs)
+
+
+@registry.register("Subtract")
+class Subtract(_Merge):
+    """The difference of exactly two inputs: Subtract()([a, b]) = a - b."""
+
+    def _check_inputs(self, shapes):
+        if isinstance(shapes, list) and len(shapes) != 2:
+            raise ValueError(
+                f"Subtract '{self.name}' takes exactly 2 inputs, [a, b] for a - b; received {len(shapes)} inputs."
+            )
+        super()._check_inputs(shapes)
+
+    def _merge(self, inputs):
+        return _subtract(inputs[0], inputs[1])
 
 
 @registry.register("Multiply")
@@ -50,7 +70,7 @@ class Multiply(_Merge):
     """The elementwise product of its inputs."""
 
     def _merge(self, inputs):
-        return functools.reduce(multiply, inputs)
+        return functools.reduce(_multiply, inputs)
 
 
 @registry.register("Average")
@@ -58,7 +78,7 @@ class Average(_Merge):
     """The elementwise mean of its inputs."""
 
     def _merge(self, inputs):
-        return functools.reduce(add, inputs) * (1.0 / len(inputs))
+        return functools.reduce(_add, inputs) * (1.0 / len(inputs))
 
 
 @registry.register("Maximum")
@@ -66,7 +86,7 @@ class Maximum(_Merge):
     """The elementwise maximum of its inputs."""
 
     def _merge(self, inputs):
-        return functools.reduce(maximum, inputs)
+        return functools.reduce(_maximum, inputs)
 
 
 @registry.register("Concatenate")
@@ -98,7 +118,7 @@ class Concatenate(Layer):
         self._check_inputs(input_shape)
 
     def call(self, inputs):
-        return concatenate(list(inputs), axis=self.axis)
+        return _concatenate(list(inputs), axis=self.axis)
 
     def compute_output_shape(self, input_shape):
         axis = self._check_inputs(input_shape)
@@ -109,3 +129,34 @@ class Concatenate(Layer):
 
     def get_config(self):
         return {**super().get_config(), "axis": self.axis}
+
+
+# -- Keras's functional forms: build the layer and call it on the list of inputs --------------------------
+def add(inputs, **kwargs):
+    """`Add(**kwargs)(inputs)`: the elementwise sum of a list of tensors."""
+    return Add(**kwargs)(inputs)
+
+
+def subtract(inputs, **kwargs):
+    """`Subtract(**kwargs)(inputs)`: inputs[0] - inputs[1]."""
+    return Subtract(**kwargs)(inputs)
+
+
+def multiply(inputs, **kwargs):
+    """`Multiply(**kwargs)(inputs)`: the elementwise product of a list of tensors."""
+    return Multiply(**kwargs)(inputs)
+
+
+def average(inputs, **kwargs):
+    """`Average(**kwargs)(inputs)`: the elementwise mean of a list of tensors."""
+    return Average(**kwargs)(inputs)
+
+
+def maximum(inputs, **kwargs):
+    """`Maximum(**kwargs)(inputs)`: the elementwise maximum of a list of tensors."""
+    return Maximum(**kwargs)(inputs)
+
+
+def concatenate(inputs, axis=-1, **kwargs):
+    """`Concatenate(axis, **kwargs)(inputs)`: the inputs joined along `axis`."""
+    return Concatenate(axis=axis, **kwargs)(inputs)

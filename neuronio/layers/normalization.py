@@ -1,12 +1,12 @@
-"""BatchNormalization and LocalResponseNormalization (AlexNet's NORM layers)."""
+"""BatchNormalization, LayerNormalization and LocalResponseNormalization (AlexNet's NORM layers)."""
 
 import numpy as np
 
-from neuronio import initializers
+from neuronio import initializers, ops
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import add, multiply, subtract
-from neuronio.ops.normalization import batch_norm_train, local_response_normalization
+from neuronio.ops.normalization import batch_norm_train, layer_norm, local_response_normalization
 
 
 @registry.register("BatchNormalization")
@@ -159,3 +159,95 @@ class LocalResponseNormalization(Layer):
             "alpha": self.alpha,
             "beta": self.beta,
         }
+
+
+@registry.register("LayerNormalization")
+class LayerNormalization(Layer):
+    """Normalizes each sample over its feature axes (not over the batch), then scales and shifts.
+
+        y = gamma * (x - mean) / sqrt(var + epsilon) + beta,  mean and var over `axis`, per sample
+
+    The same in training and inference. rms_scaling=True (deprecated in Keras) computes what
+    Keras computes, y = gamma * x / sqrt(var + eps) (not centred, no beta; the variance, not the
+    mean square, despite the name), so that such models load with their behaviour.
+
+    Args:
+        axis: int or list of ints, the axes to normalize (default -1, the features).
+        epsilon: 1e-3; center, scale: learn beta and gamma (Keras's defaults).
+
+    Weights, in Keras's order: gamma, beta, each of the shape of the normalized axes.
+    """
+
+    def __init__(self, axis=-1, epsilon=1e-3, center=True, scale=True, rms_scaling=False,
+                 beta_initializer="zeros", gamma_initializer="ones", beta_regularizer=None, gamma_regularizer=None,
+                 beta_constraint=None, gamma_constraint=None, **kwargs):  # fmt: skip
+        super().__init__(**kwargs)
+        axes = [axis] if isinstance(axis, int) else list(axis) if isinstance(axis, (list, tuple)) else None
+        if not axes or not all(isinstance(a, int) and not isinstance(a, bool) for a in axes):
+            raise ValueError(
+                f"LayerNormalization '{self.name}': `axis` must be an int or a list of ints; received axis={axis!r}."
+            )
+        if epsilon <= 0:
+            raise ValueError(f"LayerNormalization '{self.name}': `epsilon` must be > 0; received epsilon={epsilon}.")
+        self.axis, self.epsilon = axes, float(epsilon)
+        self._axis_given = axis  # the config holds it as given until build, then as a list (as Keras)
+        self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
+        self.beta_initializer = initializers.get(beta_initializer)
+        self.gamma_initializer = initializers.get(gamma_initializer)
+        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
+        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+
+    def build(self, input_shape):
+        rank = len(input_shape)
+        if any(not -rank <= a < rank for a in self.axis) or 0 in [a % rank for a in self.axis]:
+            raise ValueError(
+                f"LayerNormalization '{self.name}': axis={self.axis} must name feature axes of inputs of rank "
+                f"{rank} (not the batch axis 0); received input shape {tuple(input_shape)}."
+            )
+        self._axes = tuple(sorted(a % rank for a in self.axis))
+        shape = tuple(input_shape[a] for a in self._axes)
+        self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(rank))  # (1, ..., D)
+        self.gamma = (
+            self.add_weight(
+                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
+            )
+            if self.scale or self.rms_scaling
+            else None
+        )
+        self.beta = (
+            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
+            if self.center and not self.rms_scaling
+            else None
+        )
+
+    def _param(self, variable, fill):
+        if variable is None:
+            return np.full(self._broadcast, fill, dtype=self.dtype)
+        return variable.reshape(self._broadcast)
+
+    def call(self, inputs):
+        gamma = self._param(self.gamma, 1.0)
+        if self.rms_scaling:
+            variance = ops.var(inputs, axis=self._axes, keepdims=True)
+            return multiply(multiply(inputs, ops.power(add(variance, self.epsilon), -0.5)), gamma)
+        return layer_norm(inputs, gamma, self._param(self.beta, 0.0), self._axes, self.epsilon)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "axis": list(self.axis) if self.built else _jsonable_axis(self._axis_given),
+            "epsilon": self.epsilon,
+            "center": self.center,
+            "scale": self.scale,
+            "rms_scaling": self.rms_scaling,
+            "beta_initializer": initializers.serialize(self.beta_initializer),
+            "gamma_initializer": initializers.serialize(self.gamma_initializer),
+            **weight_options_config(self, "beta", "gamma"),
+        }
+
+
+def _jsonable_axis(axis):
+    return list(axis) if isinstance(axis, (list, tuple)) else axis

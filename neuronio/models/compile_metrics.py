@@ -73,7 +73,7 @@ class CompileMetrics:
                 metric.update_state(target, prediction, sample_weight=sample_weight)
 
     def result(self) -> dict:
-        return {m.name: float(m.result()) for m in self.metrics}
+        return {m.name: log_value(m.result()) for m in self.metrics}
 
     def reset_state(self) -> None:
         for m in self.metrics:
@@ -81,3 +81,9 @@ class CompileMetrics:
 
     def __repr__(self) -> str:
         return f"<CompileMetrics {[m.name for m in self.metrics]}>"
+
+
+def log_value(value):
+    """A metric's result as logs hold it: a float, or an array for per-class results (F1Score), as Keras."""
+    array = np.asarray(data_of(value))
+    return float(array) if array.ndim == 0 else array

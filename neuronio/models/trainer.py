@@ -20,7 +20,7 @@ from neuronio.autodiff.tape import GradientTape, no_grad
 from neuronio.autodiff.tensor import Tensor
 from neuronio.callbacks import CallbackList
 from neuronio.models._arguments import UNCHECKED, check_loop_arguments, validation_due
-from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of
+from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of, log_value
 from neuronio.models.data import ArrayData, make_data
 from neuronio.models.streams import is_stream, unpack_x_y_sample_weight
 
@@ -463,13 +463,13 @@ def _batch_size(x) -> int:
 
 
 def _pythonify(logs) -> dict:
-    """A step's logs as {name: float} with sorted keys; nested dicts (compile_metrics) spread out."""
+    """A step's logs as {name: float or array} with sorted keys; nested dicts (compile_metrics) spread out."""
     flat = {}
     for key, value in (logs or {}).items():
         if isinstance(value, dict):
             flat.update(_pythonify(value))
         else:
-            flat[key] = float(np.asarray(data_of(value)))
+            flat[key] = log_value(value)
     return dict(sorted(flat.items()))
 
 

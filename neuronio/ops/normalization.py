@@ -151,3 +151,52 @@ def local_response_normalization(x, depth_radius: int = 5, bias: float = 1.0, al
     if x.ndim < 1:
         raise ShapeError(f"local_response_normalization needs an input with a channel axis; received shape {x.shape}.")
     return LocalResponseNormOp(int(depth_radius), float(bias), float(alpha), float(beta)).apply(x)
+
+
+class LayerNormOp(Function):
+    """Layer normalization: each sample normalized over `axes` (its features), then scaled and shifted.
+
+    With mean and (biased) variance over the normalized axes A, m entries each:
+        xhat = (x - mean) / sqrt(var + eps),  y = gamma * xhat + beta
+    gamma and beta have x's shape with every other axis set to 1, so their gradients sum over
+    the other axes O (the batch):
+        dbeta = sum_O dy,  dgamma = sum_O dy * xhat
+        g = dy * gamma,    dx = (g - mean_A g - xhat * mean_A (g * xhat)) / sqrt(var + eps)
+    """
+
+    def __init__(self, axes: tuple, epsilon: float):
+        self.axes = axes
+        self.epsilon = epsilon
+
+    def forward(self, x, gamma, beta):
+        mean = x.mean(axis=self.axes, keepdims=True)  # (N, 1, ..., 1) for the last axes
+        centered = x - mean
+        var = np.square(centered).mean(axis=self.axes, keepdims=True)
+        inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.epsilon))
+        xhat = centered * inv_std
+        self.save_for_backward(xhat, gamma, inv_std)
+        return xhat * gamma + beta
+
+    def backward(self, dy):
+        xhat, gamma, inv_std = self.saved
+        others = tuple(a for a in range(dy.ndim) if a not in self.axes)  # the batch axes
+        dbeta = dy.sum(axis=others, keepdims=True).reshape(gamma.shape)
+        dgamma = (dy * xhat).sum(axis=others, keepdims=True).reshape(gamma.shape)
+        dx = None
+        if self.needs_input_grad[0]:
+            g = dy * gamma
+            mean_g = g.mean(axis=self.axes, keepdims=True)
+            mean_gx = (g * xhat).mean(axis=self.axes, keepdims=True)
+            dx = (g - mean_g - xhat * mean_gx) * inv_std
+        return dx, dgamma, dbeta
+
+
+def layer_norm(x, gamma, beta, axes, epsilon: float = 1e-3):
+    """Normalize every sample of x over `axes`, then scale by gamma and shift by beta.
+
+    gamma and beta have x's shape with the axes outside `axes` set to 1 (e.g. (1, C) for x of
+    shape (N, C) normalized over its last axis).
+    """
+    x, gamma, beta = as_tensor(x), as_tensor(gamma), as_tensor(beta)
+    axes = tuple(sorted(int(a) % x.ndim for a in axes))
+    return LayerNormOp(axes, float(epsilon)).apply(x, gamma, beta)

@@ -26,6 +26,7 @@ import warnings
 import zipfile
 import zlib
 
+from neuronio import config
 from neuronio.errors import FileFormatError
 from neuronio.saving import h5_store
 from neuronio.saving.serialization import deserialize_model, serialize_model
@@ -206,8 +207,9 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
         filepath: the `.keras` file (or a folder saved with zipped=False).
         custom_objects: not supported: register custom layers in `neuronio.layers.registry`.
         compile: restore the compile state (optimizer with its slots, loss, metrics).
-        safe_mode: accepted for Keras compatibility; neuronio always loads safely (it never runs
-            code from a file, whatever this says).
+        safe_mode: True (the default) refuses code stored in the file (a Lambda layer's Python
+            lambda); False allows it, for files you trust, as in Keras. So does
+            `neuronio.config.enable_unsafe_deserialization()`.
 
     Raises:
         FileNotFoundError: no such file.
@@ -221,6 +223,11 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             "neuronio's registries. Register a custom layer with @neuronio.layers.registry.register(name)."
         )
     filepath = os.fspath(filepath)
+    with config.safe_mode_scope(safe_mode):
+        return _load(filepath, compile)
+
+
+def _load(filepath: str, compile: bool):
     if os.path.isdir(filepath):
         return _load_folder(filepath, compile)
     if not os.path.exists(filepath):

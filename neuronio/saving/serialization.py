@@ -4,7 +4,8 @@
 
 Layers Keras lacks carry `"module": "neuronio.layers"` and `"registered_name": "neuronio>Maxout"`.
 Nothing here imports a module named in a config or evaluates code: a class name that is not in
-the registry is refused with FileFormatError.
+the registry is refused with FileFormatError. (The one exception is a stored Python lambda, loaded
+only when the user opts out of safe mode, as in Keras: neuronio/_lambdas.py.)
 
 Keras 3 writes a few keys neuronio's layers do not take (`synchronized: false`, a
 `DTypePolicy` envelope for `dtype`, ...). Saving adds them, so that a file reads like one Keras
@@ -16,15 +17,16 @@ constraints are constructor arguments of the layers (see neuronio/regularizers.p
 import inspect
 import math
 
-from neuronio import losses, metrics, optimizers
+from neuronio import _lambdas, config, losses, metrics, optimizers
 from neuronio.errors import FileFormatError, UnknownNameError
 from neuronio.layers.layer import registry as layers_registry
 
 # Layers neuronio has and Keras does not: saved under neuronio's own namespace.
 NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization", "ElasticDistortion"})
 
-# Keras layers that run arbitrary code; never loaded, whatever the file says.
-CODE_LAYERS = frozenset({"Lambda", "TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
+# Keras layers that run arbitrary code; never loaded, whatever the file says. (Lambda is loaded by its
+# own from_config, which refuses a stored Python lambda unless the user opts out of safe mode.)
+CODE_LAYERS = frozenset({"TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper", "JaxLayer", "FlaxLayer"})
 
 MODEL_CLASSES = ("Sequential", "Functional")
 
@@ -60,6 +62,8 @@ _FEATURES = (
 )
 
 _FLOAT_POLICIES = ("float16", "float32", "float64")
+# Layers whose config Keras writes with a plain dtype string rather than a DTypePolicy envelope.
+_PLAIN_DTYPE = ("InputLayer", "SpatialDropout2D")
 
 
 # -- layers -----------------------------------------------------------------------------------------
@@ -120,7 +124,7 @@ def to_keras_config(class_name: str, config_dict: dict) -> dict:
     """neuronio's `get_config()` in the schema Keras 3 writes (dtype envelope, Keras's null keys)."""
     out = dict(config_dict)
     out.pop("batch_input_shape", None)  # Keras 3 rejects it: the input shape lives in an InputLayer
-    if class_name != "InputLayer" and isinstance(out.get("dtype"), str):
+    if class_name not in _PLAIN_DTYPE and isinstance(out.get("dtype"), str):
         out["dtype"] = dtype_policy(out["dtype"])
     for key, default in _WRITTEN_DEFAULTS.get(class_name, {}).items():
         out.setdefault(key, default)
@@ -243,7 +247,7 @@ def layer_class(envelope: dict, who: str = "config"):
     registered = envelope.get("registered_name")
     if isinstance(registered, str) and registered.startswith("neuronio>"):
         class_name = registered.split(">", 1)[1]
-    if class_name in CODE_LAYERS or "lambda" in class_name.lower():
+    if class_name in CODE_LAYERS or ("lambda" in class_name.lower() and class_name != "Lambda"):
         raise FileFormatError(
             f"{who}: refusing to load a '{class_name}' layer: it holds Python code, and loading "
             f"never executes code from a file. Rebuild that part of the model in code instead."
@@ -430,12 +434,13 @@ def _check_names(spec, get, skip) -> None:
 
 
 def _refuse_lambdas(value, who: str) -> None:
+    """Refuse a stored lambda anywhere in the compile state, in safe mode (neuronio/_lambdas.py);
+    outside it, the loss and metric deserializers load them."""
+    if not config.in_safe_mode():
+        return
     if isinstance(value, dict):
         if value.get("class_name") == "__lambda__":
-            raise FileFormatError(
-                f"{who}: refusing to load a lambda: it is Python code, and loading never executes "
-                f"code from a file. Use a named loss or metric."
-            )
+            raise FileFormatError(f"{who}: {_lambdas.refusal('a lambda in the compile state')}")
         for item in value.values():
             _refuse_lambdas(item, who)
     elif isinstance(value, list):

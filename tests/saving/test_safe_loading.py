@@ -13,7 +13,7 @@ import h5py
 import numpy as np
 import pytest
 
-from neuronio import layers
+from neuronio import layers, ops
 from neuronio.errors import FileFormatError
 from neuronio.models import Sequential, load_model
 
@@ -60,7 +60,7 @@ def dense_entry(config):
 
 
 # -- no code from the file --------------------------------------------------------------------------
-@pytest.mark.parametrize("class_name", ["Lambda", "TFOpLambda", "TorchModuleWrapper"])
+@pytest.mark.parametrize("class_name", ["TFOpLambda", "SlicingOpLambda", "TorchModuleWrapper"])
 def test_code_holding_layers_are_refused(saved, tmp_path, class_name):
     def edit(config):
         dense_entry(config)["class_name"] = class_name
@@ -73,6 +73,23 @@ def test_code_holding_layers_are_refused(saved, tmp_path, class_name):
         r"Python code, and loading never executes code from a file",
     ):
         load_model(tmp_path / "bad.keras")
+
+
+def test_a_lambda_layer_is_refused_unless_the_user_opts_out_of_safe_mode(saved, tmp_path):
+    # Lambda has one policy (neuronio.layers.lambda_layer): its stored bytecode loads only with
+    # safe_mode=False, as in Keras; bytecode that does not unmarshal is a damaged file either way.
+    def edit(config):
+        dense_entry(config)["class_name"] = "Lambda"
+        dense_entry(config)["config"] = {
+            "name": "f",
+            "function": {"class_name": "__lambda__", "config": {"code": "ZGVm"}},
+        }
+
+    with_config(saved, tmp_path / "bad.keras", edit)
+    with pytest.raises(FileFormatError, match=r"bad\.keras.*Refusing to load the Lambda layer 'f'.*safe_mode=False"):
+        load_model(tmp_path / "bad.keras")
+    with pytest.raises(FileFormatError, match=r"Lambda layer 'f': its bytecode cannot be read"):
+        load_model(tmp_path / "bad.keras", safe_mode=False)
 
 
 def test_unknown_classes_are_refused_without_importing_their_module(saved, tmp_path):
@@ -96,9 +113,25 @@ def test_a_lambda_loss_in_the_compile_config_is_refused(saved, tmp_path):
         config["compile_config"]["loss"] = {"class_name": "__lambda__", "config": {"code": "ZGVm"}}
 
     with_config(saved, tmp_path / "bad.keras", edit)
-    with pytest.raises(FileFormatError, match=r"refusing to load a lambda"):
+    with pytest.raises(FileFormatError, match=r"Refusing to load a lambda in the compile state.*safe_mode=False"):
         load_model(tmp_path / "bad.keras")
     load_model(tmp_path / "bad.keras", compile=False)  # the model itself is fine
+
+
+def test_lambda_loss_and_metric_round_trip_only_outside_safe_mode(tmp_path):
+    from neuronio import layers, models
+
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", loss=lambda t, p: ops.mean(ops.square(p - t), axis=-1), metrics=[lambda t, p: p * 0.0 + 3.0])
+    x, y = np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")
+    model.fit(x, y, verbose=0)
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(FileFormatError, match=r"Refusing to load a lambda.*enable_unsafe_deserialization"):
+        load_model(tmp_path / "m.keras")
+    loaded = load_model(tmp_path / "m.keras", safe_mode=False)
+    expected = model.evaluate(x, y, verbose=0)
+    np.testing.assert_allclose(loaded.evaluate(x, y, verbose=0), expected, rtol=1e-6)
+    assert expected[1] == pytest.approx(3.0)
 
 
 def test_loading_uses_no_pickle_eval_or_foreign_import(saved, monkeypatch):
@@ -295,3 +328,34 @@ def test_missing_files_and_custom_objects(tmp_path):
 
 def test_file_format_error_is_a_value_error():
     assert issubclass(FileFormatError, ValueError)
+
+
+def test_a_loaded_lambda_sees_np_and_ops_and_names_any_other_global(tmp_path):
+    model = Sequential([layers.Input((2,)), layers.Lambda(lambda x: ops.square(x) + np.float32(1.0))])
+    model.save(tmp_path / "ok.keras")
+    x = np.array([[1.0, -2.0]], "float32")
+    np.testing.assert_allclose(load_model(tmp_path / "ok.keras", safe_mode=False).predict(x, verbose=0), [[2.0, 5.0]])
+
+    # A lambda from a Keras program reads the global `keras`, which a loaded file cannot provide.
+    model = Sequential([layers.Input((2,)), layers.Lambda(_global_keras_lambda, output_shape=(2,))])
+    model.save(tmp_path / "global.keras")
+    loaded = load_model(tmp_path / "global.keras", safe_mode=False)
+    with pytest.raises(NameError, match=r"Lambda layer .* uses the global name 'keras'.*Rebuild it in code"):
+        loaded.predict(x, verbose=0)
+
+
+_global_keras_lambda = lambda x: keras.ops.square(x)  # noqa: E731, F821 - `keras` is undefined on purpose
+
+
+def test_enable_unsafe_deserialization_opts_in_for_the_whole_session(tmp_path, monkeypatch):
+    from neuronio import config
+
+    monkeypatch.setattr(config, "_SAFE_MODE", True)  # restored after the test
+    model = Sequential([layers.Input((2,)), layers.Lambda(lambda x: x + 1.0)])
+    model.save(tmp_path / "m.keras")
+    with pytest.raises(FileFormatError, match=r"Refusing to load the Lambda layer"):
+        load_model(tmp_path / "m.keras")
+    config.enable_unsafe_deserialization()
+    assert not config.in_safe_mode()
+    loaded = load_model(tmp_path / "m.keras")  # safe_mode=True by default, but the session opted in (as Keras)
+    np.testing.assert_allclose(loaded.predict(np.zeros((1, 2), "float32"), verbose=0), [[1.0, 1.0]])

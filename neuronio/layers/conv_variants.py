@@ -1,0 +1,258 @@
+"""Conv2DTranspose, DepthwiseConv2D and SeparableConv2D (channels-last), with Keras 3's arguments,
+defaults, weight names and weight order."""
+
+from neuronio import activations, config, initializers, regularizers
+from neuronio.layers.convolutional import check_channels_last, check_one, check_window_fits
+from neuronio.layers.core import check_positive_int
+from neuronio.layers.input_spec import InputSpec
+from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.ops import add, conv2d
+from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
+from neuronio.ops.conv_transpose import conv2d_transpose, normalize_output_padding, transpose_crop
+from neuronio.ops.depthwise import depthwise_conv2d
+
+
+class _WindowLayer(Layer):
+    """What the three share: kernel_size, strides, padding, activation, bias, channels-last checks."""
+
+    def __init__(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
+                 **kwargs):  # fmt: skip
+        """`weights`: {weight: (regularizer, constraint)}, the `<weight>_regularizer=` and
+        `<weight>_constraint=` arguments of the layer (kernel, depthwise, pointwise, bias)."""
+        super().__init__(**kwargs)
+        for weight, (regularizer, constraint) in weights.items():
+            set_weight_options(self, weight, regularizer, constraint)
+        self._option_weights = tuple(weights)
+        owner = f"{type(self).__name__} '{self.name}'"
+        self.kernel_size = normalize_pair("kernel_size", kernel_size, owner)
+        self.strides = normalize_pair("strides", strides, owner)
+        self.padding = normalize_padding(padding, owner)
+        check_channels_last(owner, data_format)
+        check_one(owner, "dilation_rate", dilation_rate)
+        self.activation = activations.get(activation)
+        self.use_bias = bool(use_bias)
+        self.input_spec = InputSpec(ndim=4)
+
+    def _channels(self, input_shape) -> int:
+        if input_shape[-1] is None:
+            raise ValueError(
+                f"{type(self).__name__} '{self.name}': the channel axis must be known; received {input_shape}."
+            )
+        self.input_spec = InputSpec(ndim=4, axes={-1: input_shape[-1]})
+        return input_shape[-1]
+
+    def _finish(self, x):
+        if self.bias is not None:
+            x = add(x, self.bias)
+        return self.activation(x)
+
+    def _window_output_shape(self, input_shape, channels_out):
+        n, h, w, _ = input_shape
+        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding)
+        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding)
+        check_window_fits(self, input_shape, self.kernel_size, oh, ow)
+        return (n, oh, ow, channels_out)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "kernel_size": list(self.kernel_size),
+            "strides": list(self.strides),
+            "padding": self.padding,
+            "data_format": config.image_data_format(),
+            "dilation_rate": [1, 1],
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            **weight_options_config(self, *self._option_weights),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it, even None
+        }
+
+
+@registry.register("Conv2DTranspose")
+class Conv2DTranspose(_WindowLayer):
+    """Transposed convolution ("deconvolution"): upsamples by `strides`, e.g. in decoders and GANs.
+
+    Args:
+        filters: output channels F.  kernel_size, strides: int or pair.
+        padding: "valid" (OH = (H - 1)*SH + max(KH, SH)) or "same" (OH = H*SH).
+        output_padding: None, an int or a pair: extra rows/columns at the end (each < stride).
+        activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Conv2D.
+
+    Weights: kernel of shape (KH, KW, filters, in_channels) (Keras's layout), bias (filters,).
+    Input shape: (batch, H, W, C).  Output shape: (batch, OH, OW, filters).
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", output_padding=None, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
+                 bias_constraint=None, **kwargs):  # fmt: skip
+        weights = {"kernel": (kernel_regularizer, kernel_constraint), "bias": (bias_regularizer, bias_constraint)}
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
+                         **kwargs)  # fmt: skip
+        self.filters = check_positive_int(f"Conv2DTranspose '{self.name}'", "filters", filters)
+        try:
+            self.output_padding = (
+                None if output_padding is None else normalize_output_padding(output_padding, self.strides)
+            )
+        except ValueError as exc:
+            raise ValueError(f"Conv2DTranspose '{self.name}': {exc}") from None
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        channels = self._channels(input_shape)
+        shape = (*self.kernel_size, self.filters, channels)  # (KH, KW, F, C): Keras's order
+        self.kernel = self.add_weight(
+            shape=shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
+
+    def call(self, inputs):
+        x = conv2d_transpose(inputs, self.kernel, self.strides, self.padding, self.output_padding)
+        return self._finish(x)  # (N, OH, OW, F)
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        pads = self.output_padding or (None, None)
+        sizes = [
+            None if size is None else transpose_crop(size, k, s, self.padding, p)[1]
+            for size, k, s, p in zip((h, w), self.kernel_size, self.strides, pads, strict=True)
+        ]
+        return (n, *sizes, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "filters": self.filters,
+            "output_padding": None if self.output_padding is None else list(self.output_padding),
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+@registry.register("DepthwiseConv2D")
+class DepthwiseConv2D(_WindowLayer):
+    """Convolves every input channel with its own `depth_multiplier` filters (no channel mixing).
+
+    Weights: kernel (KH, KW, C, depth_multiplier), bias (C * depth_multiplier,).
+    Input shape: (batch, H, W, C).  Output shape: (batch, OH, OW, C * depth_multiplier);
+    OH as in Conv2D.
+    """
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1, data_format=None,
+                 dilation_rate=(1, 1), activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 bias_initializer="zeros", depthwise_regularizer=None, bias_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs):  # fmt: skip
+        weights = {
+            "depthwise": (depthwise_regularizer, depthwise_constraint),
+            "bias": (bias_regularizer, bias_constraint),
+        }
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
+                         **kwargs)  # fmt: skip
+        self.depth_multiplier = check_positive_int(
+            f"DepthwiseConv2D '{self.name}'", "depth_multiplier", depth_multiplier
+        )
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        channels = self._channels(input_shape)
+        shape = (*self.kernel_size, channels, self.depth_multiplier)
+        self.kernel = self.add_weight(
+            shape=shape, initializer=self.depthwise_initializer, name="kernel", **weight_options(self, "depthwise")
+        )
+        self.bias = None
+        if self.use_bias:
+            units = channels * self.depth_multiplier
+            self.bias = self.add_weight(
+                shape=(units,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
+
+    def call(self, inputs):
+        return self._finish(depthwise_conv2d(inputs, self.kernel, self.strides, self.padding))
+
+    def compute_output_shape(self, input_shape):
+        channels = None if input_shape[-1] is None else input_shape[-1] * self.depth_multiplier
+        return self._window_output_shape(input_shape, channels)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "depth_multiplier": self.depth_multiplier,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+
+@registry.register("SeparableConv2D")
+class SeparableConv2D(_WindowLayer):
+    """A depthwise convolution followed by a 1x1 ("pointwise") convolution to `filters` channels.
+
+    Weights, in Keras's order: depthwise_kernel (KH, KW, C, depth_multiplier), pointwise_kernel
+    (1, 1, C * depth_multiplier, filters), bias (filters,).
+    Input shape: (batch, H, W, C).  Output shape: (batch, OH, OW, filters); OH as in Conv2D.
+    """
+
+    def __init__(self, filters, kernel_size, strides=(1, 1), padding="valid", data_format=None, dilation_rate=(1, 1),
+                 depth_multiplier=1, activation=None, use_bias=True, depthwise_initializer="glorot_uniform",
+                 pointwise_initializer="glorot_uniform", bias_initializer="zeros", depthwise_regularizer=None,
+                 pointwise_regularizer=None, bias_regularizer=None, depthwise_constraint=None,
+                 pointwise_constraint=None, bias_constraint=None, **kwargs):  # fmt: skip
+        weights = {
+            "depthwise": (depthwise_regularizer, depthwise_constraint),
+            "pointwise": (pointwise_regularizer, pointwise_constraint),
+            "bias": (bias_regularizer, bias_constraint),
+        }
+        super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
+                         **kwargs)  # fmt: skip
+        owner = f"SeparableConv2D '{self.name}'"
+        self.filters = check_positive_int(owner, "filters", filters)
+        self.depth_multiplier = check_positive_int(owner, "depth_multiplier", depth_multiplier)
+        self.depthwise_initializer = initializers.get(depthwise_initializer)
+        self.pointwise_initializer = initializers.get(pointwise_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+
+    def build(self, input_shape):
+        channels = self._channels(input_shape)
+        depth = channels * self.depth_multiplier
+        self.depthwise_kernel = self.add_weight(
+            shape=(*self.kernel_size, channels, self.depth_multiplier),
+            initializer=self.depthwise_initializer,
+            name="depthwise_kernel",
+            **weight_options(self, "depthwise"),
+        )
+        self.pointwise_kernel = self.add_weight(
+            shape=(1, 1, depth, self.filters),
+            initializer=self.pointwise_initializer,
+            name="pointwise_kernel",
+            **weight_options(self, "pointwise"),
+        )
+        self.bias = None
+        if self.use_bias:
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
+
+    def call(self, inputs):
+        x = depthwise_conv2d(inputs, self.depthwise_kernel, self.strides, self.padding)  # (N, OH, OW, C*M)
+        x = conv2d(x, self.pointwise_kernel, bias=self.bias)  # (N, OH, OW, F)
+        return self.activation(x)
+
+    def compute_output_shape(self, input_shape):
+        return self._window_output_shape(input_shape, self.filters)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "depth_multiplier": self.depth_multiplier,
+            "filters": self.filters,
+            "depthwise_initializer": initializers.serialize(self.depthwise_initializer),
+            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }

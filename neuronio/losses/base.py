@@ -1,0 +1,199 @@
+"""The Loss base class, the reduction of per-sample losses, and the helpers every loss function shares.
+
+A loss function takes `(y_true, y_pred)` and returns one loss per sample; a `Loss` object also
+applies `sample_weight` and reduces to a scalar (`reduce_weighted_values`). Labels (`y_true`)
+never receive a gradient. Only `y_pred` does.
+"""
+
+import numpy as np
+
+from neuronio import config, ops
+from neuronio._registry import Registry
+from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
+from neuronio.errors import ShapeError
+
+registry = Registry("loss")
+
+REDUCTIONS = ("sum_over_batch_size", "sum", "mean", "mean_with_sample_weight", "none", None)
+
+
+# -- helpers shared by the function forms ---------------------------------------------------------
+def _prediction(y_pred) -> Tensor:
+    """y_pred as a float Tensor (integer arrays become floatx)."""
+    y_pred = as_tensor(y_pred)
+    if y_pred.dtype.kind != "f":
+        y_pred = Tensor(y_pred.data.astype(config.floatx()))
+    return y_pred
+
+
+def _labels(y_true) -> np.ndarray:
+    """y_true as a plain array: labels are constants, so a Tensor's graph is cut here."""
+    return y_true.data if isinstance(y_true, Tensor) else as_array(y_true)
+
+
+def _match_ranks(y_true: np.ndarray, y_pred: Tensor) -> tuple[np.ndarray, Tensor]:
+    """Keras's squeeze_or_expand_to_same_rank: fix a rank difference of one size-1 last axis.
+
+    (N,) labels against (N, 1) predictions become (N, 1); (N, T, 1) predictions against (N, T)
+    labels become (N, T).
+    """
+    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
+        if y_pred.ndim == 1:
+            y_pred = ops.reshape(y_pred, (*y_pred.shape, 1))
+        else:
+            y_true = y_true.reshape(y_true.shape[:-1])
+    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
+        if y_true.ndim == 1:
+            y_true = y_true.reshape(*y_true.shape, 1)
+        else:
+            y_pred = ops.reshape(y_pred, y_pred.shape[:-1])
+    return y_true, y_pred
+
+
+def _dense_pair(who: str, y_true, y_pred, class_hint: bool = False) -> tuple[np.ndarray, Tensor]:
+    """Labels and predictions of one shape, labels cast to the predictions' float dtype.
+
+    class_hint: on a mismatch that looks like integer class ids, suggest the sparse loss.
+    """
+    y_pred = _prediction(y_pred)
+    y_true, y_pred = _match_ranks(_labels(y_true), y_pred)
+    if y_true.shape != y_pred.shape:
+        hint = ""
+        looks_sparse = y_pred.ndim >= 1 and y_pred.shape[-1] > 1 and y_true.shape == y_pred.shape[:-1]
+        if class_hint and looks_sparse:
+            hint = (
+                f" y_true looks like integer class ids for {y_pred.shape[-1]} classes: use "
+                f"sparse_categorical_crossentropy, or one-hot encode them first "
+                f"(neuronio.utils.to_categorical(y, {y_pred.shape[-1]}))."
+            )
+        raise ShapeError(
+            f"{who}: y_true and y_pred must have the same shape, but received "
+            f"y_true.shape={y_true.shape} and y_pred.shape={y_pred.shape}.{hint}"
+        )
+    return y_true.astype(y_pred.dtype, copy=False), y_pred
+
+
+def _check_axis(who: str, axis, ndim: int) -> int:
+    if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)) or not -ndim <= axis < ndim:
+        raise ValueError(f"{who}: `axis` must be an int in [{-ndim}, {ndim}); received axis={axis!r}.")
+    return int(axis) % ndim
+
+
+def _check_smoothing(who: str, label_smoothing) -> float:
+    if not 0.0 <= label_smoothing <= 1.0:
+        raise ValueError(f"{who}: `label_smoothing` must be in [0, 1]; received label_smoothing={label_smoothing}.")
+    return float(label_smoothing)
+
+
+def _safe_sqrt(x: Tensor) -> Tensor:
+    """sqrt(x) with gradient 0 (not inf or nan) where x == 0, i.e. at a perfect fit."""
+    positive = x.data > 0
+    return ops.where(positive, ops.sqrt(ops.where(positive, x, 1.0)), 0.0)
+
+
+# -- reduction ------------------------------------------------------------------------------------
+def standardize_reduction(reduction):
+    if reduction not in REDUCTIONS:
+        raise ValueError(
+            f"Invalid value for argument `reduction`: expected one of {', '.join(map(repr, REDUCTIONS))}; "
+            f"received reduction={reduction!r}."
+        )
+    return reduction
+
+
+def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size") -> Tensor:
+    """Weight per-sample losses and reduce them, as Keras's `reduce_weighted_values`.
+
+    "sum": sum(w * loss); "sum_over_batch_size" and "mean": that sum / number of losses;
+    "mean_with_sample_weight": that sum / sum(w); "none"/None: w * loss, unreduced.
+    """
+    reduction = standardize_reduction(reduction)
+    weights = None
+    if sample_weight is not None:
+        weights = np.asarray(_labels(sample_weight), dtype=values.dtype)
+        weights, values = _match_ranks(weights, values)
+        try:
+            np.broadcast_shapes(weights.shape, values.shape)
+        except ValueError:
+            raise ShapeError(
+                f"sample_weight of shape {weights.shape} does not fit the per-sample losses of shape "
+                f"{values.shape}: give one weight per sample."
+            ) from None
+        values = ops.multiply(values, weights)
+    if reduction in (None, "none") or values.shape in ((), (0,)):
+        return values
+    total = ops.sum(values)
+    if reduction == "sum":
+        return total
+    divisor = float(values.size)
+    if reduction == "mean_with_sample_weight" and weights is not None:
+        divisor = float(np.sum(weights))
+    # Keras divides "no nan": an empty or all-zero-weight batch has loss 0.
+    return ops.divide(total, divisor) if divisor else ops.multiply(total, 0.0)
+
+
+# -- classes --------------------------------------------------------------------------------------
+class Loss:
+    """Base class: `call` gives per-sample losses; `__call__` weights and reduces them.
+
+    Args:
+        name: name of the instance (the class's snake_case name by default).
+        reduction: "sum_over_batch_size" (mean over all losses), "sum", "mean",
+            "mean_with_sample_weight" (sum / sum of weights), or "none"/None (no reduction).
+    """
+
+    def __init__(self, name=None, reduction="sum_over_batch_size"):
+        self.name = name or config.snake_case(type(self).__name__)
+        self.reduction = standardize_reduction(reduction)
+
+    def __call__(self, y_true, y_pred, sample_weight=None) -> Tensor:
+        """The reduced loss: a scalar Tensor, or per-sample losses for reduction "none"."""
+        return reduce_weighted_values(self.call(y_true, _prediction(y_pred)), sample_weight, self.reduction)
+
+    def call(self, y_true, y_pred) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "reduction": self.reduction}
+
+    @classmethod
+    def from_config(cls, config_dict: dict):
+        return cls(**config_dict)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}>"
+
+
+@registry.register("LossFunctionWrapper")
+class LossFunctionWrapper(Loss):
+    """A Loss from a function `fn(y_true, y_pred, **kwargs)` returning per-sample losses."""
+
+    def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
+        if isinstance(fn, (str, dict)):
+            from neuronio.losses import get  # the lookup needs every loss module loaded
+
+            fn = get(fn)
+        if not callable(fn):
+            raise TypeError(f"LossFunctionWrapper needs a callable fn; received {fn!r}.")
+        super().__init__(name=name or config.snake_case(getattr(fn, "__name__", "loss")), reduction=reduction)
+        self.fn = fn
+        self._fn_kwargs = kwargs
+
+    def call(self, y_true, y_pred):
+        return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    def get_config(self):
+        return {**super().get_config(), "fn": _serialize_fn(self.fn), **self._fn_kwargs}
+
+
+class _Wrapped(LossFunctionWrapper):
+    """A Keras loss class: one loss function plus its keyword arguments (no `fn` in the config)."""
+
+    def get_config(self):
+        return {**Loss.get_config(self), **self._fn_kwargs}
+
+
+def _serialize_fn(fn) -> dict:
+    from neuronio.losses import serialize  # the registry is complete once the package is loaded
+
+    return serialize(fn)
