@@ -26,8 +26,10 @@ import warnings
 import zipfile
 import zlib
 
+import h5py
+
 from neuronio.errors import FileFormatError
-from neuronio.saving import h5_store
+from neuronio.saving import guard, h5_store
 from neuronio.saving.serialization import deserialize_model, serialize_model
 
 CONFIG_NAME = "config.json"
@@ -148,12 +150,13 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None) -> None:
 
 
 def _weights_bytes(model, include_optimizer: bool = True, attrs=None) -> bytes:
+    """The HDF5 image, with neuronio's checksum in its user block (saving/guard.py)."""
     buffer = io.BytesIO()
-    with h5_store.open_h5(buffer, "model.weights.h5", mode="w") as h5file:
+    with h5py.File(buffer, "w", userblock_size=guard.USERBLOCK_SIZE) as h5file:
         h5_store.write_model_state(h5file, model, include_optimizer)
         for key, value in (attrs or {}).items():
             h5file.attrs[key] = value
-    return buffer.getvalue()
+    return guard.seal(buffer.getvalue())
 
 
 def _write_zip(f, metadata_json: str, config_json: str, weights: bytes) -> None:
@@ -231,12 +234,13 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
     except _DAMAGE as exc:
         raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
     with zf:
+        _check_members(zf, filepath)
         config = _read_json(zf, CONFIG_NAME, filepath)
         if METADATA_NAME in _names(zf):
             _read_json(zf, METADATA_NAME, filepath)
         model = _build(config, filepath, compile)
-        weights = _read_member(zf, WEIGHTS_NAME, filepath, limit=None)
-    _load_state(io.BytesIO(weights), model, f"{filepath} ({WEIGHTS_NAME})")
+        weights = _read_member(zf, WEIGHTS_NAME, filepath, limit=h5_store.max_state_bytes(model))
+    _load_state(weights, model, f"{filepath} ({WEIGHTS_NAME})")
     return model
 
 
@@ -250,7 +254,7 @@ def _load_folder(folder: str, compile: bool):
     weights_path = os.path.join(folder, WEIGHTS_NAME)
     if not os.path.isfile(weights_path):
         raise FileFormatError(f"{folder}: {WEIGHTS_NAME} is missing.")
-    _load_state(weights_path, model, weights_path)
+    _load_state(_read_file(weights_path, limit=h5_store.max_state_bytes(model)), model, weights_path)
     return model
 
 
@@ -271,44 +275,92 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
         _check_kind(filepath)
         try:
             with zipfile.ZipFile(filepath, "r") as zf:
-                source = io.BytesIO(_read_member(zf, WEIGHTS_NAME, filepath, limit=None))
+                _check_members(zf, filepath)
+                limit = None if skip_mismatch else h5_store.max_state_bytes(model)
+                data = _read_member(zf, WEIGHTS_NAME, filepath, limit=limit)
         except FileFormatError:
             raise
         except _DAMAGE as exc:
             raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
-        _load_state(source, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
+        _load_state(data, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
         return
     if not filepath.endswith(".h5"):
         raise ValueError(f"load_weights reads '.weights.h5' files and '.keras' archives; received filepath={filepath}.")
     load_weights_h5(model, filepath, skip_mismatch)
 
 
-def load_weights_h5(model, filepath, skip_mismatch: bool = False) -> None:
-    """load_weights for an HDF5 weights file of any name (BackupAndRestore's `.bkp` copies)."""
+def load_weights_h5(model, filepath, skip_mismatch: bool = False, trusted: bool = False) -> None:
+    """load_weights for an HDF5 weights file of any name (BackupAndRestore's `.bkp` copies).
+
+    `trusted`: the file is neuronio's own (a backup in the user's folder): when its checksum
+    matches, it is parsed without the child-process time limit (saving/guard.py)."""
     filepath = os.fspath(filepath)
-    _load_state(filepath, model, filepath, skip_mismatch)
+    _load_state(_read_file(filepath), model, filepath, skip_mismatch, trusted)
 
 
-def read_root_attrs(filepath) -> dict:
-    """The attributes of a weights file's HDF5 root (where BackupAndRestore keeps its state)."""
+def read_root_attrs(filepath, trusted: bool = False) -> dict:
+    """The attributes of a weights file's HDF5 root (where BackupAndRestore keeps its state),
+    after the same checksum and time-limit checks as `load_weights_h5`."""
     filepath = os.fspath(filepath)
-    try:
-        with h5_store.open_h5(filepath, filepath) as h5file:
-            return {key: h5file.attrs[key] for key in h5file.attrs}
-    except FileFormatError:
-        raise
-    except _DAMAGE as exc:
-        raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
+    data = _read_file(filepath)
+    found = {}
+
+    def parse():
+        try:
+            with h5_store.open_h5(io.BytesIO(data), filepath) as h5file:
+                found.update({key: h5file.attrs[key] for key in h5file.attrs})
+        except FileFormatError:
+            raise
+        except _DAMAGE as exc:
+            raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
+
+    _parse_guarded(data, parse, filepath, trusted)
+    return found
 
 
-def _load_state(source, model, who: str, skip_mismatch: bool = False) -> None:
-    try:
-        with h5_store.open_h5(source, who) as h5file:
-            h5_store.read_model_state(h5file, model, who, skip_mismatch)
-    except FileFormatError:
-        raise
-    except _DAMAGE as exc:
-        raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
+def _load_state(data: bytes, model, who: str, skip_mismatch: bool = False, trusted: bool = False) -> None:
+    def parse():
+        try:
+            with h5_store.open_h5(io.BytesIO(data), who) as h5file:
+                h5_store.read_model_state(h5file, model, who, skip_mismatch)
+        except FileFormatError:
+            raise
+        except _DAMAGE as exc:
+            raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
+
+    _parse_guarded(data, parse, who, trusted)
+
+
+def _parse_guarded(data: bytes, parse, who: str, trusted: bool) -> None:
+    """Checksum first; then, unless the bytes are neuronio's own and verified, a time-limited
+    parse in a child process; then the parse here (saving/guard.py says why)."""
+    verified = guard.verify(data, who, strict=trusted)
+    if not (trusted and verified):
+        guard.run_bounded(parse, who)
+    parse()
+
+
+def _read_file(filepath: str, limit: int | None = None) -> bytes:
+    """A whole file, read once, so that the bytes checked are the bytes parsed."""
+    with open(filepath, "rb") as f:
+        if limit is not None and os.fstat(f.fileno()).st_size > limit:
+            raise FileFormatError(
+                f"{filepath}: holds {os.fstat(f.fileno()).st_size} bytes, more than the weights of the model "
+                f"its config describes can take ({limit}); refused."
+            )
+        return f.read()
+
+
+def _check_members(zf: zipfile.ZipFile, filepath: str) -> None:
+    """Refuse an archive that names a member twice (which of the two is "the" config?)."""
+    seen: set[str] = set()
+    for name in _names(zf):
+        if name in seen:
+            raise FileFormatError(
+                f"{filepath}: the archive holds two members named '{name}'; a .keras file holds each "
+                f"of {CONFIG_NAME}, {METADATA_NAME} and {WEIGHTS_NAME} once. Refused as ambiguous."
+            )
+        seen.add(name)
 
 
 def _check_kind(filepath: str) -> None:
@@ -344,8 +396,10 @@ def _read_member(zf: zipfile.ZipFile, name: str, filepath: str, limit: int | Non
             f"a .keras file holds {CONFIG_NAME}, {METADATA_NAME} and {WEIGHTS_NAME}."
         ) from None
     if limit is not None and info.file_size > limit:
+        need = "a model config can need" if name.endswith(".json") else "the model its config describes can need"
         raise FileFormatError(
-            f"{filepath}: '{name}' declares {info.file_size} bytes, more than a model config can need ({limit})."
+            f"{filepath}: '{name}' declares {info.file_size} bytes, more than {need} ({limit}); "
+            f"refused before inflating it."
         )
     if info.file_size > _MAX_EXPANSION * max(info.compress_size, 1) + 2**20:
         raise FileFormatError(
