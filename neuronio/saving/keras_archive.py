@@ -1,4 +1,4 @@
-"""The Keras 3 `.keras` archive, `.weights.h5` files, and atomic writes.
+"""The Keras 3 `.keras` archive and `.weights.h5` files (atomic writes: saving/atomic.py).
 
 A `.keras` file is a zip archive of three members, stored uncompressed, in this order:
 
@@ -9,7 +9,8 @@ A `.keras` file is a zip archive of three members, stored uncompressed, in this 
 Every write goes to a temporary file in the target's folder, is flushed to disk, and is then
 renamed over the target (`os.replace`, atomic on POSIX and Windows): a crash, a kill or a full disk
 in the middle of a save leaves the previous file as it was. A killed save can leave its temporary
-file (`.<name>.<pid>.<random>.tmp`) behind; nothing ever reads those.
+file (`.<name>.<pid>.<8 hex digits>.tmp`) behind; nothing ever reads those, and the next save into
+the same folder removes the ones that are stale (`remove_stale_temps`).
 
 Every problem with the content of a file being loaded (truncated, corrupted, not a zip, a config
 naming an unknown or code-holding class, weights of the wrong shape) raises FileFormatError naming
@@ -20,7 +21,6 @@ import datetime
 import io
 import json
 import os
-import secrets
 import struct
 import warnings
 import zipfile
@@ -30,6 +30,7 @@ import h5py
 
 from neuronio.errors import FileFormatError
 from neuronio.saving import guard, h5_store
+from neuronio.saving.atomic import atomic_write, remove_stale_temps  # noqa: F401 - part of this module's API
 from neuronio.saving.serialization import deserialize_model, serialize_model
 
 CONFIG_NAME = "config.json"
@@ -65,50 +66,6 @@ _DAMAGE = (
     RecursionError,
     UnicodeDecodeError,
 )
-
-
-# -- atomic writes ----------------------------------------------------------------------------------
-def atomic_write(filepath: str, write, overwrite: bool = True) -> None:
-    """Call `write(binary_file)` on a temporary file beside `filepath`, then rename it into place.
-
-    On any error (including a full disk) the temporary file is removed and the error re-raised;
-    `filepath` is untouched until the final rename.
-    """
-    filepath = os.fspath(filepath)
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
-    folder = os.path.dirname(os.path.abspath(filepath))
-    temp = os.path.join(folder, f".{os.path.basename(filepath)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL: never write through a file someone else created; 0o666 lets the umask decide the mode,
-    # as open(filepath, "wb") would.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, filepath)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- saving -----------------------------------------------------------------------------------------
@@ -424,12 +381,27 @@ def _parse_json(data: bytes, who: str):
     if len(data) > _MAX_JSON_BYTES:
         raise FileFormatError(f"{who}: larger than any model config ({_MAX_JSON_BYTES} bytes).")
     try:
-        value = json.loads(data.decode("utf-8"))
+        value = json.loads(data.decode("utf-8"), parse_constant=_json_constant)
+    except _NaNInConfig:
+        raise FileFormatError(
+            f"{who}: holds NaN, which no setting of a model means; the file is damaged or was edited by hand."
+        ) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise FileFormatError(f"{who}: not valid JSON ({exc}).") from exc
     if not isinstance(value, dict):
         raise FileFormatError(f"{who}: expected a JSON object; received a {type(value).__name__}.")
     return value
+
+
+class _NaNInConfig(Exception):
+    pass
+
+
+def _json_constant(name: str) -> float:
+    """JSON's non-standard constants: Infinity can be meant (an unbounded ReLU), NaN never is."""
+    if name == "NaN":
+        raise _NaNInConfig
+    return float(name)
 
 
 def _build(config: dict, filepath: str, compile: bool):
