@@ -20,8 +20,9 @@ forever (a cycle in its internal lists): no thread, signal handler or Ctrl-C can
    first in a forked child process with a time limit (`PARSE_TIME_LIMIT` seconds). A child that
    does not finish is killed, one that crashes (a segfault inside libhdf5) is reported, and
    either way the load fails with FileFormatError; only bytes the child parsed cleanly are parsed
-   again in this process (libhdf5 does the same work on the same bytes). Without `os.fork`
-   (Windows) the parse runs in this process, unbounded.
+   again in this process (libhdf5 does the same work on the same bytes). Where forking is not
+   available or not safe (Windows; macOS, whose system libraries may crash a forked child) the
+   parse runs in this process, unbounded.
 """
 
 import contextlib
@@ -29,6 +30,7 @@ import hashlib
 import os
 import select
 import signal
+import sys
 import time
 import warnings
 
@@ -40,6 +42,7 @@ _MAGIC = b"NEURONIO-SHA256\n"
 # Seconds a child may spend parsing one file. A 500 MB model parses in about a second; this is
 # what a loaded machine may need, and what a hostile file can cost at most.
 PARSE_TIME_LIMIT = float(os.environ.get("NEURONIO_HDF5_TIME_LIMIT", 60.0))
+FORK_AVAILABLE = hasattr(os, "fork") and sys.platform != "darwin"
 
 
 # -- checksums --------------------------------------------------------------------------------------
@@ -88,7 +91,7 @@ def run_bounded(parse, who: str, time_limit: float | None = None) -> None:
     Any other exception in the child (a bug, not the file's fault) is not reported here: the
     caller's own `parse()` in this process raises it with its real traceback.
     """
-    if not hasattr(os, "fork"):
+    if not FORK_AVAILABLE:
         return
     limit = PARSE_TIME_LIMIT if time_limit is None else time_limit
     read_end, write_end = os.pipe()

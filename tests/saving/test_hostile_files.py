@@ -163,7 +163,7 @@ except FileFormatError as exc:
 """
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the time limit needs os.fork")
+@pytest.mark.skipif(not guard.FORK_AVAILABLE, reason="the time limit needs a safe os.fork")
 def test_a_backup_that_hangs_libhdf5_is_refused_within_the_time_limit(tmp_path):
     # The fixture: a backup written before checksums (no user block) with one byte of its global
     # heap changed (the collection size at offset 1936); reading its root attribute spins forever.
@@ -186,7 +186,7 @@ def test_a_backup_that_hangs_libhdf5_is_refused_within_the_time_limit(tmp_path):
     assert float(seconds) < 10
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="the time limit needs os.fork")
+@pytest.mark.skipif(not guard.FORK_AVAILABLE, reason="the time limit needs a safe os.fork")
 def test_the_child_process_reports_the_file_error_and_a_crash():
     def bad():
         raise FileFormatError("who: bad bytes")
