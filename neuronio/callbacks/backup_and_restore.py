@@ -261,12 +261,17 @@ def _read_state(path: str) -> dict:
         raise FileFormatError(f"{path}: not a BackupAndRestore backup (no '{_STATE_ATTR}' attribute).")
     try:
         state = json.loads(attrs[_STATE_ATTR])
-        int(state["epoch"])
+        epoch = int(state["epoch"])
         dict(state["generators"])
-        list(state["history_epochs"])
+        epochs = [int(e) for e in state["history_epochs"]]
         dict(state["history"])
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise FileFormatError(f"{path}: damaged training state ({type(exc).__name__}: {exc}).") from exc
+    if epoch < 0 or any(e < 0 or e >= epoch for e in epochs):
+        raise FileFormatError(
+            f"{path}: damaged training state: next epoch {epoch} with finished epochs {epochs[:10]}; "
+            f"an epoch count cannot be negative, and every finished epoch comes before the next."
+        )
     return state
 
 

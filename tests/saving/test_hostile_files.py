@@ -358,3 +358,17 @@ def test_a_save_removes_stale_temporary_files_of_killed_saves_and_nothing_else(t
     # Two days on, the fresh one and the live writer's are stale too; the others are still kept.
     later = set(keras_archive.remove_stale_temps(str(tmp_path), now=time.time() + 2 * 86400))
     assert later == {f".m.keras.{dead}.89abcdef.tmp", f".m.keras.{os.getpid()}.00000000.tmp"}
+
+
+@EDITED
+@pytest.mark.parametrize(("epoch", "epochs"), [(-2, []), (2, [0, 5]), (2, [-1, 1])])
+def test_a_backup_with_an_impossible_epoch_is_refused(tmp_path, epoch, epochs):
+    fit_with(small(), callbacks.BackupAndRestore(tmp_path / "b", delete_checkpoint=False))
+    with h5py.File(tmp_path / "b" / "latest.weights.h5", "r+") as f:
+        state = json.loads(f.attrs["training_metadata"])
+        state["epoch"], state["history_epochs"] = epoch, epochs
+        f.attrs["training_metadata"] = json.dumps(state)
+    data = (tmp_path / "b" / "latest.weights.h5").read_bytes()
+    (tmp_path / "b" / "latest.weights.h5").write_bytes(unsealed(data))  # edited: no longer neuronio's
+    with pytest.raises(FileFormatError, match=r"latest\.weights\.h5: damaged training state: next epoch"):
+        fit_with(small(), callbacks.BackupAndRestore(tmp_path / "b"))
