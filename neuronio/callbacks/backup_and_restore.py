@@ -10,7 +10,7 @@ import numpy as np
 from neuronio import config
 from neuronio.callbacks.callback import Callback
 from neuronio.errors import FileFormatError
-from neuronio.saving import keras_archive
+from neuronio.saving import guard, keras_archive
 from neuronio.saving.h5_store import saveables
 
 _STATE_ATTR = "training_metadata"
@@ -223,7 +223,12 @@ class BackupAndRestore(Callback):
         if self.double_checkpoint and os.path.exists(self._weights_path):
             with open(self._weights_path, "rb") as f:
                 previous = f.read()
-            keras_archive.atomic_write(self._prev_weights_path, lambda out: out.write(previous))
+            try:  # a backup damaged on disk since it was written must not replace a good previous one
+                guard.verify(previous, self._weights_path)
+            except FileFormatError as exc:
+                warnings.warn(f"BackupAndRestore: {exc} Keeping the previous backup as it is.", stacklevel=3)
+            else:
+                keras_archive.atomic_write(self._prev_weights_path, lambda out: out.write(previous))
         history = {key: list(values) for key, values in self._records.items()}
         for logs in self._epoch_logs:
             for key, value in logs.items():

@@ -95,8 +95,14 @@ def run_bounded(parse, who: str, time_limit: float | None = None) -> None:
         return
     limit = PARSE_TIME_LIMIT if time_limit is None else time_limit
     read_end, write_end = os.pipe()
-    with _h5py_lock():  # no other thread is inside h5py while the child is forked
-        pid = os.fork()
+    try:
+        with _h5py_lock():  # no other thread is inside h5py while the child is forked
+            pid = os.fork()
+    except OSError as exc:  # no memory or process slot for a child: parse here, unbounded
+        os.close(read_end)
+        os.close(write_end)
+        warnings.warn(f"{who}: cannot start a process to parse the file in ({exc}); parsing it here.", stacklevel=4)
+        return
     if pid == 0:  # the child: parse, report, and leave without running any cleanup of the parent's
         os.close(read_end)
         code = 0

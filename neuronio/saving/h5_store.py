@@ -14,8 +14,9 @@ the object's name as its `name` attribute. Layers without variables still get th
 Reading never trusts the file: a path must lead through real groups (no soft or external links),
 a dataset must be a plain numeric array stored in the file, and its shape must be exactly the
 shape of the variable it fills, so that a file cannot make the reader allocate more than the
-model itself holds. All values are read and checked before the first one is assigned: a bad file
-leaves the model as it was.
+model itself holds. Values must be finite, fit the variable's dtype (a float64 1e300 does not fit
+float32), and a step count must not be negative. All values are read and checked before the first
+one is assigned: a bad file leaves the model as it was.
 """
 
 import warnings

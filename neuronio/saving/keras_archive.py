@@ -14,7 +14,15 @@ the same folder removes the ones that are stale (`remove_stale_temps`).
 
 Every problem with the content of a file being loaded (truncated, corrupted, not a zip, a config
 naming an unknown or code-holding class, weights of the wrong shape) raises FileFormatError naming
-the file and what was wrong; a missing file raises FileNotFoundError.
+the file and what was wrong; a missing file raises FileNotFoundError. The work a file can cause is
+bounded before it is done:
+  - an archive naming a member twice is refused; no member is inflated past the size it declares,
+    and none may declare more than its kind can need (a config: 64 MiB; the weights: what the
+    model built from config.json can hold, `h5_store.max_state_bytes`);
+  - every HDF5 file neuronio writes carries a SHA-256 checksum in its user block, checked before
+    parsing; every HDF5 parse of a loaded file runs first in a child process with a time limit
+    (saving/guard.py), since libhdf5 can loop forever on damaged metadata;
+  - weights must be finite and fit their variable's dtype, and step counts be non-negative.
 """
 
 import datetime
@@ -171,8 +179,9 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
     Raises:
         FileNotFoundError: no such file.
-        FileFormatError: the file is damaged, of another kind, or describes something neuronio
-            will not or cannot build.
+        FileFormatError: the file is damaged, of another kind, describes something neuronio
+            will not or cannot build, holds non-finite weights, declares more bytes than its
+            model can need, or takes libhdf5 longer than `guard.PARSE_TIME_LIMIT` to parse.
     """
     # Steps: 1. find the members, 2. config.json -> model (+ compile), 3. weights into it.
     if custom_objects:
@@ -243,7 +252,10 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
         return
     if not filepath.endswith(".h5"):
         raise ValueError(f"load_weights reads '.weights.h5' files and '.keras' archives; received filepath={filepath}.")
-    load_weights_h5(model, filepath, skip_mismatch)
+    # A file larger than any that fits the model is refused before it is read (with skip_mismatch
+    # a larger file is expected: the layers that do not fit are skipped).
+    limit = None if skip_mismatch else h5_store.max_state_bytes(model)
+    _load_state(_read_file(filepath, limit), model, filepath, skip_mismatch)
 
 
 def load_weights_h5(model, filepath, skip_mismatch: bool = False, trusted: bool = False) -> None:

@@ -372,3 +372,30 @@ def test_a_backup_with_an_impossible_epoch_is_refused(tmp_path, epoch, epochs):
     (tmp_path / "b" / "latest.weights.h5").write_bytes(unsealed(data))  # edited: no longer neuronio's
     with pytest.raises(FileFormatError, match=r"latest\.weights\.h5: damaged training state: next epoch"):
         fit_with(small(), callbacks.BackupAndRestore(tmp_path / "b"))
+
+
+def test_a_weights_file_larger_than_the_model_can_need_is_refused_before_reading(tmp_path):
+    path = tmp_path / "big.weights.h5"
+    small().save_weights(path)
+    with h5py.File(path, "r+") as f:
+        f["padding"] = np.zeros(1 << 19)  # 4 MiB the model has no place for
+    with pytest.raises(FileFormatError, match=r"big\.weights\.h5: holds \d+ bytes, more than the weights of the model"):
+        small().load_weights(path)
+    with pytest.warns(UserWarning, match="checksum neuronio wrote"):
+        small().load_weights(path, skip_mismatch=True)  # asked to skip what does not fit: read
+
+
+def test_a_damaged_latest_backup_never_replaces_the_previous_one(tmp_path):
+    backup = tmp_path / "b"
+    fit_with(small(), callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False), epochs=2)
+    latest, previous = backup / "latest.weights.h5", backup / "latest.weights.h5.bkp"
+    data = bytearray(latest.read_bytes())
+    data[-1] ^= 1
+    latest.write_bytes(bytes(data))
+    good = previous.read_bytes()
+    with pytest.warns(UserWarning, match=r"checksum.*Keeping the previous backup as it is"):
+        # Resumes from the .bkp (epoch 1); its first save finds latest damaged and keeps the .bkp.
+        with pytest.warns(UserWarning, match="Falling back to the previous backup"):
+            fit_with(small(), callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False), epochs=3)
+    assert guard.verify(latest.read_bytes(), "latest") and guard.verify(previous.read_bytes(), "previous")
+    assert previous.read_bytes() != good  # later saves rotate good backups again
