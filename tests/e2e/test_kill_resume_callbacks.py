@@ -10,12 +10,14 @@ best and saves a worse epoch, and CSVLogger truncates (or, appending, repeats) r
 """
 
 import signal
+import sys
 import time
 
 import numpy as np
 import pytest
 
 from tests.e2e.test_kill_resume import _backed_up_epoch, _kill_when, _run
+from tests.e2e.test_kill_resume import _results as _run_results
 
 MAX_EPOCHS = 20
 
@@ -56,30 +58,20 @@ history = model.fit(
     ],
 )
 np.savez(out + ".npz", *model.get_weights())
-with open(out + ".json", "w") as f:
-    json.dump({"history": history.history, "epoch": history.epoch}, f)
+json.dump({"history": history.history, "epoch": history.epoch}, open(out + ".json", "w"))
 """.replace("MAX_EPOCHS", str(MAX_EPOCHS))
 
 
 def _command(tmp_path, name, delay):
-    import sys
-
     script = tmp_path / "train.py"
     script.write_text(TRAIN_SCRIPT)
     return [sys.executable, str(script), str(tmp_path / name), str(tmp_path / f"{name}_backup"), str(delay)]
 
 
 def _results(tmp_path, name):
-    import json
-
-    with np.load(tmp_path / f"{name}.npz") as npz:
-        weights = [npz[k] for k in sorted(npz.files, key=lambda k: int(k.split("_")[1]))]
-    return (
-        weights,
-        json.loads((tmp_path / f"{name}.json").read_text()),
-        (tmp_path / f"{name}.csv").read_bytes(),
-        sorted(p.name for p in (tmp_path / f"{name}_ckpt").iterdir()),
-    )
+    weights, run = _run_results(tmp_path, name)
+    ckpts = sorted(p.name for p in (tmp_path / f"{name}_ckpt").iterdir())
+    return weights, run, (tmp_path / f"{name}.csv").read_bytes(), ckpts
 
 
 @pytest.mark.slow
