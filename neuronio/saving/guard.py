@@ -106,6 +106,7 @@ def run_bounded(parse, who: str, time_limit: float | None = None) -> None:
     if pid == 0:  # the child: parse, report, and leave without running any cleanup of the parent's
         os.close(read_end)
         code = 0
+        warnings.simplefilter("ignore")  # the parse in this process warns again, once
         try:
             parse()
             message = b"ok"
