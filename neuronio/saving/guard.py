@@ -43,6 +43,8 @@ _MAGIC = b"NEURONIO-SHA256\n"
 # what a loaded machine may need, and what a hostile file can cost at most.
 PARSE_TIME_LIMIT = float(os.environ.get("NEURONIO_HDF5_TIME_LIMIT", 60.0))
 FORK_AVAILABLE = hasattr(os, "fork") and sys.platform != "darwin"
+# Bytes the child may allocate beyond the parse's own needs (which the caller adds).
+MEMORY_BASE = 1 << 30
 
 
 # -- checksums --------------------------------------------------------------------------------------
@@ -84,9 +86,12 @@ def verify(data: bytes, who: str, strict: bool = True) -> bool:
 
 
 # -- bounded parsing --------------------------------------------------------------------------------
-def run_bounded(parse, who: str, time_limit: float | None = None) -> None:
+def run_bounded(parse, who: str, time_limit: float | None = None, memory: int = 0) -> None:
     """Run `parse()` (which reads HDF5 bytes and raises FileFormatError on bad content) in a
     forked child first; raise FileFormatError if it fails there, hangs, or crashes.
+
+    The child may also grow its address space by at most MEMORY_BASE + `memory` bytes (Linux),
+    so that libhdf5's own allocations, which tracemalloc cannot see, are bounded too.
 
     Any other exception in the child (a bug, not the file's fault) is not reported here: the
     caller's own `parse()` in this process raises it with its real traceback.
@@ -107,6 +112,7 @@ def run_bounded(parse, who: str, time_limit: float | None = None) -> None:
         os.close(read_end)
         code = 0
         warnings.simplefilter("ignore")  # the parse in this process warns again, once
+        _limit_address_space(MEMORY_BASE + memory)
         try:
             parse()
             message = b"ok"
@@ -157,6 +163,22 @@ def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:
         if not chunk:
             return b"".join(chunks), True
         chunks.append(chunk)
+
+
+def _limit_address_space(extra: int) -> None:
+    """RLIMIT_AS = what the process maps now + `extra`; nothing where that cannot be known."""
+    try:
+        import resource
+
+        with open("/proc/self/statm") as f:
+            mapped = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = mapped + extra
+        if hard != resource.RLIM_INFINITY:
+            limit = min(limit, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (ImportError, OSError, ValueError):
+        pass
 
 
 def _h5py_lock():

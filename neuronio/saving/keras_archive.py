@@ -283,7 +283,7 @@ def read_root_attrs(filepath, trusted: bool = False) -> dict:
         except _DAMAGE as exc:
             raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
 
-    _parse_guarded(data, parse, filepath, trusted)
+    _parse_guarded(data, parse, filepath, trusted, memory=4 * len(data))
     return found
 
 
@@ -297,15 +297,15 @@ def _load_state(data: bytes, model, who: str, skip_mismatch: bool = False, trust
         except _DAMAGE as exc:
             raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
 
-    _parse_guarded(data, parse, who, trusted)
+    _parse_guarded(data, parse, who, trusted, memory=4 * len(data) + h5_store.max_state_bytes(model))
 
 
-def _parse_guarded(data: bytes, parse, who: str, trusted: bool) -> None:
-    """Checksum first; then, unless the bytes are neuronio's own and verified, a time-limited
-    parse in a child process; then the parse here (saving/guard.py says why)."""
+def _parse_guarded(data: bytes, parse, who: str, trusted: bool, memory: int) -> None:
+    """Checksum first; then, unless the bytes are neuronio's own and verified, a parse in a
+    child process bounded in time and memory; then the parse here (saving/guard.py says why)."""
     verified = guard.verify(data, who, strict=trusted)
     if not (trusted and verified):
-        guard.run_bounded(parse, who)
+        guard.run_bounded(parse, who, memory=memory)
     parse()
 
 

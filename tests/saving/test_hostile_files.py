@@ -11,6 +11,7 @@ bounded time and memory (issue 20, items 1-4 and 8):
 
 import io
 import json
+import mmap
 import os
 import pathlib
 import shutil
@@ -399,3 +400,16 @@ def test_a_damaged_latest_backup_never_replaces_the_previous_one(tmp_path):
             fit_with(small(), callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False), epochs=3)
     assert guard.verify(latest.read_bytes(), "latest") and guard.verify(previous.read_bytes(), "previous")
     assert previous.read_bytes() != good  # later saves rotate good backups again
+
+
+@pytest.mark.skipif(not (guard.FORK_AVAILABLE and os.path.exists("/proc/self/statm")), reason="Linux only")
+def test_the_child_process_cannot_allocate_past_its_memory_bound():
+    def parse():
+        try:  # a mapping never touched costs nothing, unless the address space is capped
+            mmap.mmap(-1, guard.MEMORY_BASE + (64 << 20)).close()
+        except OSError:
+            raise FileFormatError("who: capped") from None
+
+    with pytest.raises(FileFormatError, match="^who: capped$"):
+        guard.run_bounded(parse, "who")
+    guard.run_bounded(parse, "who", memory=256 << 20)  # the caller's allowance is added
