@@ -27,6 +27,7 @@ forever (a cycle in its internal lists): no thread, signal handler or Ctrl-C can
 
 import contextlib
 import hashlib
+import math
 import os
 import select
 import signal
@@ -41,7 +42,21 @@ _MAGIC = b"NEURONIO-SHA256\n"
 
 # Seconds a child may spend parsing one file. A 500 MB model parses in about a second; this is
 # what a loaded machine may need, and what a hostile file can cost at most.
-PARSE_TIME_LIMIT = float(os.environ.get("NEURONIO_HDF5_TIME_LIMIT", 60.0))
+def _time_limit_from_environment() -> float:
+    text = os.environ.get("NEURONIO_HDF5_TIME_LIMIT", "60")
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0 < value < math.inf:
+        raise ValueError(
+            f"NEURONIO_HDF5_TIME_LIMIT must be a positive number of seconds; received {text!r}. "
+            f"Unset it for the default (60)."
+        )
+    return value
+
+
+PARSE_TIME_LIMIT = _time_limit_from_environment()
 FORK_AVAILABLE = hasattr(os, "fork") and sys.platform != "darwin"
 # Bytes the child may allocate beyond the parse's own needs (which the caller adds).
 MEMORY_BASE = 1 << 30

@@ -413,3 +413,12 @@ def test_the_child_process_cannot_allocate_past_its_memory_bound():
     with pytest.raises(FileFormatError, match="^who: capped$"):
         guard.run_bounded(parse, "who")
     guard.run_bounded(parse, "who", memory=256 << 20)  # the caller's allowance is added
+
+
+@pytest.mark.parametrize("text", ["soon", "0", "-5", "inf", "nan"])
+def test_a_bad_time_limit_in_the_environment_is_named(monkeypatch, text):
+    monkeypatch.setenv("NEURONIO_HDF5_TIME_LIMIT", text)
+    with pytest.raises(ValueError, match=rf"NEURONIO_HDF5_TIME_LIMIT must be a positive number of seconds; received '{text}'"):
+        guard._time_limit_from_environment()
+    monkeypatch.setenv("NEURONIO_HDF5_TIME_LIMIT", "2.5")
+    assert guard._time_limit_from_environment() == 2.5
