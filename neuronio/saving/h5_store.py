@@ -123,8 +123,9 @@ def max_state_bytes(model) -> int:
     return 8 * values + _HDF5_BASE_BYTES + _HDF5_BYTES_PER_OBJECT * objects
 
 
-def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = False) -> None:
+def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = False, assign: bool = True) -> None:
     """Load every layer's variables, and the optimizer's when the model has one and the file too.
+    With `assign=False`, read and check everything but change nothing (a dry run).
 
     Raises FileFormatError (naming `who`, the layer and the problem) for a missing group, a count
     or shape mismatch, or a dataset that is not a plain array; with `skip_mismatch`, a layer whose
@@ -149,7 +150,7 @@ def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = F
                 raise
             warnings.warn(f"Skipping {where}: {exc}", stacklevel=3)
     pending += _read_optimizer(h5file, model, who, skip_mismatch)
-    for variable, array in pending:
+    for variable, array in pending if assign else ():
         variable.assign(array)
 
 

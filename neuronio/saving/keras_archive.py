@@ -288,24 +288,26 @@ def read_root_attrs(filepath, trusted: bool = False) -> dict:
 
 
 def _load_state(data: bytes, model, who: str, skip_mismatch: bool = False, trusted: bool = False) -> None:
-    def parse():
+    def parse(assign: bool = True):
         try:
             with h5_store.open_h5(io.BytesIO(data), who) as h5file:
-                h5_store.read_model_state(h5file, model, who, skip_mismatch)
+                h5_store.read_model_state(h5file, model, who, skip_mismatch, assign=assign)
         except FileFormatError:
             raise
         except _DAMAGE as exc:
             raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
 
-    _parse_guarded(data, parse, who, trusted, memory=4 * len(data) + h5_store.max_state_bytes(model))
+    memory = 4 * len(data) + h5_store.max_state_bytes(model)
+    _parse_guarded(data, parse, who, trusted, memory, check=lambda: parse(assign=False))
 
 
-def _parse_guarded(data: bytes, parse, who: str, trusted: bool, memory: int) -> None:
-    """Checksum first; then, unless the bytes are neuronio's own and verified, a parse in a
-    child process bounded in time and memory; then the parse here (saving/guard.py says why)."""
+def _parse_guarded(data: bytes, parse, who: str, trusted: bool, memory: int, check=None) -> None:
+    """Checksum first; then, unless the bytes are neuronio's own and verified, `check` (by default
+    `parse`) in a child process bounded in time and memory; then `parse` here (saving/guard.py
+    says why)."""
     verified = guard.verify(data, who, strict=trusted)
     if not (trusted and verified):
-        guard.run_bounded(parse, who, memory=memory)
+        guard.run_bounded(check or parse, who, memory=memory)
     parse()
 
 
