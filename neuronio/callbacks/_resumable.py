@@ -27,7 +27,9 @@ class Resumable:
         raise NotImplementedError
 
     def _queue_resume_state(self, state: dict) -> None:
-        """Called by BackupAndRestore before this callback's on_train_begin."""
+        """Called by BackupAndRestore before this callback's on_train_begin: applied now (so that
+        a damaged state fails here, as the backup's fault), and again after that reset."""
+        self.set_resume_state(state)
         self._pending_resume_state = state
 
     def _take_resume_state(self) -> bool:
@@ -44,6 +46,15 @@ def plain(value):
     if value is None or isinstance(value, (bool, int, float, str)):
         return value
     return np.asarray(value).item()
+
+
+def optional_number(value):
+    """A restored best value: None or a float (ValueError for anything else, e.g. text)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"expected a number or null; received {value!r}")
+    return float(value)
 
 
 def encode_array(array) -> dict:

@@ -65,7 +65,17 @@ class CSVLogger(Resumable, Callback):
         return {"position": position, "keys": self.keys, "header_written": self.writer is not None}
 
     def set_resume_state(self, state: dict) -> None:
-        self._pending_resume_state = state  # applied by _resume_file when the file is opened
+        keys = state["keys"]
+        if keys is not None and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+            raise ValueError(f"keys must be a list of column names; received {keys!r}")
+        position = int(state["position"])
+        if position < 0:
+            raise ValueError(f"a file position cannot be negative; received {position}")
+        # Applied by _resume_file when on_train_begin opens the file.
+        self._pending_resume_state = {"position": position, "keys": keys, "header_written": bool(state["header_written"])}
+
+    def _queue_resume_state(self, state: dict) -> None:
+        self.set_resume_state(state)
 
     def _take_resume_state(self) -> bool:
         return False  # the generic path is not used: _resume_file needs the file
@@ -75,7 +85,7 @@ class CSVLogger(Resumable, Callback):
         state, self._pending_resume_state = self._pending_resume_state, None
         if state is None:
             return False
-        position, keys = int(state["position"]), state["keys"]
+        position, keys = state["position"], state["keys"]
         size = os.path.getsize(self.filename) if os.path.exists(self.filename) else -1
         if size < position:
             warnings.warn(
@@ -87,7 +97,7 @@ class CSVLogger(Resumable, Callback):
         self._close()
         os.truncate(self.filename, position)
         self.csv_file = open(self.filename, "a", encoding="utf-8", newline="")
-        self.keys = None if keys is None else [str(k) for k in keys]
+        self.keys = keys
         self.writer = None
         self.append_header = not state["header_written"] and position == 0
         return True

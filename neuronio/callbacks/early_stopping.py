@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
-from neuronio.callbacks._resumable import Resumable, decode_array, encode_array, plain
+from neuronio.callbacks._resumable import Resumable, decode_array, encode_array, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 
 
@@ -86,7 +86,7 @@ class EarlyStopping(Resumable, MonitorCallback):
 
     def set_resume_state(self, state: dict) -> None:
         self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
-        self.best, self.best_epoch = state["best"], int(state["best_epoch"])
+        self.best, self.best_epoch = optional_number(state["best"]), int(state["best_epoch"])
         weights = state["best_weights"]
         self.best_weights = None if weights is None else [decode_array(w) for w in weights]
 

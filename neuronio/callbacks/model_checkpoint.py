@@ -6,7 +6,7 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
-from neuronio.callbacks._resumable import Resumable, plain
+from neuronio.callbacks._resumable import Resumable, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 
 
@@ -65,7 +65,7 @@ class ModelCheckpoint(Resumable, MonitorCallback):
         }
 
     def set_resume_state(self, state: dict) -> None:
-        self.best = state["best"]
+        self.best = optional_number(state["best"])
         self._batches_seen_since_last_saving = int(state["batches_seen_since_last_saving"])
         last = state["last_batch_seen"]
         self._last_batch_seen = None if last is None else int(last)

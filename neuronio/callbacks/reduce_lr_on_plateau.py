@@ -5,7 +5,7 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
-from neuronio.callbacks._resumable import Resumable, plain
+from neuronio.callbacks._resumable import Resumable, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 from neuronio.callbacks.lr_scheduler import _read_learning_rate
 
@@ -73,7 +73,8 @@ class ReduceLROnPlateau(Resumable, MonitorCallback):
         return {"best": plain(self.best), "wait": int(self.wait), "cooldown_counter": int(self.cooldown_counter)}
 
     def set_resume_state(self, state: dict) -> None:
-        self.best, self.wait, self.cooldown_counter = state["best"], int(state["wait"]), int(state["cooldown_counter"])
+        self.best = optional_number(state["best"])
+        self.wait, self.cooldown_counter = int(state["wait"]), int(state["cooldown_counter"])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:

@@ -95,3 +95,20 @@ def test_a_csv_log_shorter_than_the_backup_says_starts_afresh(tmp_path):
         fit(model(), [callbacks.BackupAndRestore(tmp_path / "b"), callbacks.CSVLogger(tmp_path / "log.csv")], epochs=3)
     lines = (tmp_path / "log.csv").read_text().splitlines()
     assert lines[0].startswith("epoch,") and [line.split(",")[0] for line in lines[1:]] == ["2"]
+
+
+@pytest.mark.filterwarnings("ignore:.*checksum neuronio wrote:UserWarning")
+def test_a_damaged_callback_state_in_a_backup_is_a_file_format_error(tmp_path):
+    from neuronio.errors import FileFormatError
+    from neuronio.saving import guard
+
+    first = [callbacks.BackupAndRestore(tmp_path / "b", delete_checkpoint=False), callbacks.ReduceLROnPlateau("loss")]
+    fit(model(), first, epochs=2)
+    path = tmp_path / "b" / "latest.weights.h5"
+    with h5py.File(path, "r+") as f:
+        state = json.loads(f.attrs["training_metadata"])
+        state["callbacks"]["0:ReduceLROnPlateau"]["best"] = "low"
+        f.attrs["training_metadata"] = json.dumps(state)
+    path.write_bytes(path.read_bytes()[guard.USERBLOCK_SIZE :])  # edited: a foreign file now
+    with pytest.raises(FileFormatError, match=r"latest\.weights\.h5: damaged state for callback 0:ReduceLROnPlateau"):
+        fit(model(), [callbacks.BackupAndRestore(tmp_path / "b"), callbacks.ReduceLROnPlateau("loss")], epochs=3)
