@@ -13,6 +13,7 @@ from neuronio import (
     apps,
     callbacks,
     config,
+    constraints,
     datasets,
     errors,
     initializers,
@@ -22,6 +23,8 @@ from neuronio import (
     models,
     ops,
     optimizers,
+    preprocessing,
+    regularizers,
     utils,
     visualize,
 )
@@ -44,6 +47,7 @@ __all__ = [
     "callbacks",
     "config",
     "constant",
+    "constraints",
     "datasets",
     "errors",
     "initializers",
@@ -54,6 +58,8 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "preprocessing",
+    "regularizers",
     "utils",
     "visualize",
 ]

@@ -67,3 +67,36 @@ class Registry:
         if name is None and not isinstance(obj, type):
             name = self._canonical.get(id(type(obj)))
         return name
+
+
+# -- Keras's config envelope for the small kinds (regularizers, constraints) ------------------------
+def to_envelope(registry: Registry, obj, module: str) -> dict | None:
+    """{"module", "class_name", "config", "registered_name"} for a registered object (None stays None)."""
+    if obj is None:
+        return None
+    name = registry.name_of(type(obj))
+    if name is None:
+        raise TypeError(
+            f"Cannot serialize {registry.kind} {obj!r}: its class is not registered. Register it with "
+            f"{module.replace('keras', 'neuronio')}.registry.register(name)."
+        )
+    return {"module": module, "class_name": name, "config": obj.get_config(), "registered_name": None}
+
+
+def from_envelope(registry: Registry, config_dict: dict):
+    """The inverse of to_envelope; the class is resolved through the registry only."""
+    cls = registry.lookup(config_dict.get("class_name"))
+    return cls.from_config(dict(config_dict.get("config") or {}))
+
+
+def resolve(registry: Registry, base: type, identifier, examples: str):
+    """None, an instance of `base`, a name, an envelope or a callable, as Keras's `get` takes them."""
+    if identifier is None or isinstance(identifier, base):
+        return identifier
+    if isinstance(identifier, str):
+        return registry.lookup(identifier)()
+    if isinstance(identifier, dict):
+        return from_envelope(registry, identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {registry.kind} identifier: {identifier!r}. Give {examples}, or a callable.")

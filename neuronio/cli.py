@@ -1,6 +1,6 @@
 """The `neuronio` command: `neuronio train` trains a deck model on a dataset (the main job).
 
-neuronio train                        # the seed CNN on MNIST, as the deck trains it
+neuronio train                        # the course's MNIST CNN on MNIST, as deck 000 trains it
 neuronio train --model mlp --epochs 10
 python -m neuronio train --model lenet --dataset fashion_mnist --out runs/lenet
 """
@@ -9,6 +9,7 @@ import argparse
 import datetime
 import pathlib
 import sys
+import tempfile
 
 import numpy as np
 
@@ -25,17 +26,26 @@ def _other_commands() -> dict:
     """
     from neuronio.apps import read_cli
     from neuronio.lab import lab_cli
+    from neuronio.saving.onnx import cli as export_cli
     from neuronio.visualize import report_command
 
     return {
+        "export": export_cli,
         "lab": lab_cli,
         "read": read_cli,
         "report": report_command,
     }
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one line per bad argument: the error and where to look, not the whole usage."""
+
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="neuronio",
         description="neuronio: deep learning from first principles on NumPy, with Keras's API.",
     )
@@ -52,9 +62,11 @@ def _parser() -> argparse.ArgumentParser:
         "--model",
         choices=["mlp", "cnn", "lenet", "cifar-cnn", "reader"],
         default="cnn",
-        help="mlp: seed 004's 784-512-512-512-10 MLP (RMSprop); cnn: seed 000's CNN (Adam, "
-        "the default); lenet: seed 001's LeNet-style net (Adamax); cifar-cnn: seed 004's "
-        "CIFAR-10 CNN (RMSprop); reader: seed 000's CNN for `neuronio read`, taught MNIST's "
+        help="mlp: deck 004's MLP, 784-512-512-512-10 with Dropout 0.2 (RMSprop); cnn: the course's "
+        "MNIST CNN, Conv 32 5x5 -> pool -> Conv 64 5x5 -> pool -> Dense 1000 (deck 000; Adam; the "
+        "default); lenet: deck 001's LeNet-style net, Conv 12 and 25 5x5, Dense 180 and 100 (Adamax); "
+        "cifar-cnn: deck 004's CIFAR-10 CNN, four 3x3 convs and Dense 512 (RMSprop); reader: the "
+        "course's MNIST CNN for `neuronio read`, taught MNIST's "
         "digits and the pieces the reader cuts from drawn strings of them, with an 11th class "
         "'not one digit' (about 25 minutes)",
     )
@@ -66,33 +78,85 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--epochs",
-        type=int,
+        type=_positive_int,
         default=None,
         help="passes over the training set (default 10, as the decks)",
     )
-    train.add_argument("--batch-size", type=int, default=128, help="samples per update (default 128, as the decks)")
-    train.add_argument("--seed", type=int, default=0, help="random seed for weights, dropout and shuffling (default 0)")
+    train.add_argument(
+        "--batch-size", type=_positive_int, default=128, help="samples per update (default 128, as the decks)"
+    )
+    train.add_argument(
+        "--seed", type=_seed, default=0, help="random seed for weights, dropout and shuffling (default 0)"
+    )
     train.add_argument(
         "--validation-split",
-        type=float,
+        type=_fraction,
         default=0.1,
         help="fraction of the training set held out for validation (default 0.1)",
     )
-    train.add_argument("--samples", type=int, default=None, help="train on the first N training images only")
+    train.add_argument("--samples", type=_positive_int, default=None, help="train on the first N training images only")
     train.add_argument(
         "--strings",
-        type=int,
+        type=_positive_int,
         default=None,
         help="--model reader: digit strings to draw and cut (default: one per 6 training images)",
     )
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1, help="progress output (Keras's verbose)")
     train.add_argument(
         "--out",
-        type=pathlib.Path,
+        type=_out_folder,
         default=None,
         help="output folder (default: $NEURONIO_HOME/runs/<model>-<dataset>-<time>)",
     )
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: a whole number >= 1 (argparse reports an ArgumentTypeError with exit status 2)."""
+    value = _number(int, text, "a whole number >= 1")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number >= 1, received {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    value = _number(int, text, "a whole number from 0 to 2**32 - 1")
+    if not 0 <= value < 2**32:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to 2**32 - 1, received {text}")
+    return value
+
+
+def _fraction(text: str) -> float:
+    value = _number(float, text, "a fraction in [0, 1)")
+    if not 0 <= value < 1:  # NaN fails too
+        raise argparse.ArgumentTypeError(f"must be a fraction in [0, 1), received {text}")
+    return value
+
+
+def _number(kind, text: str, expected: str):
+    try:
+        return kind(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {expected}, received {text!r}") from None
+
+
+def _out_folder(text: str) -> pathlib.Path:
+    path = pathlib.Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} exists and is not a folder; name a new or existing folder")
+    return path
+
+
+def _make_output_folder(out: pathlib.Path) -> None:
+    """Create --out and check that it takes files, before any data is loaded or trained on."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=out):
+            pass
+    except OSError as exc:
+        raise NeuronioError(
+            f"cannot write the output folder {out} ({exc.strerror or exc}); pass --out with a writable folder."
+        ) from exc
 
 
 def load_dataset(name: str, flat: bool, samples=None):
@@ -122,7 +186,7 @@ def train(args) -> int:
         raise NeuronioError(f"--model reader reads digits: it trains on mnist, not {dataset}.")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or config.neuronio_home() / "runs" / f"{args.model}-{dataset}-{stamp}"
-    out.mkdir(parents=True, exist_ok=True)
+    _make_output_folder(out)
     if args.epochs is None:
         args.epochs = 10
     if args.model == "reader":
@@ -165,6 +229,9 @@ def main(argv=None) -> int:
     try:
         return runners[args.command](args)
     except NeuronioError as exc:
+        print(f"neuronio {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:  # the disk filled up, a folder became read-only, ...: not a bug to trace
         print(f"neuronio {args.command}: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -262,6 +262,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     """
     who = "binary_crossentropy"
     y_true, y_pred = _dense_pair(who, y_true, y_pred, class_hint=True)
+    _check_probability_labels(who, y_true)
     axis = _check_axis(who, axis, max(y_pred.ndim, 1))
     smoothing = _check_smoothing(who, label_smoothing)
     if smoothing:
@@ -279,6 +280,18 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
         log_p, log_not_p = ops.log(p), ops.log(ops.subtract(1.0, p))
         elementwise = ops.negative(ops.add(ops.multiply(y_true, log_p), ops.multiply(1 - y_true, log_not_p)))
     return ops.mean(elementwise, axis=axis)
+
+
+def _check_probability_labels(who: str, y_true: np.ndarray) -> None:
+    """Binary cross-entropy needs labels in [0, 1]; outside it the loss goes negative and training
+    climbs it. One min and one max over the labels (NaN was refused at fit's boundary)."""
+    if y_true.size and (y_true.min() < 0 or y_true.max() > 1):
+        low, high = float(y_true.min()), float(y_true.max())
+        raise ValueError(
+            f"{who} expects labels in [0, 1] (the probability of the positive class), but received labels "
+            f"from {low:g} to {high:g}. For integer class ids 0..K-1 use sparse_categorical_crossentropy "
+            f"with a softmax over K units; otherwise rescale the labels into [0, 1]."
+        )
 
 
 def _softmax_cross_entropy(y_true: np.ndarray, logits: Tensor, axis: int) -> Tensor:

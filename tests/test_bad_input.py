@@ -39,12 +39,17 @@ def test_images_given_to_a_dense_model_name_the_layer_and_both_shapes(rng, metho
 
 
 @pytest.mark.parametrize("method", ["fit", "evaluate", "predict"])
-def test_images_without_a_channel_axis_name_the_conv_layer_and_rank(rng, method):
+def test_flat_images_given_to_a_cnn_name_the_input_and_rank(rng, method):
     model = cnn()
-    x, y = rng.random((8, 28, 28), dtype=np.float32), rng.integers(0, 10, 8)
+    x, y = rng.random((8, 784), dtype=np.float32), rng.integers(0, 10, 8)
     args = (x,) if method == "predict" else (x, y)
-    with pytest.raises(ShapeError, match=r"layer '(input_layer|conv2d)'.*rank 4.*received shape \(8, 28, 28\)"):
+    with pytest.raises(ShapeError, match=r"layer '(input_layer|conv2d)'.*rank 4.*received shape \(8, 784\)"):
         getattr(model, method)(*args, verbose=0)
+
+
+def test_images_without_a_channel_axis_get_one_as_in_keras(rng):
+    # Keras adds the trailing axis of size 1 an Input((28, 28, 1)) asks for (Functional._adjust_input_rank).
+    assert cnn().predict(rng.random((8, 28, 28), dtype=np.float32), verbose=0).shape == (8, 10)
 
 
 def test_wrong_feature_count_names_expected_and_received(rng):

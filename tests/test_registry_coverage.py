@@ -26,8 +26,10 @@ def test_every_public_op_has_an_op_case():
 
 def test_every_registered_layer_round_trips_its_config():
     from tests.layers.test_layers import CASES as LAYER_CASES
+    from tests.layers.test_sequence_layers import CASES as SEQUENCE_CASES
 
-    checked = {cls.__name__ for cls, *_ in LAYER_CASES} | {"Add", "Multiply", "Concatenate", "Average", "Maximum"}
+    checked = {cls.__name__ for cls, *_ in LAYER_CASES + SEQUENCE_CASES}
+    checked |= {"Add", "Multiply", "Concatenate", "Average", "Maximum"}
     # InputLayer, the models and the preprocessing layers have tests of their own.
     others = {"InputLayer", "Sequential", "Functional"}
     registered = {layers.registry.name_of(layers.registry.lookup(n)) for n in layers.registry.names()}

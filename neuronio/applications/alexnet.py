@@ -1,4 +1,4 @@
-"""AlexNet (Krizhevsky, Sutskever and Hinton, 2012) exactly as seed 001's "Full (simplified) AlexNet
+"""AlexNet (Krizhevsky, Sutskever and Hinton, 2012) exactly as deck 001's "Full (simplified) AlexNet
 architecture" table: one tower, no two-GPU split, the deck's layer names."""
 
 from neuronio import layers

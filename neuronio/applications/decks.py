@@ -6,7 +6,7 @@ from neuronio.models import Sequential
 
 
 def seed_mlp(input_shape=(784,), num_classes=10) -> Sequential:
-    """Seed 004's MLP: 784 -> 512 -> 512 -> 512 -> 10, ReLU, Dropout 0.2 (932,362 parameters with
+    """Deck 004's MLP: 784 -> 512 -> 512 -> 512 -> 10, ReLU, Dropout 0.2 (932,362 parameters with
     the Dropout after each hidden layer)."""
     return Sequential(
         [
@@ -24,7 +24,7 @@ def seed_mlp(input_shape=(784,), num_classes=10) -> Sequential:
 
 
 def seed_cnn(input_shape=(28, 28, 1), num_classes=10) -> Sequential:
-    """Seed 000's CNN: Conv 32 5x5 -> max-pool 2 -> Conv 64 5x5 -> max-pool 2 -> Dense 1000 -> softmax."""
+    """The course's MNIST CNN (deck 000): Conv 32 5x5 -> max-pool 2 -> Conv 64 5x5 -> max-pool 2 -> Dense 1000 -> softmax."""
     return Sequential(
         [
             layers.Input(shape=input_shape),
@@ -41,7 +41,7 @@ def seed_cnn(input_shape=(28, 28, 1), num_classes=10) -> Sequential:
 
 
 def lenet_style(input_shape=(28, 28, 1), num_classes=10) -> Sequential:
-    """Seed 001's LeNet-5-style Keras 1 program (Convolution2D(12, 5, 5), init='he_normal'),
+    """Deck 001's LeNet-5-style Keras 1 program (Convolution2D(12, 5, 5), init='he_normal'),
     written with today's spellings: 12 and 25 filters of 5x5, Dense 180 and 100 with Dropout 0.5."""
     return Sequential(
         [
@@ -62,7 +62,7 @@ def lenet_style(input_shape=(28, 28, 1), num_classes=10) -> Sequential:
 
 
 def cifar10_cnn(input_shape=(32, 32, 3), num_classes=10) -> Sequential:
-    """Seed 004's CIFAR-10 CNN (Keras's cifar10_cnn example): 1,250,858 parameters."""
+    """Deck 004's CIFAR-10 CNN (Keras's cifar10_cnn example): 1,250,858 parameters."""
     return Sequential(
         [
             layers.Input(shape=input_shape),

@@ -131,7 +131,7 @@ def ResNet152(
     name="resnet152",
 ) -> Model:
     """ResNet-152 v1, untrained: stages of 3, 8, 36 and 3 bottleneck blocks; 60,419,944 parameters,
-    the "60 million synapses" of seed 002 (of which 60,268,520 trainable; the rest are
+    the "60 million synapses" of deck 002 (of which 60,268,520 trainable; the rest are
     BatchNormalization's moving means and variances).
 
     Args:

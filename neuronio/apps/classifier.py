@@ -82,6 +82,8 @@ def _logits(model, batch: np.ndarray):
     from neuronio import activations
     from neuronio.models import Sequential
 
+    if hasattr(model, "logits"):  # an OnnxRuntimeModel (`neuronio read --onnx`)
+        return model.logits(batch)
     if not isinstance(model, Sequential) or not model.layers:
         return None
     *body, last = model.layers

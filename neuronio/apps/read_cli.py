@@ -29,6 +29,11 @@ def configure(parser) -> None:
         help="global Otsu threshold (default) or local thresholds for uneven lighting",
     )
     parser.add_argument("--json", action="store_true", help="print the readings as JSON")
+    parser.add_argument(
+        "--onnx",
+        action="store_true",
+        help="classify with ONNX Runtime (the model exported to ONNX in memory; needs neuronio[onnx])",
+    )
 
 
 def run(args) -> int:
@@ -41,6 +46,10 @@ def run(args) -> int:
     # The model and the lexicon once, for every image.
     try:
         model = reader.load_reader_model(args.model)
+        if args.onnx:
+            from neuronio.saving.onnx.runtime import OnnxRuntimeModel
+
+            model = OnnxRuntimeModel(model)
         codes = None
         if args.lexicon is not None:
             codes = reader.load_lexicon(args.lexicon)

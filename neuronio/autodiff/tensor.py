@@ -152,7 +152,7 @@ class Variable(Tensor):
     array([-1., -1., -1.], dtype=float32)
     """
 
-    __slots__ = ("name", "trainable", "path")
+    __slots__ = ("name", "trainable", "path", "regularizer", "constraint")
 
     def __init__(self, value, name: str = "variable", trainable: bool = True, dtype=None):
         data = as_array(value, dtype=dtype)
@@ -160,6 +160,8 @@ class Variable(Tensor):
         self.name = name
         self.trainable = trainable
         self.path = name  # "<layer name>/<variable name>" once a layer owns it
+        self.regularizer = None  # a penalty the owning layer adds to `losses` (Keras's attribute)
+        self.constraint = None  # a projection the optimizer applies after each update
 
     @property
     def value(self) -> np.ndarray:

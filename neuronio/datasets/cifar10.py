@@ -12,6 +12,7 @@ to the last axis.
 """
 
 import gzip
+import os
 import tarfile
 import zlib
 
@@ -27,6 +28,9 @@ TRAIN_MEMBERS = tuple(f"cifar-10-batches-bin/data_batch_{i}.bin" for i in range(
 TEST_MEMBER = "cifar-10-batches-bin/test_batch.bin"
 RECORD_BYTES = 1 + 3 * 32 * 32
 MAX_RECORDS = 10_000  # per member, as in the real archive
+# The real archive: 170,052,171 bytes, unpacking to a 184.4 MB tar (six batches, a readme, headers).
+MAX_ARCHIVE_BYTES = 192 << 20
+MAX_TAR_BYTES = 6 * MAX_RECORDS * RECORD_BYTES + (8 << 20)
 N_CLASSES = 10
 
 
@@ -46,13 +50,16 @@ def load_data():
         "CIFAR-10",
         [
             (f"cache {cached}", lambda: _load_archive(cached)),
-            (URL, lambda: _fetch.download(URL, cached, _load_archive)),
+            (URL, lambda: _fetch.download(URL, cached, _load_archive, max_bytes=MAX_ARCHIVE_BYTES)),
         ],
         manual=f"To place it by hand, copy {ARCHIVE} ({URL}, SHA-256 {ARCHIVE_SHA256}) to {cached}.",
     )
 
 
 def _load_archive(path):
+    size = os.stat(path).st_size
+    if size > MAX_ARCHIVE_BYTES:
+        raise FileFormatError(f"{path}: {size} bytes, more than the CIFAR-10 archive ({MAX_ARCHIVE_BYTES}).")
     _fetch.check_sha256(_fetch.sha256_file(path), ARCHIVE_SHA256, path)
     with open(path, "rb") as file:
         return read_archive(file, path)
@@ -98,7 +105,13 @@ def _read_members(file, where, names) -> dict[str, bytes]:
     try:
         # gzip.GzipFile, not tarfile's "r|gz": tarfile's own gzip reader raises TypeError on a
         # header cut short (found by tests/fuzz/test_dataset_parsers.py, CPython 3.11).
-        with gzip.GzipFile(fileobj=file) as stream, tarfile.open(fileobj=stream, mode="r|") as archive:
+        # The unpacked tar is bounded too: skipping a foreign member still inflates all of it.
+        with (
+            gzip.GzipFile(fileobj=file) as gz,
+            tarfile.open(
+                fileobj=_fetch.BoundedReader(gz, where, MAX_TAR_BYTES, "the unpacked archive"), mode="r|"
+            ) as archive,
+        ):
             for member in archive:
                 name = member.name.removeprefix("./")
                 if name not in names:

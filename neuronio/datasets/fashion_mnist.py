@@ -18,6 +18,7 @@ D, then D uint32 sizes, then the values in C order.
 
 import hashlib
 import math
+import os
 import pathlib
 import struct
 import zlib
@@ -38,6 +39,8 @@ KERAS_BASE = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 ZALANDO_BASE = "https://github.com/zalandoresearch/fashion-mnist/raw/master/data/fashion/"
 DEBIAN_DIR = pathlib.Path("/usr/share/datasets/fashion-mnist")
 MAX_IDX_BYTES = 47_040_016  # the largest file, train-images: 16 + 60000 * 28 * 28
+# A gzip outgrows its content by at most 5 bytes per 16 KiB stored block, plus header and trailer.
+MAX_GZ_BYTES = MAX_IDX_BYTES + MAX_IDX_BYTES // 1000 + 4096
 
 # IDX type code -> element dtype (all big-endian).
 _IDX_DTYPES = {0x08: ">u1", 0x09: ">i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
@@ -76,8 +79,11 @@ def _fetch_idx(name: str, digest: str) -> np.ndarray:
         [
             (f"cache {cached}", lambda: verified(cached)),
             (f"Debian package dataset-fashion-mnist, {debian}", lambda: verified(debian)),
-            (KERAS_BASE + name, lambda: _fetch.download(KERAS_BASE + name, cached, verified)),
-            (ZALANDO_BASE + name, lambda: _fetch.download(ZALANDO_BASE + name, cached, verified)),
+            (KERAS_BASE + name, lambda: _fetch.download(KERAS_BASE + name, cached, verified, max_bytes=MAX_GZ_BYTES)),
+            (
+                ZALANDO_BASE + name,
+                lambda: _fetch.download(ZALANDO_BASE + name, cached, verified, max_bytes=MAX_GZ_BYTES),
+            ),
         ],
         manual=(
             f"To place it by hand, copy {name} (decompressed SHA-256 {digest}) into {cached.parent}; "
@@ -87,7 +93,12 @@ def _fetch_idx(name: str, digest: str) -> np.ndarray:
 
 
 def read_idx_gz(path, digest: str) -> np.ndarray:
-    """Decompress an IDX .gz, check the SHA-256 of its bytes, then parse them (a writable copy)."""
+    """Decompress an IDX .gz, check the SHA-256 of its bytes, then parse them (a writable copy).
+
+    The file's size is checked before it is read, so a huge file in the cache costs no memory."""
+    size = os.stat(path).st_size
+    if size > MAX_GZ_BYTES:
+        raise FileFormatError(f"{path}: {size} bytes, more than any gzip'd Fashion-MNIST file ({MAX_GZ_BYTES}).")
     raw = gunzip(pathlib.Path(path).read_bytes(), MAX_IDX_BYTES, path)
     _fetch.check_sha256(hashlib.sha256(raw).hexdigest(), digest, f"{path} (decompressed)")
     return parse_idx(raw, path).copy()

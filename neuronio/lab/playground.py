@@ -56,6 +56,14 @@ BOUNDARY_GRID = 64  # the output drawn behind the points: 64x64 cells
 NEURON_GRID = 24  # each neuron's little picture: 24x24 cells
 MAX_SESSIONS = 16  # idle playgrounds beyond this are forgotten, oldest first
 MAX_HIDDEN_LAYERS, MAX_UNITS = 6, 8
+MAX_EPOCHS_PER_STEP = 100
+# The work of one /step request, in SGD updates (epochs x batches per epoch). An update of these small
+# networks costs about a millisecond, almost all of it per-batch overhead (the arithmetic of 900 points
+# through 433 weights is tiny), so updates, not samples x weights, measure a request's time: 2,000 keep it
+# to a few seconds and hold one epoch of the largest setting (900 training points in batches of 1). Above
+# it the request is refused (400) with the numbers; at the old limits (100 epochs x 900 batches) one
+# request held a core for ~90 s.
+MAX_BATCHES_PER_STEP = 2000
 
 
 def make_dataset(kind: str, n: int, noise: float, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +131,11 @@ class PlaygroundSettings:
             )
         self.hidden = [wire.integer({"units": u}, "units", 1, MAX_UNITS) for u in hidden]
         features = body.get("features", ["x1", "x2"])
-        if not isinstance(features, list) or not features or any(f not in FEATURES for f in features):
+        if (
+            not isinstance(features, list)
+            or not features
+            or any(not isinstance(f, str) or f not in FEATURES for f in features)
+        ):
             raise LabInputError(f"`features` must be a non-empty list of {', '.join(FEATURES)}; received {features!r}.")
         self.features = list(dict.fromkeys(features))
 
@@ -162,6 +174,10 @@ class PlaygroundSession:
         self.model.compile(optimizer=optimizer, loss="binary_crossentropy", metrics=["accuracy"])
         self.probe = Model(self.model.inputs, [layer.output for layer in self.model.layers])
 
+    @property
+    def batches_per_epoch(self) -> int:
+        return -(-len(self.train_points) // self.settings.batch_size)
+
     def train(self, epochs: int) -> None:
         x = features_of(self.train_points, self.settings.features)
         self.model.fit(x, self.train_labels[:, None], batch_size=self.settings.batch_size, epochs=epochs, verbose=0)
@@ -191,6 +207,7 @@ class PlaygroundSession:
         return {
             "session": self.id,
             "epoch": self.epoch,
+            "batches_per_epoch": self.batches_per_epoch,
             "train_loss": round(train_loss, 5),
             "test_loss": round(test_loss, 5),
             "train_accuracy": round(train_accuracy, 5),
@@ -242,7 +259,15 @@ class Playgrounds:
                 "Press Reset to start a new one.",
                 404,
             )
-        epochs = wire.integer(body, "epochs", 1, 100, default=1)
+        epochs = wire.integer(body, "epochs", 1, MAX_EPOCHS_PER_STEP, default=1)
+        batches = epochs * session.batches_per_epoch
+        if batches > MAX_BATCHES_PER_STEP:
+            raise LabInputError(
+                f"One step may train at most {MAX_BATCHES_PER_STEP:,} batches; {epochs} epochs of "
+                f"{session.batches_per_epoch:,} batches ({len(session.train_points):,} training points in batches "
+                f"of {session.settings.batch_size}) are {batches:,}. Ask for at most "
+                f"{MAX_BATCHES_PER_STEP // session.batches_per_epoch} epochs, or use a larger batch size."
+            )
         with session.lock:
             session.last_used = time.monotonic()
             session.train(epochs)

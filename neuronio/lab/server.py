@@ -19,19 +19,22 @@ Routes (all JSON unless said otherwise; errors are `{"error": message}` with a 4
     POST /api/playground/new      a playground's settings -> its data and first state
     POST /api/playground/step     {session, epochs} -> the state after training that much
 
-Request checks: bodies over MAX_BODY_BYTES are refused (413); POST bodies must be JSON (415), which
+Request checks: bodies over MAX_BODY_BYTES, with or without Content-Length, are refused (413) and the
+connection closed; bodies that are not JSON objects, or nest too deeply to parse, and numbers that are
+not finite where whole numbers belong answer 400 with a message; POST bodies must be JSON (415), which
 also keeps other web sites' pages from posting forms here; when serving on the loopback
 interface, a Host header other than localhost/127.0.0.1/[::1] is refused (403), so a web page
 cannot reach the lab by DNS rebinding. Nothing a client sends is used as a file path: models are
 named by the ids /api/models issued.
 """
 
+import json
 import pathlib
 import sys
 import traceback
 
 from flask import Flask, Response, jsonify, request, send_from_directory
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from neuronio.errors import NeuronioError
 from neuronio.lab import draw, inspection, playground, training, wire
@@ -41,6 +44,7 @@ from neuronio.utils import runs
 
 STATIC = pathlib.Path(__file__).parent / "static"
 MAX_BODY_BYTES = 1024 * 1024  # a 560x560 drawing is ~420 KB as base64; nothing else comes close
+DRAIN_SECONDS = 0.5  # after a 413: how long a silent client may keep the connection
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
@@ -57,7 +61,7 @@ def create_app(model_path=None, runs_root=None, local_only: bool = True) -> Flas
     """
     runs_root = pathlib.Path(runs_root) if runs_root is not None else runs.runs_dir()
     app = Flask(__name__, static_folder=None)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # see _body
     store = ModelStore(runs_root, model_path)
     trainer = training.TrainingManager(store, runs_root)
     playgrounds = playground.Playgrounds()
@@ -71,7 +75,23 @@ def create_app(model_path=None, runs_root=None, local_only: bool = True) -> Flas
 
 
 def _body() -> dict:
-    data = request.get_json(silent=True)
+    """The request's JSON object. The body is read here (not by Flask's silent get_json) so that a
+    body over MAX_BODY_BYTES, chunked or not, answers 413, and JSON nested too deeply for Python's
+    parser answers 400, both with a message."""
+    # Werkzeug refuses a Content-Length over MAX_CONTENT_LENGTH (413) but silently cuts a chunked body at it:
+    # the limit is set one byte higher, so a cut body is one byte too long and refused here.
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise RequestEntityTooLarge()
+    try:
+        data = json.loads(raw)
+    except RecursionError:
+        raise LabInputError(
+            "The request body nests JSON arrays or objects too deeply to read; the lab's requests are flat "
+            'objects, e.g. {"model": "..."}.'
+        ) from None
+    except ValueError as exc:  # also UnicodeDecodeError
+        raise LabInputError(f"The request body is not valid JSON ({exc}).") from None
     if not isinstance(data, dict):
         raise LabInputError('The request body must be a JSON object, e.g. {"model": "..."}.')
     return data
@@ -132,20 +152,36 @@ def _checks_and_errors(app: Flask, local_only: bool) -> None:
     def http_error(exc):
         if exc.code == 413:
             size = request.content_length
-            received = f"{size / 1024:,.0f} KB" if size else "a larger body"
-            message = f"Request body too large: {received} received; the limit is {MAX_BODY_BYTES // 1024:,} KB."
+            limit = f"the limit is {MAX_BODY_BYTES // 1024:,} KB"
+            if size:
+                message = f"Request body too large: {size / 1024:,.0f} KB received; {limit}."
+            else:  # sent in chunks, without Content-Length: refused once the limit was passed
+                message = (
+                    f"Request body too large: more than {MAX_BODY_BYTES // 1024:,} KB received in chunks; {limit}."
+                )
         elif exc.code == 404:
             message = f"No such page or API endpoint: {request.path}."
         elif exc.code == 405:
             message = f"{request.method} is not allowed on {request.path}."
         else:
             message = exc.description
+        if exc.code == 413:
+            _stop_reading_soon()
         return jsonify(error=message), exc.code
 
     @app.errorhandler(Exception)
     def unexpected(exc):
         traceback.print_exc(file=sys.stderr)
         return jsonify(error=f"The server hit an unexpected error: {type(exc).__name__}: {exc}"), 500
+
+
+def _stop_reading_soon() -> None:
+    """After a 413, Werkzeug's server reads and discards the rest of the body before closing, so the
+    client sees the answer rather than a reset; a client that stops sending without closing would hold
+    that read (and the connection) until it gives up. A short timeout on the socket ends it instead."""
+    connection = request.environ.get("werkzeug.socket")
+    if connection is not None:
+        connection.settimeout(DRAIN_SECONDS)
 
 
 def _page_and_draw(app: Flask, store: ModelStore) -> None:
@@ -258,6 +294,8 @@ def _playground(app: Flask, playgrounds: playground.Playgrounds) -> None:
             features=list(playground.FEATURES),
             max_hidden_layers=playground.MAX_HIDDEN_LAYERS,
             max_units=playground.MAX_UNITS,
+            max_epochs_per_step=playground.MAX_EPOCHS_PER_STEP,
+            max_batches_per_step=playground.MAX_BATCHES_PER_STEP,
         )
 
     @app.post("/api/playground/new")

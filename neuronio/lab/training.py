@@ -44,10 +44,10 @@ OPTIMIZERS = {
     "nadam": ("Nadam", 0.001),
 }
 MODEL_DESCRIPTIONS = {
-    "mlp": "seed 004's MLP: 784-512-512-512-10 with Dropout 0.2",
-    "cnn": "seed 000's CNN: Conv 32 5x5, pool, Conv 64 5x5, pool, Dense 1000",
-    "lenet": "seed 001's LeNet-style net: Conv 12 and 25 5x5, Dense 180 and 100",
-    "cifar-cnn": "seed 004's CIFAR-10 CNN: four 3x3 convs, Dense 512 (1.25 M parameters)",
+    "mlp": "deck 004's MLP: 784-512-512-512-10 with Dropout 0.2",
+    "cnn": "the course's MNIST CNN (deck 000): Conv 32 5×5 → pool → Conv 64 5×5 → pool → Dense 1000",
+    "lenet": "deck 001's LeNet-style net: Conv 12 and 25 5×5, Dense 180 and 100",
+    "cifar-cnn": "deck 004's CIFAR-10 CNN: four 3×3 convs, Dense 512 (1.25 M parameters)",
 }
 VALIDATION_FRACTION = 0.1  # held out from the chosen training images, as `neuronio train` does
 PROBE_IMAGES = 1000  # validation images predicted for the live curve and the mistakes grid

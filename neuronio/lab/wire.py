@@ -2,7 +2,7 @@
 
 Every check raises `LabInputError`, which the server turns into `{"error": message}` with the
 error's HTTP status; the page shows the message next to the control that caused it. Arrays go to
-the page as base64 bytes (uint8 after scaling to [min, max]): a seed-CNN activation set is ~30,000
+the page as base64 bytes (uint8 after scaling to [min, max]): the course CNN's activation set is ~30,000
 numbers, about 40 KB this way against ~300 KB of JSON floats, and decoding it is one call in JS.
 """
 
@@ -35,7 +35,8 @@ def choice(body: dict, key: str, options, default=None):
 def integer(body: dict, key: str, low: int, high: int, default=None) -> int:
     """body[key] as an int in [low, high]; `default` when absent."""
     value = body.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value != int(value):
+    whole = isinstance(value, int) or isinstance(value, float) and math.isfinite(value) and value.is_integer()
+    if isinstance(value, bool) or not whole:  # NaN, Infinity and 1e400 (inf) are floats JSON lets through
         raise LabInputError(f"`{key}` must be a whole number from {low:,} to {high:,}; received {value!r}.")
     if not low <= value <= high:
         raise LabInputError(f"`{key}` must be from {low:,} to {high:,}; received {int(value):,}.")

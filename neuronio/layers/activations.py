@@ -8,6 +8,7 @@ from neuronio import activations, config, initializers
 from neuronio.layers.core import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import matmul, max, multiply, prelu, relu, reshape, sum, where
 
 
@@ -123,14 +124,20 @@ class PReLU(_Elementwise):
         shared_axes: axes sharing one slope, e.g. [1, 2] for one slope per channel of an image.
     """
 
-    def __init__(self, alpha_initializer="zeros", shared_axes=None, **kwargs):
+    def __init__(
+        self, alpha_initializer="zeros", alpha_regularizer=None, alpha_constraint=None, shared_axes=None, **kwargs
+    ):
         super().__init__(**kwargs)
         self.alpha_initializer = initializers.get(alpha_initializer)
+        set_weight_options(self, "alpha", alpha_regularizer, alpha_constraint)
         self.shared_axes = _normalize_shared_axes(shared_axes)
 
     def build(self, input_shape):
         self.alpha = self.add_weight(
-            shape=_param_shape(input_shape, self.shared_axes), initializer=self.alpha_initializer, name="alpha"
+            shape=_param_shape(input_shape, self.shared_axes),
+            initializer=self.alpha_initializer,
+            name="alpha",
+            **weight_options(self, "alpha"),
         )
         self.input_spec = InputSpec(ndim=len(input_shape))
 
@@ -141,6 +148,7 @@ class PReLU(_Elementwise):
         return {
             **super().get_config(),
             "alpha_initializer": initializers.serialize(self.alpha_initializer),
+            **weight_options_config(self, "alpha"),
             "shared_axes": list(self.shared_axes) or None,
         }
 
@@ -235,6 +243,10 @@ class Maxout(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -244,15 +256,24 @@ class Maxout(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         width = self.units * self.num_pieces
         self.kernel = self.add_weight(
-            shape=(input_shape[-1], width), initializer=self.kernel_initializer, name="kernel"
+            shape=(input_shape[-1], width),
+            initializer=self.kernel_initializer,
+            name="kernel",
+            **weight_options(self, "kernel"),
         )
         self.bias = (
-            self.add_weight(shape=(width,), initializer=self.bias_initializer, name="bias") if self.use_bias else None
+            self.add_weight(
+                shape=(width,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
+            if self.use_bias
+            else None
         )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_shape[-1]})
 
@@ -274,4 +295,5 @@ class Maxout(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_options_config(self, "kernel", "bias"),
         }

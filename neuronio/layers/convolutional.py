@@ -1,20 +1,23 @@
 """Conv2D and ZeroPadding2D (channels-last)."""
 
-from neuronio import activations, config, initializers
+from neuronio import activations, config, initializers, regularizers
 from neuronio.errors import ShapeError
 from neuronio.layers import legacy
 from neuronio.layers.core import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import conv2d, pad
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 
 
-def check_channels_last(owner: str, data_format) -> None:
+def check_channels_last(owner: str, data_format, layout: str = "NHWC", transpose: str = "(0, 2, 3, 1)") -> None:
+    """Refuse channels_first, saying how to move the channels of `layout` data last."""
     if data_format not in (None, "channels_last"):
+        first = layout[0] + layout[-1] + layout[1:-1]  # NHWC -> NCHW, NLC -> NCL
         raise ValueError(
-            f"{owner}: only data_format='channels_last' (NHWC) is implemented; received "
-            f"data_format={data_format!r}. Transpose NCHW data with x.transpose(0, 2, 3, 1)."
+            f"{owner}: only data_format='channels_last' ({layout}) is implemented; received "
+            f"data_format={data_format!r}. Transpose {first} data with x.transpose{transpose}."
         )
 
 
@@ -32,7 +35,11 @@ class Conv2D(Layer):
         kernel_size: int or (KH, KW).
         strides: int or (SH, SW).
         padding: "valid" (no padding) or "same" (output size ceil(H / SH)).
+        dilation_rate: int or (DH, DW), the spacing of the kernel's taps (an atrous convolution);
+            as in Keras, not together with strides above 1.
         activation, use_bias, kernel_initializer, bias_initializer: as in Dense.
+        kernel_regularizer, bias_regularizer, activity_regularizer, kernel_constraint,
+        bias_constraint: as in Dense.
 
     Input shape:  (batch, H, W, C)
     Output shape: (batch, OH, OW, filters), OH = (H - KH) // SH + 1 for "valid".
@@ -51,6 +58,10 @@ class Conv2D(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         if kwargs.keys() & {"init", "border_mode", "subsample", "dim_ordering"}:
@@ -65,12 +76,19 @@ class Conv2D(Layer):
         self.strides = normalize_pair("strides", strides, owner)
         self.padding = normalize_padding(padding, owner)
         check_channels_last(owner, data_format)
-        check_one(owner, "dilation_rate", dilation_rate)
+        self.dilation_rate = normalize_pair("dilation_rate", dilation_rate, owner)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{owner}: `strides > 1` not supported in conjunction with `dilation_rate > 1` (as in Keras); "
+                f"received strides={strides!r} and dilation_rate={dilation_rate!r}. Use one of the two."
+            )
         check_one(owner, "groups", groups)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
@@ -78,21 +96,32 @@ class Conv2D(Layer):
         if channels is None:
             raise ValueError(f"Conv2D '{self.name}': the channel axis must be known; received {input_shape}.")
         kernel_shape = (*self.kernel_size, channels, self.filters)  # (KH, KW, C, F)
-        self.kernel = self.add_weight(shape=kernel_shape, initializer=self.kernel_initializer, name="kernel")
+        self.kernel = self.add_weight(
+            shape=kernel_shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.filters,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(
+                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):
         # The bias is added inside the convolution, onto its GEMM's output (one pass fewer than `x + bias`).
-        x = conv2d(inputs, self.kernel, strides=self.strides, padding=self.padding, bias=self.bias)
+        x = conv2d(
+            inputs,
+            self.kernel,
+            strides=self.strides,
+            padding=self.padding,
+            bias=self.bias,
+            dilation_rate=self.dilation_rate,
+        )
         return self.activation(x)  # (N, OH, OW, F)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape
-        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding)
-        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding)
+        oh = conv_output_size(h, self.kernel_size[0], self.strides[0], self.padding, self.dilation_rate[0])
+        ow = conv_output_size(w, self.kernel_size[1], self.strides[1], self.padding, self.dilation_rate[1])
         check_window_fits(self, input_shape, self.kernel_size, oh, ow)
         return (n, oh, ow, self.filters)
 
@@ -104,12 +133,14 @@ class Conv2D(Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "data_format": config.image_data_format(),
-            "dilation_rate": [1, 1],
+            "dilation_rate": list(self.dilation_rate),
             "groups": 1,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_options_config(self, "kernel", "bias"),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it, even None
         }
 
 

@@ -7,6 +7,7 @@ from neuronio.layers import legacy
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.symbolic import Node, SymbolicTensor
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops.linalg import matmul
 
 
@@ -74,6 +75,8 @@ class Dense(Layer):
         activation: name ("relu"), callable, or None for linear.
         use_bias: whether to add a bias vector.
         kernel_initializer, bias_initializer: name or Initializer.
+        kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to the loss.
+        kernel_constraint, bias_constraint: projections applied after each optimizer update.
 
     Input shape:  (batch, ..., input_dim)
     Output shape: (batch, ..., units)
@@ -89,6 +92,10 @@ class Dense(Layer):
         use_bias=True,
         kernel_initializer="glorot_uniform",
         bias_initializer="zeros",
+        kernel_regularizer=None,
+        bias_regularizer=None,
+        kernel_constraint=None,
+        bias_constraint=None,
         **kwargs,
     ):
         units = legacy.dense_units(units, kwargs)
@@ -100,16 +107,25 @@ class Dense(Layer):
         self.use_bias = bool(use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
+        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
+        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known; received {input_shape}.")
-        self.kernel = self.add_weight(shape=(input_dim, self.units), initializer=self.kernel_initializer, name="kernel")
+        self.kernel = self.add_weight(
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            name="kernel",
+            **weight_options(self, "kernel"),
+        )
         self.bias = None
         if self.use_bias:
-            self.bias = self.add_weight(shape=(self.units,), initializer=self.bias_initializer, name="bias")
+            self.bias = self.add_weight(
+                shape=(self.units,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
+            )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
@@ -129,6 +145,7 @@ class Dense(Layer):
             "use_bias": self.use_bias,
             "kernel_initializer": initializers.serialize(self.kernel_initializer),
             "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_options_config(self, "kernel", "bias"),
         }
 
 

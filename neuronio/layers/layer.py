@@ -7,10 +7,11 @@ five methods: `__init__` (validate and store), `build(input_shape)` (create weig
 """
 
 import inspect
+import threading
 
 import numpy as np
 
-from neuronio import config, initializers
+from neuronio import config, constraints, initializers, regularizers
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
@@ -20,6 +21,10 @@ from neuronio.ops.elementwise import cast
 
 # Every layer class, by its Keras name; saving and `from_config` resolve layers only through it.
 registry = Registry("layer")
+
+# The layer whose __call__ is outermost in this thread: it clears the losses of every layer below
+# it before running, so `losses` holds the penalties of the latest forward pass (as in Keras).
+_call_context = threading.local()
 
 
 class Layer:
@@ -43,6 +48,7 @@ class Layer:
         batch_input_shape=None,
         batch_size=None,
         input_dim=None,
+        activity_regularizer=None,
         **kwargs,
     ):
         if kwargs:
@@ -60,7 +66,9 @@ class Layer:
         if isinstance(dtype, dict):  # Keras 3 configs: a DTypePolicy envelope
             dtype = (dtype.get("config") or {}).get("name")
         self.dtype = np.dtype(dtype or config.floatx()).name
-        self.trainable = bool(trainable)
+        self._trainable = bool(trainable)
+        self.activity_regularizer = regularizers.get(activity_regularizer)
+        self._losses: list = []  # add_loss values of the latest call
         self.built = False
         self.input_spec = None
         self._build_shapes = None  # the shapes build() was called with, for saving
@@ -83,34 +91,92 @@ class Layer:
                     self._layers.append(item)
         object.__setattr__(self, name, value)
 
+    # -- trainable: set on a layer, it reaches every weight and sublayer below it (as Keras) -------
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        value = bool(value)
+        self._trainable = value
+        for variable in self._trainable_variables:
+            variable.trainable = value
+            variable.requires_grad = value
+        for layer in self._layers:
+            layer.trainable = value
+
     # -- weights ---------------------------------------------------------------------------------
-    def add_weight(self, shape=None, initializer="glorot_uniform", dtype=None, trainable=True, name=None) -> Variable:
-        """Create a Variable owned by this layer (Keras's signature, keyword use recommended)."""
+    def add_weight(
+        self,
+        shape=None,
+        initializer="glorot_uniform",
+        dtype=None,
+        trainable=True,
+        autocast=True,
+        regularizer=None,
+        constraint=None,
+        aggregation="none",
+        name=None,
+    ) -> Variable:
+        """Create a Variable owned by this layer (Keras's signature, keyword use recommended).
+
+        `regularizer` adds its penalty of the variable to `losses` (while trainable); the
+        optimizer applies `constraint` to the variable after each update. `autocast` and
+        `aggregation` only matter for mixed precision and distribution, so they are accepted as is.
+        """
         shape = tuple(int(d) for d in (shape or ()))
         dtype = np.dtype(dtype or self.dtype).name
         value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(value, name=name or "variable", trainable=trainable, dtype=dtype)
         variable.path = f"{self.name}/{variable.name}"
+        variable.regularizer = regularizers.get(regularizer)
+        variable.constraint = constraints.get(constraint)
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
+        if trainable and not self._trainable:
+            variable.trainable = variable.requires_grad = False
         return variable
 
     @property
     def trainable_weights(self) -> list[Variable]:
         if not self.trainable:
             return []
-        return _unique(self._trainable_variables + [w for layer in self._layers for w in layer.trainable_weights])
+        return [w for w in self.weights if w.trainable]
 
     @property
     def non_trainable_weights(self) -> list[Variable]:
-        own = (
-            self._non_trainable_variables
-            if self.trainable
-            else self._trainable_variables + self._non_trainable_variables
-        )
-        nested = [w for layer in self._layers for w in layer.non_trainable_weights]
         if not self.trainable:
-            nested = [w for layer in self._layers for w in layer.weights]
-        return _unique(own + nested)
+            return self.weights
+        return [w for w in self.weights if not w.trainable]
+
+    # -- losses: add_loss values and regularization penalties --------------------------------------
+    def add_loss(self, loss) -> None:
+        """Add a scalar loss (a Tensor computed in `call`, or a number); `fit` adds it to the
+        compiled loss. Cleared at the start of every outermost call."""
+        if is_symbolic(loss):
+            raise NotImplementedError(
+                f"Layer '{self.name}': add_loss on a symbolic tensor (while building a functional model) is not "
+                f"supported, as in Keras 3. Call add_loss inside a layer's call(), or override the model's "
+                f"compute_loss()."
+            )
+        self._losses.append(loss)
+
+    @property
+    def losses(self) -> list:
+        """The add_loss values of the latest call (this layer's, then its sublayers'), then the
+        regularizers' penalties of the trainable weights, as Keras lists them."""
+        collected = list(self._losses)
+        for layer in _flatten_layers(self):
+            collected.extend(layer._losses)
+        for variable in self.trainable_weights:
+            if variable.regularizer is not None:
+                collected.append(variable.regularizer(variable))
+        return collected
+
+    def _clear_losses(self) -> None:
+        self._losses.clear()
+        for layer in _flatten_layers(self):
+            layer._losses.clear()
 
     @property
     def weights(self) -> list[Variable]:
@@ -182,6 +248,8 @@ class Layer:
     def get_config(self) -> dict:
         """Constructor arguments as JSON-serialisable values."""
         config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self.activity_regularizer is not None:
+            config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         if self._batch_input_shape is not None:
             config_dict["batch_input_shape"] = list(self._batch_input_shape)
         return config_dict
@@ -206,8 +274,22 @@ class Layer:
         self._maybe_build(shapes)
         for i, shape in enumerate(shapes if isinstance(shapes, list) else [shapes]):
             check_input(self._spec_for(i), shape, self, i)
-        # 4. Run the layer's computation.
-        return self._call_with_training(tensors, training, **kwargs)
+        # 4. Run the layer's computation; the outermost call first clears the losses below it.
+        outermost = getattr(_call_context, "entry", None) is None
+        if outermost:
+            _call_context.entry = self
+            self._clear_losses()
+        try:
+            outputs = self._call_with_training(tensors, training, **kwargs)
+            # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
+            if self.activity_regularizer is not None:
+                for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
+                    penalty = self.activity_regularizer(out)
+                    self.add_loss(penalty / out.shape[0] if out.ndim > 0 and out.shape[0] else penalty)
+        finally:
+            if outermost:
+                _call_context.entry = None
+        return outputs
 
     def _call_with_training(self, inputs, training, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
@@ -302,6 +384,19 @@ def _unique(variables: list) -> list:
             seen.add(id(v))
             out.append(v)
     return out
+
+
+def _flatten_layers(layer) -> list:
+    """Every layer below `layer` (not itself), each once, depth first."""
+    found, stack, seen = [], list(reversed(layer._layers)), {id(layer)}
+    while stack:
+        current = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        found.append(current)
+        stack.extend(reversed(current._layers))
+    return found
 
 
 def _is_shape_list(shape) -> bool:

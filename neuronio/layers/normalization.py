@@ -6,6 +6,7 @@ import numpy as np
 
 from neuronio import initializers
 from neuronio.layers.layer import Layer, registry
+from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import add, multiply, subtract
 from neuronio.ops.normalization import batch_norm_train, local_response_normalization
 
@@ -16,7 +17,8 @@ class BatchNormalization(Layer):
 
     Training: the batch's own mean and (biased) variance are used, and the moving averages are
     updated in place: moving = moving * momentum + batch * (1 - momentum).
-    Inference: the moving averages are used.
+    Inference: the moving averages are used. A frozen layer (`trainable = False`) always runs in
+    inference mode, as in Keras: fine-tuning a model around it leaves its statistics alone.
 
     Args:
         axis: the channel axis (default -1, channels-last).
@@ -37,6 +39,10 @@ class BatchNormalization(Layer):
         gamma_initializer="ones",
         moving_mean_initializer="zeros",
         moving_variance_initializer="ones",
+        beta_regularizer=None,
+        gamma_regularizer=None,
+        beta_constraint=None,
+        gamma_constraint=None,
         **kwargs,
     ):
         super().__init__(**kwargs)
@@ -53,6 +59,8 @@ class BatchNormalization(Layer):
         self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
+        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
+        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -60,10 +68,16 @@ class BatchNormalization(Layer):
         channels = input_shape[axis]
         shape = (channels,)
         self.gamma = (
-            self.add_weight(shape=shape, initializer=self.gamma_initializer, name="gamma") if self.scale else None
+            self.add_weight(
+                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
+            )
+            if self.scale
+            else None
         )
         self.beta = (
-            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta") if self.center else None
+            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
+            if self.center
+            else None
         )
         self.moving_mean = self.add_weight(
             shape=shape, initializer=self.moving_mean_initializer, trainable=False, name="moving_mean"
@@ -81,7 +95,7 @@ class BatchNormalization(Layer):
 
     def call(self, inputs, training=False):
         gamma, beta = self._param(self.gamma, 1.0), self._param(self.beta, 0.0)
-        if training:
+        if training and self.trainable:
             outputs, op = batch_norm_train(inputs, gamma, beta, self._reduction_axes, self.epsilon)
             keep = self.momentum
             self.moving_mean.data *= keep
@@ -109,6 +123,7 @@ class BatchNormalization(Layer):
             "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
+            **weight_options_config(self, "beta", "gamma"),
         }
 
 

@@ -1,6 +1,7 @@
 """neuronio.models: Sequential, the functional Model, and loading saved models."""
 
 from neuronio.layers.layer import registry as layers_registry
+from neuronio.models.cloning import clone_model
 from neuronio.models.committee import Committee, committee
 from neuronio.models.functional import Functional
 from neuronio.models.model import Model
@@ -12,4 +13,4 @@ from neuronio.saving import load_model
 layers_registry.add("Sequential", Sequential)
 layers_registry.add("Functional", Functional)
 
-__all__ = ["Committee", "Functional", "Model", "Sequential", "committee", "load_model"]
+__all__ = ["Committee", "Functional", "Model", "Sequential", "clone_model", "committee", "load_model"]

@@ -1,9 +1,25 @@
-"""The arrays fit/evaluate/predict receive: checked once, split, shuffled and cut into batches."""
+"""The arrays fit/evaluate/predict receive: checked once, split, shuffled and cut into batches.
+
+Batches come out packed as Keras packs them for `train_step(data)`: `x`, `(x, y)` or
+`(x, y, sample_weight)`. Sources of batches (PyDataset, generators) are in models/streams.py.
+"""
+
+import math
 
 import numpy as np
 
 from neuronio import config
 from neuronio.errors import DTypeError, NumericsError, ShapeError
+from neuronio.models.streams import StreamData, is_stream, pack_x_y_sample_weight, reject_stream_arguments
+
+
+def make_data(x, y, sample_weight, model, who: str, class_weight=None, steps_per_epoch=None, validation_split=0.0):
+    """ArrayData for arrays; StreamData (batch by batch, never materialised) for a PyDataset,
+    a sequence of batches, a generator or another iterable."""
+    if is_stream(x):
+        reject_stream_arguments(who, y, validation_split, sample_weight)
+        return StreamData(x, model, who, steps_per_epoch=steps_per_epoch, class_weight=class_weight)
+    return ArrayData(x, y, sample_weight, model, who, class_weight=class_weight)
 
 
 def slice_rows(arrays: list, index) -> list:
@@ -85,6 +101,11 @@ class ArrayData:
     def _class_weights(self, class_weight: dict, sample_weight):
         y = self.ys[0]
         labels = y.argmax(axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0].astype(int)
+        if labels.min() < 0:
+            raise ValueError(
+                f"{self.who}: class_weight needs class ids >= 0 in y, but y holds the label {int(labels.min())}. "
+                f"Map the labels to 0..K-1 first."
+            )
         weights = np.array([class_weight.get(int(c), 1.0) for c in range(int(labels.max()) + 1)], dtype=config.floatx())
         per_sample = weights[labels]
         return per_sample if sample_weight is None else per_sample * sample_weight
@@ -113,13 +134,24 @@ class ArrayData:
         xs = slice_rows(self.xs, index)
         ys = None if self.ys is None else slice_rows(self.ys, index)
         sw = None if self.sample_weight is None else self.sample_weight[index]
-        return (xs[0] if len(xs) == 1 else xs), ys, sw
+        y = None if ys is None else ys[0] if len(ys) == 1 else ys
+        return pack_x_y_sample_weight(xs[0] if len(xs) == 1 else xs, y, sw)
 
-    def all(self):
+    def packed(self):
+        """All the samples as one Keras-packed batch."""
         return self._pack(slice(None))
 
+    def steps_for(self, batch_size: int) -> int:
+        return math.ceil(self.n / batch_size)
+
+    def on_epoch_begin(self) -> None:
+        """Arrays need nothing between epochs (a PyDataset gets its on_epoch_begin/end calls)."""
+
+    def on_epoch_end(self) -> None:
+        """See on_epoch_begin."""
+
     def batches(self, batch_size: int, shuffle: bool, limit=None):
-        """(x, ys, sample_weight) per batch; shuffled with the seeded generator when asked."""
+        """One Keras-packed batch at a time; shuffled with the seeded generator when asked."""
         order = config.rng().permutation(self.n) if shuffle else None
         for count, start in enumerate(range(0, self.n, batch_size)):
             if limit is not None and count >= limit:

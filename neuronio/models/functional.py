@@ -1,6 +1,10 @@
 """Functional models: a graph of layer calls from symbolic inputs to symbolic outputs."""
 
-from neuronio.errors import FileFormatError
+import numpy as np
+
+from neuronio import ops
+from neuronio.autodiff.tensor import Tensor
+from neuronio.errors import FileFormatError, ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.models.model import Model
@@ -13,6 +17,24 @@ def _as_list(value) -> tuple[list, bool]:
     return [value], False
 
 
+def adjust_input_rank(value, expected_shape, name: str):
+    """Keras's rule for data one axis off its Input: a trailing axis of size 1 is added when the
+    Input ends in 1 ((N, 28, 28) into Input((28, 28, 1))) or dropped when the data ends in 1."""
+    shape = np.shape(value.data if isinstance(value, Tensor) else value)
+    rank, expected = len(shape), len(expected_shape)
+    if rank == expected:
+        return value
+    if rank == expected - 1 and expected_shape[-1] == 1:
+        return ops.expand_dims(value, -1) if isinstance(value, Tensor) else np.expand_dims(value, -1)
+    if rank == expected + 1 and shape[-1] == 1:
+        return ops.squeeze(value, -1) if isinstance(value, Tensor) else np.squeeze(value, -1)
+    raise ShapeError(
+        f"Invalid input shape for layer '{name}' (the model's input): expected shape {tuple(expected_shape)} "
+        f"(rank {expected}), but received shape {tuple(shape)}, which is incompatible (only a trailing "
+        f"axis of size 1 is added or dropped). Reshape the data to the Input's shape, batch axis first."
+    )
+
+
 class Functional(Model):
     """`Model(inputs, outputs)`: runs the recorded layer calls in topological order.
 
@@ -22,6 +44,7 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
+        self._inputs_struct, self._outputs_struct = inputs, outputs  # `input`/`output`, as given
         self._inputs, self._multi_input = _as_list(inputs)
         self._outputs, self._multi_output = _as_list(outputs)
         for kind, tensors in (("inputs", self._inputs), ("outputs", self._outputs)):
@@ -96,6 +119,16 @@ class Functional(Model):
         return list(self._inputs)
 
     @property
+    def input(self):
+        """The inputs as given to the constructor (one tensor, or a list), as in Keras."""
+        return self._inputs_struct
+
+    @property
+    def output(self):
+        """The outputs as given to the constructor (one tensor, or a list), as in Keras."""
+        return self._outputs_struct
+
+    @property
     def outputs(self) -> list:
         return list(self._outputs)
 
@@ -116,6 +149,7 @@ class Functional(Model):
                 f"Model '{self.name}' expects {len(self._inputs)} input(s) ({', '.join(self.input_names)}), "
                 f"but received {len(values)}."
             )
+        values = [adjust_input_rank(v, t.shape, t.name) for v, t in zip(values, self._inputs)]
         computed = {id(t): v for t, v in zip(self._inputs, values)}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):

@@ -1,6 +1,8 @@
 """Model: a Layer that can be trained. `Model(inputs, outputs)` builds a functional model;
 subclasses write `call` themselves (Keras's subclassing style)."""
 
+import os
+
 from neuronio import saving
 from neuronio.layers.layer import Layer
 from neuronio.models.trainer import Trainer
@@ -22,8 +24,15 @@ class Model(Trainer, Layer):
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        if type(self) is Model and (args or kwargs.keys() & {"inputs", "outputs"}):
-            raise TypeError("Model(inputs, outputs) is handled by Functional.")  # unreachable via __new__
+        from neuronio.models.functional import Functional
+
+        if args or kwargs.keys() & {"inputs", "outputs"}:
+            # Functional subclassing: `super().__init__(inputs, outputs)` in a Model subclass makes
+            # the subclass functional (Keras swaps Model for Functional among its bases, as here).
+            if not isinstance(self, Functional):
+                _make_functional(type(self), Functional)
+            Functional.__init__(self, *args, **kwargs)
+            return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
         Layer.__init__(self, name=name, trainable=trainable, **kwargs)
@@ -89,6 +98,24 @@ class Model(Trainer, Layer):
             raise TypeError(f"save got unexpected keyword arguments: {sorted(kwargs)}.")
         saving.save_model(self, filepath, overwrite=overwrite, zipped=zipped)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export for inference, as Keras 3's `export`. neuronio writes `format="onnx"` (the `onnx`
+        extra); Keras's default "tf_saved_model" and its other formats need their own engines."""
+        if format != "onnx":
+            raise ValueError(
+                f"export(format={format!r}) is not available in neuronio: it writes ONNX only. Call "
+                f"model.export({os.fspath(filepath)!r}, format='onnx'), or save a .keras file and export "
+                f"it with Keras for {format!r}."
+            )
+        if input_signature is not None or kwargs:
+            raise TypeError(
+                "neuronio's ONNX export takes the input shapes from the model itself; it accepts no "
+                f"input_signature or other options (received {sorted(kwargs) or 'input_signature'})."
+            )
+        from neuronio.saving.onnx import export_onnx  # the onnx package is imported only here
+
+        export_onnx(self, filepath, verbose=True if verbose is None else bool(verbose))
+
     def save_weights(self, filepath, overwrite=True):
         """Save the weights (and the optimizer state) to a Keras `.weights.h5` file, atomically."""
         saving.save_weights(self, filepath, overwrite=overwrite)
@@ -104,3 +131,17 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile from `get_compile_config()`'s output and build the optimizer's slots."""
         serialization.compile_from_config(self, config)
+
+
+def _make_functional(cls, functional) -> None:
+    """Put Functional in place of Model among the bases of `cls` (or of the Model subclass it
+    derives from), so `isinstance(model, Functional)` holds and `cls`'s own methods still win."""
+    if issubclass(cls, functional):
+        return
+    if Model in cls.__bases__:
+        cls.__bases__ = tuple(functional if base is Model else base for base in cls.__bases__)
+        return
+    for base in cls.__bases__:
+        if isinstance(base, type) and issubclass(base, Model):
+            _make_functional(base, functional)
+            return

@@ -4,6 +4,7 @@ from neuronio.errors import ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.layer import Layer
 from neuronio.layers.symbolic import SymbolicTensor
+from neuronio.models.functional import adjust_input_rank
 from neuronio.models.model import Model
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
 
@@ -78,11 +79,15 @@ class Sequential(Model):
 
     @property
     def inputs(self):
-        return None if self._input_layer is None else [self._input_layer.output]
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined inputs yet.")
+        return [self._input_layer.output]
 
     @property
     def outputs(self):
-        return None if self._output is None else [self._output]
+        if self._output is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined outputs yet.")
+        return [self._output]
 
     @property
     def input_names(self):
@@ -105,6 +110,8 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
+        if self._input_layer is not None and not isinstance(inputs, (list, tuple)):
+            x = adjust_input_rank(x, self._input_layer.batch_shape, self._input_layer.name)
         for layer in self._stack:
             x = layer(x, training=training)
         return x

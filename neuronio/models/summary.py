@@ -108,8 +108,11 @@ def _sequential_like(model) -> bool:
     return len(model._outputs) == 1 and len(model._inputs) == 1
 
 
-def summary_lines(model, line_length=None, positions=None, show_trainable=False, layer_range=None) -> list[str]:
-    """The summary as a list of lines (what `model.summary()` prints)."""
+def summary_lines(
+    model, line_length=None, positions=None, show_trainable=False, layer_range=None, include_optimizer=True
+) -> list[str]:
+    """The summary as a list of lines (what `model.summary()` prints). With include_optimizer=False the
+    totals count the model's weights only, as for a model loaded without its optimizer (the report)."""
     sequential_like = _sequential_like(model)
     if sequential_like:
         default_length, default_positions = 88, [0.45, 0.80, 1.0]
@@ -155,7 +158,8 @@ def summary_lines(model, line_length=None, positions=None, show_trainable=False,
     trainable, trainable_bytes = _count(model.trainable_weights if model.built else [])
     frozen, frozen_bytes = _count(model.non_trainable_weights if model.built else [])
     optimizer = getattr(model, "optimizer", None)
-    opt_vars = optimizer.variables if optimizer is not None and getattr(optimizer, "built", False) else []
+    built = include_optimizer and optimizer is not None and getattr(optimizer, "built", False)
+    opt_vars = optimizer.variables if built else []
     opt_count, opt_bytes = _count(opt_vars)
     total = trainable + frozen + opt_count
     lines.append(f" Total params: {total:,} ({readable_size(trainable_bytes + frozen_bytes + opt_bytes)})")
@@ -185,13 +189,23 @@ def print_summary(model, line_length=None, positions=None, print_fn=None, show_t
     (print_fn or print)(text)
 
 
-# -- the decks' per-layer ASCII table (seed 004) ------------------------------------------------------
+# -- the decks' per-layer ASCII table (deck 004) ------------------------------------------------------
 _SYMBOLS = {"Conv2D": "\\ /", "MaxPooling2D": "Y max", "AveragePooling2D": "Y avg", "Dense": "XXXXX"}
 
 
-def sequential_ascii(model) -> str:
+_PERCENT = ("deck", "rounded")
+
+
+def sequential_ascii(model, percent: str = "deck") -> str:
     """The deck's table: OPERATION, DATA DIMENSIONS (channels first, as the deck prints them),
-    WEIGHTS(N) and WEIGHTS(%), with the activation of each layer on its own row."""
+    WEIGHTS(N) and WEIGHTS(%), with the activation of each layer on its own row.
+
+    percent: "deck" prints each layer's share truncated to a whole percent, truncated as the deck
+    does (51,264 of 1,087,106 weights: "4.0%"); "rounded" rounds it to one decimal ("4.7%"), as the
+    report and the lab show it.
+    """
+    if percent not in _PERCENT:
+        raise ValueError(f"sequential_ascii: percent must be 'deck' or 'rounded'; received {percent!r}.")
     if not model.built:
         raise ValueError(
             f"Model '{model.name}' is not built yet: give the first layer input_shape=, or call the "
@@ -213,15 +227,9 @@ def sequential_ascii(model) -> str:
         if isinstance(layer, InputLayer):
             continue
         n = layer.count_params()
-        # The deck's table truncates the share to a whole percent: 1,180,160 of 1,250,858 is "94.0%".
-        rows.append(
-            (
-                f"{type(layer).__name__:<14}{_SYMBOLS.get(type(layer).__name__, ''):>6}",
-                "",
-                f"{n}",
-                f"{100 * n // total:.1f}%",
-            )
-        )
+        # Truncated as the deck does, to a whole percent: 1,180,160 of 1,250,858 is "94.0%" (94.3% rounded).
+        share = f"{100 * n // total:.1f}%" if percent == "deck" else f"{100 * n / total:.1f}%"
+        rows.append((f"{type(layer).__name__:<14}{_SYMBOLS.get(type(layer).__name__, ''):>6}", "", f"{n}", share))
         activation = getattr(layer, "activation", None)
         act_name = getattr(activation, "__name__", "")
         shape = layer._inbound_nodes[-1].outputs[0].shape

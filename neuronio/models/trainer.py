@@ -4,17 +4,25 @@ The loop is the same for the three phases; what differs is the step run on each 
   train:   forward in training mode under a GradientTape, loss, gradients, optimizer update;
   test:    forward in inference mode, loss and metrics;
   predict: forward in inference mode only.
-Callbacks are the only hooks into the loop.
+Each step receives its batch packed as Keras packs it (`x`, `(x, y)` or `(x, y, sample_weight)`)
+and returns the logs, so a subclass customizes `fit` by overriding `train_step(self, data)` (or
+just `compute_loss` / `compute_metrics`, which the default steps call), exactly as in Keras 3.
+Callbacks are the loop's other hooks.
 """
 
-import math
+import inspect
+import warnings
 
 import numpy as np
 
-from neuronio import config, losses, metrics, optimizers
+from neuronio import config, losses, metrics, ops, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
+from neuronio.autodiff.tensor import Tensor
 from neuronio.callbacks import CallbackList
-from neuronio.models.data import ArrayData
+from neuronio.models._arguments import UNCHECKED, check_loop_arguments, validation_due
+from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of
+from neuronio.models.data import ArrayData, make_data
+from neuronio.models.streams import is_stream, unpack_x_y_sample_weight
 
 
 class Trainer:
@@ -28,7 +36,7 @@ class Trainer:
         self.history = None
         self._compile_metrics_spec = None
         self._compiled_losses = None  # one Loss per output, resolved on the first batch
-        self._compiled_metrics = None  # per output: list of Metric
+        self._compile_metrics = None  # a CompileMetrics holding the compiled metrics of every output
         self._loss_tracker = metrics.Mean(name="loss")
         self._output_loss_trackers = []
         self._initial_epoch = None  # set by BackupAndRestore to resume a run (Keras's hook)
@@ -60,18 +68,16 @@ class Trainer:
         self.loss_weights = loss_weights
         self._compile_metrics_spec = metrics
         self._compiled_losses = None
-        self._compiled_metrics = None
+        self._output_loss_trackers = []
+        self._compile_metrics = (
+            None if metrics is None else CompileMetrics(metrics, self._per_output, self._output_names())
+        )
         self.compiled = True
         self.stop_training = False
 
     def _require_compiled(self, what: str):
         if not self.compiled:
             raise RuntimeError(f"You must call model.compile(optimizer, loss, metrics) before model.{what}().")
-        if self.loss is None and what != "predict":
-            raise ValueError(
-                f"model.{what}() needs a loss: pass loss= to compile(), e.g. "
-                f"compile(optimizer='adam', loss='categorical_crossentropy')."
-            )
 
     def _output_names(self) -> list[str]:
         names = getattr(self, "output_names", None)
@@ -99,16 +105,15 @@ class Trainer:
             return list(spec)
         return [spec] * n_outputs
 
-    def _resolve_compiled(self, ys: list, y_preds: list) -> None:
-        """On the first batch: resolve losses and metrics from the data's shapes (Keras does this
-        too, so that "accuracy" becomes binary, categorical or sparse accuracy)."""
+    def _resolve_compiled_losses(self, ys: list, y_preds: list) -> None:
+        """On the first batch: resolve the losses from the data's shapes (as Keras does)."""
         n = len(y_preds)
         if len(ys) != n:
             raise ValueError(f"The model has {n} output(s) but {len(ys)} target array(s) were given.")
         names = self._output_names()
         loss_specs = self._per_output(self.loss, n, "loss")
         self._compiled_losses = [
-            None if spec is None else losses.resolve(spec, np.shape(y), yp.shape)
+            None if spec is None else losses.resolve(spec, np.shape(y), np.shape(yp))
             for spec, y, yp in zip(loss_specs, ys, y_preds)
         ]
         weights = self.loss_weights
@@ -118,26 +123,28 @@ class Trainer:
             self._loss_weights = [float(weights.get(name, 1.0)) for name in names]
         else:
             self._loss_weights = [float(w) for w in weights]
-        metric_specs = self._per_output(self._compile_metrics_spec, n, "metrics")
-        self._compiled_metrics = []
-        for i, (spec, y, yp) in enumerate(zip(metric_specs, ys, y_preds)):
-            specs = [] if spec is None else spec if isinstance(spec, (list, tuple)) else [spec]
-            resolved = []
-            for s in specs:
-                metric = metrics.resolve(s, np.shape(y), yp.shape)
-                if n > 1:
-                    metric.name = f"{names[i]}_{metric.name}"
-                resolved.append(metric)
-            self._compiled_metrics.append(resolved)
         self._output_loss_trackers = [metrics.Mean(name=f"{name}_loss") for name in names] if n > 1 else []
+
+    # -- metrics ------------------------------------------------------------------------------------
+    def __setattr__(self, name, value):
+        # Metrics assigned as attributes (self.loss_tracker = Mean(name="loss")) join `metrics`, as in Keras.
+        if isinstance(value, metrics.Metric) and not name.startswith("_"):
+            tracked = self.__dict__.setdefault("_tracked_metrics", [])
+            if value not in tracked:
+                tracked.append(value)
+        super().__setattr__(name, value)
 
     @property
     def metrics(self) -> list:
-        """The metrics tracked during training: the loss first, then the compiled metrics."""
-        tracked = [self._loss_tracker]
-        for per_output in self._compiled_metrics or []:
-            tracked += per_output
-        return tracked + self._output_loss_trackers
+        """Keras 3's list: the loss tracker, "compile_metrics" (every compiled metric), each output's
+        loss tracker, then the metrics assigned as attributes."""
+        tracked = []
+        if self.compiled:
+            tracked.append(self._loss_tracker)
+            if self._compile_metrics is not None:
+                tracked.append(self._compile_metrics)
+            tracked += self._output_loss_trackers
+        return tracked + list(self.__dict__.get("_tracked_metrics", []))
 
     @property
     def metrics_names(self) -> list[str]:
@@ -147,59 +154,119 @@ class Trainer:
         for m in self.metrics:
             m.reset_state()
 
-    def _logs(self) -> dict:
-        # Keras 3 hands callbacks the logs with sorted keys (utils.python_utils.pythonify_logs).
-        return {m.name: float(m.result()) for m in sorted(self.metrics, key=lambda m: m.name)}
+    def get_metrics_result(self) -> dict:
+        """Every metric's current value by name (compile_metrics spread into its members)."""
+        return _pythonify({m.name: m.result() for m in self.metrics})
 
-    # -- one step each -----------------------------------------------------------------------------
-    def _total_loss(self, ys, y_preds, sample_weight):
-        total, per_output = None, []
-        for loss_fn, weight, y, y_pred in zip(self._compiled_losses, self._loss_weights, ys, y_preds):
+    def _get_metrics_result_or_logs(self, logs) -> dict:
+        # A custom step may return logs of its own; they are kept when their keys differ (Keras).
+        results = self.get_metrics_result()
+        if isinstance(logs, dict) and set(logs) == set(results):
+            return results
+        return logs if isinstance(logs, dict) else results
+
+    def _flatten_metrics_in_order(self, logs: dict):
+        """evaluate's list: Keras's order (tracked names first, then the other keys sorted)."""
+        names = []
+        for m in self.metrics:
+            if isinstance(m, CompileMetrics):
+                names += [sub.name for sub in m.metrics] if len(self._output_names()) == 1 else []
+            else:
+                names.append(m.name)
+        ordered = [logs[name] for name in names if name in logs]
+        ordered += [logs[key] for key in sorted(logs) if key not in names]
+        return ordered[0] if len(ordered) == 1 else ordered
+
+    # -- the hooks a subclass overrides: compute_loss, compute_metrics and the three steps ----------
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The training loss of a batch: the compiled loss of (y, y_pred) plus every loss in
+        `self.losses` (add_loss values and regularization penalties). Override it to train on
+        another objective; the default steps call it."""
+        del x, training
+        parts = []
+        if self.loss is not None:
+            parts.append(self._compiled_loss(y, y_pred, sample_weight))
+        for extra in self.losses:
+            extra = extra if isinstance(extra, Tensor) else Tensor(np.asarray(extra, dtype=config.floatx()))
+            parts.append(ops.sum(extra) if extra.ndim else extra)
+        if not parts:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        total = parts[0]
+        for part in parts[1:]:
+            total = total + part
+        return total
+
+    def _y_to_check(self, x, y, step: str):
+        """`y` when a missing target is an error (arrays into the compiled loss by the default
+        steps); None is fine for a data source, a custom step or compute_loss, or no compiled loss."""
+        custom = getattr(type(self), step) is not getattr(Trainer, step) or (
+            type(self).compute_loss is not Trainer.compute_loss
+        )
+        return y if self.loss is not None and not custom and not is_stream(x) else UNCHECKED
+
+    def _compute_loss(self, x, y, y_pred, sample_weight, training):
+        # An override written before Keras 3.3 has no `training` argument; Keras calls it without.
+        if "training" in inspect.signature(self.compute_loss).parameters:
+            return self.compute_loss(x, y, y_pred, sample_weight, training=training)
+        return self.compute_loss(x, y, y_pred, sample_weight)
+
+    def _compiled_loss(self, y, y_pred, sample_weight):
+        y_preds = as_list(y_pred)
+        ys = as_targets(y, len(y_preds))
+        if self._compiled_losses is None:
+            self._resolve_compiled_losses(ys, y_preds)
+        total = None
+        for i, (loss_fn, weight, target, prediction) in enumerate(
+            zip(self._compiled_losses, self._loss_weights, ys, y_preds)
+        ):
             if loss_fn is None:
-                per_output.append(None)
                 continue
-            value = loss_fn(y, y_pred, sample_weight=sample_weight)
-            per_output.append(value)
+            value = loss_fn(data_of(target), prediction, sample_weight=sample_weight)
+            if self._output_loss_trackers:
+                self._output_loss_trackers[i].update_state(float(value.data), sample_weight=len(data_of(target)))
             weighted = value if weight == 1.0 else value * weight
             total = weighted if total is None else total + weighted
         if total is None:
             raise ValueError("compile: every output's loss is None; nothing to train on.")
-        return total, per_output
+        return total
 
-    def _update_metrics(self, ys, y_preds, loss_value, per_output, n, sample_weight):
-        self._loss_tracker.update_state(loss_value, sample_weight=n)
-        for tracker, value in zip(self._output_loss_trackers, per_output):
-            if value is not None:
-                tracker.update_state(float(value.data), sample_weight=n)
-        for per_metric, y, y_pred in zip(self._compiled_metrics, ys, y_preds):
-            for metric in per_metric:
-                metric.update_state(y, y_pred.data, sample_weight=sample_weight)
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Update the compiled metrics with a batch; returns every metric's value (the step's logs)."""
+        del x
+        if self._compile_metrics is not None:
+            self._compile_metrics.update_state(y, y_pred, sample_weight)
+        return self.get_metrics_result()
 
-    def train_step(self, x, ys, sample_weight=None):
-        """One optimizer update on one batch; returns the current logs."""
+    def train_step(self, data):
+        """One optimizer update on one batch, `data` packed as `x`, `(x, y)` or `(x, y, sample_weight)`;
+        returns the logs. Override it (Keras 3's way) to customize what `fit` does."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with GradientTape() as tape:
-            y_preds = _as_outputs(self(x, training=True))
-            if self._compiled_losses is None:
-                self._resolve_compiled(ys, y_preds)
-            loss, per_output = self._total_loss(ys, y_preds, sample_weight)
+            y_pred = self(x, training=True)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         variables = self.trainable_weights
-        grads = tape.gradient(loss, variables)
-        self.optimizer.apply(grads, variables)
-        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight)
+        if variables:
+            grads = tape.gradient(loss, variables)
+            self.optimizer.apply(grads, variables)
+        else:
+            warnings.warn("The model does not have any trainable weights.", stacklevel=2)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def test_step(self, x, ys, sample_weight=None):
-        """Loss and metrics on one batch, in inference mode."""
+    def test_step(self, data):
+        """Loss and metrics on one batch, in inference mode; returns the logs."""
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
-            y_preds = _as_outputs(self(x, training=False))
-            if self._compiled_losses is None:
-                self._resolve_compiled(ys, y_preds)
-            loss, per_output = self._total_loss(ys, y_preds, sample_weight)
-        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight)
+            y_pred = self(x, training=False)
+            loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
+        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
-    def predict_step(self, x):
+    def predict_step(self, data):
+        """The model's outputs for one batch (its `x`), in inference mode."""
+        x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
-            outputs = self(x, training=False)
-        return [o.data for o in outputs] if isinstance(outputs, list) else outputs.data
+            return self(x, training=False)
 
     # -- the loops ----------------------------------------------------------------------------------
     def fit(
@@ -222,25 +289,32 @@ class Trainer:
         validation_freq=1,
         **kwargs,
     ):
-        """Train for `epochs` passes over (x, y); returns a History whose `.history` maps each log
-        key ("loss", "accuracy", "val_loss", ...) to its per-epoch values."""
+        """Train for `epochs` passes over (x, y) (arrays, or a PyDataset or generator of batches);
+        returns a History whose `.history` maps each log key ("loss", "accuracy", "val_loss", ...)
+        to its per-epoch values."""
         # 1. Keras 1 spellings and argument checks.
         config.tune_allocator()
         epochs = _legacy_epochs(kwargs, epochs)
         self._require_compiled("fit")
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "fit")
+        check_loop_arguments(
+            "fit", y=self._y_to_check(x, y, "train_step"), epochs=epochs, initial_epoch=initial_epoch, steps=steps_per_epoch,
+            validation_steps=validation_steps, validation_freq=validation_freq, class_weight=class_weight,
+            sample_weight=sample_weight, validation_data=validation_data,
+        )  # fmt: skip
         if not 0 <= validation_split < 1:
             raise ValueError(f"fit: validation_split must be in [0, 1); received validation_split={validation_split}.")
-        # 2. Data: arrays checked once (shapes, lengths, dtypes, NaN), validation taken from the end.
-        data = ArrayData(x, y, sample_weight, self, "fit", class_weight=class_weight)
+        # 2. Data: arrays checked once (shapes, lengths, dtypes, NaN), validation taken from the end;
+        #    a PyDataset or a generator is read batch by batch.
+        data = make_data(x, y, sample_weight, self, "fit", class_weight, steps_per_epoch, validation_split)
         if validation_split and validation_data is None:
             data, val_data = data.split(validation_split)
         elif validation_data is not None:
-            val_data = ArrayData(*_unpack_validation(validation_data), self, "fit (validation_data)")
+            val_data = make_data(*_unpack_validation(validation_data), self, "fit (validation_data)")
         else:
             val_data = None
-        steps = steps_per_epoch or math.ceil(data.n / batch_size)
+        steps = steps_per_epoch or data.steps_for(batch_size)
         # 3. Callbacks: History and the progress bar join the user's.
         callback_list = CallbackList(
             callbacks,
@@ -257,18 +331,23 @@ class Trainer:
         initial_epoch, self._initial_epoch = self._initial_epoch or initial_epoch, None
         epoch_logs = {}
         for epoch in range(initial_epoch, epochs):
-            # 4. One epoch: shuffled batches, an update each, running averages in the logs.
+            # 4. One epoch: shuffled batches, a train_step each, running averages in the logs.
             self.reset_metrics()
             callback_list.on_epoch_begin(epoch)
-            for step, (xb, yb, swb) in enumerate(data.batches(batch_size, shuffle, limit=steps)):
+            data.on_epoch_begin()
+            logs = None
+            for step, batch in enumerate(data.batches(batch_size, shuffle, limit=steps)):
                 callback_list.on_train_batch_begin(step)
-                self.train_step(xb, yb, swb)
-                callback_list.on_train_batch_end(step, self._logs())
+                logs = _pythonify(self.train_step(batch))
+                callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
-            epoch_logs = self._logs()
+            data.on_epoch_end()
+            if logs is None:  # a generator that ran dry (StreamData warned)
+                break
+            epoch_logs = self._get_metrics_result_or_logs(logs)
             # 5. Validation at the end of the epoch, with val_ prefixes.
-            if val_data is not None and (epoch + 1) % validation_freq == 0:
+            if val_data is not None and validation_due(epoch, validation_freq):
                 val_logs = self._evaluate_loop(
                     val_data, validation_batch_size or batch_size, callback_list, validation_steps
                 )
@@ -283,11 +362,12 @@ class Trainer:
     def _evaluate_loop(self, data, batch_size, callback_list, steps=None) -> dict:
         self.reset_metrics()
         callback_list.on_test_begin()
-        for step, (xb, yb, swb) in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
+        logs = None
+        for step, batch in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
             callback_list.on_test_batch_begin(step)
-            self.test_step(xb, yb, swb)
-            callback_list.on_test_batch_end(step, self._logs())
-        logs = self._logs()
+            logs = _pythonify(self.test_step(batch))
+            callback_list.on_test_batch_end(step, logs)
+        logs = self._get_metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
         return logs
 
@@ -309,33 +389,33 @@ class Trainer:
         config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "evaluate")
-        data = ArrayData(x, y, sample_weight, self, "evaluate")
-        n_steps = steps or math.ceil(data.n / batch_size)
+        check_loop_arguments(
+            "evaluate", y=self._y_to_check(x, y, "test_step"), steps=steps, sample_weight=sample_weight
+        )
+        data = make_data(x, y, sample_weight, self, "evaluate", steps_per_epoch=steps)
+        n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
         )
         logs = self._evaluate_loop(data, batch_size, callback_list, steps)
-        if return_dict:
-            return logs
-        ordered = [logs[m.name] for m in self.metrics]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs for x, computed in batches in inference mode (a NumPy array, or a
-        list of arrays for several outputs)."""
+        """The model's outputs for x (arrays, or a PyDataset or generator of batches), computed in
+        batches in inference mode (a NumPy array, or a list of arrays for several outputs)."""
         config.tune_allocator()
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "predict")
-        data = ArrayData(x, None, None, self, "predict")
-        n_steps = steps or math.ceil(data.n / batch_size)
+        data = make_data(x, None, None, self, "predict", steps_per_epoch=steps)
+        n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
         )
         callback_list.on_predict_begin()
         chunks = []
-        for step, (xb, _, _) in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
+        for step, batch in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
             callback_list.on_predict_batch_begin(step)
-            out = self.predict_step(xb)
+            out = _to_numpy(self.predict_step(batch))
             chunks.append(out)
             callback_list.on_predict_batch_end(step, {"outputs": out})
         callback_list.on_predict_end()
@@ -349,40 +429,54 @@ class Trainer:
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         """One update on exactly this batch; returns loss (and metrics) after it."""
         self._require_compiled("train_on_batch")
+        check_loop_arguments(
+            "train_on_batch",
+            y=self._y_to_check(x, y, "train_step"),
+            class_weight=class_weight,
+            sample_weight=sample_weight,
+        )
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
-        xb, yb, swb = data.all()
-        self.train_step(xb, yb, swb)
-        return self._batch_result(return_dict)
+        logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         """Loss (and metrics) on exactly this batch, without updating the weights."""
         self._require_compiled("test_on_batch")
+        check_loop_arguments("test_on_batch", y=self._y_to_check(x, y, "test_step"), sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
-        xb, yb, swb = data.all()
-        self.test_step(xb, yb, swb)
-        return self._batch_result(return_dict)
+        logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
+        return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
         data = ArrayData(x, None, None, self, "predict_on_batch")
-        return self.predict_step(data.all()[0])
-
-    def _batch_result(self, return_dict):
-        logs = self._logs()
-        if return_dict:
-            return logs
-        ordered = [logs[m.name] for m in self.metrics]
-        return ordered[0] if len(ordered) == 1 else ordered
+        return _to_numpy(self.predict_step(data.packed()))
 
 
-def _as_outputs(outputs) -> list:
-    return list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+def _batch_size(x) -> int:
+    first = x
+    while isinstance(first, (list, tuple, dict)):
+        first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+    return len(data_of(first))
 
 
-def _batch_size(ys) -> int:
-    return len(ys[0])
+def _pythonify(logs) -> dict:
+    """A step's logs as {name: float} with sorted keys; nested dicts (compile_metrics) spread out."""
+    flat = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            flat.update(_pythonify(value))
+        else:
+            flat[key] = float(np.asarray(data_of(value)))
+    return dict(sorted(flat.items()))
+
+
+def _to_numpy(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(data_of(o)) for o in outputs]
+    return np.asarray(data_of(outputs))
 
 
 def _verbosity(verbose) -> int:
@@ -412,6 +506,8 @@ def _legacy_epochs(kwargs: dict, epochs):
 
 
 def _unpack_validation(validation_data):
+    if is_stream(validation_data):
+        return validation_data, None, None
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         raise ValueError(
             "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight); received "

@@ -27,7 +27,7 @@ from neuronio.ops.activation import (
     softsign,
     tanh,
 )
-from neuronio.ops.conv import conv2d
+from neuronio.ops.conv import conv1d, conv2d
 from neuronio.ops.elementwise import (
     abs,
     add,
@@ -53,7 +53,7 @@ from neuronio.ops.loss import (
     sparse_softmax_cross_entropy_with_logits,
 )
 from neuronio.ops.normalization import batch_norm_train, local_response_normalization
-from neuronio.ops.pooling import avg_pool2d, max_pool2d
+from neuronio.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from neuronio.ops.random import dropout
 from neuronio.ops.reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from neuronio.ops.shape import (
@@ -75,6 +75,7 @@ __all__ = [
     "arctan",
     "argmax",
     "argmin",
+    "avg_pool1d",
     "avg_pool2d",
     "batch_norm_train",
     "binary_step",
@@ -82,6 +83,7 @@ __all__ = [
     "clip",
     "concat",
     "concatenate",
+    "conv1d",
     "conv2d",
     "divide",
     "dot",
@@ -100,6 +102,7 @@ __all__ = [
     "logsumexp",
     "matmul",
     "max",
+    "max_pool1d",
     "max_pool2d",
     "maximum",
     "mean",

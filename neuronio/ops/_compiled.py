@@ -86,14 +86,14 @@ def _build():
     jit = njit(parallel=True, cache=True, nogil=True)
 
     @jit
-    def im2col(xp, kh, kw, sh, sw, cols):
-        """cols[(s, i, j), (a, b, c)] = xp[s, i*sh + a, j*sw + b, c]; columns past KH*KW*C are set to 1.
+    def im2col(xp, kh, kw, sh, sw, dh, dw, cols):
+        """cols[(s, i, j), (a, b, c)] = xp[s, i*sh + a*dh, j*sw + b*dw, c]; columns past KH*KW*C are set to 1.
 
         cols is (N*OH*OW, KH*KW*C [+ 1]): a last column of ones carries the bias through the GEMM.
         """
         n, _, _, c = xp.shape
         rows = cols.shape[0] // n  # OH * OW
-        ow = (xp.shape[2] - kw) // sw + 1
+        ow = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
         for s in prange(n):
             for r in range(rows):
                 i, j = r // ow, r % ow
@@ -102,32 +102,32 @@ def _build():
                     for b in range(kw):
                         first = (a * kw + b) * c
                         for ch in range(c):
-                            cols[row, first + ch] = xp[s, i * sh + a, j * sw + b, ch]
+                            cols[row, first + ch] = xp[s, i * sh + a * dh, j * sw + b * dw, ch]
                 for col in range(kh * kw * c, cols.shape[1]):
                     cols[row, col] = 1.0
 
     @jit
-    def im2col_1channel(xp, kh, kw, sh, sw, cols):
+    def im2col_1channel(xp, kh, kw, sh, sw, dh, dw, cols):
         """im2col for C = 1, with xp as (N, HP, WP): the tap loop is innermost instead of the channel."""
         n = xp.shape[0]
         rows = cols.shape[0] // n
-        ow = (xp.shape[2] - kw) // sw + 1
+        ow = (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
         for s in prange(n):
             for r in range(rows):
                 i, j = r // ow, r % ow
                 row = s * rows + r
                 for a in range(kh):
                     for b in range(kw):
-                        cols[row, a * kw + b] = xp[s, i * sh + a, j * sw + b]
+                        cols[row, a * kw + b] = xp[s, i * sh + a * dh, j * sw + b * dw]
                 for col in range(kh * kw, cols.shape[1]):
                     cols[row, col] = 1.0
 
     @jit
-    def col2im(dcols, kh, kw, sh, sw, dxp):
-        """dxp[s, i*sh + a, j*sw + b, c] = sum of dcols[(s, i, j), (a, b, c)] over the windows holding it."""
+    def col2im(dcols, kh, kw, sh, sw, dh, dw, dxp):
+        """dxp[s, i*sh + a*dh, j*sw + b*dw, c] = sum of dcols[(s, i, j), (a, b, c)] over the windows holding it."""
         n, _, _, c = dxp.shape
         rows = dcols.shape[0] // n
-        ow = (dxp.shape[2] - kw) // sw + 1
+        ow = (dxp.shape[2] - (kw - 1) * dw - 1) // sw + 1
         for s in prange(n):
             dxp[s] = 0.0
             for r in range(rows):
@@ -137,7 +137,7 @@ def _build():
                     for b in range(kw):
                         first = (a * kw + b) * c
                         for ch in range(c):
-                            dxp[s, i * sh + a, j * sw + b, ch] += dcols[row, first + ch]
+                            dxp[s, i * sh + a * dh, j * sw + b * dw, ch] += dcols[row, first + ch]
 
     @jit
     def max_pool(xp, kh, kw, sh, sw, y, winner):

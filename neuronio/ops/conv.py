@@ -19,31 +19,43 @@ from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops import _compiled
-from neuronio.ops._windows import normalize_padding, normalize_pair, pad_hw, resolve_padding, unpad_hw, window_view
+from neuronio.ops._windows import (
+    normalize_padding,
+    normalize_pair,
+    normalize_single,
+    pad_hw,
+    resolve_padding,
+    unpad_hw,
+    window_view,
+)
+from neuronio.ops.shape import reshape
 
 
 class Conv2DOp(Function):
-    """y[n, i, j, f] = sum over (a, b, c) of xp[n, i*SH + a, j*SW + b, c] * kernel[a, b, c, f] + bias[f].
+    """y[n, i, j, f] = sum over (a, b, c) of xp[n, i*SH + a*DH, j*SW + b*DW, c] * kernel[a, b, c, f] + bias[f].
 
     xp is x zero-padded by `pads`. With cols the im2col matrix and dy2 = dy as (N*OH*OW, F):
         dkernel = cols^T @ dy2,   dbias = sum of dy2 over rows = ones^T @ dy2,
         dx = the adjoint of the window view applied to dy2 @ kernel^T, without the padding.
     """
 
-    def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False):
+    def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False, dilation: tuple[int, int] = (1, 1)):
         self.strides = strides  # (SH, SW)
         self.pads = pads  # ((top, bottom), (left, right))
         self.has_bias = has_bias
+        self.dilation = dilation  # (DH, DW): the spacing of the kernel's taps (1: adjacent)
 
     def forward(self, x, kernel, bias=None):
         kh, kw, c, f = kernel.shape
         xp = pad_hw(x, self.pads)  # (N, H + top + bottom, W + left + right, C)
-        windows = window_view(xp, (kh, kw), self.strides)  # (N, OH, OW, KH, KW, C): a view
+        windows = window_view(xp, (kh, kw), self.strides, self.dilation)  # (N, OH, OW, KH, KW, C): a view
         n, oh, ow = windows.shape[:3]
         weights = kernel.reshape(kh * kw * c, f)
         if bias is not None:
             weights = np.concatenate([weights, bias.reshape(1, f).astype(weights.dtype, copy=False)])
-        cols = _im2col(xp, windows, self.strides, ones=bias is not None)  # the one copy: (N*OH*OW, K [+ 1])
+        cols = _im2col(
+            xp, windows, self.strides, self.dilation, ones=bias is not None
+        )  # the one copy: (N*OH*OW, K [+ 1])
         y = cols @ weights  # the one GEMM: (N*OH*OW, F), bias included
         self.save_for_backward(cols, kernel, xp.shape, x.dtype)
         return y.reshape(n, oh, ow, f)
@@ -65,17 +77,17 @@ class Conv2DOp(Function):
         if self.needs_input_grad[0]:
             compiled = _compiled.kernels(dy2.shape[0] * k)  # the size of dcols below
             if compiled is None:
-                dxp = _input_gradient(dy, kernel, xp_shape, self.strides)  # (N, H + pad, W + pad, C)
+                dxp = _input_gradient(dy, kernel, xp_shape, self.strides, self.dilation)  # (N, HP, WP, C)
             else:
                 # One GEMM for every window's gradient, then the compiled col2im sums them in place.
                 dcols = dy2 @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
                 dxp = np.empty(xp_shape, dtype=dcols.dtype)
-                compiled.col2im(dcols, kernel.shape[0], kernel.shape[1], *self.strides, dxp)
+                compiled.col2im(dcols, kernel.shape[0], kernel.shape[1], *self.strides, *self.dilation, dxp)
             dx = unpad_hw(dxp, self.pads).astype(x_dtype, copy=False)
         return (dx, dkernel, dbias) if self.has_bias else (dx, dkernel)
 
 
-def _im2col(xp: np.ndarray, windows: np.ndarray, strides: tuple[int, int], ones: bool = False) -> np.ndarray:
+def _im2col(xp: np.ndarray, windows: np.ndarray, strides: tuple, dilation: tuple, ones: bool = False) -> np.ndarray:
     """The (N*OH*OW, KH*KW*C) matrix of windows, with a last column of ones if `ones`.
 
     NumPy copies the window view into it; the compiled loop (the `fast` extra) fills it on every core.
@@ -91,14 +103,14 @@ def _im2col(xp: np.ndarray, windows: np.ndarray, strides: tuple[int, int], ones:
         return cols
     xp = np.ascontiguousarray(xp)
     if c == 1:
-        compiled.im2col_1channel(xp.reshape(xp.shape[:3]), kh, kw, *strides, cols)
+        compiled.im2col_1channel(xp.reshape(xp.shape[:3]), kh, kw, *strides, *dilation, cols)
     else:
-        compiled.im2col(xp, kh, kw, *strides, cols)
+        compiled.im2col(xp, kh, kw, *strides, *dilation, cols)
     return cols
 
 
-def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides: tuple[int, int]) -> np.ndarray:
-    """dxp[n, i*SH + a, j*SW + b, c] += sum over f of dy[n, i, j, f] * kernel[a, b, c, f], for every tap (a, b).
+def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides: tuple, dilation: tuple) -> np.ndarray:
+    """dxp[n, i*SH + a*DH, j*SW + b*DW, c] += sum over f of dy[n, i, j, f] * kernel[a, b, c, f], for every tap (a, b).
 
     One (N*OH*OW, F) @ (F, C) GEMM per kernel tap, each added onto the shifted slab of the padded
     input's gradient. This is col2im folded into the GEMM: it never forms the (N*OH*OW, KH*KW*C)
@@ -108,6 +120,7 @@ def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides
     only (STYLE C10).
     """
     sh, sw = strides
+    dh, dw = dilation
     n, oh, ow, f = dy.shape
     kh, kw, c, _ = kernel.shape
     dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
@@ -117,11 +130,12 @@ def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides
     for a in range(kh):
         for b in range(kw):
             np.matmul(dy2, kernel_t[a, b], out=tap)  # (N*OH*OW, C)
-            dxp[:, a : a + sh * oh : sh, b : b + sw * ow : sw, :] += tap.reshape(n, oh, ow, c)
+            top, left = a * dh, b * dw  # where tap (a, b) of the first window sits
+            dxp[:, top : top + sh * oh : sh, left : left + sw * ow : sw, :] += tap.reshape(n, oh, ow, c)
     return dxp
 
 
-def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid", bias=None) -> Tensor:
+def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid", bias=None, dilation_rate=1) -> Tensor:
     """2-D convolution (cross-correlation, as Keras and TensorFlow define it), channels-last.
 
     Args:
@@ -130,16 +144,22 @@ def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid"
         strides: int or (sh, sw).
         padding: "valid" (no padding) or "same" (zero padding so that out = ceil(in / stride);
             an odd total puts the extra row/column at the bottom/right, as Keras and TF do).
+        bias: optional (filters,) added to every output position.
+        dilation_rate: int or (dh, dw): the kernel's taps are dh rows and dw columns apart (an
+            atrous convolution), so a k-tap kernel spans (k - 1) * d + 1 cells.
 
     Returns:
-        Tensor of shape (batch, out_h, out_w, filters), out_h = (H - KH) // SH + 1 for "valid".
+        Tensor of shape (batch, out_h, out_w, filters), out_h = (H - span_h) // SH + 1 for "valid".
 
     >>> import numpy as np
     >>> conv2d(np.ones((1, 5, 5, 1), "float32"), np.ones((3, 3, 1, 2), "float32")).shape
     (1, 3, 3, 2)
+    >>> conv2d(np.ones((1, 5, 5, 1), "float32"), np.ones((3, 3, 1, 2), "float32"), dilation_rate=2).shape
+    (1, 1, 1, 2)
     """
     x, kernel = as_tensor(x), as_tensor(kernel)
     strides = normalize_pair("strides", strides, owner="conv2d")
+    dilation = normalize_pair("dilation_rate", dilation_rate, owner="conv2d")
     padding = normalize_padding(padding, owner="conv2d")
     if x.ndim != 4:
         hint = " For a single image add a batch axis, e.g. x[None]." if x.ndim == 3 else ""
@@ -153,17 +173,76 @@ def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid"
             f"Kernels are channels-last (KH, KW, C, F), not PyTorch's (F, C, KH, KW)."
         )
     kh, kw = kernel.shape[:2]
-    if padding == "valid" and (kh > x.shape[1] or kw > x.shape[2]):
+    span_h, span_w = (kh - 1) * dilation[0] + 1, (kw - 1) * dilation[1] + 1
+    if padding == "valid" and (span_h > x.shape[1] or span_w > x.shape[2]):
+        dilated = "" if dilation == (1, 1) else f" (spanning {span_h}x{span_w} with dilation_rate={dilation})"
         raise ShapeError(
-            f"conv2d: a {kh}x{kw} kernel does not fit an input of spatial size {x.shape[1]}x{x.shape[2]} "
+            f"conv2d: a {kh}x{kw} kernel{dilated} does not fit an input of spatial size {x.shape[1]}x{x.shape[2]} "
             f"with padding='valid' (x.shape={x.shape}); use padding='same' or a smaller kernel."
         )
-    pads = resolve_padding(padding, x.shape[1:3], (kh, kw), strides)
+    pads = resolve_padding(padding, x.shape[1:3], (kh, kw), strides, dilation)
+    return _apply(x, kernel, bias, strides, pads, dilation, "conv2d")
+
+
+def _apply(x: Tensor, kernel: Tensor, bias, strides: tuple, pads, dilation: tuple, who: str) -> Tensor:
+    """Conv2DOp on (N, H, W, C) x and (KH, KW, C, F) kernel, with the bias checked if there is one."""
     if bias is None:
-        return Conv2DOp(strides, pads).apply(x, kernel)
+        return Conv2DOp(strides, pads, dilation=dilation).apply(x, kernel)
     bias = as_tensor(bias)
     if bias.shape != (kernel.shape[3],):
         raise ShapeError(
-            f"conv2d expects bias of shape (filters,) = ({kernel.shape[3]},); received bias.shape={bias.shape}."
+            f"{who} expects bias of shape (filters,) = ({kernel.shape[3]},); received bias.shape={bias.shape}."
         )
-    return Conv2DOp(strides, pads, has_bias=True).apply(x, kernel, bias)
+    return Conv2DOp(strides, pads, has_bias=True, dilation=dilation).apply(x, kernel, bias)
+
+
+def conv1d(x, kernel, strides: int = 1, padding: str = "valid", bias=None, dilation_rate: int = 1) -> Tensor:
+    """1-D convolution over sequences (Keras's Conv1D), channels-last: conv2d on a height-1 view.
+
+    Args:
+        x: sequences of shape (batch, steps, in_channels).
+        kernel: filters of shape (kernel_size, in_channels, filters).
+        strides: int, the step between windows.
+        padding: "valid", "same" (out = ceil(steps / stride), the odd extra at the end) or "causal"
+            (all (kernel_size - 1) * dilation_rate zeros before the first step, so y[t] sees only
+            x[..t]: out = ceil(steps / stride)).
+        bias: optional (filters,).
+        dilation_rate: int, the spacing of the kernel's taps.
+
+    Returns:
+        Tensor of shape (batch, out_steps, filters).
+
+    >>> import numpy as np
+    >>> x = np.arange(5, dtype="float32").reshape(1, 5, 1)
+    >>> conv1d(x, np.ones((2, 1, 1), "float32"), padding="causal")[0, :, 0].numpy()
+    array([0., 1., 3., 5., 7.], dtype=float32)
+    """
+    x, kernel = as_tensor(x), as_tensor(kernel)
+    stride = normalize_single("strides", strides, owner="conv1d")
+    dilation = normalize_single("dilation_rate", dilation_rate, owner="conv1d")
+    padding = normalize_padding(padding, owner="conv1d", allowed=("valid", "same", "causal"))
+    if x.ndim != 3:
+        hint = " For a single sequence add a batch axis, e.g. x[None]." if x.ndim == 2 else ""
+        raise ShapeError(f"conv1d expects x of rank 3, (batch, steps, channels); received x.shape={x.shape}.{hint}")
+    if kernel.ndim != 3 or kernel.shape[1] != x.shape[2]:
+        raise ShapeError(
+            f"conv1d expects kernel of shape (kernel_size, in_channels, filters) with in_channels = "
+            f"x.shape[-1] = {x.shape[2]}; received kernel.shape={kernel.shape} for x.shape={x.shape}."
+        )
+    k, steps = kernel.shape[0], x.shape[1]
+    span = (k - 1) * dilation + 1
+    if padding == "valid" and span > steps:
+        raise ShapeError(
+            f"conv1d: a kernel spanning {span} steps (kernel_size={k}, dilation_rate={dilation}) does not fit "
+            f"sequences of {steps} steps with padding='valid' (x.shape={x.shape}); use padding='same' or "
+            f"'causal', or a smaller kernel."
+        )
+    if padding == "causal":
+        pads = ((0, 0), (span - 1, 0))
+    else:
+        pads = ((0, 0), resolve_padding(padding, (1, steps), (1, k), (1, stride), (1, dilation))[1])
+    n, c, f = x.shape[0], x.shape[2], kernel.shape[2]
+    x4 = reshape(x, (n, 1, steps, c))  # (N, 1, L, C): a view, the height-1 image
+    kernel4 = reshape(kernel, (1, k, c, f))  # (1, K, C, F)
+    y = _apply(x4, kernel4, bias, (1, stride), pads, (1, dilation), "conv1d")  # (N, 1, OL, F)
+    return reshape(y, (n, y.shape[2], f))  # (N, OL, F)

@@ -1,4 +1,6 @@
-"""2-D max and average pooling, channels-last.  x: (N, H, W, C) -> y: (N, OH, OW, C).
+"""Max and average pooling, channels-last.  2-D: x (N, H, W, C) -> y (N, OH, OW, C); 1-D: x (N, L, C)
+-> y (N, OL, C), computed as the 2-D pooling of the height-1 view (N, 1, L, C), so both share one
+implementation and one window arithmetic.
 
 Both reduce the strided window view of the (padded) input by a loop over the KH*KW window taps:
 each step reads one (N, OH, OW, C) slab, windows[:, :, :, a, b, :]. Measured on
@@ -16,7 +18,16 @@ from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops import _compiled
-from neuronio.ops._windows import normalize_padding, normalize_pair, pad_hw, resolve_padding, unpad_hw, window_view
+from neuronio.ops._windows import (
+    normalize_padding,
+    normalize_pair,
+    normalize_single,
+    pad_hw,
+    resolve_padding,
+    unpad_hw,
+    window_view,
+)
+from neuronio.ops.shape import reshape
 
 
 class MaxPool2DOp(Function):
@@ -193,3 +204,51 @@ def avg_pool2d(x, pool_size: int | tuple[int, int], strides=None, padding: str =
     cols = _real_cells(x.shape[2], pool_size[1], strides[1], pads[1][0], out_w)  # (OW,)
     counts = (rows[:, None] * cols[None, :])[:, :, None]  # (OH, OW, 1)
     return AvgPool2DOp(pool_size, strides, pads, counts).apply(x)
+
+
+def _pool1d(who: str, pool2d, x, pool_size, strides, padding) -> Tensor:
+    """A 1-D pooling as the 2-D one over (N, 1, L, C), with the arguments checked under `who`'s name."""
+    x = as_tensor(x)
+    size = normalize_single("pool_size", pool_size, owner=who)
+    stride = size if strides is None else normalize_single("strides", strides, owner=who)
+    padding = normalize_padding(padding, owner=who)
+    if x.ndim != 3:
+        hint = " For a single sequence add a batch axis, e.g. x[None]." if x.ndim == 2 else ""
+        raise ShapeError(f"{who} expects x of rank 3, (batch, steps, channels); received x.shape={x.shape}.{hint}")
+    n, steps, c = x.shape
+    if padding == "valid" and size > steps:
+        raise ShapeError(
+            f"{who}: a pool of {size} steps does not fit sequences of {steps} steps with padding='valid' "
+            f"(x.shape={x.shape}); use padding='same' or a smaller pool_size."
+        )
+    y = pool2d(reshape(x, (n, 1, steps, c)), (1, size), strides=(1, stride), padding=padding)  # (N, 1, OL, C)
+    return reshape(y, (n, y.shape[2], c))  # (N, OL, C)
+
+
+def max_pool1d(x, pool_size: int = 2, strides=None, padding: str = "valid") -> Tensor:
+    """The largest value of each window of steps (Keras's MaxPooling1D), channels-last.
+
+    Args:
+        x: (batch, steps, channels).
+        pool_size: int, the window.
+        strides: int; None means pool_size.
+        padding: "valid" or "same" (out = ceil(steps / stride); padded cells never win).
+
+    Returns:
+        Tensor of shape (batch, out_steps, channels).
+
+    >>> import numpy as np
+    >>> max_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0], [5.0]]], "float32"), 2, padding="same")[0, :, 0].numpy()
+    array([3., 2., 5.], dtype=float32)
+    """
+    return _pool1d("max_pool1d", max_pool2d, x, pool_size, strides, padding)
+
+
+def avg_pool1d(x, pool_size: int = 2, strides=None, padding: str = "valid") -> Tensor:
+    """The mean of each window of steps (Keras's AveragePooling1D); "same" does not count padding.
+
+    >>> import numpy as np
+    >>> avg_pool1d(np.array([[[1.0], [3.0], [2.0], [0.0], [5.0]]], "float32"), 2, padding="same")[0, :, 0].numpy()
+    array([2., 1., 5.], dtype=float32)
+    """
+    return _pool1d("avg_pool1d", avg_pool2d, x, pool_size, strides, padding)

@@ -252,7 +252,11 @@ class Optimizer:
         learning_rate = self._current_learning_rate()
         self._apply_weight_decay(variables, learning_rate)
         self._update_steps(grads, variables, learning_rate)
-        # 6. Count the step.
+        # 6. Project each constrained weight back onto its constraint (Keras: after the update).
+        for variable in variables:
+            if getattr(variable, "constraint", None) is not None:
+                variable.assign(variable.constraint(variable))
+        # 7. Count the step.
         self._iterations.data += 1
 
     def _resolve_variables(self, grads, trainable_variables) -> list[Variable]:

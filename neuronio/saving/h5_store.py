@@ -51,6 +51,12 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
     seen.add(id(obj))
     found.append((path, obj))
     if layers_registry.name_of(obj) not in _MODEL_CLASSES:
+        # A wrapper's layer lives under its attribute's name, as Keras walks public attributes in
+        # sorted order: TimeDistributed's Dense is saved at layers/time_distributed/layer/vars.
+        for attribute in sorted(vars(obj)):
+            child = getattr(obj, attribute)
+            if not attribute.startswith("_") and child is not obj and child in obj._layers:
+                _walk(child, _join(path, attribute), found, seen)
         return
     used: dict[str, int] = {}
     for layer in obj.layers:

@@ -6,10 +6,11 @@ Layers Keras lacks carry `"module": "neuronio.layers"` and `"registered_name": "
 Nothing here imports a module named in a config or evaluates code: a class name that is not in
 the registry is refused with FileFormatError.
 
-Keras 3 writes a few keys neuronio's layers do not take (`kernel_regularizer: null`, a
+Keras 3 writes a few keys neuronio's layers do not take (`synchronized: false`, a
 `DTypePolicy` envelope for `dtype`, ...). Saving adds them, so that a file reads like one Keras
 wrote; loading drops them when they hold Keras's default, and refuses a file that asks for a
-feature neuronio lacks (a regularizer, a constraint, quantization, ...), naming layer and feature.
+feature neuronio lacks (quantization, LoRA, ...), naming layer and feature. Regularizers and
+constraints are constructor arguments of the layers (see neuronio/regularizers.py).
 """
 
 import inspect
@@ -30,25 +31,13 @@ MODEL_CLASSES = ("Sequential", "Functional")
 # Keys Keras 3 writes in a layer's config that neuronio's constructors do not take, with the value
 # Keras writes by default. Saving writes the ones every Keras >= 3.8 reads (a newer key such as
 # `quantization_config` would make Keras 3.8's constructors fail); loading accepts all of them.
-_NONE_KEYS = {
-    "Dense": ("kernel_regularizer", "bias_regularizer", "kernel_constraint", "bias_constraint"),
-    "Conv2D": (
-        "kernel_regularizer",
-        "bias_regularizer",
-        "activity_regularizer",
-        "kernel_constraint",
-        "bias_constraint",
-    ),
-    "BatchNormalization": ("beta_regularizer", "gamma_regularizer", "beta_constraint", "gamma_constraint"),
-    "PReLU": ("alpha_regularizer", "alpha_constraint"),
+_WRITTEN_DEFAULTS = {
+    "BatchNormalization": {"synchronized": False},
+    "InputLayer": {"ragged": False, "optional": False},
 }
-_WRITTEN_DEFAULTS = {class_name: dict.fromkeys(keys) for class_name, keys in _NONE_KEYS.items()}
-_WRITTEN_DEFAULTS["BatchNormalization"]["synchronized"] = False
-_WRITTEN_DEFAULTS["InputLayer"] = {"ragged": False, "optional": False}
 
 # Read only: Keras's default for every key it may write that neuronio has no argument for.
 _READ_DEFAULTS = {
-    "activity_regularizer": None,
     "quantization_config": None,
     "lora_rank": None,
     "lora_alpha": None,
@@ -135,7 +124,32 @@ def to_keras_config(class_name: str, config_dict: dict) -> dict:
         out["dtype"] = dtype_policy(out["dtype"])
     for key, default in _WRITTEN_DEFAULTS.get(class_name, {}).items():
         out.setdefault(key, default)
+    for key in _NESTED_LAYER_KEYS:
+        if _is_envelope(out.get(key)):
+            out[key] = _nested_to_keras(out[key])
     return out
+
+
+# Config keys under which a wrapper (TimeDistributed, ...) keeps the envelope of the layer it wraps.
+_NESTED_LAYER_KEYS = ("layer", "backward_layer", "cell")
+
+
+def _is_envelope(value) -> bool:
+    return (
+        isinstance(value, dict) and isinstance(value.get("class_name"), str) and isinstance(value.get("config"), dict)
+    )
+
+
+def _nested_to_keras(envelope: dict) -> dict:
+    """A wrapped layer's envelope in Keras's schema, named as serialize_layer names top-level ones."""
+    class_name = envelope["class_name"]
+    neuronio_only = class_name in NEURONIO_ONLY_LAYERS
+    return {
+        **envelope,
+        "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
+        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
+        "config": to_keras_config(class_name, envelope["config"]),
+    }
 
 
 def to_keras_envelope(envelope: dict) -> dict:
@@ -177,6 +191,10 @@ def from_keras_config(class_name: str, config_dict: dict, who: str = "config") -
     for key, value in out.items():
         if key.endswith("_initializer") and isinstance(value, dict) and isinstance(value.get("config"), dict):
             out[key] = _initializer_from_keras(value, class_name, layer_name, key, who)
+    for key in _NESTED_LAYER_KEYS:
+        if _is_envelope(out.get(key)):
+            nested_class = class_name_of(out[key], who)  # refuses unknown and code-holding layers
+            out[key] = {**out[key], "config": from_keras_config(nested_class, out[key]["config"], who)}
     return out
 
 

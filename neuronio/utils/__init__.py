@@ -1,11 +1,16 @@
-"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model."""
+"""neuronio.utils: to_categorical, set_random_seed, the decks' ASCII table, plot_model,
+pad_sequences, timeseries_dataset_from_array, and the names a custom `train_step` uses (PyDataset,
+unpack_x_y_sample_weight, pack_x_y_sample_weight)."""
 
 import numpy as np
 
 from neuronio import config
+from neuronio.models.streams import PyDataset, pack_x_y_sample_weight, unpack_x_y_sample_weight
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
 from neuronio.utils.plot_model import plot_model
+from neuronio.utils.sequence_utils import pad_sequences
+from neuronio.utils.timeseries import TimeseriesDataset, timeseries_dataset_from_array
 
 
 def set_random_seed(seed: int) -> None:
@@ -19,11 +24,29 @@ def set_random_seed(seed: int) -> None:
     np.random.seed(seed % 2**32)
 
 
-def sequential_ascii(model) -> str:
-    """The decks' per-layer table (OPERATION, DATA DIMENSIONS, WEIGHTS(N), WEIGHTS(%)) as text."""
+def sequential_ascii(model, percent: str = "deck") -> str:
+    """The decks' per-layer table (OPERATION, DATA DIMENSIONS, WEIGHTS(N), WEIGHTS(%)) as text;
+    the shares are truncated as the deck does (percent="deck") or rounded (percent="rounded")."""
     from neuronio.models.summary import sequential_ascii as _table
 
-    return _table(model)
+    return _table(model, percent)
 
 
-__all__ = ["normalize", "np_utils", "plot_model", "sequential_ascii", "set_random_seed", "to_categorical"]
+# Keras 3 keeps Keras 2's `Sequence` as another name of PyDataset.
+Sequence = PyDataset
+
+__all__ = [
+    "PyDataset",
+    "Sequence",
+    "TimeseriesDataset",
+    "normalize",
+    "np_utils",
+    "pack_x_y_sample_weight",
+    "pad_sequences",
+    "plot_model",
+    "sequential_ascii",
+    "set_random_seed",
+    "timeseries_dataset_from_array",
+    "to_categorical",
+    "unpack_x_y_sample_weight",
+]

@@ -62,7 +62,7 @@ def best_run(dataset: str = "mnist", root: pathlib.Path | None = None, model: st
 NO_MODEL_HINT = (
     "No trained model was found under {root}. Train one first, e.g.\n"
     "    neuronio train --epochs 3\n"
-    "(the seed CNN on MNIST; it is saved there and used by default), or pass a .keras file."
+    "(the course's MNIST CNN; it is saved there and used by default), or pass a .keras file."
 )
 
 

@@ -82,7 +82,7 @@ def plot_activations(model, x, class_names=None, max_maps: int = 64, columns: in
     who = "plot_activations"
     _graph.check_model(model, who)
     sections, skipped = _sections(model, x, who)
-    # Place every section by hand (inches), so that all grids share one scale and one left edge:
+    # Place every section by hand (inches), so that all grids share one cell size and one left edge:
     # channel c of a conv layer sits straight above channel c of the pooling layer after it.
     width, left, right, top = 12.0, 0.7, 0.9, 0.8
     boxes = [_box(kind, values, width - left - right, max_maps, columns) for kind, _, values in sections]
@@ -96,7 +96,7 @@ def plot_activations(model, x, class_names=None, max_maps: int = 64, columns: in
             _input(ax, values)
         elif kind == "maps":
             cax = fig.add_axes(((left + w + 0.1) / width, y / height, 0.12 / width, h / height))
-            _maps(ax, cax, layer, values, max_maps, columns)
+            _maps(ax, cax, layer, values, max_maps, columns, _cell(values, width - left - right, columns))
         elif kind == "bars":
             _bars(ax, layer, values)
         else:
@@ -112,19 +112,34 @@ def plot_activations(model, x, class_names=None, max_maps: int = 64, columns: in
     return fig
 
 
+MAP_GAP = 0.06  # inches between two feature maps, in every grid
+
+
+def _whole_pixels(inches: float) -> float:
+    """Inches rounded down to a whole number of pixels at 100 dpi (the report's resolution)."""
+    return math.floor(inches * 100 + 1e-9) / 100
+
+
+def _cell(values, available, columns) -> tuple[float, float]:
+    """(width, height) in inches of one feature map: `columns` of them and their gaps span the
+    available width. Whole pixels at 100 dpi, so that every gap is drawn equally wide."""
+    h, w, _ = values.shape
+    width = _whole_pixels((available - (columns - 1) * MAP_GAP) / columns)
+    return width, max(0.01, _whole_pixels(width * h / w))
+
+
 def _box(kind, values, available, max_maps, columns) -> tuple[float, float, float]:
-    """(width, height, gap below) in inches for a section. Feature-map grids are drawn at one
-    scale for every layer: a full row of `columns` maps spans the available width."""
+    """(width, height, gap below) in inches for a section. Feature maps are drawn in cells of one
+    width for every layer (a full row of `columns` spans the available width), MAP_GAP apart."""
     if kind == "input":
         if values.ndim == 1 and math.isqrt(values.size) ** 2 != values.size:
             return available, 1.2, 0.5  # drawn as bars
         h, w = values.shape[:2] if values.ndim >= 2 else (1, 1)
-        return 1.5 * w / h, 1.5, 0.2
+        return _whole_pixels(1.5 * w / h), 1.5, 0.2
     if kind == "maps":
-        h, w, c = values.shape
-        rows, cols = _style.grid_shape(min(c, max_maps), columns)
-        inch = available / (columns * (w + 1) - 1)  # per pixel of this layer's maps
-        return inch * (cols * (w + 1) - 1), inch * (rows * (h + 1) - 1), 0.25
+        rows, cols = _style.grid_shape(min(values.shape[2], max_maps), columns)
+        cell_w, cell_h = _cell(values, available, columns)
+        return cols * cell_w + (cols - 1) * MAP_GAP, rows * cell_h + (rows - 1) * MAP_GAP, 0.25
     return available, (1.6 if kind == "classes" else 1.2), 0.5
 
 
@@ -138,15 +153,28 @@ def _input(ax, values) -> None:
     ax.set_title(f"input {values.shape}", fontsize=9, loc="left")
 
 
-def _maps(ax, cax, layer, values, max_maps, columns) -> None:
+def _maps(ax, cax, layer, values, max_maps, columns, cell) -> None:
+    """The feature maps, each its own image in a cell of `cell` inches, MAP_GAP apart (axes units are
+    inches, y down), so the gaps are the same in every grid whatever the maps' resolution."""
     h, w, c = values.shape
     shown = min(c, max_maps)
-    cols = _style.grid_shape(shown, columns)[1]
-    block = _style.mosaic(np.moveaxis(values[..., :shown], 2, 0), cols)
-    image = ax.imshow(
-        block, cmap=_maps_cmap(), vmin=min(0.0, values.min()), vmax=max(values.max(), 1e-12), aspect="auto"
-    )
-    _style.hide_ticks(ax)
+    rows, cols = _style.grid_shape(shown, columns)
+    (cell_w, cell_h), gap = cell, MAP_GAP
+    limits = {"vmin": min(0.0, values.min()), "vmax": max(values.max(), 1e-12)}
+    for k in range(shown):
+        r, col = divmod(k, cols)
+        x0, y0 = col * (cell_w + gap), r * (cell_h + gap)
+        image = ax.imshow(
+            values[..., k],
+            cmap=_maps_cmap(),
+            extent=(x0, x0 + cell_w, y0 + cell_h, y0),
+            interpolation="nearest",
+            aspect="auto",
+            **limits,
+        )
+    ax.set_xlim(0, cols * cell_w + (cols - 1) * gap)
+    ax.set_ylim(rows * cell_h + (rows - 1) * gap, 0)
+    ax.set_axis_off()
     more = f", the first {shown} drawn" if shown < c else ""
     ax.set_title(
         f"{_graph.display_name(layer)}: {c} feature maps of {h}x{w}{more} (channel order, {cols} per row)",

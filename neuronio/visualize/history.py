@@ -88,6 +88,11 @@ def _panel(ax, name, train, validation) -> None:
     ax.set_title(name)
     ax.set_xlabel("epoch")
     ax.set_ylabel(name)
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    # Whole epochs only. Half an epoch of room either side: with one point, the default margins would
+    # leave the axis 0.945 to 1.055, too narrow for any whole number but 1, and the locator would fall
+    # back to fractions.
+    epochs = max(len(series) for series in (train, validation) if series is not None)
+    ax.set_xlim(0.5, epochs + 0.5)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize=8)

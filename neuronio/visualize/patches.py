@@ -9,7 +9,7 @@ padding p_before (zeros added before the first pixel) turns (size, jump, start) 
     jump'  = jump * s
     start' = start - p_before * jump
 
-For the seed CNN (conv 5x5 -> pool 2 -> conv 5x5 -> pool 2, all "valid") the sizes are
+For the course's MNIST CNN (conv 5x5 -> pool 2 -> conv 5x5 -> pool 2, all "valid") the sizes are
 5, 6, 14, 16 and the jumps 1, 2, 2, 4. Pointwise layers (activations, dropout, normalisation)
 change nothing; ZeroPadding2D moves `start`; a merge (Add, Concatenate) covers the union of its
 inputs' fields.

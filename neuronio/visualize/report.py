@@ -130,26 +130,39 @@ def write_report(
 
 
 def _text_sections(page, model) -> None:
+    from neuronio.models.summary import summary_lines
     from neuronio.utils import plot_model, sequential_ascii
 
-    lines = []
-    model.summary(line_length=88, print_fn=lines.append)
+    # The model's own weights, as the lab and `summary()` of a model loaded without its optimizer count
+    # them; Keras's total for a model loaded with its optimizer adds the optimizer's variables.
+    lines = summary_lines(model, line_length=88, include_optimizer=False)
+    optimizer = getattr(model, "optimizer", None)
+    extra = 0
+    if optimizer is not None and getattr(optimizer, "built", False):
+        extra = sum(int(np.prod(v.shape)) for v in optimizer.variables)
+    kept = (
+        f" The file also keeps the optimizer's own variables ({extra:,} numbers: Adam keeps two per weight), "
+        f"which Keras's <code>summary()</code> adds to the total for a model loaded with its optimizer; they "
+        f"are not counted here."
+        if extra
+        else ""
+    )
     parts = page.section(
         "summary",
         "Summary",
         "Keras's <code>model.summary()</code>: each layer, the shape of its output (None stands for the "
-        "batch size) and how many numbers it learns. For a model loaded with its optimizer, Keras also counts the "
-        "optimizer's own variables (Adam keeps two per weight) in the total.",
+        f"batch size) and how many numbers it learns.{kept}",
     )
     parts.append(f"<pre>{html.escape(chr(10).join(lines))}</pre>")
     parts = page.section(
         "table",
         "Layer table",
         "The decks' table: the data's dimensions after each layer, channels first (C H W) as the deck "
-        "prints them, and each layer's number and share of the weights.",
+        "prints them, and each layer's number and share of the weights (rounded here; the deck truncates "
+        "to a whole percent).",
     )
     try:
-        parts.append(f"<pre>{html.escape(sequential_ascii(model))}</pre>")
+        parts.append(f"<pre>{html.escape(sequential_ascii(model, percent='rounded'))}</pre>")
     except (ValueError, AttributeError, IndexError, TypeError) as exc:
         parts.append(f'<p class="note">No table for this model: {html.escape(str(exc))}</p>')
     parts = page.section(
@@ -326,30 +339,49 @@ def dataset_class_names(dataset: str, model):
     return dataset if names and model.outputs[0].shape[-1] == len(names) else None
 
 
-def report_after_training(model, out, dataset: str, x_test, y_test, record: dict) -> None:
-    """Called at the end of `neuronio train`: write out/report.html, or say why not."""
+def report_after_training(model, out, dataset: str, x_test, y_test, record: dict) -> pathlib.Path | None:
+    """Called at the end of `neuronio train`: write out/report.html, or say why not; then say how to
+    open the report and the model. Returns the report's path (None when skipped)."""
     from neuronio.errors import NeuronioError
 
+    out = pathlib.Path(out)
+    path = None
     try:
         _style.require_matplotlib("the report")
     except ImportError:
         print("Skipped the report (report.html): it needs matplotlib. pip install 'neuronio[plot]'")
-        return
-    started = time.perf_counter()
-    try:
-        path = write_report(
-            model,
-            out,
-            x_test,
-            y_test,
-            class_names=dataset_class_names(dataset, model),
-            history=record,
-            details=_details(record),
-        )
-    except (NeuronioError, OSError, ValueError) as exc:
-        print(f"Could not write the report: {exc}")
-        return
-    print(f"Saved the report to {path} ({time.perf_counter() - started:.0f} s)")
+    else:
+        started = time.perf_counter()
+        try:
+            path = write_report(
+                model,
+                out,
+                x_test,
+                y_test,
+                class_names=dataset_class_names(dataset, model),
+                history=record,
+                details=_details(record),
+            )
+        except (NeuronioError, OSError, ValueError) as exc:
+            print(f"Could not write the report: {exc}")
+        else:
+            print(f"Saved the report to {path} ({time.perf_counter() - started:.0f} s)")
+    print(next_steps(out / "model.keras", path))
+    return path
+
+
+def next_steps(model_path: pathlib.Path, report_path: pathlib.Path | None) -> str:
+    """The lines that end `neuronio train`: where the report is, and the command that opens the model."""
+    import importlib.util
+    import shlex
+
+    lines = ["", "Next:"]
+    if report_path is not None:
+        lines.append(f"  the report, in your browser:  {pathlib.Path(report_path).resolve().as_uri()}")
+    lab = f"neuronio lab {shlex.quote(str(model_path))}"
+    needs = "" if importlib.util.find_spec("flask") else "   (after pip install 'neuronio[lab]')"
+    lines.append(f"  draw digits for it, inspect it:  {lab}{needs}")
+    return "\n".join(lines)
 
 
 def _details(record: dict | None) -> dict:

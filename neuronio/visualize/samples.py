@@ -1,4 +1,4 @@
-"""show_samples (seed 004's "visualization of results") and plot_mistakes."""
+"""show_samples (deck 004's "visualization of results") and plot_mistakes."""
 
 import numpy as np
 

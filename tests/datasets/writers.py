@@ -171,3 +171,24 @@ def cifar_dataset(rng, n_per_batch=(3, 2, 4, 1, 2), n_test=3):
     x_train = np.concatenate([x for x, _ in batches])
     y_train = np.concatenate([y for _, y in batches])
     return ((x_train, y_train), (x_test, y_test)), members
+
+
+# ---------------------------------------------------------------------------------------------
+# IMDB and Reuters: Keras's npz of object arrays of int lists (pickled inside the .npy members)
+
+
+def word_lists(rng, n, vocabulary=40, longest=12) -> np.ndarray:
+    """A 1-D object array of n lists of word indices 1..vocabulary-1, of lengths 1..longest."""
+    out = np.empty(n, dtype=object)
+    for i in range(n):
+        out[i] = rng.integers(1, vocabulary, rng.integers(1, longest + 1)).tolist()
+    return out
+
+
+def write_word_npz(path: pathlib.Path, **arrays) -> str:
+    """Write the arrays as Keras's imdb.npz / reuters.npz are written (np.savez, object members
+    pickled); return the file's SHA-256."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "wb") as file:
+        np.savez(file, **arrays)
+    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -5,9 +5,11 @@ accuracy, 11,978 parameters).
 """
 
 import base64
+import contextlib
 import json
 import pathlib
 import shutil
+import threading
 import time
 
 import numpy as np
@@ -19,19 +21,42 @@ FIXTURE = pathlib.Path(__file__).parent / "fixtures" / "small_cnn.keras"
 RUN_NAME = "cnn-mnist-20260101-000000"
 
 
-@pytest.fixture
-def runs_root(tmp_path):
-    """A runs folder as `neuronio train` leaves it, with the small CNN as its one MNIST run."""
-    folder = tmp_path / "runs" / RUN_NAME
+def make_run(runs_root, name=RUN_NAME, record=None) -> pathlib.Path:
+    """A run folder as `neuronio train` leaves it: the small CNN and its history.json."""
+    folder = runs_root / name
     folder.mkdir(parents=True)
     shutil.copy(FIXTURE, folder / "model.keras")
-    record = {
+    record = record or {
         "model": "cnn",
         "dataset": "mnist",
         "test_accuracy": 0.9607,
         "history": {"loss": [0.49, 0.17], "accuracy": [0.85, 0.95]},
     }
     (folder / "history.json").write_text(json.dumps(record))
+    return folder
+
+
+@contextlib.contextmanager
+def served(runs_root):
+    """The lab over `runs_root` served by Werkzeug's threaded server, as `neuronio lab` serves it, on a
+    free port; yields its URL."""
+    from werkzeug.serving import make_server
+
+    from neuronio.lab.server import create_app
+
+    server = make_server("127.0.0.1", 0, create_app(runs_root=runs_root), threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def runs_root(tmp_path):
+    """A runs folder as `neuronio train` leaves it, with the small CNN as its one MNIST run."""
+    make_run(tmp_path / "runs")
     return tmp_path / "runs"
 
 

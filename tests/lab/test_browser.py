@@ -8,11 +8,10 @@ NEURONIO_CHROMEDRIVER.
 import math
 import os
 import shutil
-import threading
 
 import pytest
 
-from tests.lab.conftest import FIXTURE, RUN_NAME
+from tests.lab.conftest import RUN_NAME, make_run, served
 
 selenium = pytest.importorskip("selenium", reason="browser tests need Selenium: pip install 'neuronio[browser]'")
 pytest.importorskip("flask", reason="the lab needs Flask: pip install 'neuronio[lab]'")
@@ -37,20 +36,10 @@ if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
 @pytest.fixture(scope="module")
 def lab_url(tmp_path_factory):
     """The lab served by a real threaded HTTP server (as `neuronio lab` runs it) on a free port."""
-    from werkzeug.serving import make_server
-
-    from neuronio.lab.server import create_app
-
     runs_root = tmp_path_factory.mktemp("runs")
-    folder = runs_root / RUN_NAME
-    folder.mkdir()
-    shutil.copy(FIXTURE, folder / "model.keras")
-    (folder / "history.json").write_text('{"model": "cnn", "dataset": "mnist", "test_accuracy": 0.96}')
-    server = make_server("127.0.0.1", 0, create_app(runs_root=runs_root), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    make_run(runs_root, record={"model": "cnn", "dataset": "mnist", "test_accuracy": 0.96})
+    with served(runs_root) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

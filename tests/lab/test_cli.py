@@ -38,7 +38,11 @@ def test_a_busy_port_is_a_clear_error(capsys):
         busy.listen()
         port = busy.getsockname()[1]
         assert main(["lab", str(FIXTURE), "--port", str(port)]) == 1
-    assert f"cannot listen on 127.0.0.1:{port}" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err == (
+        f"neuronio lab: cannot listen on 127.0.0.1:{port} (Address already in use). Is another lab running? "
+        f"Try --port {port + 1}.\n"
+    )  # said once: not Werkzeug's account as well
     assert main(["lab", "--port", "70000"]) == 2
 
 

@@ -1,6 +1,7 @@
 """summary() reproduces Keras 3's table (captured from keras 3.15.1) and the decks' numbers."""
 
 import numpy as np
+import pytest
 
 from neuronio import layers
 from neuronio.applications.decks import cifar10_cnn, seed_mlp
@@ -110,3 +111,16 @@ def test_deck_004_ascii_table_for_the_cifar10_cnn():
     assert lines[3].split() == ["relu", "#####", "32", "32", "32"]
     assert ["Dense", "XXXXX", "1180160", "94.0%"] in [line.split() for line in lines]
     assert lines[-1].split() == ["softmax", "#####", "10"]
+
+
+def test_the_deck_table_truncates_as_the_deck_does_and_rounds_on_request():
+    from neuronio.applications.decks import seed_cnn
+
+    model = seed_cnn()  # 1,087,106 weights; the second Conv2D has 51,264 of them (4.716%)
+    deck = [line.split() for line in sequential_ascii(model).splitlines()]
+    rounded = [line.split() for line in sequential_ascii(model, percent="rounded").splitlines()]
+    assert ["Conv2D", "\\", "/", "51264", "4.0%"] in deck
+    assert ["Conv2D", "\\", "/", "51264", "4.7%"] in rounded
+    assert ["Dense", "XXXXX", "1025000", "94.3%"] in rounded  # 94.29%
+    with pytest.raises(ValueError, match="percent must be 'deck' or 'rounded'; received 'up'"):
+        sequential_ascii(model, percent="up")

@@ -57,24 +57,28 @@ def test_switch_turns_the_kernels_off_and_on():
 
 
 CONV_CASES = [
-    # (N, H, W, C, KH, KW, F, strides, pads, bias, dtype)
-    (16, 28, 28, 1, 5, 5, 32, (1, 1), ((0, 0), (0, 0)), True, np.float32),  # the seed CNN's first layer
-    (16, 12, 12, 32, 5, 5, 64, (1, 1), ((0, 0), (0, 0)), True, np.float32),  # its second
-    (3, 9, 8, 3, 3, 3, 5, (2, 1), ((1, 1), (0, 1)), False, np.float32),  # 'same'-style padding, strides
-    (2, 7, 7, 4, 3, 2, 3, (1, 2), ((1, 2), (1, 0)), True, np.float64),  # float64, as gradient checks run
+    # (N, H, W, C, KH, KW, F, strides, pads, bias, dtype, dilation)
+    (16, 28, 28, 1, 5, 5, 32, (1, 1), ((0, 0), (0, 0)), True, np.float32, (1, 1)),  # the seed CNN's first layer
+    (16, 12, 12, 32, 5, 5, 64, (1, 1), ((0, 0), (0, 0)), True, np.float32, (1, 1)),  # its second
+    (3, 9, 8, 3, 3, 3, 5, (2, 1), ((1, 1), (0, 1)), False, np.float32, (1, 1)),  # 'same'-style padding, strides
+    (2, 7, 7, 4, 3, 2, 3, (1, 2), ((1, 2), (1, 0)), True, np.float64, (1, 1)),  # float64, as gradient checks run
+    (3, 11, 10, 3, 3, 2, 4, (1, 2), ((2, 2), (1, 2)), True, np.float32, (2, 3)),  # dilated taps
+    (4, 1, 30, 1, 1, 3, 4, (1, 1), ((0, 0), (4, 0)), False, np.float32, (1, 2)),  # conv1d's causal height-1 view
 ]
 
 
-@pytest.mark.parametrize("case", CONV_CASES, ids=lambda c: f"{c[1]}x{c[2]}x{c[3]}-k{c[4]}{c[5]}-f{c[6]}-s{c[7]}")
+@pytest.mark.parametrize(
+    "case", CONV_CASES, ids=lambda c: f"{c[1]}x{c[2]}x{c[3]}-k{c[4]}{c[5]}-f{c[6]}-s{c[7]}-d{c[11]}"
+)
 def test_conv2d_compiled_matches_numpy(both_paths, case):
-    n, h, w, c, kh, kw, f, strides, pads, has_bias, dtype = case
+    n, h, w, c, kh, kw, f, strides, pads, has_bias, dtype, dilation = case
     rng = np.random.default_rng(0)
     x = rng.standard_normal((n, h, w, c)).astype(dtype)
     kernel = rng.standard_normal((kh, kw, c, f)).astype(dtype)
     bias = rng.standard_normal(f).astype(dtype) if has_bias else None
 
     def run():
-        op = Conv2DOp(strides, pads, has_bias=has_bias)
+        op = Conv2DOp(strides, pads, has_bias=has_bias, dilation=dilation)
         op.needs_input_grad = (True, True, True) if has_bias else (True, True)
         inputs = (x, kernel, bias) if has_bias else (x, kernel)
         y = op.forward(*inputs)

@@ -175,16 +175,6 @@ def test_missing_weights_are_named(saved, tmp_path):
 @pytest.mark.parametrize(
     ("key", "value", "feature"),
     [
-        (
-            "kernel_regularizer",
-            {"module": "keras.regularizers", "class_name": "L2", "config": {"l2": 0.01}},
-            "weight regularization",
-        ),
-        (
-            "bias_constraint",
-            {"module": "keras.constraints", "class_name": "NonNeg", "config": {}},
-            "weight constraints",
-        ),
         ("quantization_config", {"mode": "int8"}, "quantization"),
         ("lora_rank", 4, "LoRA adapters"),
     ],

@@ -5,7 +5,6 @@ from neuronio import layers
 from neuronio.errors import ShapeError
 from neuronio.models import Model, Sequential
 from neuronio.visualize import layer_activations, plot_activations
-from neuronio.visualize._style import tile
 
 from .conftest import randomize
 
@@ -41,9 +40,10 @@ def test_maps_for_conv_and_pool_bars_for_dense_and_labelled_class_bars(tiny_cnn,
     assert "Not drawn: flatten (Flatten: the same numbers as its input" in fig._suptitle.get_text()
 
     values = dict((layer.name, value[0]) for layer, value in layer_activations(tiny_cnn, images[3]))
-    grid = panels[1].images[0].get_array()
-    for c in range(3):  # feature map c is tile c of the grid, in channel order
-        np.testing.assert_array_equal(tile(grid, c, (6, 6), 3), values["conv"][..., c])
+    maps = panels[1].images
+    for c in range(3):  # feature map c is image c of the grid, in channel order, left to right
+        np.testing.assert_array_equal(maps[c].get_array(), values["conv"][..., c])
+    assert [image.get_extent()[0] for image in maps] == sorted(image.get_extent()[0] for image in maps)
     np.testing.assert_array_equal([bar.get_height() for bar in panels[3].patches], values["hidden"])
     probabilities = [bar.get_height() for bar in panels[4].patches]
     np.testing.assert_allclose(probabilities, values["probs"], rtol=1e-6)
@@ -67,7 +67,8 @@ def test_dropout_is_skipped_and_large_layers_are_capped(rng):
     fig = plot_activations(model, rng.random((6, 6, 1)), max_maps=8, columns=4)
     panels = sections(fig)
     assert panels[1].get_title(loc="left").startswith("wide (Conv2D): 20 feature maps of 4x4, the first 8 drawn")
-    assert panels[1].images[0].get_array().shape == (2 * 5 - 1, 4 * 5 - 1)  # 8 maps, 4 per row
+    extents = [image.get_extent() for image in panels[1].images]  # (left, right, bottom, top) in inches
+    assert len(extents) == 8 and len({e[0] for e in extents}) == 4 and len({e[3] for e in extents}) == 2  # 4 per row
     assert "drop (Dropout: the same numbers as its input" in fig._suptitle.get_text()
 
 
@@ -106,3 +107,51 @@ def test_wide_dense_layers_are_drawn_as_one_line_per_unit(rng):
     values = layer_activations(model, x)[0][1][0]
     assert len(segments) == 300
     np.testing.assert_array_equal([s[1, 1] - s[0, 1] for s in segments], values)
+
+
+def _runs(flags) -> list[tuple[bool, int]]:
+    """[(value, length)] of the runs of equal values along a line of booleans."""
+    edges = np.flatnonzero(np.diff(flags.astype(int))) + 1
+    starts, ends = np.r_[0, edges], np.r_[edges, len(flags)]
+    return [(bool(flags[a]), int(b - a)) for a, b in zip(starts, ends)]
+
+
+def test_feature_map_grids_are_drawn_with_even_gaps(rng):
+    """A picture test: the report's PNG (100 dpi) of 20 maps of 5x5 and 20 of 2x2, 8 per row: along a
+    line through a row of maps, and down a column, every gap between two maps is equally wide, in
+    both grids (the gap does not grow with the maps' pixels)."""
+    import io
+
+    from PIL import Image
+
+    from neuronio.visualize import _style
+
+    model = randomize(
+        Sequential(
+            [
+                layers.Input(shape=(7, 7, 1)),
+                layers.Conv2D(20, 3, activation="relu", name="conv"),
+                layers.MaxPooling2D(2, name="pool"),
+                layers.Flatten(),
+                layers.Dense(2, activation="softmax"),
+            ]
+        ),
+        rng,
+    )
+    fig = plot_activations(model, rng.random((7, 7, 1)), columns=8)
+    png = Image.open(io.BytesIO(_style.to_png(fig, dpi=100))).convert("RGB")
+    white = (np.asarray(png) >= 250).all(axis=2)  # the viridis maps are never white
+    gaps_across, gaps_down = set(), set()
+    for line in white:  # rows of pixels that cross 8 maps: a row of a grid
+        runs = _runs(line)
+        inner = [n for is_white, n in runs[1:-1] if is_white]
+        maps = [n for is_white, n in runs if not is_white]
+        if len(maps) >= 8 and min(maps[:8]) > 10:
+            gaps_across.update(inner[:7])
+    for column in white.T:  # columns through the first maps cross 3 + 3 rows of maps (over 100 pixels each)
+        runs = _runs(column)
+        maps = [i for i, (is_white, n) in enumerate(runs) if not is_white and n > 50]
+        if len(maps) == 6:
+            gaps_down.update(runs[i + 1][1] for i, j in zip(maps, maps[1:]) if j == i + 2)
+    assert gaps_across == {6}, gaps_across  # MAP_GAP = 0.06 inch = 6 pixels at 100 dpi
+    assert gaps_down == {6, 55}, gaps_down  # between rows; between the grids (0.25 inch + 0.3 for the title)

@@ -64,3 +64,24 @@ def test_empty_or_unreadable_history_is_a_clear_error(tmp_path):
         plot_history({})
     with pytest.raises(ValueError, match=r"cannot read a history from .*missing.json"):
         plot_history(tmp_path / "missing.json")
+
+
+@pytest.mark.parametrize("epochs", [1, 2, 3, 12, 100])
+def test_the_epoch_axis_is_ticked_in_whole_epochs_once_drawn(epochs, tmp_path):
+    """A picture test: the figure is rendered, then the tick labels drawn under each panel are read."""
+    rng = np.random.default_rng(epochs)
+    logs = {key: list(rng.random(epochs)) for key in ("loss", "accuracy", "val_loss", "val_accuracy")}
+    fig = plot_history(logs)
+    fig.savefig(tmp_path / "history.png", dpi=60)  # ticks and their labels are fixed when drawn
+    for ax in fig.axes:
+        low, high = ax.get_xlim()
+        drawn = [
+            (tick, label.get_text())
+            for tick, label in zip(ax.get_xticks(), ax.get_xticklabels())
+            if low <= tick <= high
+        ]
+        assert drawn and all(float(tick).is_integer() and 1 <= tick <= epochs for tick, _ in drawn), drawn
+        assert all(text == str(int(tick)) for tick, text in drawn), drawn  # "1", never "0.945" or "1.050"
+        assert low < 1 <= epochs < high  # every point inside the axes
+        if epochs == 1:
+            assert drawn == [(1, "1")]

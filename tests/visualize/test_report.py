@@ -115,6 +115,10 @@ def test_neuronio_train_writes_the_report_at_the_end(fake_training_data, tmp_pat
     assert cli.main(["train", "--model", "mlp", "--epochs", "1", "--verbose", "0", "--out", str(out)]) == 0
     printed = capsys.readouterr().out
     assert f"Saved the report to {out / 'report.html'}" in printed
+    assert printed.endswith(  # the last words say how to see the report and open the model
+        f"\nNext:\n  the report, in your browser:  {(out / 'report.html').resolve().as_uri()}\n"
+        f"  draw digits for it, inspect it:  neuronio lab {out / 'model.keras'}\n"
+    )
     page = (out / "report.html").read_text()
     assert re.findall(r'<section id="([a-z]+)">', page) == SECTIONS
     assert "epochs: 1" in page
@@ -128,5 +132,8 @@ def test_neuronio_train_skips_the_report_with_a_note_without_matplotlib(
         _style.require_matplotlib("plot_history")
     out = tmp_path / "run"
     assert cli.main(["train", "--model", "mlp", "--epochs", "1", "--verbose", "0", "--out", str(out)]) == 0
-    assert "Skipped the report (report.html): it needs matplotlib" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "Skipped the report (report.html): it needs matplotlib" in printed
+    assert "the report, in your browser" not in printed
+    assert f"  draw digits for it, inspect it:  neuronio lab {out / 'model.keras'}" in printed
     assert (out / "model.keras").exists() and not (out / "report.html").exists()

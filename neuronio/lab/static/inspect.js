@@ -6,7 +6,7 @@
   let summary = null, shownModel = null;
   const history = new LineChart($("inspect-history"), [
     {name: "training", color: "#2f6fde", dots: true}, {name: "validation", color: "#e8710a", dots: true},
-  ], {xLabel: "epochs", percent: true, empty: "no history saved with this model"});
+  ], {xLabel: "epochs", percent: true, wholeX: true, empty: "no history saved with this model"});
 
   async function load() {
     if (!Lab.modelId || Lab.modelId === shownModel) return;
@@ -20,7 +20,8 @@
       showError("inspect-error", exc.message);
       return;
     }
-    $("inspect-summary").textContent = summary.text + `\n\nInput shape: (${summary.input_shape.join(", ")})`;
+    $("inspect-summary").textContent = summary.text + `\n\nInput shape: (${summary.input_shape.join(", ")})` +
+      (summary.table ? "\n\nThe decks' table (shares of the weights rounded; the deck truncates them):\n" + summary.table : "");
     showHistory(summary.record);
     fillSelect($("inspect-filter-layer"), summary.conv_layers, "no convolution layer");
     fillSelect($("inspect-dataset"), summary.datasets, "no dataset fits this model");
@@ -202,15 +203,15 @@
         canvas.width = W; canvas.height = H;
         const ctx = canvas.getContext("2d");
         const image = ctx.createImageData(W, H);
-        image.data.fill(255);
+        for (let q = 0; q < W * H; q++) image.data.set([...PATCH_GAP, 255], 4 * q);
         for (let r = 0; r < k; r++) {
           const oy = Math.floor(r / side) * (h + 1), ox = (r % side) * (w + 1);
           for (let i = 0; i < h * w; i++) {
             const y = Math.floor(i / w), x = i % w;
             const q = 4 * ((oy + y) * W + ox + x);
             const base = ((n * k + r) * h * w + i);
-            if (outside.bytes[base]) { image.data.set([70, 80, 140, 255], q); continue; }
-            const v = channels === 3 ? [block.bytes[3 * base], block.bytes[3 * base + 1], block.bytes[3 * base + 2]] : gray(block.bytes[base]);
+            if (outside.bytes[base]) { image.data.set([...PATCH_OUTSIDE, 255], q); continue; }
+            const v = channels === 3 ? [block.bytes[3 * base], block.bytes[3 * base + 1], block.bytes[3 * base + 2]] : ink(block.bytes[base]);
             image.data.set([v[0], v[1], v[2], 255], q);
           }
         }

@@ -58,6 +58,12 @@ function paint(canvas, h, w, pick, color) {
 }
 
 const gray = (byte) => [byte, byte, byte];
+// Dataset images (thumbnails, top-9 patches) as ink on paper: 0 is white, 255 is black, as the report draws
+// them (neuronio/visualize/_style.py: IMAGE_CMAP) and as the digits were written. Feature maps and the Draw
+// page's 28x28 input keep `gray`: they show the numbers the network computes with, bright = large.
+const ink = (byte) => [255 - byte, 255 - byte, 255 - byte];
+const PATCH_OUTSIDE = [207, 227, 240];  // _style.OUTSIDE: zero padding beyond the image's edge
+const PATCH_GAP = [153, 153, 153];  // _style.NEUTRAL: the lines between the patches of a block
 
 // Diverging colours for signed values: t in [0, 1], 0.5 = white. `low`/`high` are the end colours.
 function diverging(t, low, high) {
@@ -77,7 +83,7 @@ function imageCanvas(block, n) {
   if (channels === 3) {
     paint(canvas, h, w, (i) => offset + 3 * i, (k) => [block.bytes[k], block.bytes[k + 1], block.bytes[k + 2]]);
   } else {
-    paint(canvas, h, w, (i) => block.bytes[offset + i], gray);
+    paint(canvas, h, w, (i) => block.bytes[offset + i], ink);
   }
   return canvas;
 }
@@ -93,7 +99,7 @@ function percent(value, digits = 1) { return (100 * value).toFixed(digits) + "%"
 
 // -- a small line chart on a canvas ----------------------------------------------------------------
 class LineChart {
-  // series: [{name, color, dash, dots}]; options: {xLabel, percent, zeroBased}
+  // series: [{name, color, dash, dots}]; options: {xLabel, percent, zeroBased, wholeX (x ticks on whole numbers: epochs)}
   constructor(canvas, series, options = {}) {
     this.canvas = canvas;
     this.series = series.map((s) => ({...s, points: []}));
@@ -129,7 +135,10 @@ class LineChart {
       ctx.fillText(options.percent ? Math.round(y * 100) + "%" : formatNumber(y), left - 6, Y(y));
     }
     if (!options.compact) {
-      for (const x of niceTicks(0, xMax, 6)) {
+      // Whole epochs: a one-epoch history is ticked 0 and 1, not 0, 0.2, ... 1.
+      const xTicks = niceTicks(0, xMax, 6).filter((x) => !options.wholeX || Number.isInteger(x));
+      canvas.dataset.xTicks = xTicks.join(",");
+      for (const x of xTicks) {
         ctx.textAlign = "center"; ctx.textBaseline = "top";
         ctx.fillText(formatNumber(x), X(x), H - bottom + 4);
       }
@@ -180,6 +189,13 @@ function formatNumber(x) {
 }
 
 // -- the model picker --------------------------------------------------------------------------------
+// The picker's tooltip: the chosen model's whole name, however narrow the picker.
+function showModelTitle() {
+  const select = document.getElementById("model-select");
+  const chosen = select.selectedOptions[0];
+  select.title = (chosen && chosen.value ? chosen.textContent + " — " : "") + "the model the Draw and Inspect pages use";
+}
+
 async function loadModels(preferred) {
   const data = await api("/api/models");
   Lab.models = data.models;
@@ -187,6 +203,7 @@ async function loadModels(preferred) {
   select.replaceChildren(...data.models.map((m) => {
     const option = element("option", null, m.label);
     option.value = m.id;
+    option.title = m.label;  // a name longer than the picker is whole in its tooltip
     return option;
   }));
   if (!data.models.length) {
@@ -198,6 +215,7 @@ async function loadModels(preferred) {
   Lab.modelId = data.models.some((m) => m.id === wanted) ? wanted : data.default;
   select.value = Lab.modelId || "";
   select.disabled = !data.models.length;
+  showModelTitle();
   const banner = document.getElementById("no-model");
   banner.textContent = data.hint ? data.hint + "\nThe Train page can train one here too; Playground needs none." : "";
   banner.classList.toggle("hidden", !data.hint || Lab.current === "playground" || Lab.current === "train");
@@ -228,6 +246,7 @@ function showPage() {
 document.addEventListener("DOMContentLoaded", async () => {
   document.getElementById("model-select").addEventListener("change", (event) => {
     Lab.modelId = event.target.value;
+    showModelTitle();
     for (const p of Object.values(Lab.pages)) if (p.modelChanged) p.modelChanged();
   });
   try {

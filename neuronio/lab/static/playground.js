@@ -114,6 +114,8 @@
       const took = performance.now() - started;
       if (took < 80 && epochsPerStep < 25) epochsPerStep += 1;
       if (took > 250 && epochsPerStep > 1) epochsPerStep -= 1;
+      // The server trains at most max_batches_per_step batches a request.
+      epochsPerStep = Math.max(1, Math.min(epochsPerStep, Math.floor(options.max_batches_per_step / answer.batches_per_epoch)));
     } catch (exc) {
       showError("pg-error", exc.message);
       pause();

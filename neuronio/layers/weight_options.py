@@ -1,0 +1,25 @@
+"""The `<weight>_regularizer=` / `<weight>_constraint=` arguments layers with weights take
+(Dense's kernel and bias, BatchNormalization's gamma and beta, ...), stored and saved one way."""
+
+from neuronio import constraints, regularizers
+
+
+def set_weight_options(layer, weight: str, regularizer=None, constraint=None) -> None:
+    """Resolve and store `layer.<weight>_regularizer` and `layer.<weight>_constraint`."""
+    setattr(layer, f"{weight}_regularizer", regularizers.get(regularizer))
+    setattr(layer, f"{weight}_constraint", constraints.get(constraint))
+
+
+def weight_options(layer, weight: str) -> dict:
+    """The add_weight keywords for `weight`: its regularizer and constraint."""
+    return {
+        "regularizer": getattr(layer, f"{weight}_regularizer"),
+        "constraint": getattr(layer, f"{weight}_constraint"),
+    }
+
+
+def weight_options_config(layer, *weights: str) -> dict:
+    """The config entries Keras writes for these weights (None when unset), regularizers first."""
+    entries = {f"{w}_regularizer": regularizers.serialize(getattr(layer, f"{w}_regularizer")) for w in weights}
+    entries.update({f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint")) for w in weights})
+    return entries
