@@ -72,7 +72,11 @@ class CSVLogger(Resumable, Callback):
         if position < 0:
             raise ValueError(f"a file position cannot be negative; received {position}")
         # Applied by _resume_file when on_train_begin opens the file.
-        self._pending_resume_state = {"position": position, "keys": keys, "header_written": bool(state["header_written"])}
+        self._pending_resume_state = {
+            "position": position,
+            "keys": keys,
+            "header_written": bool(state["header_written"]),
+        }
 
     def _queue_resume_state(self, state: dict) -> None:
         self.set_resume_state(state)

@@ -40,6 +40,7 @@ from neuronio.errors import FileFormatError
 USERBLOCK_SIZE = 512
 _MAGIC = b"NEURONIO-SHA256\n"
 
+
 # Seconds a child may spend parsing one file. A 500 MB model parses in about a second; this is
 # what a loaded machine may need, and what a hostile file can cost at most.
 def _time_limit_from_environment() -> float:

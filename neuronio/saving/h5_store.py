@@ -253,7 +253,9 @@ def _checked_values(array: np.ndarray, variable, who: str, what: str) -> np.ndar
         if array.min() < info.min or array.max() > info.max:
             raise FileFormatError(f"{who}: {what} holds integers outside the range of {cast.dtype}.")
     if variable.name in _COUNTERS and cast.size and cast.min() < 0:
-        raise FileFormatError(f"{who}: {what} is a step count, but the file stores {cast.min()}; it cannot be negative.")
+        raise FileFormatError(
+            f"{who}: {what} is a step count, but the file stores {cast.min()}; it cannot be negative."
+        )
     return cast
 
 
@@ -281,7 +283,9 @@ def _dataset(group: h5py.Group, key: str, who: str, where: str) -> h5py.Dataset:
     try:
         kind = group.get(key, getclass=True, getlink=True)
         if kind is None:  # listed by name, but its link cannot be read: a damaged link table
-            raise FileFormatError(f"{who}: the HDF5 data of {where} variable {key} is damaged: its link cannot be read.")
+            raise FileFormatError(
+                f"{who}: the HDF5 data of {where} variable {key} is damaged: its link cannot be read."
+            )
         if kind is not h5py.HardLink:
             raise FileFormatError(f"{who}: {where} variable {key} is a {kind.__name__}, not stored data.")
         dataset = group[key]

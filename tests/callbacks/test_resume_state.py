@@ -28,7 +28,9 @@ def _stateful(tmp_path, name):
     return [
         callbacks.ReduceLROnPlateau(monitor="loss", factor=0.5, patience=1, min_delta=0.05, cooldown=1),
         callbacks.EarlyStopping(monitor="val_loss", patience=4, restore_best_weights=True),
-        callbacks.ModelCheckpoint(tmp_path / f"{name}-{{epoch}}.weights.h5", save_best_only=True, save_weights_only=True),
+        callbacks.ModelCheckpoint(
+            tmp_path / f"{name}-{{epoch}}.weights.h5", save_best_only=True, save_weights_only=True
+        ),
         callbacks.CSVLogger(tmp_path / f"{name}.csv", append=True),
     ]
 
@@ -83,7 +85,9 @@ def test_a_stateful_callback_listed_before_backup_and_restore_is_warned_about(tm
     first = [callbacks.BackupAndRestore(tmp_path / "b", delete_checkpoint=False), callbacks.ReduceLROnPlateau("loss")]
     fit(model(), first, epochs=2)
     plateau = callbacks.ReduceLROnPlateau(monitor="loss")
-    with pytest.warns(UserWarning, match=r"ReduceLROnPlateau is listed before BackupAndRestore.*put BackupAndRestore first"):
+    with pytest.warns(
+        UserWarning, match=r"ReduceLROnPlateau is listed before BackupAndRestore.*put BackupAndRestore first"
+    ):
         fit(model(), [plateau, callbacks.BackupAndRestore(tmp_path / "b")], epochs=3)
 
 

@@ -86,6 +86,8 @@ def test_any_change_to_a_backup_is_caught_by_its_checksum(seed):
     data = damage(_SEALED, random.Random(seed))
     outcome = _check("backup", data)
     ours = data.startswith(b"NEURONIO-SHA256\n")  # else it is parsed as a foreign file
-    covered = data[:_HEADER_END] != _SEALED[:_HEADER_END] or data[guard.USERBLOCK_SIZE :] != _SEALED[guard.USERBLOCK_SIZE :]
+    covered = (
+        data[:_HEADER_END] != _SEALED[:_HEADER_END] or data[guard.USERBLOCK_SIZE :] != _SEALED[guard.USERBLOCK_SIZE :]
+    )
     if ours and covered:
         assert outcome == "FileFormatError"

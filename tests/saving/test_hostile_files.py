@@ -21,7 +21,6 @@ import sys
 import time
 import tracemalloc
 import zipfile
-import zlib
 
 import h5py
 import numpy as np
@@ -86,7 +85,10 @@ def test_a_damaged_link_is_a_file_format_error_naming_the_file(tmp_path):
     path.write_bytes(damaged_link(unsealed(path.read_bytes())))
     target = small(compiled=False)
     before = [w.copy() for w in target.get_weights()]
-    with pytest.raises(FileFormatError, match=r"m\.weights\.h5: .*layer 'dense\w*' \(layers/dense/vars\) variable 1 is damaged: its link cannot be read"):
+    with pytest.raises(
+        FileFormatError,
+        match=r"m\.weights\.h5: .*layer 'dense\w*' \(layers/dense/vars\) variable 1 is damaged: its link cannot be read",
+    ):
         target.load_weights(path)
     for got, want in zip(target.get_weights(), before, strict=True):
         np.testing.assert_array_equal(got, want)
@@ -249,7 +251,10 @@ def test_a_weights_member_larger_than_the_model_is_refused_before_inflating(tmp_
     assert os.path.getsize(tmp_path / "bomb.keras") < 200_000
     tracemalloc.start()
     try:
-        with pytest.raises(FileFormatError, match=r"bomb\.keras: 'model\.weights\.h5' declares 67108864 bytes.*refused before inflating"):
+        with pytest.raises(
+            FileFormatError,
+            match=r"bomb\.keras: 'model\.weights\.h5' declares 67108864 bytes.*refused before inflating",
+        ):
             load_model(tmp_path / "bomb.keras")
         with pytest.raises(FileFormatError, match=r"refused before inflating"):
             small().load_weights(tmp_path / "bomb.keras")
@@ -416,7 +421,9 @@ def test_a_damaged_latest_backup_never_replaces_the_previous_one(tmp_path):
     with pytest.warns(UserWarning, match=r"checksum.*Keeping the previous backup as it is"):
         # Resumes from the .bkp (epoch 1); its first save finds latest damaged and keeps the .bkp.
         with pytest.warns(UserWarning, match="Falling back to the previous backup"):
-            fit_with(small(), callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False), epochs=3)
+            fit_with(
+                small(), callbacks.BackupAndRestore(backup, double_checkpoint=True, delete_checkpoint=False), epochs=3
+            )
     assert guard.verify(latest.read_bytes(), "latest") and guard.verify(previous.read_bytes(), "previous")
     assert previous.read_bytes() != good  # later saves rotate good backups again
 
@@ -437,7 +444,9 @@ def test_the_child_process_cannot_allocate_past_its_memory_bound():
 @pytest.mark.parametrize("text", ["soon", "0", "-5", "inf", "nan"])
 def test_a_bad_time_limit_in_the_environment_is_named(monkeypatch, text):
     monkeypatch.setenv("NEURONIO_HDF5_TIME_LIMIT", text)
-    with pytest.raises(ValueError, match=rf"NEURONIO_HDF5_TIME_LIMIT must be a positive number of seconds; received '{text}'"):
+    with pytest.raises(
+        ValueError, match=rf"NEURONIO_HDF5_TIME_LIMIT must be a positive number of seconds; received '{text}'"
+    ):
         guard._time_limit_from_environment()
     monkeypatch.setenv("NEURONIO_HDF5_TIME_LIMIT", "2.5")
     assert guard._time_limit_from_environment() == 2.5
