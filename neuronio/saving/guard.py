@@ -149,20 +149,23 @@ def run_bounded(parse, who: str, time_limit: float | None = None, memory: int = 
     if not finished:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    _, status = os.waitpid(pid, 0)
+    try:
+        _, status = os.waitpid(pid, 0)
+    except ChildProcessError:  # SIGCHLD ignored by the application: the child was reaped already
+        status = None
     if not finished:
         raise FileFormatError(
             f"{who}: parsing its HDF5 data did not finish within {limit:g} s; refused as damaged or "
             f"hostile (libhdf5 loops forever on some damaged files). If the file is good and only very "
             f"large, raise neuronio.saving.guard.PARSE_TIME_LIMIT (or NEURONIO_HDF5_TIME_LIMIT)."
         )
-    if os.WIFSIGNALED(status):
-        raise FileFormatError(
-            f"{who}: parsing its HDF5 data crashed the HDF5 library (signal {os.WTERMSIG(status)}); "
-            f"the file is damaged or hostile."
-        )
     if message.startswith(b"format:"):
         raise FileFormatError(message[len(b"format:") :].decode("utf-8", "replace"))
+    if message not in (b"ok", b"other"):  # the child ended without a word: it crashed
+        how = f"signal {os.WTERMSIG(status)}" if status is not None and os.WIFSIGNALED(status) else "no report"
+        raise FileFormatError(
+            f"{who}: parsing its HDF5 data crashed the HDF5 library ({how}); the file is damaged or hostile."
+        )
 
 
 def _read_until(fd: int, deadline: float) -> tuple[bytes, bool]:

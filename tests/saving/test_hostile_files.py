@@ -223,6 +223,19 @@ def test_the_child_process_reports_the_file_error_and_a_crash():
     guard.run_bounded(lambda: 1 / 0, "who")  # a bug is left to the parse in this process
 
 
+@pytest.mark.skipif(not guard.FORK_AVAILABLE, reason="the time limit needs a safe os.fork")
+def test_the_child_process_is_judged_by_its_report_when_sigchld_is_ignored():
+    import signal
+
+    previous = signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children reaped by the kernel
+    try:
+        guard.run_bounded(lambda: None, "who")
+        with pytest.raises(FileFormatError, match=r"crashed the HDF5 library \((signal 9|no report)\)"):
+            guard.run_bounded(lambda: os.kill(os.getpid(), 9), "who")
+    finally:
+        signal.signal(signal.SIGCHLD, previous)
+
+
 # -- 3. zip bombs and duplicate members -----------------------------------------------------------
 def _archive_with(path, members: dict, weights_stream=None) -> None:
     with zipfile.ZipFile(path, "w") as zf:
