@@ -10,7 +10,7 @@ import numpy as np
 from neuronio import config
 from neuronio.callbacks.callback import Callback
 from neuronio.errors import FileFormatError
-from neuronio.saving import keras_archive
+from neuronio.saving import guard, keras_archive
 from neuronio.saving.h5_store import saveables
 
 _STATE_ATTR = "training_metadata"
@@ -31,8 +31,18 @@ class BackupAndRestore(Callback):
     never interrupted. With an integer `save_freq` the backup is also written every that many
     batches and, as in Keras, a resumed run restarts the interrupted epoch from those weights.
 
+    The state of the other callbacks goes into the backup too: every callback with
+    `get_resume_state`/`set_resume_state` (ReduceLROnPlateau, EarlyStopping, ModelCheckpoint,
+    CSVLogger; see callbacks/_resumable.py) gets back, on resume, its counters, best values and
+    (CSVLogger) the file as it stood, so the resumed run makes the same decisions at the same
+    epochs. LearningRateScheduler keeps no state of its own (the rate is in the optimizer's).
+
     Put it first in `callbacks`: the state is captured when the next epoch begins, after every
-    callback has finished the last epoch and before any (listed after it) starts the next.
+    callback has finished the last epoch and before any (listed after it) starts the next, and it
+    is handed back before the others' `on_train_begin` runs.
+
+    The backup carries a SHA-256 checksum (saving/guard.py): a backup damaged on disk is refused
+    before it is parsed, and with `double_checkpoint` the previous one is used instead.
 
     Args:
         backup_dir: folder for the backup; give each training run its own.
@@ -77,6 +87,20 @@ class BackupAndRestore(Callback):
         self._epoch_logs: list[dict] = []  # this run's epoch logs (the dicts History records too)
         self._restored_epochs: list[int] | None = None
         self._pending = False  # an epoch has ended that is not backed up yet
+        self._callbacks: list = []  # the fit's whole CallbackList, this one included
+
+    def _see_callbacks(self, callbacks: list) -> None:
+        self._callbacks = callbacks
+
+    def _resumables(self) -> dict[str, object]:
+        """The callbacks whose state the backup keeps, keyed by position and class."""
+        found, index = {}, 0
+        for callback in self._callbacks:
+            if callback is self or not callable(getattr(callback, "get_resume_state", None)):
+                continue
+            found[f"{index}:{type(callback).__name__}"] = callback
+            index += 1
+        return found
 
     # -- restoring --------------------------------------------------------------------------------
     def on_train_begin(self, logs=None):
@@ -106,8 +130,9 @@ class BackupAndRestore(Callback):
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None and not optimizer.built:
             optimizer.build(self.model.trainable_weights)
-        keras_archive.load_weights_h5(self.model, path)
+        keras_archive.load_weights_h5(self.model, path, trusted=True)
         _set_generator_states(self.model, state["generators"])
+        self._restore_callbacks(state.get("callbacks", {}), path)
         self._current_epoch = int(state["epoch"])
         self._epochs = list(state["history_epochs"])
         self._records = {key: list(values) for key, values in state["history"].items()}
@@ -117,6 +142,35 @@ class BackupAndRestore(Callback):
             history.history.update({key: list(values) for key, values in self._records.items()})
             self._restored_epochs = list(self._epochs)
         self.model._initial_epoch = self._current_epoch
+
+    def _restore_callbacks(self, states: dict, path: str) -> None:
+        if not isinstance(states, dict):
+            raise FileFormatError(f"{path}: damaged training state ('callbacks' is not a mapping).")
+        resumables = self._resumables()
+        me = next((i for i, cb in enumerate(self._callbacks) if cb is self), 0)
+        for key, callback in resumables.items():
+            if key not in states:
+                warnings.warn(
+                    f"BackupAndRestore: the backup holds no state for callback {key.split(':')[1]} (it was "
+                    f"not in the interrupted run's list); it starts afresh.",
+                    stacklevel=3,
+                )
+                continue
+            if self._callbacks.index(callback) < me:
+                warnings.warn(
+                    f"BackupAndRestore: {type(callback).__name__} is listed before BackupAndRestore, so its "
+                    f"on_train_begin has already run; put BackupAndRestore first for an exact resume.",
+                    stacklevel=3,
+                )
+                setter = callback.set_resume_state
+            else:
+                setter = getattr(callback, "_queue_resume_state", callback.set_resume_state)
+            try:
+                setter(states[key])
+            except (ValueError, TypeError, KeyError) as exc:
+                raise FileFormatError(
+                    f"{path}: damaged state for callback {key} ({type(exc).__name__}: {exc})."
+                ) from exc
 
     def on_epoch_begin(self, epoch, logs=None):
         self._put_back_history_epochs()
@@ -169,7 +223,12 @@ class BackupAndRestore(Callback):
         if self.double_checkpoint and os.path.exists(self._weights_path):
             with open(self._weights_path, "rb") as f:
                 previous = f.read()
-            keras_archive.atomic_write(self._prev_weights_path, lambda out: out.write(previous))
+            try:  # a backup damaged on disk since it was written must not replace a good previous one
+                guard.verify(previous, self._weights_path)
+            except FileFormatError as exc:
+                warnings.warn(f"BackupAndRestore: {exc} Keeping the previous backup as it is.", stacklevel=3)
+            else:
+                keras_archive.atomic_write(self._prev_weights_path, lambda out: out.write(previous))
         history = {key: list(values) for key, values in self._records.items()}
         for logs in self._epoch_logs:
             for key, value in logs.items():
@@ -180,6 +239,7 @@ class BackupAndRestore(Callback):
             "generators": _generator_states(self.model),
             "history_epochs": self._epochs,
             "history": history,
+            "callbacks": {key: callback.get_resume_state() for key, callback in self._resumables().items()},
         }
         keras_archive.save_weights(self.model, self._weights_path, attrs={_STATE_ATTR: json.dumps(state)})
         self._pending = False
@@ -201,17 +261,22 @@ class BackupAndRestore(Callback):
 
 def _read_state(path: str) -> dict:
     """The training state stored in a backup, checked before anything is restored."""
-    attrs = keras_archive.read_root_attrs(path)
+    attrs = keras_archive.read_root_attrs(path, trusted=True)
     if _STATE_ATTR not in attrs:
         raise FileFormatError(f"{path}: not a BackupAndRestore backup (no '{_STATE_ATTR}' attribute).")
     try:
         state = json.loads(attrs[_STATE_ATTR])
-        int(state["epoch"])
+        epoch = int(state["epoch"])
         dict(state["generators"])
-        list(state["history_epochs"])
+        epochs = [int(e) for e in state["history_epochs"]]
         dict(state["history"])
-    except (ValueError, TypeError, KeyError) as exc:
+    except (ValueError, TypeError, KeyError, OverflowError) as exc:
         raise FileFormatError(f"{path}: damaged training state ({type(exc).__name__}: {exc}).") from exc
+    if epoch < 0 or any(e < 0 or e >= epoch for e in epochs):
+        raise FileFormatError(
+            f"{path}: damaged training state: next epoch {epoch} with finished epochs {epochs[:10]}; "
+            f"an epoch count cannot be negative, and every finished epoch comes before the next."
+        )
     return state
 
 

@@ -148,6 +148,12 @@ class CallbackList(Callback):
             self.callbacks.append(self._progbar)
         self.set_model(model)
         self.set_params(params)
+        # A callback that keeps the others' state (BackupAndRestore) is shown the whole list; it
+        # is this same list object, so callbacks appended later are seen too.
+        for callback in self.callbacks:
+            see = getattr(callback, "_see_callbacks", None)
+            if see is not None:
+                see(self.callbacks)
 
     def append(self, callback: Callback) -> None:
         """Add one more callback at the end (it gets the current model and params)."""

@@ -3,13 +3,15 @@
 import collections.abc
 import csv
 import os
+import warnings
 
 import numpy as np
 
+from neuronio.callbacks._resumable import Resumable
 from neuronio.callbacks.callback import Callback
 
 
-class CSVLogger(Callback):
+class CSVLogger(Resumable, Callback):
     """Stream each epoch's logs to a CSV file.
 
     Args:
@@ -22,6 +24,10 @@ class CSVLogger(Callback):
     there is no validation); `epoch` is 0-based; floats are written as Python prints them
     (`0.8567220568656921`); rows end in '\\r\\n' (the csv module's Excel dialect). The file is
     flushed after every epoch, so it can be read while training runs.
+
+    With BackupAndRestore (listed before it), the backup records how far the file had been
+    written; a resumed run cuts off the rows of epochs that are run again and appends after the
+    last backed-up one, so the file ends as an uninterrupted run's does (whatever `append` says).
     """
 
     def __init__(self, filename, separator: str = ",", append: bool = False):
@@ -35,6 +41,8 @@ class CSVLogger(Callback):
         self.csv_file = None
 
     def on_train_begin(self, logs=None):
+        if self._resume_file():
+            return
         if self.append:
             if os.path.exists(self.filename):
                 with open(self.filename, encoding="utf-8", newline="") as existing:
@@ -48,6 +56,55 @@ class CSVLogger(Callback):
         self.csv_file = open(self.filename, mode, encoding="utf-8", newline="")
         self.writer = None
         self.keys = None
+
+    def get_resume_state(self) -> dict:
+        position = 0
+        if self.csv_file is not None and not self.csv_file.closed:
+            self.csv_file.flush()
+            position = self.csv_file.tell()
+        return {"position": position, "keys": self.keys, "header_written": self.writer is not None}
+
+    def set_resume_state(self, state: dict) -> None:
+        keys = state["keys"]
+        if keys is not None and not (isinstance(keys, list) and all(isinstance(k, str) for k in keys)):
+            raise ValueError(f"keys must be a list of column names; received {keys!r}")
+        position = int(state["position"])
+        if position < 0:
+            raise ValueError(f"a file position cannot be negative; received {position}")
+        # Applied by _resume_file when on_train_begin opens the file.
+        self._pending_resume_state = {
+            "position": position,
+            "keys": keys,
+            "header_written": bool(state["header_written"]),
+        }
+
+    def _queue_resume_state(self, state: dict) -> None:
+        self.set_resume_state(state)
+
+    def _take_resume_state(self) -> bool:
+        return False  # the generic path is not used: _resume_file needs the file
+
+    def _resume_file(self) -> bool:
+        """Reopen the file as the backup left it: True if resumed, False to start as usual."""
+        state, self._pending_resume_state = self._pending_resume_state, None
+        if state is None:
+            return False
+        position, keys = state["position"], state["keys"]
+        size = os.path.getsize(self.filename) if os.path.exists(self.filename) else -1
+        if size < position:
+            warnings.warn(
+                f"CSVLogger: {self.filename} is shorter ({size} bytes) than when the backup was made "
+                f"({position}); starting it afresh.",
+                stacklevel=3,
+            )
+            return False
+        self._close()
+        os.truncate(self.filename, position)
+        self.csv_file = open(self.filename, "a", encoding="utf-8", newline="")
+        self.keys = keys
+        self.writer = None
+        self.append_header = not state["header_written"] and position == 0
+        return True
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -5,10 +5,11 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
+from neuronio.callbacks._resumable import Resumable, decode_array, encode_array, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 
 
-class EarlyStopping(MonitorCallback):
+class EarlyStopping(Resumable, MonitorCallback):
     """Stop training once `monitor` has not improved for `patience` epochs.
 
     Args:
@@ -26,6 +27,8 @@ class EarlyStopping(MonitorCallback):
     Attributes:
         stopped_epoch: the 0-based epoch at which training was stopped (0 if it was not).
         best, best_epoch, wait: the best value so far, its epoch, epochs since an improvement.
+        These (and the best weights) go into BackupAndRestore's backup, so a resumed run stops
+        at the same epoch as one never interrupted.
 
     >>> class Model:  # any object with `stop_training` works
     ...     stop_training = False
@@ -69,6 +72,23 @@ class EarlyStopping(MonitorCallback):
         self.best = None
         self.best_weights = None
         self.best_epoch = 0
+        self._take_resume_state()
+
+    def get_resume_state(self) -> dict:
+        weights = None if self.best_weights is None else [encode_array(w) for w in self.best_weights]
+        return {
+            "wait": int(self.wait),
+            "stopped_epoch": int(self.stopped_epoch),
+            "best": plain(self.best),
+            "best_epoch": int(self.best_epoch),
+            "best_weights": weights,
+        }
+
+    def set_resume_state(self, state: dict) -> None:
+        self.wait, self.stopped_epoch = int(state["wait"]), int(state["stopped_epoch"])
+        self.best, self.best_epoch = optional_number(state["best"]), int(state["best_epoch"])
+        weights = state["best_weights"]
+        self.best_weights = None if weights is None else [decode_array(w) for w in weights]
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:

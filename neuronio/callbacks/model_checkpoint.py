@@ -6,10 +6,11 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
+from neuronio.callbacks._resumable import Resumable, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 
 
-class ModelCheckpoint(MonitorCallback):
+class ModelCheckpoint(Resumable, MonitorCallback):
     """Save the model after every epoch (or every `save_freq` batches), or only when it improves.
 
     Args:
@@ -26,6 +27,8 @@ class ModelCheckpoint(MonitorCallback):
         initial_value_threshold: the value the first save must beat (with `save_best_only`).
 
     Saves call `model.save(path, overwrite=True)` or `model.save_weights(path, overwrite=True)`.
+    The best value so far and the batch count go into BackupAndRestore's backup, so a resumed
+    run with `save_best_only` compares with the same best as one never interrupted.
     """
 
     def __init__(
@@ -50,6 +53,22 @@ class ModelCheckpoint(MonitorCallback):
         self._current_epoch = 0
         _check_save_freq(save_freq)
         _check_suffix(self.filepath, save_weights_only)
+
+    def on_train_begin(self, logs=None):
+        self._take_resume_state()
+
+    def get_resume_state(self) -> dict:
+        return {
+            "best": plain(self.best),
+            "batches_seen_since_last_saving": int(self._batches_seen_since_last_saving),
+            "last_batch_seen": self._last_batch_seen,
+        }
+
+    def set_resume_state(self, state: dict) -> None:
+        self.best = optional_number(state["best"])
+        self._batches_seen_since_last_saving = int(state["batches_seen_since_last_saving"])
+        last = state["last_batch_seen"]
+        self._last_batch_seen = None if last is None else int(last)
 
     def on_epoch_begin(self, epoch, logs=None):
         self._current_epoch = epoch

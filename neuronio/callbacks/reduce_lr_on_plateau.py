@@ -5,11 +5,12 @@ import warnings
 import numpy as np
 
 from neuronio.callbacks._monitor import MonitorCallback
+from neuronio.callbacks._resumable import Resumable, optional_number, plain
 from neuronio.callbacks.callback import _print_msg
 from neuronio.callbacks.lr_scheduler import _read_learning_rate
 
 
-class ReduceLROnPlateau(MonitorCallback):
+class ReduceLROnPlateau(Resumable, MonitorCallback):
     """Reduce the learning rate once `monitor` has not improved for `patience` epochs.
 
     Args:
@@ -24,7 +25,8 @@ class ReduceLROnPlateau(MonitorCallback):
         min_lr: the rate never goes below this.
 
     Each epoch's logs get the rate in force as `logs["learning_rate"]` (before any reduction
-    made at the end of that epoch), as in Keras.
+    made at the end of that epoch), as in Keras. Its counters (`best`, `wait`, `cooldown_counter`)
+    go into BackupAndRestore's backup, so a resumed run lowers the rate at the same epochs.
     """
 
     def __init__(
@@ -65,6 +67,14 @@ class ReduceLROnPlateau(MonitorCallback):
         self.best = None
         self.cooldown_counter = 0
         self.wait = 0
+        self._take_resume_state()
+
+    def get_resume_state(self) -> dict:
+        return {"best": plain(self.best), "wait": int(self.wait), "cooldown_counter": int(self.cooldown_counter)}
+
+    def set_resume_state(self, state: dict) -> None:
+        self.best = optional_number(state["best"])
+        self.wait, self.cooldown_counter = int(state["wait"]), int(state["cooldown_counter"])
 
     def on_epoch_end(self, epoch, logs=None):
         if self.monitor_op is None:

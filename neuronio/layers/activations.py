@@ -1,5 +1,7 @@
 """Activation layers, including those with parameters (PReLU, APL, Maxout) or randomness (RReLU)."""
 
+import math
+
 import numpy as np
 
 from neuronio import activations, config, initializers
@@ -23,9 +25,10 @@ class ReLU(_Elementwise):
 
     def __init__(self, max_value=None, negative_slope=0.0, threshold=0.0, **kwargs):
         super().__init__(**kwargs)
-        if (max_value is not None and max_value < 0) or negative_slope < 0:
+        # Written as "not >= 0" so that NaN (which compares False with everything) is refused too.
+        if (max_value is not None and not max_value >= 0) or not 0 <= negative_slope < math.inf:
             raise ValueError(
-                f"ReLU '{self.name}': max_value and negative_slope must be >= 0; received "
+                f"ReLU '{self.name}': max_value must be >= 0 and negative_slope a finite number >= 0; received "
                 f"max_value={max_value}, negative_slope={negative_slope}."
             )
         self.max_value = None if max_value is None else float(max_value)
@@ -55,8 +58,10 @@ class LeakyReLU(_Elementwise):
 
             negative_slope = renamed("LeakyReLU", "alpha", "negative_slope", kwargs.pop("alpha"))
         super().__init__(**kwargs)
-        if negative_slope < 0:
-            raise ValueError(f"LeakyReLU '{self.name}': negative_slope must be >= 0; received {negative_slope}.")
+        if not 0 <= negative_slope < math.inf:  # NaN fails every comparison, so it is refused too
+            raise ValueError(
+                f"LeakyReLU '{self.name}': negative_slope must be a finite number >= 0; received {negative_slope}."
+            )
         self.negative_slope = float(negative_slope)
 
     def call(self, inputs):

@@ -1,5 +1,7 @@
 """BatchNormalization, LayerNormalization and LocalResponseNormalization (AlexNet's NORM layers)."""
 
+import math
+
 import numpy as np
 
 from neuronio import initializers, ops
@@ -46,9 +48,9 @@ class BatchNormalization(Layer):
         super().__init__(**kwargs)
         if not isinstance(axis, int):
             raise ValueError(f"BatchNormalization '{self.name}': `axis` must be one int; received axis={axis!r}.")
-        if not 0 <= momentum < 1 or epsilon <= 0:
+        if not 0 <= momentum < 1 or not 0 < epsilon < math.inf:  # NaN fails every comparison: refused
             raise ValueError(
-                f"BatchNormalization '{self.name}': needs 0 <= momentum < 1 and epsilon > 0; "
+                f"BatchNormalization '{self.name}': needs 0 <= momentum < 1 and a finite epsilon > 0; "
                 f"received momentum={momentum}, epsilon={epsilon}."
             )
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)

@@ -14,8 +14,9 @@ the object's name as its `name` attribute. Layers without variables still get th
 Reading never trusts the file: a path must lead through real groups (no soft or external links),
 a dataset must be a plain numeric array stored in the file, and its shape must be exactly the
 shape of the variable it fills, so that a file cannot make the reader allocate more than the
-model itself holds. All values are read and checked before the first one is assigned: a bad file
-leaves the model as it was.
+model itself holds. Values must be finite, fit the variable's dtype (a float64 1e300 does not fit
+float32), and a step count must not be negative. All values are read and checked before the first
+one is assigned: a bad file leaves the model as it was.
 """
 
 import warnings
@@ -28,6 +29,8 @@ from neuronio.errors import FileFormatError
 from neuronio.layers.layer import registry as layers_registry
 
 _MODEL_CLASSES = ("Sequential", "Functional")
+# Variables that count steps (Optimizer.iterations; a Nadam/Keras state of the same name).
+_COUNTERS = frozenset({"iteration", "iterations"})
 
 # What h5py raises on damaged files (a size field past 2**63 gives OverflowError).
 H5_DAMAGE = (OSError, KeyError, ValueError, RuntimeError, TypeError, OverflowError)
@@ -104,8 +107,31 @@ class _WriteStore:
 
 
 # -- reading ----------------------------------------------------------------------------------------
-def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = False) -> None:
+# The most a weights file of a given model can hold: every value at 8 bytes (the widest dtype
+# read), up to _MAX_SLOTS optimizer slots per trainable value (Adam with amsgrad has 3), and a
+# bounded allowance for HDF5's own structures (headers, names, attributes, B-trees).
+_MAX_SLOTS = 4
+_HDF5_BASE_BYTES = 1 << 20
+_HDF5_BYTES_PER_OBJECT = 16 << 10
+
+
+def max_state_bytes(model) -> int:
+    """An upper bound on the size of any weights file that fits `model`: a zip member or file
+    declaring more is refused before it is inflated or read (a decompression bomb)."""
+    values = trainable = objects = 0
+    for _, obj in saveables(model):
+        objects += 1
+        for variable in own_variables(obj):
+            values += variable.size
+            objects += 1 + _MAX_SLOTS
+        trainable += sum(variable.size for variable in obj._trainable_variables)
+    values += _MAX_SLOTS * trainable
+    return 8 * values + _HDF5_BASE_BYTES + _HDF5_BYTES_PER_OBJECT * objects
+
+
+def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = False, assign: bool = True) -> None:
     """Load every layer's variables, and the optimizer's when the model has one and the file too.
+    With `assign=False`, read and check everything but change nothing (a dry run).
 
     Raises FileFormatError (naming `who`, the layer and the problem) for a missing group, a count
     or shape mismatch, or a dataset that is not a plain array; with `skip_mismatch`, a layer whose
@@ -130,7 +156,7 @@ def read_model_state(h5file: h5py.File, model, who: str, skip_mismatch: bool = F
                 raise
             warnings.warn(f"Skipping {where}: {exc}", stacklevel=3)
     pending += _read_optimizer(h5file, model, who, skip_mismatch)
-    for variable, array in pending:
+    for variable, array in pending if assign else ():
         variable.assign(array)
 
 
@@ -201,8 +227,36 @@ def _read_variables(group: h5py.Group, variables: list, who: str, where: str) ->
                 f"{who}: {where} variable {i} ('{variable.name}') is an integer, "
                 f"but the file stores {array.dtype} values."
             )
-        pairs.append((variable, array.astype(variable.dtype, copy=False)))
+        pairs.append((variable, _checked_values(array, variable, who, f"{where} variable {i} ('{variable.name}')")))
     return pairs
+
+
+def _checked_values(array: np.ndarray, variable, who: str, what: str) -> np.ndarray:
+    """`array` cast to the variable's dtype; FileFormatError if a value is not finite, does not
+    fit that dtype, or (for a step count) is negative: such values would train or predict NaN
+    and blame the input later, far from the file that brought them."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        cast = array.astype(variable.dtype, copy=False)
+    if array.dtype.kind == "f" and not np.isfinite(array).all():
+        bad = array[~np.isfinite(array)].flat[0]
+        raise FileFormatError(
+            f"{who}: {what} holds {np.count_nonzero(~np.isfinite(array))} non-finite values (e.g. {bad}); "
+            f"weights must be finite numbers. The file is damaged, or was saved after training diverged."
+        )
+    if cast.dtype.kind == "f" and not np.isfinite(cast).all():
+        raise FileFormatError(
+            f"{who}: {what} holds values beyond the range of {cast.dtype} (largest magnitude "
+            f"{np.abs(array).max()}); they would load as infinity."
+        )
+    if cast.dtype.kind in "iu" and array.dtype.kind in "iub" and array.size:
+        info = np.iinfo(cast.dtype)
+        if array.min() < info.min or array.max() > info.max:
+            raise FileFormatError(f"{who}: {what} holds integers outside the range of {cast.dtype}.")
+    if variable.name in _COUNTERS and cast.size and cast.min() < 0:
+        raise FileFormatError(
+            f"{who}: {what} is a step count, but the file stores {cast.min()}; it cannot be negative."
+        )
+    return cast
 
 
 def _group(h5file: h5py.File, path: str, who: str):
@@ -213,6 +267,8 @@ def _group(h5file: h5py.File, path: str, who: str):
             if part not in current:
                 return None
             kind = current.get(part, getclass=True, getlink=True)
+            if kind is None:  # listed by name, but its link cannot be read: a damaged link table
+                raise FileFormatError(f"{who}: the HDF5 data is damaged at '{path}': its link '{part}' cannot be read.")
             if kind is not h5py.HardLink:
                 raise FileFormatError(f"{who}: '{path}' is a {kind.__name__}; weight files must not link elsewhere.")
             current = current[part]
@@ -226,6 +282,10 @@ def _group(h5file: h5py.File, path: str, who: str):
 def _dataset(group: h5py.Group, key: str, who: str, where: str) -> h5py.Dataset:
     try:
         kind = group.get(key, getclass=True, getlink=True)
+        if kind is None:  # listed by name, but its link cannot be read: a damaged link table
+            raise FileFormatError(
+                f"{who}: the HDF5 data of {where} variable {key} is damaged: its link cannot be read."
+            )
         if kind is not h5py.HardLink:
             raise FileFormatError(f"{who}: {where} variable {key} is a {kind.__name__}, not stored data.")
         dataset = group[key]
@@ -233,7 +293,7 @@ def _dataset(group: h5py.Group, key: str, who: str, where: str) -> h5py.Dataset:
             raise FileFormatError(f"{who}: {where} variable {key} should be an array, but it is a group.")
         if dataset.external or dataset.is_virtual:
             raise FileFormatError(f"{who}: {where} variable {key} points outside the file; refused.")
-        if dataset.dtype.kind not in "fiub" or dataset.dtype.subdtype is not None:
+        if dataset.dtype.kind not in "fiub" or dataset.dtype.subdtype is not None or dataset.dtype.itemsize > 8:
             raise FileFormatError(f"{who}: {where} variable {key} has dtype {dataset.dtype}; expected numbers.")
         return dataset
     except FileFormatError:

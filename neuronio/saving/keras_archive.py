@@ -1,4 +1,4 @@
-"""The Keras 3 `.keras` archive, `.weights.h5` files, and atomic writes.
+"""The Keras 3 `.keras` archive and `.weights.h5` files (atomic writes: saving/atomic.py).
 
 A `.keras` file is a zip archive of three members, stored uncompressed, in this order:
 
@@ -9,26 +9,37 @@ A `.keras` file is a zip archive of three members, stored uncompressed, in this 
 Every write goes to a temporary file in the target's folder, is flushed to disk, and is then
 renamed over the target (`os.replace`, atomic on POSIX and Windows): a crash, a kill or a full disk
 in the middle of a save leaves the previous file as it was. A killed save can leave its temporary
-file (`.<name>.<pid>.<random>.tmp`) behind; nothing ever reads those.
+file (`.<name>.<pid>.<8 hex digits>.tmp`) behind; nothing ever reads those, and the next save into
+the same folder removes the ones that are stale (`remove_stale_temps`).
 
 Every problem with the content of a file being loaded (truncated, corrupted, not a zip, a config
 naming an unknown or code-holding class, weights of the wrong shape) raises FileFormatError naming
-the file and what was wrong; a missing file raises FileNotFoundError.
+the file and what was wrong; a missing file raises FileNotFoundError. The work a file can cause is
+bounded before it is done:
+  - an archive naming a member twice is refused; no member is inflated past the size it declares,
+    and none may declare more than its kind can need (a config: 64 MiB; the weights: what the
+    model built from config.json can hold, `h5_store.max_state_bytes`);
+  - every HDF5 file neuronio writes carries a SHA-256 checksum in its user block, checked before
+    parsing; every HDF5 parse of a loaded file runs first in a child process with a time limit
+    (saving/guard.py), since libhdf5 can loop forever on damaged metadata;
+  - weights must be finite and fit their variable's dtype, and step counts be non-negative.
 """
 
 import datetime
 import io
 import json
 import os
-import secrets
 import struct
 import warnings
 import zipfile
 import zlib
 
+import h5py
+
 from neuronio import config
 from neuronio.errors import FileFormatError
-from neuronio.saving import h5_store
+from neuronio.saving import guard, h5_store
+from neuronio.saving.atomic import atomic_write, remove_stale_temps  # noqa: F401 - part of this module's API
 from neuronio.saving.serialization import deserialize_model, serialize_model
 
 CONFIG_NAME = "config.json"
@@ -64,50 +75,6 @@ _DAMAGE = (
     RecursionError,
     UnicodeDecodeError,
 )
-
-
-# -- atomic writes ----------------------------------------------------------------------------------
-def atomic_write(filepath: str, write, overwrite: bool = True) -> None:
-    """Call `write(binary_file)` on a temporary file beside `filepath`, then rename it into place.
-
-    On any error (including a full disk) the temporary file is removed and the error re-raised;
-    `filepath` is untouched until the final rename.
-    """
-    filepath = os.fspath(filepath)
-    if not overwrite and os.path.exists(filepath):
-        raise FileExistsError(f"{filepath} already exists; pass overwrite=True to replace it.")
-    folder = os.path.dirname(os.path.abspath(filepath))
-    temp = os.path.join(folder, f".{os.path.basename(filepath)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
-    # O_EXCL: never write through a file someone else created; 0o666 lets the umask decide the mode,
-    # as open(filepath, "wb") would.
-    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(temp, filepath)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except FileNotFoundError:
-            pass
-        raise
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: str) -> None:
-    """Make the rename itself durable (POSIX); a no-op where folders cannot be opened."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # -- saving -----------------------------------------------------------------------------------------
@@ -149,12 +116,13 @@ def save_model(model, filepath, overwrite: bool = True, zipped=None) -> None:
 
 
 def _weights_bytes(model, include_optimizer: bool = True, attrs=None) -> bytes:
+    """The HDF5 image, with neuronio's checksum in its user block (saving/guard.py)."""
     buffer = io.BytesIO()
-    with h5_store.open_h5(buffer, "model.weights.h5", mode="w") as h5file:
+    with h5py.File(buffer, "w", userblock_size=guard.USERBLOCK_SIZE) as h5file:
         h5_store.write_model_state(h5file, model, include_optimizer)
         for key, value in (attrs or {}).items():
             h5file.attrs[key] = value
-    return buffer.getvalue()
+    return guard.seal(buffer.getvalue())
 
 
 def _write_zip(f, metadata_json: str, config_json: str, weights: bytes) -> None:
@@ -213,8 +181,9 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
     Raises:
         FileNotFoundError: no such file.
-        FileFormatError: the file is damaged, of another kind, or describes something neuronio
-            will not or cannot build.
+        FileFormatError: the file is damaged, of another kind, describes something neuronio
+            will not or cannot build, holds non-finite weights, declares more bytes than its
+            model can need, or takes libhdf5 longer than `guard.PARSE_TIME_LIMIT` to parse.
     """
     # Steps: 1. find the members, 2. config.json -> model (+ compile), 3. weights into it.
     if custom_objects:
@@ -238,12 +207,13 @@ def _load(filepath: str, compile: bool):
     except _DAMAGE as exc:
         raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
     with zf:
+        _check_members(zf, filepath)
         config = _read_json(zf, CONFIG_NAME, filepath)
         if METADATA_NAME in _names(zf):
             _read_json(zf, METADATA_NAME, filepath)
         model = _build(config, filepath, compile)
-        weights = _read_member(zf, WEIGHTS_NAME, filepath, limit=None)
-    _load_state(io.BytesIO(weights), model, f"{filepath} ({WEIGHTS_NAME})")
+        weights = _read_member(zf, WEIGHTS_NAME, filepath, limit=h5_store.max_state_bytes(model))
+    _load_state(weights, model, f"{filepath} ({WEIGHTS_NAME})")
     return model
 
 
@@ -257,7 +227,7 @@ def _load_folder(folder: str, compile: bool):
     weights_path = os.path.join(folder, WEIGHTS_NAME)
     if not os.path.isfile(weights_path):
         raise FileFormatError(f"{folder}: {WEIGHTS_NAME} is missing.")
-    _load_state(weights_path, model, weights_path)
+    _load_state(_read_file(weights_path, limit=h5_store.max_state_bytes(model)), model, weights_path)
     return model
 
 
@@ -278,44 +248,97 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
         _check_kind(filepath)
         try:
             with zipfile.ZipFile(filepath, "r") as zf:
-                source = io.BytesIO(_read_member(zf, WEIGHTS_NAME, filepath, limit=None))
+                _check_members(zf, filepath)
+                limit = None if skip_mismatch else h5_store.max_state_bytes(model)
+                data = _read_member(zf, WEIGHTS_NAME, filepath, limit=limit)
         except FileFormatError:
             raise
         except _DAMAGE as exc:
             raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
-        _load_state(source, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
+        _load_state(data, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
         return
     if not filepath.endswith(".h5"):
         raise ValueError(f"load_weights reads '.weights.h5' files and '.keras' archives; received filepath={filepath}.")
-    load_weights_h5(model, filepath, skip_mismatch)
+    # A file larger than any that fits the model is refused before it is read (with skip_mismatch
+    # a larger file is expected: the layers that do not fit are skipped).
+    limit = None if skip_mismatch else h5_store.max_state_bytes(model)
+    _load_state(_read_file(filepath, limit), model, filepath, skip_mismatch)
 
 
-def load_weights_h5(model, filepath, skip_mismatch: bool = False) -> None:
-    """load_weights for an HDF5 weights file of any name (BackupAndRestore's `.bkp` copies)."""
+def load_weights_h5(model, filepath, skip_mismatch: bool = False, trusted: bool = False) -> None:
+    """load_weights for an HDF5 weights file of any name (BackupAndRestore's `.bkp` copies).
+
+    `trusted`: the file is neuronio's own (a backup in the user's folder): when its checksum
+    matches, it is parsed without the child-process time limit (saving/guard.py)."""
     filepath = os.fspath(filepath)
-    _load_state(filepath, model, filepath, skip_mismatch)
+    _load_state(_read_file(filepath), model, filepath, skip_mismatch, trusted)
 
 
-def read_root_attrs(filepath) -> dict:
-    """The attributes of a weights file's HDF5 root (where BackupAndRestore keeps its state)."""
+def read_root_attrs(filepath, trusted: bool = False) -> dict:
+    """The attributes of a weights file's HDF5 root (where BackupAndRestore keeps its state),
+    after the same checksum and time-limit checks as `load_weights_h5`."""
     filepath = os.fspath(filepath)
-    try:
-        with h5_store.open_h5(filepath, filepath) as h5file:
-            return {key: h5file.attrs[key] for key in h5file.attrs}
-    except FileFormatError:
-        raise
-    except _DAMAGE as exc:
-        raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
+    data = _read_file(filepath)
+    found = {}
+
+    def parse():
+        try:
+            with h5_store.open_h5(io.BytesIO(data), filepath) as h5file:
+                found.update({key: h5file.attrs[key] for key in h5file.attrs})
+        except FileFormatError:
+            raise
+        except _DAMAGE as exc:
+            raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
+
+    _parse_guarded(data, parse, filepath, trusted, memory=4 * len(data))
+    return found
 
 
-def _load_state(source, model, who: str, skip_mismatch: bool = False) -> None:
-    try:
-        with h5_store.open_h5(source, who) as h5file:
-            h5_store.read_model_state(h5file, model, who, skip_mismatch)
-    except FileFormatError:
-        raise
-    except _DAMAGE as exc:
-        raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
+def _load_state(data: bytes, model, who: str, skip_mismatch: bool = False, trusted: bool = False) -> None:
+    def parse(assign: bool = True):
+        try:
+            with h5_store.open_h5(io.BytesIO(data), who) as h5file:
+                h5_store.read_model_state(h5file, model, who, skip_mismatch, assign=assign)
+        except FileFormatError:
+            raise
+        except _DAMAGE as exc:
+            raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
+
+    memory = 4 * len(data) + h5_store.max_state_bytes(model)
+    _parse_guarded(data, parse, who, trusted, memory, check=lambda: parse(assign=False))
+
+
+def _parse_guarded(data: bytes, parse, who: str, trusted: bool, memory: int, check=None) -> None:
+    """Checksum first; then, unless the bytes are neuronio's own and verified, `check` (by default
+    `parse`) in a child process bounded in time and memory; then `parse` here (saving/guard.py
+    says why)."""
+    verified = guard.verify(data, who, strict=trusted)
+    if not (trusted and verified):
+        guard.run_bounded(check or parse, who, memory=memory)
+    parse()
+
+
+def _read_file(filepath: str, limit: int | None = None) -> bytes:
+    """A whole file, read once, so that the bytes checked are the bytes parsed."""
+    with open(filepath, "rb") as f:
+        if limit is not None and os.fstat(f.fileno()).st_size > limit:
+            raise FileFormatError(
+                f"{filepath}: holds {os.fstat(f.fileno()).st_size} bytes, more than the weights of the model "
+                f"its config describes can take ({limit}); refused."
+            )
+        return f.read()
+
+
+def _check_members(zf: zipfile.ZipFile, filepath: str) -> None:
+    """Refuse an archive that names a member twice (which of the two is "the" config?)."""
+    seen: set[str] = set()
+    for name in _names(zf):
+        if name in seen:
+            raise FileFormatError(
+                f"{filepath}: the archive holds two members named '{name}'; a .keras file holds each "
+                f"of {CONFIG_NAME}, {METADATA_NAME} and {WEIGHTS_NAME} once. Refused as ambiguous."
+            )
+        seen.add(name)
 
 
 def _check_kind(filepath: str) -> None:
@@ -351,8 +374,10 @@ def _read_member(zf: zipfile.ZipFile, name: str, filepath: str, limit: int | Non
             f"a .keras file holds {CONFIG_NAME}, {METADATA_NAME} and {WEIGHTS_NAME}."
         ) from None
     if limit is not None and info.file_size > limit:
+        need = "a model config can need" if name.endswith(".json") else "the model its config describes can need"
         raise FileFormatError(
-            f"{filepath}: '{name}' declares {info.file_size} bytes, more than a model config can need ({limit})."
+            f"{filepath}: '{name}' declares {info.file_size} bytes, more than {need} ({limit}); "
+            f"refused before inflating it."
         )
     if info.file_size > _MAX_EXPANSION * max(info.compress_size, 1) + 2**20:
         raise FileFormatError(
@@ -377,12 +402,27 @@ def _parse_json(data: bytes, who: str):
     if len(data) > _MAX_JSON_BYTES:
         raise FileFormatError(f"{who}: larger than any model config ({_MAX_JSON_BYTES} bytes).")
     try:
-        value = json.loads(data.decode("utf-8"))
+        value = json.loads(data.decode("utf-8"), parse_constant=_json_constant)
+    except _NaNInConfig:
+        raise FileFormatError(
+            f"{who}: holds NaN, which no setting of a model means; the file is damaged or was edited by hand."
+        ) from None
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise FileFormatError(f"{who}: not valid JSON ({exc}).") from exc
     if not isinstance(value, dict):
         raise FileFormatError(f"{who}: expected a JSON object; received a {type(value).__name__}.")
     return value
+
+
+class _NaNInConfig(Exception):
+    pass
+
+
+def _json_constant(name: str) -> float:
+    """JSON's non-standard constants: Infinity can be meant (an unbounded ReLU), NaN never is."""
+    if name == "NaN":
+        raise _NaNInConfig
+    return float(name)
 
 
 def _build(config: dict, filepath: str, compile: bool):
