@@ -1,0 +1,40 @@
+"""Which callbacks run on which process of a data-parallel run (neuronio.distribution).
+
+Every process sees the same logs (the gathered ones), so callbacks that change the training
+(EarlyStopping, ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, History, the user's
+own) run on every process and decide alike. Those that print or write files run on rank 0
+only: the progress bar, ModelCheckpoint and CSVLogger are left out elsewhere, and the other
+ranks' BackupAndRestore restores the backup (every process reads it) but never writes or deletes it.
+"""
+
+import copy
+
+from neuronio.callbacks.backup_and_restore import BackupAndRestore
+from neuronio.callbacks.callback import _flatten
+from neuronio.callbacks.csv_logger import CSVLogger
+from neuronio.callbacks.model_checkpoint import ModelCheckpoint
+from neuronio.callbacks.progbar import ProgbarLogger
+
+CHIEF_ONLY = (ProgbarLogger, ModelCheckpoint, CSVLogger)
+
+
+def for_this_process(callbacks, is_chief: bool):
+    """`callbacks` as this process runs them: all of them on rank 0; elsewhere without the writers."""
+    if is_chief or callbacks is None:
+        return callbacks
+    kept = []
+    for callback in _flatten(callbacks):
+        if isinstance(callback, CHIEF_ONLY):
+            continue
+        if isinstance(callback, BackupAndRestore):
+            callback = _reader(callback)
+        kept.append(callback)
+    return kept
+
+
+def _reader(backup: BackupAndRestore) -> BackupAndRestore:
+    """A copy of `backup` that restores and keeps its bookkeeping but writes and deletes nothing."""
+    reader = copy.copy(backup)
+    reader._save = lambda: None
+    reader.delete_checkpoint = False
+    return reader
