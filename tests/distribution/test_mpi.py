@@ -95,3 +95,25 @@ def test_resuming_under_mpi_after_a_kill_matches_an_uninterrupted_run(tmp_path):
     for rank_result in trained(tmp_path, "resumed", 2, "--model", "bn", "--epochs", "3", "--backup", backup):
         assert_bitwise_equal(uninterrupted, rank_result)
     assert not (tmp_path / backup / "latest.weights.h5").exists()  # deleted once, by rank 0
+
+
+def test_neuronio_train_on_two_processes_saves_the_model_of_one(tmp_path):
+    # `neuronio train --workers 2` under mpiexec (as --workers relaunches it) against --workers 1.
+    script = str(SCRIPT.with_name("cli_script.py"))
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MPLBACKEND="Agg")
+    common = ["train", "--model", "mlp", "--epochs", "1", "--verbose", "0"]
+    runs = {}
+    for workers, prefix in ((1, []), (2, [MPIEXEC, "-n", "2"])):
+        out = tmp_path / f"workers{workers}"
+        command = [*prefix, sys.executable, script, *common, "--workers", str(workers), "--out", str(out)]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT, cwd=tmp_path)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.count("Total params") == 1  # rank 0 alone prints
+        runs[workers] = out
+    from neuronio.saving import load_model
+
+    one, two = (load_model(runs[w] / "model.keras") for w in (1, 2))
+    for a, b in zip(one.weights, two.weights, strict=True):
+        assert np.array_equal(a.data, b.data)
+    histories = [json.loads((runs[w] / "history.json").read_text())["history"] for w in (1, 2)]
+    assert histories[0] == histories[1]
