@@ -7,7 +7,7 @@ message and `MPI.COMM_WORLD.Abort` instead of leaving the others waiting forever
 
 Objects travel pickled (NumPy arrays keep every bit), as one byte buffer per rank: first the
 lengths are gathered, then the bytes. The communicator counts the bytes it sent and the seconds
-it spent waiting, for the benchmark (benchmarks/mpi_scaling.py).
+it received and the seconds it spent waiting, for the benchmark (benchmarks/mpi_scaling.py).
 """
 
 import os
@@ -67,6 +67,7 @@ class LocalCommunicator:
 
     def __init__(self):
         self.bytes_sent = 0
+        self.bytes_received = 0
         self.seconds = 0.0
         self.collectives = 0
 
@@ -90,6 +91,7 @@ class MPICommunicator:
         self.size = self.comm.Get_size()
         self.timeout = timeout
         self.bytes_sent = 0
+        self.bytes_received = 0
         self.seconds = 0.0
         self.collectives = 0
 
@@ -129,6 +131,7 @@ class MPICommunicator:
             "allgather (gradients, states and outputs)",
         )
         self.bytes_sent += 8 + payload.size
+        self.bytes_received += 8 * (self.size - 1) + received.size - payload.size
         self.collectives += 1
         return [pickle.loads(received[o : o + n].tobytes()) for o, n in zip(offsets, lengths)]
 
