@@ -47,7 +47,9 @@ def worker(args) -> None:
     from neuronio.applications.decks import seed_cnn
 
     if args.distributed:
-        neuronio.distribution.set_distribution(neuronio.distribution.DataParallel(micro_batch_size=args.micro_batch_size))
+        neuronio.distribution.set_distribution(
+            neuronio.distribution.DataParallel(micro_batch_size=args.micro_batch_size)
+        )
     neuronio.utils.set_random_seed(0)
     if args.quick:
         rng = np.random.default_rng(0)

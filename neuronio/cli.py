@@ -217,7 +217,9 @@ def relaunch_with_mpiexec(workers: int, out: pathlib.Path, argv=None) -> int:
         ) from exc
     mpiexec = shutil.which("mpiexec", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("mpiexec")
     if mpiexec is None:
-        raise NeuronioError("--workers: no `mpiexec` found next to Python or on PATH; pip install 'neuronio[distributed]'.")
+        raise NeuronioError(
+            "--workers: no `mpiexec` found next to Python or on PATH; pip install 'neuronio[distributed]'."
+        )
     argv = list(sys.argv[1:] if argv is None else argv)
     kept, skip = [], False
     for arg in argv:  # the same command without --workers, and with the resolved --out

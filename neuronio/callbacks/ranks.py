@@ -14,14 +14,24 @@ from neuronio.callbacks.callback import _flatten
 from neuronio.callbacks.csv_logger import CSVLogger
 from neuronio.callbacks.model_checkpoint import ModelCheckpoint
 from neuronio.callbacks.progbar import ProgbarLogger
+from neuronio.distribution import distribution
 
 CHIEF_ONLY = (ProgbarLogger, ModelCheckpoint, CSVLogger)
 
 
-def for_this_process(callbacks, is_chief: bool):
-    """`callbacks` as this process runs them: all of them on rank 0; elsewhere without the writers."""
-    if is_chief or callbacks is None:
-        return callbacks
+def for_this_process(verbose: int, callbacks):
+    """(verbose, callbacks) as this process runs them: unchanged without a distribution or on rank 0;
+    elsewhere silent and without the writers."""
+    dist = distribution()
+    if dist is None or dist.is_chief:
+        return verbose, callbacks
+    return 0, without_writers(callbacks)
+
+
+def without_writers(callbacks) -> list:
+    """The callbacks a process other than rank 0 runs."""
+    if callbacks is None:
+        return []
     kept = []
     for callback in _flatten(callbacks):
         if isinstance(callback, CHIEF_ONLY):

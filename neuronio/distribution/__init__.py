@@ -12,7 +12,15 @@ N processes train to the same weights, bit for bit, as the same script run as on
 from neuronio.distribution.communicator import launched_by_mpi
 from neuronio.distribution.data_parallel import DEFAULT_MICRO_BATCH_SIZE, DataParallel
 
-__all__ = ["DEFAULT_MICRO_BATCH_SIZE", "DataParallel", "distribution", "initialize", "list_devices", "set_distribution"]
+__all__ = [
+    "DEFAULT_MICRO_BATCH_SIZE",
+    "DataParallel",
+    "distribution",
+    "inference",
+    "initialize",
+    "list_devices",
+    "set_distribution",
+]
 
 _DISTRIBUTION = None
 
@@ -31,6 +39,13 @@ def set_distribution(value) -> None:
 def distribution():
     """The DataParallel set by set_distribution, or None."""
     return _DISTRIBUTION
+
+
+def inference(model, x):
+    """The model's outputs for x in inference mode; with a distribution set, each process computes
+    its micro-batches and every process gets all the outputs (what evaluate and predict use)."""
+    dist = _DISTRIBUTION
+    return model(x, training=False) if dist is None else dist.predict(model, x)
 
 
 def list_devices(device_type=None) -> list[str]:
@@ -60,4 +75,3 @@ def initialize(job_addresses=None, num_processes=None, process_id=None) -> None:
         rank = import_mpi().COMM_WORLD.Get_rank()
         if int(process_id) != rank:
             raise ValueError(f"initialize: process_id={process_id} but mpiexec made this process rank {rank}.")
-

@@ -61,7 +61,11 @@ class DataParallel:
             )
         if micro_batch_size is None:
             micro_batch_size = DEFAULT_MICRO_BATCH_SIZE
-        if isinstance(micro_batch_size, bool) or not isinstance(micro_batch_size, (int, np.integer)) or micro_batch_size < 1:
+        if (
+            isinstance(micro_batch_size, bool)
+            or not isinstance(micro_batch_size, (int, np.integer))
+            or micro_batch_size < 1
+        ):
             raise ValueError(f"DataParallel: micro_batch_size must be a positive int; received {micro_batch_size!r}.")
         self.micro_batch_size = int(micro_batch_size)
         self.timeout = resolve_timeout(timeout)
@@ -125,7 +129,7 @@ class DataParallel:
     def train_step(self, model, x, y, sample_weight, compute_loss):
         """One optimizer update of `model` on the global batch (x, y, sample_weight), computed as the
         module docstring says. `compute_loss(x, y, y_pred, sample_weight)` is the model's training
-        loss. Returns (the batch's loss, the model's outputs for the whole batch as arrays)."""
+        loss. Returns (the batch's loss, the model's outputs for the whole batch)."""
         if self._prepared is None or self._prepared[0] != id(model):
             self.prepare(model)
         n = _num_samples(x)
@@ -164,7 +168,7 @@ class DataParallel:
 
     def predict(self, model, x):
         """The model's outputs for x in inference mode, each process computing its micro-batches;
-        arrays (a list for several outputs), the same on every process."""
+        a Tensor (a list for several outputs), the same on every process."""
         if not model.built:
             with no_grad():
                 model(_rows(x, slice(0, 1)), training=False)
@@ -227,11 +231,12 @@ def _numpy(outputs):
 
 
 def _concatenate(outputs: list):
+    """The micro-batches' outputs joined in order, as Tensors (what the model's call returns)."""
     if not outputs:
         raise ValueError("DataParallel: the global batch was empty.")
     if isinstance(outputs[0], list):
-        return [np.concatenate([o[k] for o in outputs]) for k in range(len(outputs[0]))]
-    return np.concatenate(outputs)
+        return [Tensor(np.concatenate([o[k] for o in outputs])) for k in range(len(outputs[0]))]
+    return Tensor(np.concatenate(outputs))
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:

@@ -21,6 +21,7 @@ from neuronio.autodiff.tensor import Tensor
 from neuronio.callbacks import CallbackList
 from neuronio.callbacks.ranks import for_this_process
 from neuronio.distribution import distribution as current_distribution
+from neuronio.distribution import inference
 from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of
 from neuronio.models.data import ArrayData, make_data
 from neuronio.models.streams import is_stream, unpack_x_y_sample_weight
@@ -264,7 +265,7 @@ class Trainer:
         """Loss and metrics on one batch, in inference mode; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
-            y_pred = _inference(self, x)
+            y_pred = inference(self, x)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
@@ -273,7 +274,7 @@ class Trainer:
         """The model's outputs for one batch (its `x`), in inference mode."""
         x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
-            return _inference(self, x)
+            return inference(self, x)
 
     # -- the loops ----------------------------------------------------------------------------------
     def fit(
@@ -317,7 +318,7 @@ class Trainer:
         else:
             val_data = None
         steps = steps_per_epoch or data.steps_for(batch_size)
-        verbose, callbacks = _for_this_process(verbose, callbacks)
+        verbose, callbacks = for_this_process(verbose, callbacks)
         if current_distribution() is not None:  # every process starts from rank 0's weights and seeds
             current_distribution().prepare(self)
         # 3. Callbacks: History and the progress bar join the user's.
@@ -395,7 +396,7 @@ class Trainer:
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "evaluate")
         data = make_data(x, y, sample_weight, self, "evaluate", steps_per_epoch=steps)
-        verbose, callbacks = _for_this_process(verbose, callbacks)
+        verbose, callbacks = for_this_process(verbose, callbacks)
         n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
@@ -410,7 +411,7 @@ class Trainer:
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "predict")
         data = make_data(x, None, None, self, "predict", steps_per_epoch=steps)
-        verbose, callbacks = _for_this_process(verbose, callbacks)
+        verbose, callbacks = for_this_process(verbose, callbacks)
         n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
@@ -450,20 +451,6 @@ class Trainer:
         """The outputs for exactly this batch."""
         data = ArrayData(x, None, None, self, "predict_on_batch")
         return _to_numpy(self.predict_step(data.packed()))
-
-
-def _inference(model, x):
-    """The outputs in inference mode; with a distribution set, each process computes its share."""
-    dist = current_distribution()
-    return model(x, training=False) if dist is None else dist.predict(model, x)
-
-
-def _for_this_process(verbose: int, callbacks):
-    """With a distribution set, only rank 0 prints and writes files (callbacks/ranks.py)."""
-    dist = current_distribution()
-    if dist is None:
-        return verbose, callbacks
-    return dist.verbose(verbose), for_this_process(callbacks, dist.is_chief)
 
 
 def _batch_size(x) -> int:

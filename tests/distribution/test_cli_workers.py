@@ -30,7 +30,9 @@ def test_workers_relaunches_the_same_command_through_mpiexec(monkeypatch, tmp_pa
     assert command[:3] == ["/opt/mpi/bin/mpiexec", "-n", "2"]
     assert command[4:] == ["-m", "neuronio", "train", "--model", "mlp", "--epochs", "1", "--out", str(out)]
     threads = str(cli.threads_per_worker(2))
-    assert [launched["env"][k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")] == [threads] * 3
+    assert [launched["env"][k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")] == [
+        threads
+    ] * 3
     assert not out.exists()  # the relaunched processes create it, not the launcher
 
 

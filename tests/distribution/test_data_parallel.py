@@ -10,7 +10,7 @@ import pytest
 
 import neuronio
 from neuronio import callbacks, layers
-from neuronio.callbacks.ranks import for_this_process
+from neuronio.callbacks.ranks import for_this_process, without_writers
 from neuronio.distribution import DataParallel, data_parallel
 from tests.helpers import keras_on_torch
 
@@ -128,12 +128,20 @@ def test_batch_norm_moving_statistics_average_the_micro_batches():
 def test_other_ranks_run_no_writer_and_never_write_a_backup(tmp_path):
     stopper = callbacks.EarlyStopping(monitor="loss", patience=1)
     backup = callbacks.BackupAndRestore(tmp_path / "backup")
-    given = [callbacks.ProgbarLogger(), callbacks.ModelCheckpoint(str(tmp_path / "m.keras")), stopper,
-             callbacks.CSVLogger(str(tmp_path / "log.csv")), backup]
-    assert for_this_process(given, is_chief=True) is given
-    kept = for_this_process(given, is_chief=False)
+    given = [
+        callbacks.ProgbarLogger(),
+        callbacks.ModelCheckpoint(str(tmp_path / "m.keras")),
+        stopper,
+        callbacks.CSVLogger(str(tmp_path / "log.csv")),
+        backup,
+    ]
+    assert for_this_process(1, given) == (1, given)  # no distribution
+    neuronio.distribution.set_distribution(DataParallel())
+    assert for_this_process(1, given) == (1, given)  # rank 0
+    kept = without_writers(given)
     assert [type(c).__name__ for c in kept] == ["EarlyStopping", "BackupAndRestore"]
     assert kept[0] is stopper and kept[1] is not backup
+    neuronio.distribution.set_distribution(None)
     model = small_model()
     x, y = data()
     model.fit(x, y, epochs=2, callbacks=kept, verbose=0)
