@@ -34,6 +34,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.accuracy import commit  # noqa: E402  (the short hash of HEAD, as every RESULTS.md entry names it)
+
 BANDWIDTH = 10e9 / 8  # bytes per second on a 10 Gbit/s link
 LATENCY = 50e-6  # seconds per hop of the ring
 MACHINES = (4, 8, 16)
@@ -120,15 +122,6 @@ def projection(compute: float, gathered_bytes: float, m: int) -> list[tuple[int,
         step = compute * math.ceil(m / n) / m + comm
         rows.append((n, step, comm, compute / step))
     return rows
-
-
-def commit() -> str:
-    try:
-        return subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
 
 
 def report(args, a: dict, b: dict, c: dict) -> str:

@@ -4,6 +4,7 @@ the rank-0 rule for callbacks, and exact results where the math gives them."""
 import ast
 import inspect
 import pathlib
+import sys
 
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import pytest
 import neuronio
 from neuronio import callbacks, layers
 from neuronio.callbacks.ranks import for_this_process, without_writers
-from neuronio.distribution import DataParallel, data_parallel
+from neuronio.distribution import DataParallel, communicator, data_parallel
 from tests.helpers import keras_on_torch
 
 DISTRIBUTION_DIR = pathlib.Path(data_parallel.__file__).parent
@@ -71,6 +72,15 @@ def test_timeout_from_the_environment(monkeypatch):
     assert DataParallel(timeout=4).timeout == 4.0  # the argument wins
     monkeypatch.setenv("NEURONIO_DISTRIBUTION_TIMEOUT", "soon")
     with pytest.raises(ValueError, match="NEURONIO_DISTRIBUTION_TIMEOUT must be a positive number.*'soon'"):
+        DataParallel()
+
+
+def test_without_mpi4py_the_error_names_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "mpi4py", None)  # `from mpi4py import MPI` now fails
+    with pytest.raises(ImportError, match=r"pip install 'neuronio\[distributed\]'"):
+        communicator.import_mpi()
+    monkeypatch.setenv("PMI_SIZE", "2")  # as if started by mpiexec
+    with pytest.raises(ImportError, match="needs mpi4py and an MPI library"):
         DataParallel()
 
 

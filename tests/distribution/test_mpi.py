@@ -66,6 +66,14 @@ def test_two_ranks_train_to_the_bits_of_one_process(tmp_path, model):
     assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))
 
 
+@pytest.mark.parametrize("processes", [3, 4])
+def test_three_and_four_ranks_too(tmp_path, processes):
+    # 4 micro-batches per step dealt as 1+1+2 and 1+1+1+1 (more processes than the 2 cores is fine).
+    (one,) = trained(tmp_path, "one", 1, "--model", "bn")
+    for rank_result in trained(tmp_path, "many", processes, "--model", "bn"):
+        assert_bitwise_equal(one, rank_result)
+
+
 def test_another_decomposition_gives_other_bits(tmp_path):
     # The comparison above can fail: micro-batches of 32 instead of 16 round differently.
     (sixteen,) = trained(tmp_path, "sixteen", 1, "--model", "bn")
