@@ -2,6 +2,7 @@
 
     python benchmarks/mpi_scaling.py            # seed CNN, one MNIST epoch per configuration; appends to RESULTS.md
     python benchmarks/mpi_scaling.py --quick    # random data, a few steps: checks that it runs (nothing appended)
+    python benchmarks/mpi_scaling.py --micro-batch-size 8   # 16 micro-batches per step: work for 16 machines
 
 Three configurations of the same training (seed 000's CNN, Adam, batch 128, micro-batches of 32):
   A. DataParallel in 1 process, 1 BLAS thread  (the bit-for-bit reference of every world size);
@@ -12,12 +13,15 @@ reports the epoch time, the time spent in collectives (waiting for the slowest r
 and the bytes each rank sent and received.
 
 The projection to N machines on a 10 Gbit/s network uses the measured compute of A:
-    t_step(N) = t_compute * ceil(m / N) / m + t_allgather(N)
-    t_allgather(N) = (N - 1) * alpha + (N - 1) / N * S / B        (ring allgather)
-where m = micro-batches per step, S = bytes gathered per step (every micro-batch's gradients,
-state and outputs, measured on B), B = 1.25e9 bytes/s and alpha = 50 us per message hop; the
-speed-up is t_step(1) / t_step(N), with t_step(1) = t_compute. Micro-batches are the unit of
-work, so at most m processes are busy: the table says so where N > m.
+    t_step(N) = t_compute * ceil(m / N) / m + t_comm(N)
+    t_comm(N) = 2 (N - 1) alpha + (k_N + 1) (N - 1) / N * G / B + (N - 1) / N * R / B
+where m = micro-batches per step, G = bytes of one flat gradient (4 per parameter), k_N = the
+largest number of gradient subtrees a process sends in the alltoall (from the deal of m
+micro-batches to N processes; the allgather of the summed slices adds one more G), R = the
+other per-step results (outputs, losses, states) of all micro-batches, measured on B,
+B = 1.25e9 bytes/s and alpha = 50 us per message (pairwise alltoall and ring allgather: N - 1
+steps each); pickling and copying are left out. The speed-up is t_compute / t_step(N). Micro-batches are the unit of work, so at
+most m processes are busy: the table says so where N > m.
 """
 
 import argparse
@@ -114,20 +118,30 @@ def launch(args, processes: int, threads: int, distributed: bool) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def projection(compute: float, gathered_bytes: float, m: int) -> list[tuple[int, float, float, float]]:
-    """(N, t_step, t_allgather, speed-up) for each machine count, from the formula in the docstring."""
+def subtrees_sent(m: int, n: int) -> int:
+    """k_N: the most gradient subtrees one of n processes sends for m micro-batches (data_parallel._cover)."""
+    from neuronio.distribution.data_parallel import _cover
+
+    return max(len(_cover((0, m), (r * m // n, (r + 1) * m // n))) for r in range(n))
+
+
+def projection(compute: float, gradient_bytes: float, other_bytes: float, m: int) -> list[tuple]:
+    """(N, k_N, t_comm, t_step, speed-up) for each machine count, from the formula in the docstring."""
     rows = []
     for n in MACHINES:
-        comm = (n - 1) * LATENCY + (n - 1) / n * gathered_bytes / BANDWIDTH
+        k = subtrees_sent(m, n)
+        comm = 2 * (n - 1) * LATENCY + ((k + 1) * gradient_bytes + other_bytes) * (n - 1) / n / BANDWIDTH
         step = compute * math.ceil(m / n) / m + comm
-        rows.append((n, step, comm, compute / step))
+        rows.append((n, k, comm, step, compute / step))
     return rows
 
 
 def report(args, a: dict, b: dict, c: dict) -> str:
     steps, m = a["steps"], a["micro_batches_per_step"]
     compute = a["epoch_seconds"] / steps
-    gathered = (b["bytes_sent"] + b["bytes_received"]) / b["steps"]  # every rank's payload, per step
+    gradient = 4 * a["params"]  # float32: the trainable weights of the seed CNN are all of its weights
+    # B's traffic per step beyond the gradients (2 ranks, 1 subtree each: 2 G sent, 2 G received, halved by (N-1)/N):
+    other = max((b["bytes_sent"] + b["bytes_received"]) / b["steps"] - 2 * gradient, 0.0)
     lines = [
         f"### Data-parallel training over MPI, {datetime.datetime.now():%Y-%m-%d %H:%M}, commit {commit()}",
         "",
@@ -135,7 +149,7 @@ def report(args, a: dict, b: dict, c: dict) -> str:
         f"{args.micro_batch_size} ({m} per step), {steps} steps{' (--quick: random data)' if args.quick else ' (one MNIST epoch)'}. "
         f"Command: `python benchmarks/mpi_scaling.py{' --quick' if args.quick else ''}`",
         "",
-        "| configuration | epoch | per step | in collectives per step | sent per step (rank 0) |",
+        "| configuration | epoch | per step | in collectives per step | sent / received per step (rank 0) |",
         "|---|---|---|---|---|",
     ]
     for name, r in (
@@ -145,22 +159,26 @@ def report(args, a: dict, b: dict, c: dict) -> str:
     ):
         per_step = r["epoch_seconds"] / r["steps"]
         comm = f"{1e3 * r['comm_seconds'] / r['steps']:.1f} ms" if r["collectives"] else "-"
-        sent = f"{r['bytes_sent'] / r['steps'] / 1e6:.2f} MB" if r["collectives"] else "-"
+        sent = (
+            f"{r['bytes_sent'] / r['steps'] / 1e6:.2f} / {r['bytes_received'] / r['steps'] / 1e6:.2f} MB"
+            if r["collectives"]
+            else "-"
+        )
         lines.append(f"| {name} | {r['epoch_seconds']:.1f} s | {1e3 * per_step:.0f} ms | {comm} | {sent} |")
     lines += [
         "",
         f"Speed-up of B over A: {a['epoch_seconds'] / b['epoch_seconds']:.2f}x; over C: "
-        f"{c['epoch_seconds'] / b['epoch_seconds']:.2f}x. Bytes gathered per step S = {gathered / 1e6:.2f} MB "
-        f"(every micro-batch's gradients, state and outputs).",
+        f"{c['epoch_seconds'] / b['epoch_seconds']:.2f}x. One gradient G = {gradient / 1e6:.2f} MB; the other "
+        f"results of a step (outputs, losses, states) R = {other / 1e6:.3f} MB.",
         "",
         f"Projection at 10 Gbit/s (B = 1.25 GB/s, alpha = {LATENCY * 1e6:.0f} us): t_step(N) = t_compute * "
-        f"ceil(m/N)/m + (N-1)*alpha + (N-1)/N * S/B, t_compute = {1e3 * compute:.0f} ms (A), m = {m}.",
+        f"ceil(m/N)/m + 2(N-1) alpha + ((k_N+1) G + R) (N-1)/N / B, t_compute = {1e3 * compute:.0f} ms (A), m = {m}.",
         "",
-        "| machines N | busy | t_allgather | t_step | speed-up |",
-        "|---|---|---|---|---|",
+        "| machines N | busy | k_N | t_comm | t_step | speed-up |",
+        "|---|---|---|---|---|---|",
     ]
-    for n, step, comm, speedup in projection(compute, gathered, m):
-        lines.append(f"| {n} | {min(n, m)} | {1e3 * comm:.1f} ms | {1e3 * step:.0f} ms | {speedup:.2f}x |")
+    for n, k, comm, step, speedup in projection(compute, gradient, other, m):
+        lines.append(f"| {n} | {min(n, m)} | {k} | {1e3 * comm:.1f} ms | {1e3 * step:.0f} ms | {speedup:.2f}x |")
     return "\n".join(lines) + "\n"
 
 

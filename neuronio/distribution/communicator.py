@@ -1,12 +1,12 @@
 """The processes of a data-parallel run and the two collectives it needs, with a deadline.
 
 `LocalCommunicator` is the world of one process (no MPI needed). `MPICommunicator` wraps
-mpi4py's COMM_WORLD: every collective is non-blocking (`Iallgather`, `Iallgatherv`, `Ibcast`)
+mpi4py's COMM_WORLD: every collective is non-blocking (`Iallgather(v)`, `Ialltoall(v)`, `Ibcast`)
 and polled against a deadline, so a rank that died or hangs ends the whole job with a clear
 message and `MPI.COMM_WORLD.Abort` instead of leaving the others waiting forever.
 
-Objects travel pickled (NumPy arrays keep every bit), as one byte buffer per rank: first the
-lengths are gathered, then the bytes. The communicator counts the bytes it sent and the seconds
+Objects travel pickled (NumPy arrays keep every bit), as one byte buffer per rank (pair): first
+the lengths are exchanged, then the bytes. The communicator counts the bytes it sent and the seconds
 it received and the seconds it spent waiting, for the benchmark (benchmarks/mpi_scaling.py).
 """
 
@@ -74,6 +74,9 @@ class LocalCommunicator:
     def allgather(self, obj) -> list:
         return [obj]
 
+    def alltoall(self, objs: list) -> list:
+        return list(objs)
+
     def broadcast(self, obj, root: int = 0):
         return obj
 
@@ -134,6 +137,32 @@ class MPICommunicator:
         self.bytes_received += 8 * (self.size - 1) + received.size - payload.size
         self.collectives += 1
         return [pickle.loads(received[o : o + n].tobytes()) for o, n in zip(offsets, lengths)]
+
+    def alltoall(self, objs: list) -> list:
+        """`objs[j]` goes to rank j; returns what every rank sent to this one, in rank order."""
+        payloads = [np.frombuffer(pickle.dumps(o, protocol=pickle.HIGHEST_PROTOCOL), dtype=np.uint8) for o in objs]
+        send_lengths = np.array([p.size for p in payloads], dtype=np.int64)
+        receive_lengths = np.zeros(self.size, dtype=np.int64)
+        self._wait(
+            self.comm.Ialltoall([send_lengths, self.MPI.INT64_T], [receive_lengths, self.MPI.INT64_T]),
+            "alltoall (sizes)",
+        )
+        send = np.concatenate(payloads)
+        send_offsets = np.concatenate([[0], np.cumsum(send_lengths)[:-1]])
+        receive_offsets = np.concatenate([[0], np.cumsum(receive_lengths)[:-1]])
+        received = np.empty(int(receive_lengths.sum()), dtype=np.uint8)
+        self._wait(
+            self.comm.Ialltoallv(
+                [send, (send_lengths, send_offsets), self.MPI.BYTE],
+                [received, (receive_lengths, receive_offsets), self.MPI.BYTE],
+            ),
+            "alltoall (gradient slices)",
+        )
+        mine = self.rank
+        self.bytes_sent += 8 * (self.size - 1) + int(send_lengths.sum() - send_lengths[mine])
+        self.bytes_received += 8 * (self.size - 1) + int(receive_lengths.sum() - receive_lengths[mine])
+        self.collectives += 1
+        return [pickle.loads(received[o : o + n].tobytes()) for o, n in zip(receive_offsets, receive_lengths)]
 
     def broadcast(self, obj, root: int = 0):
         """Rank `root`'s `obj` on every rank."""

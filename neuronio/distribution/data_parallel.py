@@ -7,9 +7,11 @@ How a step is cut (the decomposition never depends on the number of processes):
   3. each micro-batch is a forward and backward of its own, from the weights and non-trainable
      state of the step's start, with the loss scaled by (its size / n), and random draws
      (Dropout, noise, augmentation) from streams seeded by (fit seed, step, micro-batch index);
-  4. every rank gathers every micro-batch's gradients, new non-trainable state, scaled loss and
-     outputs (one allgather), then sums the gradients in micro-batch order, so every rank
-     applies the same update: the one a single process running this code computes.
+  4. the micro-batches' gradients are added along a fixed binary tree over their indices,
+     ((g0 + g1) + (g2 + g3)), each process adding the subtrees inside its block and the rest
+     being added slice by slice after an alltoall (see `_reduce`); every process then gathers the
+     summed gradient, and every micro-batch's new non-trainable state, scaled loss and outputs,
+     so every rank applies the same update: the one a single process running this code computes.
 The non-trainable state (BatchNormalization's moving statistics) after the step is the
 size-weighted mean of what each micro-batch left, in micro-batch order: one moving-average
 update per step with the statistics averaged over the micro-batches ("ghost batch norm": each
@@ -142,7 +144,8 @@ class DataParallel:
         optimizer = model.optimizer
         step = int(optimizer.iterations.data)
         saved_metrics = _snapshot_metrics(model.metrics)
-        mine = []
+        layout = _FlatLayout(variables)
+        leaves, mine = {}, []
         for index, rows in self._my_micro_batches(n):
             for s, value in zip(states, start):
                 np.copyto(s.data, value)
@@ -153,14 +156,16 @@ class DataParallel:
                 loss = compute_loss(x_i, y_i, y_pred, w_i) * (n_i / n)
             grads = tape.gradient(loss, variables) if variables else []
             changed = {k: s.data.copy() for k, (s, v) in enumerate(zip(states, start)) if not _same(s.data, v)}
-            grads = [None if g is None else np.asarray(g.data) for g in grads]
-            mine.append((n_i, grads, changed, float(np.asarray(loss.data)), _numpy(y_pred)))
+            leaves[(index, index + 1)] = layout.flatten(grads)
+            missing = [g is None for g in grads]
+            mine.append((n_i, missing, changed, float(np.asarray(loss.data)), _numpy(y_pred)))
         _restore_metrics(model.metrics, saved_metrics)
-        parts = [part for rank_parts in self.comm.allgather(mine) for part in rank_parts]  # micro-batch order
+        total, parts = self._reduce(leaves, len(self.micro_batches(n)), layout, mine)
         for k, s in enumerate(states):
             np.copyto(s.data, _combined_state(k, start[k], parts, n))
         if variables:
-            optimizer.apply([None if g is None else Tensor(g) for g in _ordered_sum(parts)], variables)
+            grads = layout.unflatten(total, [all(part[1][k] for part in parts) for k in range(len(variables))])
+            optimizer.apply([None if g is None else Tensor(g) for g in grads], variables)
         total_loss = 0.0
         for part in parts:
             total_loss += part[3]
@@ -177,6 +182,30 @@ class DataParallel:
             for _, rows in self._my_micro_batches(_num_samples(x)):
                 mine.append(_numpy(model(_rows(x, rows), training=False)))
         return _concatenate([out for rank_outs in self.comm.allgather(mine) for out in rank_outs])
+
+    def _reduce(self, leaves: dict, m: int, layout, mine: list):
+        """The sum of every micro-batch's flat gradient along the fixed tree of `_tree_sum`, and every
+        micro-batch's other results in micro-batch order, on every process.
+
+        Each process first adds the whole subtrees its block of micro-batches covers; then the flat
+        vector is cut into one slice per process (the sums are elementwise, so a slice's arithmetic
+        is the whole vector's): an alltoall brings each process every subtree's share of its slice,
+        which it adds up the tree, and an allgather returns every slice (with the losses, outputs
+        and states) to all. Each process sends and receives (k + 1) (N - 1) / N gradients' worth per
+        step, k the subtrees in its block (1 to 3 in usual deals), whatever the number N of processes.
+        """
+        rank, processes = self.comm.rank, self.comm.size
+        block = (rank * m // processes, (rank + 1) * m // processes)
+        subtrees = {node: _tree_sum(node, leaves) for node in _cover((0, m), block)}
+        bounds = [layout.size * j // processes for j in range(processes + 1)]
+        shares = [{node: v[bounds[j] : bounds[j + 1]] for node, v in subtrees.items()} for j in range(processes)]
+        known = {}
+        for received in self.comm.alltoall(shares):
+            known.update(received)
+        my_slice = _tree_sum((0, m), known) if bounds[rank + 1] > bounds[rank] else np.zeros(0, layout.dtype)
+        gathered = self.comm.allgather((my_slice, mine))
+        total = np.concatenate([piece for piece, _ in gathered])
+        return total, [part for _, rank_parts in gathered for part in rank_parts]
 
     # -- the decomposition ------------------------------------------------------------------------
     def micro_batches(self, n: int) -> list[slice]:
@@ -254,17 +283,51 @@ def _generators(model) -> list[np.random.Generator]:
     return found
 
 
-def _ordered_sum(parts: list) -> list:
-    """Each variable's gradient: the micro-batches' gradients added in micro-batch order."""
-    totals = None
-    for _, grads, _, _, _ in parts:
-        if totals is None:
-            totals = [None if g is None else g.copy() for g in grads]
-            continue
-        for k, g in enumerate(grads):
+def _cover(node: tuple, block: tuple) -> list[tuple]:
+    """The largest subtrees of `node` (a range of micro-batch indices) that lie inside `block`."""
+    (lo, hi), (a, b) = node, block
+    if a <= lo and hi <= b:
+        return [node]
+    if hi <= a or b <= lo:
+        return []
+    mid = (lo + hi) // 2
+    return _cover((lo, mid), block) + _cover((mid, hi), block)
+
+
+def _tree_sum(node: tuple, known: dict) -> np.ndarray:
+    """The sum over micro-batches lo..hi-1, always split at the middle: ((g0 + g1) + (g2 + g3)).
+    The same additions happen whichever process does them, so the bits never depend on N."""
+    if node in known:
+        return known[node]
+    lo, hi = node
+    mid = (lo + hi) // 2
+    return np.add(_tree_sum((lo, mid), known), _tree_sum((mid, hi), known))
+
+
+class _FlatLayout:
+    """The trainable variables' gradients as one flat vector of their common dtype, and back."""
+
+    def __init__(self, variables):
+        self.shapes = [v.data.shape for v in variables]
+        self.sizes = [int(np.prod(shape)) for shape in self.shapes]
+        self.size = sum(self.sizes)
+        self.dtype = np.result_type(*[v.data.dtype for v in variables]) if variables else np.float32
+
+    def flatten(self, grads) -> np.ndarray:
+        flat = np.zeros(self.size, dtype=self.dtype)  # a missing gradient (None) adds zeros
+        offset = 0
+        for g, size in zip(grads, self.sizes, strict=True):
             if g is not None:
-                totals[k] = g.copy() if totals[k] is None else np.add(totals[k], g, out=totals[k])
-    return totals or []
+                flat[offset : offset + size] = np.asarray(g.data).ravel()
+            offset += size
+        return flat
+
+    def unflatten(self, flat: np.ndarray, missing: list) -> list:
+        out, offset = [], 0
+        for shape, size, none in zip(self.shapes, self.sizes, missing, strict=True):
+            out.append(None if none else flat[offset : offset + size].reshape(shape))
+            offset += size
+        return out
 
 
 def _combined_state(k: int, start: np.ndarray, parts: list, n: int) -> np.ndarray:

@@ -105,6 +105,27 @@ def test_the_decomposition_does_not_depend_on_the_number_of_processes():
         assert dealt == [0, 1, 2, 3]
 
 
+def test_the_gradient_tree_adds_the_same_way_for_every_number_of_processes():
+    # Each process adds the subtrees inside its block; the rest is added from the shares: the
+    # additions, and so the bits, are those of one process, for every m and N.
+    rng = np.random.default_rng(0)
+    for m in range(1, 10):
+        leaves = {(i, i + 1): rng.normal(size=7).astype(np.float32) * 10.0 ** rng.integers(-4, 4) for i in range(m)}
+        alone = data_parallel._tree_sum((0, m), leaves)
+        for size in range(2, 6):
+            known = {}
+            for rank in range(size):
+                block = (rank * m // size, (rank + 1) * m // size)
+                mine = {node: leaves[node] for node in leaves if block[0] <= node[0] < block[1]}
+                known.update(
+                    {node: data_parallel._tree_sum(node, mine) for node in data_parallel._cover((0, m), block)}
+                )
+            assert data_parallel._tree_sum((0, m), known).tobytes() == alone.tobytes()
+    assert data_parallel._cover((0, 4), (0, 2)) == [(0, 2)]
+    assert data_parallel._cover((0, 5), (1, 4)) == [(1, 2), (2, 3), (3, 4)]
+    assert data_parallel._cover((0, 4), (2, 2)) == []
+
+
 # -- exact results ----------------------------------------------------------------------------------
 def test_one_micro_batch_per_step_trains_as_plain_fit_to_the_bit():
     x, y = data()
