@@ -1,4 +1,4 @@
-"""`neuronio train` on small random data instead of MNIST, for the MPI tests:
+"""`neuronio train` on small random data instead of MNIST, without the report, for the MPI tests:
 `python cli_script.py train --workers 1 ...` or `mpiexec -n 2 python cli_script.py train --workers 2 ...`."""
 
 import sys
@@ -18,4 +18,5 @@ def load_dataset(name, flat, samples=None):
 
 if __name__ == "__main__":
     cli.load_dataset = load_dataset
+    sys.modules["matplotlib"] = None  # no report.html: `neuronio train` skips it with a note (faster)
     sys.exit(cli.main(sys.argv[1:]))
