@@ -97,6 +97,25 @@ class MPICommunicator:
         self.bytes_received = 0
         self.seconds = 0.0
         self.collectives = 0
+        if self.size > 1:
+            self._abort_on_uncaught_errors()
+
+    def _abort_on_uncaught_errors(self) -> None:
+        """An error that ends this process ends the job at once (as `python -m mpi4py` does):
+        otherwise its MPI_Finalize would wait for the others, and they for it, until the timeout."""
+        previous = sys.excepthook
+
+        def abort(kind, value, traceback):
+            previous(kind, value, traceback)
+            print(
+                f"neuronio.distribution: rank {self.rank} of {self.size} stopped on the error above; "
+                f"ending the whole job.",
+                file=sys.stderr,
+                flush=True,
+            )
+            self.comm.Abort(1)
+
+        sys.excepthook = abort
 
     def _wait(self, request, what: str) -> None:
         started = time.perf_counter()

@@ -12,6 +12,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import time
 
 import numpy as np
 import pytest
@@ -92,6 +93,17 @@ def test_a_killed_rank_ends_the_job(tmp_path):
     done = run(tmp_path, "kill", 2, "--model", "bn", "--timeout", "30", "--fault", "kill,1,0,1")
     assert done.returncode != 0
     assert "BAD TERMINATION" in done.stdout + done.stderr  # MPICH's launcher names the dead process
+
+
+def test_an_error_on_one_rank_ends_the_job_at_once_with_its_traceback(tmp_path):
+    # Without the abort, the failed rank's MPI_Finalize and the others' collective would wait for
+    # each other until the timeout (300 s here).
+    started = time.perf_counter()
+    done = run(tmp_path, "raise", 2, "--model", "bn", "--timeout", "300", "--fault", "raise,1,0,1")
+    assert done.returncode != 0
+    assert "RuntimeError: injected failure on rank 1" in done.stderr
+    assert "rank 1 of 2 stopped on the error above; ending the whole job." in done.stderr
+    assert time.perf_counter() - started < RUN_TIMEOUT / 2
 
 
 def test_resuming_under_mpi_after_a_kill_matches_an_uninterrupted_run(tmp_path):

@@ -58,6 +58,8 @@ class Fault(neuronio.callbacks.Callback):
             return
         if self.action == "hang":
             time.sleep(3600)
+        if self.action == "raise":
+            raise RuntimeError(f"injected failure on rank {self.rank}")
         os.kill(os.getpid(), signal.SIGKILL)
 
 
@@ -71,7 +73,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--backup", default=None)
-    parser.add_argument("--fault", default=None, help="hang|kill,rank,epoch,batch")
+    parser.add_argument("--fault", default=None, help="hang|kill|raise,rank,epoch,batch")
     args = parser.parse_args(argv)
 
     neuronio.distribution.set_distribution(
