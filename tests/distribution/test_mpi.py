@@ -67,6 +67,21 @@ def test_two_ranks_train_to_the_bits_of_one_process(tmp_path, model):
     assert len(history["loss"]) == 2 and all(np.isfinite(history["loss"]))
 
 
+def test_only_rank_0_writes_the_log_and_checkpoints(tmp_path):
+    (one,) = trained(tmp_path, "one", 1, "--model", "bn", "--logs", "logs_one")
+    for rank_result in trained(tmp_path, "two", 2, "--model", "bn", "--logs", "logs_two"):
+        assert_bitwise_equal(one, rank_result)
+    # One writer: the CSV (appended to, so a second writer would add rows) has one header and one
+    # row per epoch, the same text as one process's.
+    csv_one, csv_two = ((tmp_path / d / "log.csv").read_text() for d in ("logs_one", "logs_two"))
+    assert csv_two == csv_one and len(csv_two.splitlines()) == 3
+    assert sorted(p.name for p in (tmp_path / "logs_two").iterdir()) == [
+        "epoch1.weights.h5",
+        "epoch2.weights.h5",
+        "log.csv",
+    ]
+
+
 @pytest.mark.parametrize("processes", [3, 4])
 def test_three_and_four_ranks_too(tmp_path, processes):
     # 4 micro-batches per step dealt as 1+1+2 and 1+1+1+1 (more processes than the 2 cores is fine).

@@ -73,6 +73,7 @@ def main(argv=None) -> int:
     parser.add_argument("--epochs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--backup", default=None)
+    parser.add_argument("--logs", default=None, help="folder for a CSVLogger and a ModelCheckpoint")
     parser.add_argument("--fault", default=None, help="hang|kill|raise,rank,epoch,batch")
     args = parser.parse_args(argv)
 
@@ -88,6 +89,14 @@ def main(argv=None) -> int:
     callbacks = []
     if args.backup:
         callbacks.append(neuronio.callbacks.BackupAndRestore(args.backup))
+    if args.logs:
+        os.makedirs(args.logs, exist_ok=True)
+        callbacks.append(neuronio.callbacks.CSVLogger(os.path.join(args.logs, "log.csv"), append=True))
+        callbacks.append(
+            neuronio.callbacks.ModelCheckpoint(
+                os.path.join(args.logs, "epoch{epoch}.weights.h5"), save_weights_only=True
+            )
+        )
     if args.fault:
         action, rank, epoch, batch = args.fault.split(",")
         callbacks.append(Fault(action, int(rank), int(epoch), int(batch)))
