@@ -3,11 +3,15 @@
 neuronio train                        # the course's MNIST CNN on MNIST, as deck 000 trains it
 neuronio train --model mlp --epochs 10
 python -m neuronio train --model lenet --dataset fashion_mnist --out runs/lenet
+python -m neuronio train --workers 2  # the same run, data-parallel over 2 processes (MPI)
 """
 
 import argparse
 import datetime
+import os
 import pathlib
+import shutil
+import subprocess
 import sys
 import tempfile
 
@@ -101,6 +105,14 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="--model reader: digit strings to draw and cut (default: one per 6 training images)",
     )
+    train.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="train data-parallel (neuronio.distribution) over this many local processes through "
+        "mpiexec (the `distributed` extra); every N gives the same model, bit for bit, as --workers 1 "
+        "(one process, no MPI). Threads per process are set so that workers x threads <= cores",
+    )
     train.add_argument("--verbose", type=int, choices=[0, 1, 2], default=1, help="progress output (Keras's verbose)")
     train.add_argument(
         "--out",
@@ -186,7 +198,14 @@ def train(args) -> int:
         raise NeuronioError(f"--model reader reads digits: it trains on mnist, not {dataset}.")
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     out = args.out or config.neuronio_home() / "runs" / f"{args.model}-{dataset}-{stamp}"
-    _make_output_folder(out)
+    workers = getattr(args, "workers", None)
+    if workers is not None and args.model == "reader":
+        raise NeuronioError("--workers trains the deck models; --model reader runs in one process.")
+    if workers is not None and workers > 1 and not launched_by_mpi():
+        return relaunch_with_mpiexec(workers, out, getattr(args, "argv", None))
+    chief = start_distribution(workers is not None)
+    if chief:
+        _make_output_folder(out)
     if args.epochs is None:
         args.epochs = 10
     if args.model == "reader":
@@ -201,11 +220,17 @@ def train(args) -> int:
     input_shape = x_train.shape[1:]
     model = builder(input_shape=input_shape, num_classes=10)
     model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
-    model.summary()
+    if chief:
+        model.summary()
     # 2. Training with Keras-style progress; the history also goes to a CSV file as it grows.
     history, seconds = runs.fit_run(model, x_train, y_train, args, out)
     # 3. Test-set evaluation, then everything saved.
     test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
+    if not chief:  # rank 0 of an MPI run saves and reports, alone
+        return 0
+    from neuronio import distribution
+
+    distribution.set_distribution(None)
     print(f"Test loss: {test_loss:.4f}")
     print(f"Test accuracy: {test_accuracy:.4f}")
     record = runs.save_run(
@@ -219,9 +244,63 @@ def train(args) -> int:
     return 0
 
 
+def launched_by_mpi() -> bool:
+    from neuronio.distribution.communicator import launched_by_mpi as launched
+
+    return launched()
+
+
+def start_distribution(asked: bool) -> bool:
+    """With --workers or under mpiexec, train data-parallel (neuronio.distribution); True on the
+    process that prints and writes (rank 0)."""
+    if not (asked or launched_by_mpi()):
+        return True
+    from neuronio import distribution
+
+    distribution.set_distribution(distribution.DataParallel())
+    return distribution.distribution().is_chief
+
+
+def threads_per_worker(workers: int, cores: int | None = None) -> int:
+    """BLAS threads per process so that workers x threads <= cores (at least 1)."""
+    if cores is None:
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    return max(1, cores // workers)
+
+
+def relaunch_with_mpiexec(workers: int, out: pathlib.Path, argv=None) -> int:
+    """`neuronio train --workers N ...` -> `mpiexec -n N python -m neuronio train ... --out OUT`, each
+    process with threads_per_worker(N) BLAS/OpenMP/numba threads; returns mpiexec's exit code."""
+    try:
+        import mpi4py  # noqa: F401
+    except ImportError as exc:
+        raise NeuronioError(
+            "--workers needs mpi4py and MPICH: pip install 'neuronio[distributed]' (PyPI wheels, no compiler)."
+        ) from exc
+    mpiexec = shutil.which("mpiexec", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("mpiexec")
+    if mpiexec is None:
+        raise NeuronioError(
+            "--workers: no `mpiexec` found next to Python or on PATH; pip install 'neuronio[distributed]'."
+        )
+    argv = list(sys.argv[1:] if argv is None else argv)
+    kept, skip = [], False
+    for arg in argv:  # the same command without --workers, and with the resolved --out
+        if skip or arg in ("--workers", "--out") or arg.startswith(("--workers=", "--out=")):
+            skip = arg in ("--workers", "--out")
+            continue
+        kept.append(arg)
+    threads = str(threads_per_worker(workers))
+    env = dict(os.environ, OPENBLAS_NUM_THREADS=threads, OMP_NUM_THREADS=threads, NUMBA_NUM_THREADS=threads)
+    env["MKL_NUM_THREADS"] = threads
+    command = [mpiexec, "-n", str(workers), sys.executable, "-m", "neuronio", *kept, "--out", str(out)]
+    print(f"neuronio train: {workers} processes x {threads} thread(s): {' '.join(command[:3])} ...", flush=True)
+    return subprocess.run(command, env=env).returncode
+
+
 def main(argv=None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # what --workers passes on to mpiexec
     if args.command is None:
         parser.print_help()
         return 0

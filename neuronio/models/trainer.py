@@ -19,6 +19,9 @@ from neuronio import config, losses, metrics, ops, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
 from neuronio.autodiff.tensor import Tensor
 from neuronio.callbacks import CallbackList
+from neuronio.callbacks.ranks import for_this_process
+from neuronio.distribution import distribution as current_distribution
+from neuronio.distribution import inference
 from neuronio.models._arguments import UNCHECKED, check_loop_arguments, validation_due
 from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of, log_value
 from neuronio.models.data import ArrayData, make_data
@@ -241,6 +244,8 @@ class Trainer:
         """One optimizer update on one batch, `data` packed as `x`, `(x, y)` or `(x, y, sample_weight)`;
         returns the logs. Override it (Keras 3's way) to customize what `fit` does."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
+        if current_distribution() is not None:
+            return self._data_parallel_train_step(x, y, sample_weight)
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
@@ -253,11 +258,23 @@ class Trainer:
             warnings.warn("The model does not have any trainable weights.", stacklevel=2)
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
+    def _data_parallel_train_step(self, x, y, sample_weight):
+        # neuronio.distribution: this process computes its micro-batches, every process applies the
+        # same summed gradients and sees the whole batch's loss and outputs (distribution/data_parallel.py).
+        loss, y_pred = current_distribution().train_step(
+            self, x, y, sample_weight, lambda *args: self._compute_loss(*args, training=True)
+        )
+        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        if self._output_loss_trackers:
+            with no_grad():
+                self._compiled_loss(y, y_pred, sample_weight)
+        return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
+
     def test_step(self, data):
         """Loss and metrics on one batch, in inference mode; returns the logs."""
         x, y, sample_weight = unpack_x_y_sample_weight(data)
         with no_grad():
-            y_pred = self(x, training=False)
+            y_pred = inference(self, x)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
         self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
@@ -266,7 +283,7 @@ class Trainer:
         """The model's outputs for one batch (its `x`), in inference mode."""
         x, _, _ = unpack_x_y_sample_weight(data)
         with no_grad():
-            return self(x, training=False)
+            return inference(self, x)
 
     # -- the loops ----------------------------------------------------------------------------------
     def fit(
@@ -315,6 +332,9 @@ class Trainer:
         else:
             val_data = None
         steps = steps_per_epoch or data.steps_for(batch_size)
+        verbose, callbacks = for_this_process(verbose, callbacks)
+        if current_distribution() is not None:  # every process starts from rank 0's weights and seeds
+            current_distribution().prepare(self)
         # 3. Callbacks: History and the progress bar join the user's.
         callback_list = CallbackList(
             callbacks,
@@ -393,6 +413,7 @@ class Trainer:
             "evaluate", y=self._y_to_check(x, y, "test_step"), steps=steps, sample_weight=sample_weight
         )
         data = make_data(x, y, sample_weight, self, "evaluate", steps_per_epoch=steps)
+        verbose, callbacks = for_this_process(verbose, callbacks)
         n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
@@ -407,6 +428,7 @@ class Trainer:
         verbose = _verbosity(verbose)
         batch_size = _batch_size_arg(batch_size, "predict")
         data = make_data(x, None, None, self, "predict", steps_per_epoch=steps)
+        verbose, callbacks = for_this_process(verbose, callbacks)
         n_steps = steps or data.steps_for(batch_size)
         callback_list = CallbackList(
             callbacks, add_progbar=verbose != 0, model=self, verbose=verbose, epochs=1, steps=n_steps
