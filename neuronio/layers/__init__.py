@@ -2,8 +2,10 @@
 APL, RReLU and LocalResponseNormalization."""
 
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
+from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
+from neuronio.layers.embedding import Embedding, Masking
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.legacy import Convolution2D
@@ -26,6 +28,8 @@ from neuronio.layers.preprocessing import (
 )
 from neuronio.layers.regularization import Dropout
 from neuronio.layers.reshaping import Flatten, Reshape
+from neuronio.layers.rnn import GRU, LSTM, RNN, SimpleRNN
+from neuronio.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 
 # Keras's short aliases.
 MaxPool2D = MaxPooling2D
@@ -41,6 +45,7 @@ __all__ = [
     "AveragePooling2D",
     "AvgPool2D",
     "BatchNormalization",
+    "Bidirectional",
     "Concatenate",
     "Conv2D",
     "Convolution2D",
@@ -48,7 +53,10 @@ __all__ = [
     "Dropout",
     "ELU",
     "ElasticDistortion",
+    "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "GlobalAveragePooling2D",
     "GlobalAvgPool2D",
     "GlobalMaxPool2D",
@@ -56,15 +64,19 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "LSTM",
+    "LSTMCell",
     "Layer",
     "LeakyReLU",
     "LocalResponseNormalization",
+    "Masking",
     "MaxPool2D",
     "MaxPooling2D",
     "Maximum",
     "Maxout",
     "Multiply",
     "PReLU",
+    "RNN",
     "RReLU",
     "RandomCrop",
     "RandomErasing",
@@ -74,7 +86,10 @@ __all__ = [
     "RandomZoom",
     "ReLU",
     "Reshape",
+    "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
+    "StackedRNNCells",
     "ZeroPadding2D",
     "registry",
 ]

@@ -117,16 +117,23 @@ class Functional(Model):
                 f"but received {len(values)}."
             )
         computed = {id(t): v for t, v in zip(self._inputs, values)}
+        masks = {}  # id(symbolic tensor) -> its mask, for the tensors that have one (Keras)
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
             args = [computed[id(t)] for t in node.inputs]
-            outs = node.layer(
-                args if node.input_structure == "list" else args[0], training=training, **node.call_kwargs
+            in_masks = [masks.get(id(t)) for t in node.inputs]
+            as_list = node.input_structure == "list"
+            mask = (in_masks if any(m is not None for m in in_masks) else None) if as_list else in_masks[0]
+            outs, out_mask = node.layer.call_with_mask(
+                args if as_list else args[0], mask, training=training, **node.call_kwargs
             )
             outs = outs if isinstance(outs, (list, tuple)) else [outs]
-            for t, value in zip(node.outputs, outs):
+            out_masks = out_mask if isinstance(out_mask, list) and len(outs) > 1 else [out_mask] * len(outs)
+            for t, value, m in zip(node.outputs, outs, out_masks):
                 computed[id(t)] = value
+                if m is not None:
+                    masks[id(t)] = m
         results = [computed[id(t)] for t in self._outputs]
         return results if self._multi_output else results[0]
 

@@ -104,9 +104,9 @@ class Sequential(Model):
         self._output = output
 
     def call(self, inputs, training=None):
-        x = inputs
+        x, mask = inputs, None
         for layer in self._stack:
-            x = layer(x, training=training)
+            x, mask = layer.call_with_mask(x, mask, training=training)  # Keras's mask propagation
         return x
 
     def compute_output_shape(self, input_shape):

@@ -48,6 +48,10 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
     seen.add(id(obj))
     found.append((path, obj))
     if layers_registry.name_of(obj) not in _MODEL_CLASSES:
+        # A layer made of layers (an RNN's cell, Bidirectional's two RNNs) saves each one under
+        # the attribute Keras tracks it by, e.g. layers/lstm/cell/vars.
+        for key, child in getattr(obj, "saved_sublayers", lambda: [])():
+            _walk(child, _join(path, key), found, seen)
         return
     used: dict[str, int] = {}
     for layer in obj.layers:
