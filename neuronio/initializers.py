@@ -240,7 +240,7 @@ class Orthogonal(_Seeded):
         q *= np.sign(np.diag(r))  # Haar-uniform: fix each column's sign
         if rows < cols:
             q = q.T
-        return (self.gain * q).reshape(shape).astype(_float_dtype(dtype))
+        return np.ascontiguousarray((self.gain * q).reshape(shape), dtype=_float_dtype(dtype))
 
     def get_config(self):
         return {"seed": self.seed, "gain": self.gain}

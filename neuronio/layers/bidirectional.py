@@ -47,9 +47,10 @@ class Bidirectional(Layer):
                 f"Bidirectional '{self.name}': merge_mode must be one of {MERGE_MODES}; received {merge_mode!r}."
             )
         zero = layer.return_sequences
-        self.forward_layer = _copy(layer, f"forward_{layer.name}", zero_output_for_mask=zero)
+        base = layer.name.removeprefix("forward_")  # a reloaded config names the forward copy
+        self.forward_layer = _copy(layer, f"forward_{base}", zero_output_for_mask=zero)
         if backward_layer is None:
-            backward_layer = _copy(layer, f"backward_{layer.name}", go_backwards=not layer.go_backwards)
+            backward_layer = _copy(layer, f"backward_{base}", go_backwards=not layer.go_backwards)
         elif backward_layer.go_backwards == layer.go_backwards:
             raise ValueError(
                 f"Bidirectional '{self.name}': backward_layer.go_backwards must be the opposite of "

@@ -355,8 +355,7 @@ class StackedRNNCells(Layer):
         for cell in cells:
             if not hasattr(cell, "call") or not hasattr(cell, "state_size"):
                 raise ValueError(
-                    f"StackedRNNCells: every cell needs `call(inputs, states)` and `state_size`; "
-                    f"received {cell!r}."
+                    f"StackedRNNCells: every cell needs `call(inputs, states)` and `state_size`; received {cell!r}."
                 )
         self.cells = cells
 

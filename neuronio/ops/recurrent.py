@@ -363,7 +363,13 @@ def _options(mask, p, go_backwards, recurrent_mask, zero_output_for_mask) -> dic
 
 
 def simple_rnn_scan(
-    p, recurrent_kernel, h0, mask=None, go_backwards=False, activation="tanh", recurrent_mask=None,
+    p,
+    recurrent_kernel,
+    h0,
+    mask=None,
+    go_backwards=False,
+    activation="tanh",
+    recurrent_mask=None,
     zero_output_for_mask=False,
 ):
     """Run a SimpleRNN over projected inputs p = x @ kernel + bias (N, T, U).
@@ -378,8 +384,16 @@ def simple_rnn_scan(
 
 
 def lstm_scan(
-    p, recurrent_kernel, h0, c0, mask=None, go_backwards=False, activation="tanh",
-    recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False,
+    p,
+    recurrent_kernel,
+    h0,
+    c0,
+    mask=None,
+    go_backwards=False,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    recurrent_mask=None,
+    zero_output_for_mask=False,
 ):
     """Run an LSTM over projected inputs p = x @ kernel + bias (N, T, 4U; gates i, f, c, o).
 
@@ -394,8 +408,17 @@ def lstm_scan(
 
 
 def gru_scan(
-    p, recurrent_kernel, recurrent_bias, h0, reset_after=True, mask=None, go_backwards=False,
-    activation="tanh", recurrent_activation="sigmoid", recurrent_mask=None, zero_output_for_mask=False,
+    p,
+    recurrent_kernel,
+    recurrent_bias,
+    h0,
+    reset_after=True,
+    mask=None,
+    go_backwards=False,
+    activation="tanh",
+    recurrent_activation="sigmoid",
+    recurrent_mask=None,
+    zero_output_for_mask=False,
 ):
     """Run a GRU over projected inputs p = x @ kernel + input bias (N, T, 3U; gates z, r, h).
 
