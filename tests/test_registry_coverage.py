@@ -26,8 +26,10 @@ def test_every_public_op_has_an_op_case():
 
 def test_every_registered_layer_round_trips_its_config():
     from tests.layers.test_layers import CASES as LAYER_CASES
+    from tests.recurrent.test_recurrent_layers import CHECKED as RECURRENT_CHECKED
 
     checked = {cls.__name__ for cls, *_ in LAYER_CASES} | {"Add", "Multiply", "Concatenate", "Average", "Maximum"}
+    checked |= RECURRENT_CHECKED
     # InputLayer, the models and the preprocessing layers have tests of their own.
     others = {"InputLayer", "Sequential", "Functional"}
     registered = {layers.registry.name_of(layers.registry.lookup(n)) for n in layers.registry.names()}

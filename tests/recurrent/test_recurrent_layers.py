@@ -27,6 +27,9 @@ from neuronio.models import Model, Sequential
 from tests.helpers import check_layer
 
 X_SHAPE = (2, 4, 3)
+# The registered classes this module puts through check_layer (the cells inside RNN).
+CHECKED = {"SimpleRNN", "LSTM", "GRU", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells",
+           "Bidirectional", "Embedding", "Masking"}  # fmt: skip
 
 
 class MinimalCell(neuronio.layers.Layer):
@@ -190,6 +193,14 @@ def test_embedding_gathers_rows_checks_gradients_and_masks_zero(rng):
     assert Embedding.from_config(emb.get_config()).get_config() == emb.get_config()
     with pytest.warns(LegacyArgumentWarning, match="input_length"):
         Embedding(6, 3, input_length=4)
+
+
+def test_embedding_and_masking_pass_check_layer():
+    ids = lambda r, shape: r.integers(0, 6, shape)  # noqa: E731
+    # Ids have no gradient (the table's is checked above), so check_grad is off here.
+    check_layer(Embedding, {"input_dim": 6, "output_dim": 3}, (2, 4), (2, 4, 3), 1, input_sampler=ids,
+                check_grad=False)  # fmt: skip
+    check_layer(Masking, {"mask_value": 0.5}, X_SHAPE, X_SHAPE)
 
 
 def test_masking_zeros_and_masks_padded_steps():

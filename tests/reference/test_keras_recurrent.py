@@ -1,0 +1,134 @@
+"""Recurrent layers against real Keras 3 (torch backend): forward values with masks, one optimizer
+step, `.keras` files in both directions, and summary() rows. Skipped when keras is absent."""
+
+import numpy as np
+import pytest
+
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+
+keras = keras_on_torch()
+
+import neuronio  # noqa: E402
+
+pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
+
+# float32 rounding over a few timesteps of GEMMs summed in different orders.
+RTOL, ATOL = 1e-5, 1e-6
+MASK = np.array([[1, 1, 0, 1, 0], [0, 1, 1, 1, 1], [1, 1, 1, 1, 1]], bool)
+
+RECURRENT = [
+    ("SimpleRNN", {"units": 3}),
+    ("SimpleRNN", {"units": 3, "activation": "relu", "go_backwards": True}),
+    ("LSTM", {"units": 3}),
+    ("LSTM", {"units": 3, "recurrent_activation": "hard_sigmoid", "unit_forget_bias": False}),
+    ("GRU", {"units": 3}),
+    ("GRU", {"units": 3, "reset_after": False, "go_backwards": True}),
+    ("GRU", {"units": 3, "use_bias": False}),
+]
+
+
+def _ids(cases):
+    return [f"{c[0]}-{i}" for i, c in enumerate(cases)]
+
+
+def _copy_weights(source, target, rng=None):
+    values = [np.asarray(w) for w in source.get_weights()]
+    if rng is not None:
+        values = [rng.standard_normal(v.shape).astype("float32") * 0.5 for v in values]
+        source.set_weights(values)
+    target.set_weights(values)
+
+
+@pytest.mark.parametrize(("name", "kwargs"), RECURRENT, ids=_ids(RECURRENT))
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+def test_forward_equals_keras_with_sequences_and_states(rng, name, kwargs, masked):
+    x = rng.standard_normal((3, 5, 4)).astype("float32")
+    k = getattr(keras.layers, name)(return_sequences=True, return_state=True, **kwargs)
+    n = getattr(neuronio.layers, name)(return_sequences=True, return_state=True, **kwargs)
+    k.build((None, 5, 4))
+    n(x)
+    assert [tuple(w.shape) for w in k.weights] == [w.shape for w in n.weights]
+    assert [w.path.split("/", 1)[1] for w in k.weights] == [w.path for w in n.weights]
+    _copy_weights(k, n, rng)
+    mask = MASK if masked else None
+    got = [o.numpy() for o in n(x, mask=mask)]
+    expected = [np.asarray(o.detach()) for o in k(x, mask=mask)]
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+def _models(api, masked):
+    L = api.layers
+    return api.models.Sequential([
+        L.Input((5,)), L.Embedding(7, 4, mask_zero=masked),
+        L.Bidirectional(L.LSTM(3, return_sequences=True), merge_mode="ave"),
+        L.GRU(3, return_sequences=True), L.SimpleRNN(2), L.Dense(2),
+    ])  # fmt: skip
+
+
+def _ids_batch(rng):
+    ids = rng.integers(1, 7, (4, 5))
+    ids[0, 3:] = 0
+    ids[2, :2] = 0
+    return ids
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+def test_one_adam_step_equals_keras(rng, masked):
+    ids, y = _ids_batch(rng), np.array([0, 1, 1, 0])
+    models = [_models(api, masked) for api in (keras, neuronio)]
+    _copy_weights(models[0], models[1], rng)
+    losses = []
+    for api, model in zip((keras, neuronio), models):
+        model.compile(
+            optimizer=api.optimizers.Adam(0.01), loss=api.losses.SparseCategoricalCrossentropy(from_logits=True)
+        )
+        losses.append(model.train_on_batch(ids, y))
+    np.testing.assert_allclose(losses[1], losses[0], rtol=RTOL, atol=ATOL)
+    for a, b in zip(models[1].get_weights(), models[0].get_weights(), strict=True):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-6)
+
+
+def _stacked(api):
+    L = api.layers
+    inp = L.Input((5, 3))
+    x = L.Masking()(inp)
+    x = L.RNN(L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2, reset_after=False)]), return_sequences=True)(x)
+    x = L.Bidirectional(L.SimpleRNN(2), merge_mode="concat")(x)
+    return api.models.Model(inp, L.Dense(1)(x))
+
+
+@pytest.mark.parametrize("build", [_models, _stacked], ids=["sequential", "functional_stacked"])
+@pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
+def test_keras_files_cross_both_ways(tmp_path, rng, build, direction):
+    source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
+    if build is _models:
+        model, x = build(source, True), _ids_batch(rng)
+    else:
+        model, x = build(source), rng.standard_normal((4, 5, 3)).astype("float32")
+        x[0, 3:] = 0.0
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = target.models.load_model(tmp_path / "m.keras")
+    assert [type(layer).__name__ for layer in loaded.layers] == [type(layer).__name__ for layer in model.layers]
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+
+
+def _rows(model):
+    lines = []
+    model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+    text = "\n".join(lines)
+    return [line for line in text.splitlines() if "(" in line and "params" not in line.lower()], [
+        line.strip() for line in text.splitlines() if "params" in line.lower()
+    ]
+
+
+def test_summary_rows_equal_keras(rng):
+    rows = []
+    keras.backend.clear_session()  # layer names from "embedding", as neuronio's session gives them
+    for api in (keras, neuronio):
+        rows.append(_rows(_models(api, True)))
+    (k_rows, k_totals), (n_rows, n_totals) = rows
+    assert n_totals == k_totals
+    strip = lambda r: [" ".join(line.replace("│", " ").split()) for line in r]  # noqa: E731
+    assert strip(n_rows) == strip(k_rows)
