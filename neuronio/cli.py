@@ -50,11 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--model",
-        choices=["mlp", "cnn", "lenet", "cifar-cnn", "reader"],
+        choices=["mlp", "cnn", "lenet", "cifar-cnn", "lstm-mnist", "reader"],
         default="cnn",
         help="mlp: seed 004's 784-512-512-512-10 MLP (RMSprop); cnn: seed 000's CNN (Adam, "
         "the default); lenet: seed 001's LeNet-style net (Adamax); cifar-cnn: seed 004's "
-        "CIFAR-10 CNN (RMSprop); reader: seed 000's CNN for `neuronio read`, taught MNIST's "
+        "CIFAR-10 CNN (RMSprop); lstm-mnist: an LSTM(128) reading each image row by row, 28 "
+        "steps of 28 pixels (Adam); reader: seed 000's CNN for `neuronio read`, taught MNIST's "
         "digits and the pieces the reader cuts from drawn strings of them, with an 11th class "
         "'not one digit' (about 25 minutes)",
     )
@@ -95,8 +96,9 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_dataset(name: str, flat: bool, samples=None):
-    """(x_train, y_train), (x_test, y_test) as float32 in [0, 1] and one-hot labels."""
+def load_dataset(name: str, flat, samples=None):
+    """(x_train, y_train), (x_test, y_test) as float32 in [0, 1] and one-hot labels; `flat`: True
+    for vectors, False for images with a channel axis, "rows" for sequences of rows (N, H, W*C)."""
     from neuronio import datasets
     from neuronio.utils import to_categorical
 
@@ -106,6 +108,8 @@ def load_dataset(name: str, flat: bool, samples=None):
 
     def prepare(x):
         x = x.astype(np.float32) / 255.0
+        if flat == "rows":
+            return x.reshape(len(x), x.shape[1], -1)  # (N, 28, 28): 28 steps of 28 pixels
         if flat:
             return x.reshape(len(x), -1)
         return x if x.ndim == 4 else x[..., None]  # (N, 28, 28) -> (N, 28, 28, 1)

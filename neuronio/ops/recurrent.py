@@ -24,20 +24,32 @@ import numpy as np
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
-from neuronio.ops.activation import _sigmoid
 from neuronio.ops.shape import getitem
 
 
-# -- activations with their derivative written in terms of the output y = f(z) ------------------
-def _hard_sigmoid(z):
-    return np.clip((z + 3.0) / 6.0, 0.0, 1.0)
+# -- activations, applied in place (no allocation per step), with their derivative written in
+# terms of the output y = f(z) (what forward keeps) ---------------------------------------------
+def _sigmoid_(z):
+    """sigmoid(z) = (1 + tanh(z / 2)) / 2, in place: bounded for any z, four passes, no temporaries."""
+    z *= 0.5
+    np.tanh(z, out=z)
+    z *= 0.5
+    z += 0.5
+    return z
+
+
+def _hard_sigmoid_(z):
+    """relu6(z + 3) / 6 (Keras 3), in place."""
+    z += 3.0
+    z /= 6.0
+    return np.clip(z, 0.0, 1.0, out=z)
 
 
 ACTIVATIONS = {
-    "tanh": (np.tanh, lambda y: 1.0 - y * y),
-    "sigmoid": (_sigmoid, lambda y: y * (1.0 - y)),
-    "hard_sigmoid": (_hard_sigmoid, lambda y: ((y > 0.0) & (y < 1.0)).astype(y.dtype) / 6.0),
-    "relu": (lambda z: np.maximum(z, 0.0), lambda y: (y > 0.0).astype(y.dtype)),
+    "tanh": (lambda z: np.tanh(z, out=z), lambda y: 1.0 - y * y),
+    "sigmoid": (_sigmoid_, lambda y: y * (1.0 - y)),
+    "hard_sigmoid": (_hard_sigmoid_, lambda y: ((y > 0.0) & (y < 1.0)).astype(y.dtype) / 6.0),
+    "relu": (lambda z: np.maximum(z, 0.0, out=z), lambda y: (y > 0.0).astype(y.dtype)),
     "linear": (lambda z: z, np.ones_like),
 }
 
@@ -74,7 +86,7 @@ class _ScanOp(Function):
         return mask[::-1] if self.go_backwards else mask
 
     def _scan(self, p, states):
-        pt = p.transpose(1, 0, 2)  # (T, N, G), a view
+        pt = np.ascontiguousarray(p.transpose(1, 0, 2))  # (T, N, G): each step's rows contiguous
         pt = pt[::-1] if self.go_backwards else pt
         mask = self._time_mask()
         n_steps, n, _ = pt.shape
@@ -148,8 +160,10 @@ class SimpleRNNScanOp(_ScanOp):
 
     def _step(self, t, p_t, states):
         self.hd[t] = self._dropped(states[0])
-        self.h[t] = self.act(p_t + self.hd[t] @ self.u)
-        return (self.h[t],)
+        h = self.h[t]
+        np.matmul(self.hd[t], self.u, out=h)  # (N, U)
+        h += p_t
+        return (self.act(h),)
 
     def backward(self, dy):
         self.u, self.hd, self.h = self.saved
@@ -194,16 +208,20 @@ class LSTMScanOp(_ScanOp):
         h, c = states
         units = h.shape[-1]
         self.hd[t] = self._dropped(h)
-        z = p_t + self.hd[t] @ self.u  # (N, 4U)
-        a = self.gates[t]
-        a[:, : 2 * units] = self.ract(z[:, : 2 * units])
-        a[:, 2 * units : 3 * units] = self.act(z[:, 2 * units : 3 * units])
-        a[:, 3 * units :] = self.ract(z[:, 3 * units :])
+        a = self.gates[t]  # (N, 4U): pre-activations, then the gates, in place
+        np.matmul(self.hd[t], self.u, out=a)
+        a += p_t
+        self.ract(a[:, : 2 * units])
+        self.act(a[:, 2 * units : 3 * units])
+        self.ract(a[:, 3 * units :])
         i, f, g, o = a[:, :units], a[:, units : 2 * units], a[:, 2 * units : 3 * units], a[:, 3 * units :]
         self.c_prev[t] = c
-        c_new = f * c + i * g
-        self.tc[t] = self.act(c_new)
-        return o * self.tc[t], c_new
+        c_new = f * c
+        c_new += i * g
+        tc = self.tc[t]
+        np.copyto(tc, c_new)
+        self.act(tc)
+        return o * tc, c_new
 
     def backward(self, dy):
         self.u, self.gates, self.c_prev, self.tc, self.hd = self.saved
@@ -264,14 +282,17 @@ class GRUScanOp(_ScanOp):
             self.hd[t] = h * self.recurrent_mask
         hd = self.hd[t]
         if self.reset_after:
-            inner = hd @ self.u + self.b_r  # (N, 3U)
-            self.zr[t] = self.ract(p_t[:, : 2 * units] + inner[:, : 2 * units])
+            inner = hd @ self.u  # (N, 3U)
+            inner += self.b_r
+            np.add(p_t[:, : 2 * units], inner[:, : 2 * units], out=self.zr[t])
+            self.ract(self.zr[t])
             r = self.zr[t, :, units:]
             self.rh[t] = inner[:, 2 * units :]
             hh = self.act(p_t[:, 2 * units :] + r * self.rh[t])
         else:
             inner = hd @ self.u[:, : 2 * units]  # (N, 2U)
-            self.zr[t] = self.ract(p_t[:, : 2 * units] + inner)
+            np.add(p_t[:, : 2 * units], inner, out=self.zr[t])
+            self.ract(self.zr[t])
             r = self.zr[t, :, units:]
             self.rh[t] = r * hd
             hh = self.act(p_t[:, 2 * units :] + self.rh[t] @ self.u[:, 2 * units :])
