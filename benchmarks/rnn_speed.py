@@ -22,10 +22,8 @@ import datetime
 import json
 import os
 import pathlib
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 
