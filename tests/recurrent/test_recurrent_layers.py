@@ -272,3 +272,27 @@ def test_layers_are_in_the_public_surface():
         assert getattr(layers, name) is layers.registry.lookup(name)
     assert isinstance(LSTM(2).cell, LSTMCell)
     assert Tensor  # imported for the user-cell example's ops
+
+
+def _seq2seq():
+    enc_in, dec_in = Input((5, 3)), Input((6, 2))
+    _, h, c = LSTM(4, return_state=True)(enc_in)
+    out = LSTM(4, return_sequences=True)(dec_in, initial_state=[h, c])
+    return Model([enc_in, dec_in], Dense(2)(out))
+
+
+def test_functional_initial_state_from_another_layer(tmp_path, rng):
+    """The encoder-decoder pattern: the decoder starts from the encoder's final states."""
+    model = _seq2seq()
+    assert [type(layer).__name__ for layer in model.layers] == ["InputLayer", "InputLayer", "LSTM", "LSTM", "Dense"]
+    x = [rng.standard_normal((2, 5, 3)).astype("float32"), rng.standard_normal((2, 6, 2)).astype("float32")]
+    encoder, decoder, dense = model.layers[2:]
+    _, h, c = encoder(x[0])
+    expected = dense(decoder(x[1], initial_state=[h, c])).numpy()
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, rtol=1e-6, atol=1e-6)
+    model.save(tmp_path / "s2s.keras")
+    loaded = neuronio.models.load_model(tmp_path / "s2s.keras")
+    np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
+    model.compile(optimizer="adam", loss="mse")
+    losses = model.fit(x, np.zeros((2, 6, 2), "float32"), epochs=5, verbose=0).history["loss"]
+    assert losses[-1] < losses[0]

@@ -132,3 +132,22 @@ def test_summary_rows_equal_keras(rng):
     assert n_totals == k_totals
     strip = lambda r: [" ".join(line.replace("│", " ").split()) for line in r]  # noqa: E731
     assert strip(n_rows) == strip(k_rows)
+
+
+def _seq2seq(api):
+    L = api.layers
+    enc_in, dec_in = L.Input((5, 3)), L.Input((6, 2))
+    _, h, c = L.LSTM(4, return_state=True)(enc_in)
+    out = L.LSTM(4, return_sequences=True)(dec_in, initial_state=[h, c])
+    return api.models.Model([enc_in, dec_in], L.Dense(2)(out))
+
+
+@pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
+def test_encoder_decoder_with_initial_state_crosses_both_ways(tmp_path, rng, direction):
+    source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
+    model = _seq2seq(source)
+    model.set_weights([rng.standard_normal(w.shape).astype("float32") * 0.5 for w in model.get_weights()])
+    model.save(tmp_path / "m.keras")
+    loaded = target.models.load_model(tmp_path / "m.keras")
+    x = [rng.standard_normal((3, 5, 3)).astype("float32"), rng.standard_normal((3, 6, 2)).astype("float32")]
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
