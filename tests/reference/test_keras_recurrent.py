@@ -151,3 +151,14 @@ def test_encoder_decoder_with_initial_state_crosses_both_ways(tmp_path, rng, dir
     loaded = target.models.load_model(tmp_path / "m.keras")
     x = [rng.standard_normal((3, 5, 3)).astype("float32"), rng.standard_normal((3, 6, 2)).astype("float32")]
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+
+
+def test_encoder_decoder_summary_lists_initial_state_connections():
+    texts = []
+    for api in (keras, neuronio):
+        if api is keras:
+            keras.backend.clear_session()
+        lines = []
+        _seq2seq(api).summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
+        texts.append("\n".join(lines).strip())
+    assert "lstm[0][1]" in texts[0] and texts[1] == texts[0]
