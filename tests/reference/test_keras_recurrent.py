@@ -114,10 +114,14 @@ def test_keras_files_cross_both_ways(tmp_path, rng, build, direction):
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
 
 
-def _rows(model):
+def _summary_lines(model) -> list:
     lines = []
     model.summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
-    text = "\n".join(lines)
+    return lines
+
+
+def _rows(model):
+    text = "\n".join(_summary_lines(model))
     return [line for line in text.splitlines() if "(" in line and "params" not in line.lower()], [
         line.strip() for line in text.splitlines() if "params" in line.lower()
     ]
@@ -158,7 +162,5 @@ def test_encoder_decoder_summary_lists_initial_state_connections():
     for api in (keras, neuronio):
         if api is keras:
             keras.backend.clear_session()
-        lines = []
-        _seq2seq(api).summary(print_fn=lambda line, *args, **kwargs: lines.append(line))
-        texts.append("\n".join(lines).strip())
+        texts.append("\n".join(_summary_lines(_seq2seq(api))).strip())
     assert "lstm[0][1]" in texts[0] and texts[1] == texts[0]
