@@ -101,6 +101,10 @@ class _Cell(Layer):
     def output_size(self) -> int:
         return self.units
 
+    def __call__(self, inputs, states, training=None):
+        """One timestep, as Keras calls a cell: `output, new_states = cell(x_t, states)`."""
+        return step(self, inputs, states, training)
+
     def _build_kernels(self, input_dim: int) -> None:
         g = self.gates * self.units
         self.kernel = self.add_weight(shape=(input_dim, g), initializer=self.kernel_initializer, name="kernel")
@@ -363,6 +367,10 @@ class StackedRNNCells(Layer):
     def state_size(self):
         return [s for cell in self.cells for s in _flat_sizes(cell)]
 
+    def __call__(self, inputs, states, training=None):
+        """One timestep through every cell: `output, new_states = cells(x_t, states)`."""
+        return step(self, inputs, states, training)
+
     @property
     def output_size(self) -> int:
         last = self.cells[-1]
@@ -411,6 +419,12 @@ def call_cell(cell, inputs, states: list, training):
     else:
         out, new = cell.call(inputs, states)
     return out, list(new) if isinstance(new, (list, tuple)) else [new]
+
+
+def step(cell, inputs, states, training=None):
+    """A cell called directly on arrays: inputs (N, D), states one (N, size) array per state."""
+    states = list(states) if isinstance(states, (list, tuple)) else [states]
+    return call_cell(cell, cell._to_tensor(inputs), [cell._to_tensor(s) for s in states], training)
 
 
 def _parameters(cell):

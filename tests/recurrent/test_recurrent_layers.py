@@ -296,3 +296,16 @@ def test_functional_initial_state_from_another_layer(tmp_path, rng):
     model.compile(optimizer="adam", loss="mse")
     losses = model.fit(x, np.zeros((2, 6, 2), "float32"), epochs=5, verbose=0).history["loss"]
     assert losses[-1] < losses[0]
+
+
+def test_a_cell_called_directly_makes_one_step(rng):
+    x = rng.standard_normal((2, 3)).astype("float32")
+    h, c = np.zeros((2, 4), "float32"), np.zeros((2, 4), "float32")
+    cell = LSTMCell(4)
+    out, (h1, c1) = cell(x, [h, c])
+    assert out.shape == (2, 4) and c1.shape == (2, 4)
+    layer = RNN(cell)
+    np.testing.assert_allclose(layer(x[:, None, :]).numpy(), out.numpy(), rtol=1e-6, atol=1e-6)
+    stacked = StackedRNNCells([SimpleRNNCell(2), GRUCell(3)])
+    out, states = stacked(x, [np.zeros((2, 2), "float32"), np.zeros((2, 3), "float32")])
+    assert out.shape == (2, 3) and [s.shape for s in states] == [(2, 2), (2, 3)]
