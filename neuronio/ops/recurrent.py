@@ -113,7 +113,7 @@ class _ScanOp(Function):
         douts, dstates = dyt[:n_steps], list(dyt[n_steps:])
         mask = self._time_mask()
         dpo = 0.0  # gradient reaching the previous step's output through a masked step
-        dp_rows = [None] * n_steps
+        dpt = None  # (T, N, G) in processing order (as the saved arrays), filled from the end
         for t in reversed(range(n_steps)):
             d_out = douts[t] + dpo
             if mask is None:
@@ -127,9 +127,11 @@ class _ScanOp(Function):
                 carried = [np.where(keep, d, 0.0) for d in dstates]
                 if not self.zero_output_for_mask:
                     dpo = np.where(keep, d_out, 0.0)
-            dp_rows[t], dprev = self._step_back(t, dcand)
+            dp_t, dprev = self._step_back(t, dcand)
+            if dpt is None:
+                dpt = np.empty((n_steps, *dp_t.shape), dtype=dp_t.dtype)
+            dpt[t] = dp_t
             dstates = dprev if carried is None else [a + b for a, b in zip(dprev, carried)]
-        dpt = np.stack(dp_rows)  # (T, N, G), processing order (as the saved arrays)
         dp = dpt[::-1] if self.go_backwards else dpt
         return np.ascontiguousarray(dp.transpose(1, 0, 2)), dpt, dstates  # dp: (N, T, G)
 
@@ -347,6 +349,8 @@ def _check(op: str, p: Tensor, u: Tensor, gates: int, states: list) -> int:
         raise ShapeError(
             f"{op}: the projected inputs must be (batch, timesteps, {gates} * units); received shape {p.shape}."
         )
+    if p.shape[1] == 0:
+        raise ShapeError(f"{op}: the sequence has no timesteps (shape {p.shape}); give at least one step.")
     units = u.shape[0]
     if u.shape != (units, gates * units) or p.shape[-1] != gates * units:
         raise ShapeError(

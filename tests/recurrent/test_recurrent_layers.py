@@ -309,3 +309,32 @@ def test_a_cell_called_directly_makes_one_step(rng):
     stacked = StackedRNNCells([SimpleRNNCell(2), GRUCell(3)])
     out, states = stacked(x, [np.zeros((2, 2), "float32"), np.zeros((2, 3), "float32")])
     assert out.shape == (2, 3) and [s.shape for s in states] == [(2, 2), (2, 3)]
+
+
+MASK = np.array([[1, 1, 0, 1], [0, 1, 1, 1]], bool)
+
+
+@pytest.mark.parametrize(
+    "factory",
+    [
+        lambda: SimpleRNN(2, return_sequences=True, go_backwards=True),
+        lambda: LSTM(2, return_sequences=True, dropout=0.3, recurrent_dropout=0.3),
+        lambda: GRU(2, reset_after=False),
+        lambda: Bidirectional(LSTM(2, return_sequences=True), merge_mode="mul"),
+        lambda: Bidirectional(GRU(2, return_state=True), merge_mode="sum"),
+    ],
+    ids=["simple_backwards", "lstm_dropout", "gru_reset_before", "bidirectional_seq", "bidirectional_states"],
+)
+def test_layer_gradients_with_a_mask(rng, factory):
+    """Input and every weight, whole sequences, padded steps masked, training mode (fixed dropout)."""
+    with config.floatx_scope("float64"):
+        layer = factory()
+        x = rng.standard_normal(X_SHAPE)
+        layer(x)
+
+        def fn(t):
+            config.set_random_seed(0)  # the same dropout masks in every evaluation
+            out = layer(t, mask=MASK, training=True)
+            return ops.concatenate([ops.reshape(o, (2, -1)) for o in out], axis=1) if isinstance(out, list) else out
+
+        assert check_gradients(fn, [x], params=layer.trainable_weights) < 1e-6

@@ -114,6 +114,10 @@ def test_scan_shape_errors_name_the_expected_shapes(rng):
         recurrent.simple_rnn_scan(
             p[..., :U], np.zeros((U, U), "float32"), np.zeros((N, U), "float32"), mask=MASK[:, :2]
         )
+    with pytest.raises(ShapeError, match="no timesteps"):
+        recurrent.gru_scan(
+            np.zeros((N, 0, 3 * U), "float32"), np.zeros((U, 3 * U), "float32"), None, np.zeros((N, U), "float32")
+        )
     with pytest.raises(ValueError, match="fused scan supports activations"):
         recurrent.simple_rnn_scan(
             p[..., :U], np.zeros((U, U), "float32"), np.zeros((N, U), "float32"), activation="elu"
