@@ -42,6 +42,28 @@ def test_report_shows_a_recurrent_model(tmp_path, rng):
     history = model.fit(x, y, epochs=1, verbose=0)
     path = write_report(model, tmp_path, x, y, history={"history": history.history})
     page = path.read_text()
-    for section in ("Summary", "Training history", "Confusion matrix"):
+    for section in ("Summary", "Training history", "Confusion matrix", "Hidden states over time"):
         assert f"<h2>{section}</h2>" in page
     assert "lstm (LSTM)" in page and "no convolution layer" in page
+
+
+def test_hidden_states_are_the_layers_own_states_in_time_order(rng):
+    pytest.importorskip("matplotlib")
+    from neuronio import visualize
+    from neuronio.models import Sequential
+
+    model = Sequential([
+        layers.Input((6,)), layers.Embedding(9, 3),
+        layers.Bidirectional(layers.GRU(2, return_sequences=True)), layers.LSTM(4, go_backwards=True), layers.Dense(2),
+    ])  # fmt: skip
+    ids = rng.integers(0, 9, (1, 6))
+    sequence, states = visualize.hidden_states(model, ids[0], "lstm")
+    assert sequence.shape == (6, 4) and states.shape == (6, 4)
+    # The last state of a go_backwards layer is the state after reading step 0: row 0 in time order.
+    np.testing.assert_allclose(states[0], model.layers[2](sequence[None]).numpy()[0], rtol=1e-6, atol=1e-6)
+    _, both = visualize.hidden_states(model, ids[0], "bidirectional")
+    np.testing.assert_allclose(both, sequence, rtol=1e-6, atol=1e-6)  # the LSTM reads the concat of both
+    fig = visualize.plot_hidden_states(model, ids[0])
+    assert len(fig.axes) == 3  # the sequence, the states and their colour bar
+    with pytest.raises(TypeError, match="'dense' .*is not recurrent"):
+        visualize.hidden_states(model, ids[0], "dense")
