@@ -198,8 +198,22 @@ class SimpleRNNCell(_Cell):
         return out, [h]
 
 
+class _GatedCell(_Cell):
+    """LSTM and GRU cells: gates with their own `recurrent_activation` (Keras's "sigmoid")."""
+
+    def __init__(self, units, recurrent_activation="sigmoid", **kwargs):
+        super().__init__(units, **kwargs)
+        self.recurrent_activation = activations.get(recurrent_activation)
+
+    def _activations(self):
+        return [self.activation, self.recurrent_activation]
+
+    def get_config(self):
+        return {**super().get_config(), "recurrent_activation": activations.serialize(self.recurrent_activation)}
+
+
 @registry.register("LSTMCell")
-class LSTMCell(_Cell):
+class LSTMCell(_GatedCell):
     """Long short-term memory (Hochreiter & Schmidhuber 1997), Keras's gate order i, f, c, o.
 
     Args beyond SimpleRNNCell's: recurrent_activation (gates; "sigmoid"), unit_forget_bias
@@ -208,17 +222,13 @@ class LSTMCell(_Cell):
 
     gates = 4
 
-    def __init__(self, units, recurrent_activation="sigmoid", unit_forget_bias=True, **kwargs):
+    def __init__(self, units, unit_forget_bias=True, **kwargs):
         super().__init__(units, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
         self.unit_forget_bias = bool(unit_forget_bias)
 
     @property
     def state_size(self):
         return [self.units, self.units]
-
-    def _activations(self):
-        return [self.activation, self.recurrent_activation]
 
     def build(self, input_shape):
         self._build_kernels(input_shape[-1])
@@ -259,15 +269,11 @@ class LSTMCell(_Cell):
         return out, [h, c]
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "unit_forget_bias": self.unit_forget_bias,
-        }
+        return {**super().get_config(), "unit_forget_bias": self.unit_forget_bias}
 
 
 @registry.register("GRUCell")
-class GRUCell(_Cell):
+class GRUCell(_GatedCell):
     """Gated recurrent unit (Cho et al. 2014), Keras's gate order z, r, h.
 
     reset_after=True (Keras's default, cuDNN's form) applies the reset gate after the recurrent
@@ -276,13 +282,9 @@ class GRUCell(_Cell):
 
     gates = 3
 
-    def __init__(self, units, recurrent_activation="sigmoid", reset_after=True, **kwargs):
+    def __init__(self, units, reset_after=True, **kwargs):
         super().__init__(units, **kwargs)
-        self.recurrent_activation = activations.get(recurrent_activation)
         self.reset_after = bool(reset_after)
-
-    def _activations(self):
-        return [self.activation, self.recurrent_activation]
 
     def build(self, input_shape):
         self._build_kernels(input_shape[-1])
@@ -334,11 +336,7 @@ class GRUCell(_Cell):
         return out, [h]
 
     def get_config(self):
-        return {
-            **super().get_config(),
-            "recurrent_activation": activations.serialize(self.recurrent_activation),
-            "reset_after": self.reset_after,
-        }
+        return {**super().get_config(), "reset_after": self.reset_after}
 
 
 def _flat_sizes(cell) -> list:
