@@ -110,6 +110,10 @@ class RNN(Layer):
         """Zero the states a stateful layer carries from batch to batch."""
         self.states = None
 
+    def get_initial_state(self, batch_size):
+        """Zero states for a batch, one (batch_size, size) array per state of the cell."""
+        return [np.zeros((batch_size, s), dtype=self.dtype) for s in _sizes(self.cell)]
+
     def _initial_states(self, batch: int, dtype, initial_state) -> list[Tensor]:
         sizes = _sizes(self.cell)
         if initial_state is not None:

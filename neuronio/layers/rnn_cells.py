@@ -79,6 +79,7 @@ class _Cell(Layer):
         **kwargs,
     ):
         pop_unsupported(type(self).__name__, kwargs)
+        kwargs.pop("implementation", None)  # Keras's kernel-splitting switch: the same numbers either way
         super().__init__(**kwargs)
         who = f"{type(self).__name__} '{self.name}'"
         self.units = check_positive_int(who, "units", units)
@@ -104,6 +105,10 @@ class _Cell(Layer):
     def __call__(self, inputs, states, training=None):
         """One timestep, as Keras calls a cell: `output, new_states = cell(x_t, states)`."""
         return step(self, inputs, states, training)
+
+    def get_initial_state(self, batch_size=None):
+        """Zero states, one (batch_size, size) array per state (Keras's starting point)."""
+        return [np.zeros((batch_size, s), dtype=self.dtype) for s in _flat_sizes(self)]
 
     def _build_kernels(self, input_dim: int) -> None:
         g = self.gates * self.units

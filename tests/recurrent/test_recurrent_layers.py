@@ -338,3 +338,10 @@ def test_layer_gradients_with_a_mask(rng, factory):
             return ops.concatenate([ops.reshape(o, (2, -1)) for o in out], axis=1) if isinstance(out, list) else out
 
         assert check_gradients(fn, [x], params=layer.trainable_weights) < 1e-6
+
+
+def test_initial_states_are_zeros_of_the_state_sizes():
+    assert [s.shape for s in LSTM(3).get_initial_state(2)] == [(2, 3), (2, 3)]
+    assert [s.shape for s in GRUCell(4).get_initial_state(5)] == [(5, 4)]
+    assert not np.any(SimpleRNNCell(2).get_initial_state(1)[0])
+    assert LSTM(2, implementation=1).get_config()["units"] == 2  # Keras's switch is accepted
