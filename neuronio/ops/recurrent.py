@@ -378,7 +378,7 @@ def _unpack(y: Tensor, n_steps: int, n_states: int):
 
 
 def _options(mask, p, go_backwards, recurrent_mask, zero_output_for_mask) -> dict:
-    rm = None if recurrent_mask is None else np.asarray(getattr(recurrent_mask, "data", recurrent_mask))
+    rm = None if recurrent_mask is None else np.asarray(getattr(recurrent_mask, "data", recurrent_mask), p.dtype)
     return {
         "mask": _mask_array(mask, p),
         "go_backwards": go_backwards,
