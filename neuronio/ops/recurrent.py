@@ -66,10 +66,13 @@ def _activation(op: str, name: str):
 class _ScanOp(Function):
     """The time loop shared by the three cells: masks, carried states, outputs, go_backwards.
 
-    A subclass gives the number of states and two step functions:
+    A subclass writes forward/backward (allocate the per-step arrays, run the loop, finish with
+    the one GEMM of the recurrent kernel's gradient) and two step functions:
         _step(t, p_t, states) -> candidate states (the first one is also the output)
         _step_back(t, d_candidates) -> (dp_t, d_previous_states)
-    and `_setup(...)` / `_finish()` around the loops (allocate saved arrays; final GEMMs).
+    The steps read and fill per-step arrays held as attributes while a loop runs; forward hands
+    them to save_for_backward and drops the attributes, so that once the tape has run backward
+    (which releases `saved`) nothing of the sequence stays alive.
     """
 
     def __init__(self, mask=None, go_backwards=False, recurrent_mask=None, zero_output_for_mask=False):
