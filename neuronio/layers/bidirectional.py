@@ -26,6 +26,7 @@ class Bidirectional(Layer):
     With return_sequences, the backward outputs are flipped back into time order before merging,
     and both directions output zeros at masked steps (Keras's `zero_output_for_mask`).
 
+    >>> import numpy as np
     >>> from neuronio.layers import LSTM
     >>> Bidirectional(LSTM(3))(np.ones((2, 5, 4), "float32")).shape
     (2, 6)
