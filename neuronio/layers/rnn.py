@@ -191,6 +191,7 @@ class _Fused(RNN):
 
     cell_class = None
     cell_name = None
+    writes_seed = True  # Keras's SimpleRNN takes a seed but leaves it out of its config
 
     def __init__(self, units, **kwargs):
         rnn_args = {
@@ -220,7 +221,8 @@ class _Fused(RNN):
         for key in ("name", "trainable", "dtype"):
             cell_config.pop(key, None)
         seed = cell_config.pop("seed")
-        return {**self._base_config(), **cell_config, "activity_regularizer": None, "seed": seed}
+        written = {"seed": seed} if self.writes_seed else {}
+        return {**self._base_config(), **cell_config, "activity_regularizer": None, **written}
 
 
 @registry.register("SimpleRNN")
@@ -233,6 +235,7 @@ class SimpleRNN(_Fused):
 
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"
+    writes_seed = False
 
 
 @registry.register("LSTM")

@@ -164,3 +164,37 @@ def test_encoder_decoder_summary_lists_initial_state_connections():
             keras.backend.clear_session()
         texts.append("\n".join(_summary_lines(_seq2seq(api))).strip())
     assert "lstm[0][1]" in texts[0] and texts[1] == texts[0]
+
+
+DEFAULTS = [
+    ("SimpleRNN", {"units": 3}),
+    ("LSTM", {"units": 3}),
+    ("GRU", {"units": 3}),
+    ("SimpleRNNCell", {"units": 3}),
+    ("LSTMCell", {"units": 3}),
+    ("GRUCell", {"units": 3}),
+    ("Embedding", {"input_dim": 5, "output_dim": 2}),
+    ("Masking", {}),
+]
+
+
+def _comparable(config):
+    """A config without names and dtype envelopes, initializers without Keras 3.15's null axes."""
+    out = {}
+    for key, value in config.items():
+        if key in ("name", "dtype", "quantization_config"):
+            continue
+        if isinstance(value, dict) and "class_name" in value:
+            inner = {k: v for k, v in (value.get("config") or {}).items() if v is not None or k == "seed"}
+            value = (value["class_name"], inner)
+        out[key] = value
+    return out
+
+
+@pytest.mark.parametrize(("name", "kwargs"), DEFAULTS, ids=[d[0] for d in DEFAULTS])
+def test_default_arguments_equal_keras(name, kwargs):
+    """Every default (unit_forget_bias, reset_after, orthogonal recurrent kernels, uniform
+    embeddings, ...) as real Keras has it: the same config for the same constructor call."""
+    ours = _comparable(getattr(neuronio.layers, name)(**kwargs).get_config())
+    theirs = _comparable(getattr(keras.layers, name)(**kwargs).get_config())
+    assert ours == theirs
