@@ -198,3 +198,59 @@ def test_default_arguments_equal_keras(name, kwargs):
     ours = _comparable(getattr(neuronio.layers, name)(**kwargs).get_config())
     theirs = _comparable(getattr(keras.layers, name)(**kwargs).get_config())
     assert ours == theirs
+
+
+WRAPPED = [
+    ("bidirectional_concat_states", lambda L: L.Bidirectional(L.LSTM(3, return_sequences=True, return_state=True))),
+    ("bidirectional_none", lambda L: L.Bidirectional(L.GRU(2, return_sequences=True), merge_mode=None)),
+    ("bidirectional_ave_last", lambda L: L.Bidirectional(L.SimpleRNN(2), merge_mode="ave")),
+    (
+        "stacked_cells",
+        lambda L: L.RNN(
+            L.StackedRNNCells([L.LSTMCell(3), L.GRUCell(2, reset_after=False)]),
+            return_sequences=True,
+            return_state=True,
+        ),
+    ),
+    ("rnn_gru_cell_backwards", lambda L: L.RNN(L.GRUCell(3), go_backwards=True, return_sequences=True)),
+]
+
+
+@pytest.mark.parametrize("masked", [False, True], ids=["unmasked", "masked"])
+@pytest.mark.parametrize(("name", "build"), WRAPPED, ids=[w[0] for w in WRAPPED])
+def test_wrappers_and_stacked_cells_equal_keras(rng, name, build, masked):
+    x = rng.standard_normal((3, 5, 4)).astype("float32")
+    k, n = build(keras.layers), build(neuronio.layers)
+    k.build((None, 5, 4))
+    n(x)
+    assert [tuple(w.shape) for w in k.weights] == [w.shape for w in n.weights]
+    _copy_weights(k, n, rng)
+    mask = MASK if masked else None
+    got, expected = n(x, mask=mask), k(x, mask=mask)
+    got = got if isinstance(got, list) else [got]
+    # Keras nests a stacked cell's states per cell ([out, [h1, c1], [h2]]); neuronio lists them flat.
+    expected = _flatten(expected)
+    assert len(got) == len(expected)
+    for a, b in zip(got, expected, strict=True):
+        np.testing.assert_allclose(a.numpy(), np.asarray(b.detach()), rtol=RTOL, atol=ATOL)
+
+
+def _flatten(value) -> list:
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _flatten(item)]
+    return [value]
+
+
+def test_stateful_layer_carries_states_like_keras(rng):
+    x = rng.standard_normal((2, 4, 3)).astype("float32")
+    k = keras.layers.GRU(3, stateful=True, return_sequences=True)
+    n = neuronio.layers.GRU(3, stateful=True, return_sequences=True)
+    k.build((2, 4, 3))
+    n(x)
+    n.reset_states()
+    _copy_weights(k, n, rng)
+    for _ in range(2):  # the second batch starts from the first one's final states
+        np.testing.assert_allclose(n(x).numpy(), np.asarray(k(x).detach()), rtol=RTOL, atol=ATOL)
+    k.reset_states()
+    n.reset_states()
+    np.testing.assert_allclose(n(x).numpy(), np.asarray(k(x).detach()), rtol=RTOL, atol=ATOL)
