@@ -81,6 +81,15 @@ class _ScanOp(Function):
         self.recurrent_mask = recurrent_mask  # (N, U) dropout mask on h before the GEMM, or None
         self.zero_output_for_mask = bool(zero_output_for_mask)
 
+    def _steps_kept(self, n_steps: int) -> int:
+        """How many steps the per-step arrays hold: all of them when backward will run (it reads
+        them), else one reused slot, so that inference over a long sequence stays small."""
+        self.keep = bool(self.needs_input_grad)
+        return n_steps if self.keep else 1
+
+    def _slot(self, t: int) -> int:
+        return t if self.keep else 0
+
     def _time_mask(self):
         """The mask in processing order, (T, N, 1), or None."""
         if self.mask is None:
@@ -156,7 +165,8 @@ class SimpleRNNScanOp(_ScanOp):
     def forward(self, p, u, h0):
         n_steps, n = p.shape[1], p.shape[0]
         self.u = u
-        self.hd = np.empty((n_steps, n, u.shape[0]), dtype=p.dtype)  # h_{t-1} as multiplied by U
+        kept = self._steps_kept(n_steps)
+        self.hd = np.empty((kept, n, u.shape[0]), dtype=p.dtype)  # h_{t-1} as multiplied by U
         self.h = np.empty_like(self.hd)  # candidate h_t
         y = self._scan(p, (h0,))
         self.save_for_backward(self.u, self.hd, self.h)
@@ -164,6 +174,7 @@ class SimpleRNNScanOp(_ScanOp):
         return y
 
     def _step(self, t, p_t, states):
+        t = self._slot(t)
         self.hd[t] = self._dropped(states[0])
         h = self.h[t]
         np.matmul(self.hd[t], self.u, out=h)  # (N, U)
@@ -200,8 +211,9 @@ class LSTMScanOp(_ScanOp):
         n, n_steps, g4 = p.shape
         units = g4 // 4
         self.u = u
-        self.gates = np.empty((n_steps, n, g4), dtype=p.dtype)  # i, f, g, o after activation
-        self.c_prev = np.empty((n_steps, n, units), dtype=p.dtype)
+        kept = self._steps_kept(n_steps)
+        self.gates = np.empty((kept, n, g4), dtype=p.dtype)  # i, f, g, o after activation
+        self.c_prev = np.empty((kept, n, units), dtype=p.dtype)
         self.tc = np.empty_like(self.c_prev)  # act(c_t)
         self.hd = np.empty_like(self.c_prev)
         y = self._scan(p, (h0, c0))
@@ -210,6 +222,7 @@ class LSTMScanOp(_ScanOp):
         return y
 
     def _step(self, t, p_t, states):
+        t = self._slot(t)
         h, c = states
         units = h.shape[-1]
         self.hd[t] = self._dropped(h)
@@ -269,8 +282,9 @@ class GRUScanOp(_ScanOp):
         n, n_steps, g3 = p.shape
         units = g3 // 3
         self.u, self.b_r = u, b_r
-        self.zr = np.empty((n_steps, n, 2 * units), dtype=p.dtype)
-        self.hh = np.empty((n_steps, n, units), dtype=p.dtype)
+        kept = self._steps_kept(n_steps)
+        self.zr = np.empty((kept, n, 2 * units), dtype=p.dtype)
+        self.hh = np.empty((kept, n, units), dtype=p.dtype)
         self.h_prev = np.empty_like(self.hh)
         self.hd = np.empty_like(self.hh) if self.recurrent_mask is not None else self.h_prev
         self.rh = np.empty_like(self.hh)  # reset_after: hd @ U_h + b_rh; else r * hd
@@ -280,6 +294,7 @@ class GRUScanOp(_ScanOp):
         return y
 
     def _step(self, t, p_t, states):
+        t = self._slot(t)
         (h,) = states
         units = h.shape[-1]
         self.h_prev[t] = h
