@@ -20,7 +20,7 @@ from neuronio.layers.layer import Layer, registry
 from neuronio.ops import recurrent
 from neuronio.ops.elementwise import multiply
 from neuronio.ops.linalg import matmul
-from neuronio.ops.shape import getitem
+from neuronio.ops.shape import getitem, reshape
 
 # Keras arguments neuronio accepts only at their default (None): named so that a user's value
 # fails loudly instead of being ignored.
@@ -145,8 +145,16 @@ class _Cell(Layer):
         return self._recurrent_dropout_mask
 
     def _project(self, inputs, training, bias=None):
-        """x @ kernel (+ bias) for one step (N, D) or all steps at once (N, T, D): one GEMM."""
-        p = matmul(self.dropped_inputs(inputs, training), self.kernel)
+        """x @ kernel (+ bias) for one step (N, D) or all steps at once (N, T, D): one GEMM.
+
+        A sequence is flattened to (N*T, D) first, so that forward, dx and d(kernel) are each one
+        2-D GEMM (a batched (N, T, D) product would make d(kernel) N small GEMMs and a sum)."""
+        x = self.dropped_inputs(inputs, training)
+        if x.ndim == 3:
+            n, t, d = x.shape
+            p = reshape(matmul(reshape(x, (n * t, d)), self.kernel), (n, t, -1))  # (N, T, G)
+        else:
+            p = matmul(x, self.kernel)  # (N, G)
         bias = self.bias if bias is None else bias
         return p if bias is None else p + bias
 
