@@ -134,6 +134,7 @@ class Functional(Model):
                 if m is not None:
                     masks[id(t)] = m
         results = [computed[id(t)] for t in self._outputs]
+        self._output_masks = [masks.get(id(t)) for t in self._outputs]  # for the loss and metrics (Keras)
         return results if self._multi_output else results[0]
 
     def compute_output_shape(self, input_shape):

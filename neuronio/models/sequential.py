@@ -107,6 +107,7 @@ class Sequential(Model):
         x, mask = inputs, None
         for layer in self._stack:
             x, mask = layer.call_with_mask(x, mask, training=training)  # Keras's mask propagation
+        self._output_masks = [mask]  # the trainer masks the loss and metrics with it (Keras)
         return x
 
     def compute_output_shape(self, input_shape):

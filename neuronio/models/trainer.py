@@ -152,13 +152,20 @@ class Trainer:
         return {m.name: float(m.result()) for m in sorted(self.metrics, key=lambda m: m.name)}
 
     # -- one step each -----------------------------------------------------------------------------
-    def _total_loss(self, ys, y_preds, sample_weight):
+    def _take_output_masks(self, n: int) -> list:
+        """The masks of the outputs of the call just made (a padded sequence's timesteps), recorded
+        by Sequential and functional models; Keras leaves masked entries out of loss and metrics."""
+        return self.__dict__.pop("_output_masks", None) or [None] * n
+
+    def _total_loss(self, ys, y_preds, sample_weight, masks=None):
         total, per_output = None, []
-        for loss_fn, weight, y, y_pred in zip(self._compiled_losses, self._loss_weights, ys, y_preds):
+        masks = masks or [None] * len(y_preds)
+        for loss_fn, weight, y, y_pred, mask in zip(self._compiled_losses, self._loss_weights, ys, y_preds, masks):
             if loss_fn is None:
                 per_output.append(None)
                 continue
-            value = loss_fn(y, y_pred, sample_weight=sample_weight)
+            reduction = getattr(loss_fn, "reduction", "sum_over_batch_size")
+            value = loss_fn(y, y_pred, sample_weight=losses.apply_mask(sample_weight, mask, reduction, y_pred.dtype))
             per_output.append(value)
             weighted = value if weight == 1.0 else value * weight
             total = weighted if total is None else total + weighted
@@ -166,35 +173,39 @@ class Trainer:
             raise ValueError("compile: every output's loss is None; nothing to train on.")
         return total, per_output
 
-    def _update_metrics(self, ys, y_preds, loss_value, per_output, n, sample_weight):
+    def _update_metrics(self, ys, y_preds, loss_value, per_output, n, sample_weight, masks=None):
         self._loss_tracker.update_state(loss_value, sample_weight=n)
         for tracker, value in zip(self._output_loss_trackers, per_output):
             if value is not None:
                 tracker.update_state(float(value.data), sample_weight=n)
-        for per_metric, y, y_pred in zip(self._compiled_metrics, ys, y_preds):
+        masks = masks or [None] * len(y_preds)
+        for per_metric, y, y_pred, mask in zip(self._compiled_metrics, ys, y_preds, masks):
+            weights = losses.apply_mask(sample_weight, mask, "sum", y_pred.dtype)
             for metric in per_metric:
-                metric.update_state(y, y_pred.data, sample_weight=sample_weight)
+                metric.update_state(y, y_pred.data, sample_weight=weights)
 
     def train_step(self, x, ys, sample_weight=None):
         """One optimizer update on one batch; returns the current logs."""
         with GradientTape() as tape:
             y_preds = _as_outputs(self(x, training=True))
+            masks = self._take_output_masks(len(y_preds))
             if self._compiled_losses is None:
                 self._resolve_compiled(ys, y_preds)
-            loss, per_output = self._total_loss(ys, y_preds, sample_weight)
+            loss, per_output = self._total_loss(ys, y_preds, sample_weight, masks)
         variables = self.trainable_weights
         grads = tape.gradient(loss, variables)
         self.optimizer.apply(grads, variables)
-        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight)
+        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight, masks)
 
     def test_step(self, x, ys, sample_weight=None):
         """Loss and metrics on one batch, in inference mode."""
         with no_grad():
             y_preds = _as_outputs(self(x, training=False))
+            masks = self._take_output_masks(len(y_preds))
             if self._compiled_losses is None:
                 self._resolve_compiled(ys, y_preds)
-            loss, per_output = self._total_loss(ys, y_preds, sample_weight)
-        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight)
+            loss, per_output = self._total_loss(ys, y_preds, sample_weight, masks)
+        self._update_metrics(ys, y_preds, float(loss.data), per_output, _batch_size(ys), sample_weight, masks)
 
     def predict_step(self, x):
         with no_grad():

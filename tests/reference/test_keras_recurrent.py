@@ -254,3 +254,34 @@ def test_stateful_layer_carries_states_like_keras(rng):
     k.reset_states()
     n.reset_states()
     np.testing.assert_allclose(n(x).numpy(), np.asarray(k(x).detach()), rtol=RTOL, atol=ATOL)
+
+
+def _tagger(api):
+    """A sequence-to-sequence model whose output keeps the padding mask (Embedding mask_zero)."""
+    L = api.layers
+    return api.models.Sequential([
+        L.Input((4,)), L.Embedding(6, 3, mask_zero=True), L.GRU(3, return_sequences=True),
+        L.Dense(3, activation="softmax"),
+    ])  # fmt: skip
+
+
+def test_masked_timesteps_are_left_out_of_loss_and_metrics_like_keras(rng):
+    ids = np.array([[1, 2, 0, 0], [3, 4, 5, 0], [0, 2, 2, 1]])
+    y = rng.integers(0, 3, (3, 4))
+    models = [_tagger(api) for api in (keras, neuronio)]
+    _copy_weights(models[0], models[1], rng)
+    results = []
+    for api, model in zip((keras, neuronio), models):
+        model.compile(optimizer=api.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        evaluated = model.evaluate(ids, y, verbose=0, return_dict=True)
+        trained = model.train_on_batch(ids, y, return_dict=True)
+        results.append((evaluated, trained))
+    (k_eval, k_train), (n_eval, n_train) = results
+    for key in ("loss", "accuracy"):
+        np.testing.assert_allclose(n_eval[key], k_eval[key], rtol=RTOL, atol=ATOL)
+        np.testing.assert_allclose(n_train[key], k_train[key], rtol=RTOL, atol=ATOL)
+    probabilities = models[1].predict(ids, verbose=0)
+    unmasked = -np.log(np.take_along_axis(probabilities, y[..., None], -1)).mean()
+    assert abs(n_eval["loss"] - unmasked) > 1e-3  # the mask changed the figure
+    for a, b in zip(models[1].get_weights(), models[0].get_weights(), strict=True):
+        np.testing.assert_allclose(a, np.asarray(b), rtol=1e-4, atol=1e-6)
