@@ -280,6 +280,7 @@ def test_train_start_refuses_bad_settings(client, body, pattern):
     _error(client.post("/api/train/start", json=body), 400, pattern)
 
 
+@pytest.mark.slow  # the run ends by evaluating the LSTM on all 10,000 test images
 def test_a_recurrent_run_trains_and_its_model_reads_a_drawing(client):
     """lstm-mnist reads images as 28 rows of 28 pixels; the lab trains it and Draw predicts with it."""
     client.post("/api/train/start", json={"model": "lstm-mnist", "samples": 200, "epochs": 1, "batch_size": 50})
