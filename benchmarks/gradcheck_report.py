@@ -27,6 +27,7 @@ FAMILIES = [
     "loss",
     "random",
     "normalization",
+    "recurrent",
 ]
 
 

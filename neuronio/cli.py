@@ -64,12 +64,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--model",
-        choices=["mlp", "cnn", "lenet", "cifar-cnn", "reader"],
+        choices=["mlp", "cnn", "lenet", "cifar-cnn", "lstm-mnist", "reader"],
         default="cnn",
         help="mlp: deck 004's MLP, 784-512-512-512-10 with Dropout 0.2 (RMSprop); cnn: the course's "
         "MNIST CNN, Conv 32 5x5 -> pool -> Conv 64 5x5 -> pool -> Dense 1000 (deck 000; Adam; the "
         "default); lenet: deck 001's LeNet-style net, Conv 12 and 25 5x5, Dense 180 and 100 (Adamax); "
-        "cifar-cnn: deck 004's CIFAR-10 CNN, four 3x3 convs and Dense 512 (RMSprop); reader: the "
+        "cifar-cnn: deck 004's CIFAR-10 CNN, four 3x3 convs and Dense 512 (RMSprop); lstm-mnist: an LSTM(128) reading each image row by row, 28 steps of 28 pixels "
+        "(Adam); reader: the "
         "course's MNIST CNN for `neuronio read`, taught MNIST's "
         "digits and the pieces the reader cuts from drawn strings of them, with an 11th class "
         "'not one digit' (about 25 minutes)",
@@ -171,8 +172,9 @@ def _make_output_folder(out: pathlib.Path) -> None:
         ) from exc
 
 
-def load_dataset(name: str, flat: bool, samples=None):
-    """(x_train, y_train), (x_test, y_test) as float32 in [0, 1] and one-hot labels."""
+def load_dataset(name: str, flat, samples=None):
+    """(x_train, y_train), (x_test, y_test) as float32 in [0, 1] and one-hot labels; `flat`: True
+    for vectors, False for images with a channel axis, "rows" for sequences of rows (N, H, W*C)."""
     from neuronio import datasets
     from neuronio.utils import to_categorical
 
@@ -182,6 +184,8 @@ def load_dataset(name: str, flat: bool, samples=None):
 
     def prepare(x):
         x = x.astype(np.float32) / 255.0
+        if flat == "rows":
+            return x.reshape(len(x), x.shape[1], -1)  # (N, 28, 28): 28 steps of 28 pixels
         if flat:
             return x.reshape(len(x), -1)
         return x if x.ndim == 4 else x[..., None]  # (N, 28, 28) -> (N, 28, 28, 1)

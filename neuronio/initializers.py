@@ -214,6 +214,38 @@ class VarianceScaling(_Seeded):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
 
+@registry.register("Orthogonal", "orthogonal")
+class Orthogonal(_Seeded):
+    """A random orthogonal matrix (Saxe et al. 2014) times `gain`: Keras's default recurrent kernel.
+
+    The shape is read as a matrix (prod(shape[:-1]), shape[-1]); the Q factor of a QR
+    decomposition of a standard normal matrix, signs fixed by R's diagonal so that Q is uniform
+    over orthogonal matrices, gives orthonormal rows or columns (whichever are fewer).
+    """
+
+    def __init__(self, gain=1.0, seed=None):
+        super().__init__(seed)
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) < 2:
+            raise ValueError(
+                f"Orthogonal: the shape must have at least 2 axes; received shape={shape}. Use another "
+                f"initializer for biases and other vectors."
+            )
+        rows, cols = math.prod(shape[:-1]), shape[-1]
+        a = self._rng().standard_normal((max(rows, cols), min(rows, cols)))  # float64 for the QR
+        q, r = np.linalg.qr(a)
+        q *= np.sign(np.diag(r))  # Haar-uniform: fix each column's sign
+        if rows < cols:
+            q = q.T
+        return np.ascontiguousarray((self.gain * q).reshape(shape), dtype=_float_dtype(dtype))
+
+    def get_config(self):
+        return {"seed": self.seed, "gain": self.gain}
+
+
 def _preset(class_name, alias, scale, mode, distribution, doc):
     class Preset(VarianceScaling):
         __doc__ = doc

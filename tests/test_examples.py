@@ -269,3 +269,30 @@ def test_forecast_timeseries_windows_pair_each_window_with_the_next_value():
     for i in (0, 13, 31):
         np.testing.assert_array_equal(x[i, :, 0], series[i : i + 8])
         assert y[i] == series[i + 8]
+
+
+# -- issue 21: MNIST read row by row by an LSTM -----------------------------------------------------
+
+
+def test_lstm_mnist_learns_row_by_row(mnist_available, capsys):
+    result = load_example("lstm_mnist").main(["--samples", "512", "--epochs", "2", "--batch-size", "64", "--seed", "0"])
+    out = capsys.readouterr().out
+    assert "lstm (LSTM)" in out and "Total params: 81,674" in out and "Test accuracy:" in out
+    history = result["history"].history
+    assert history["loss"][1] < history["loss"][0] < CHANCE_LOSS
+    loss, accuracy = result["score"]
+    assert loss < CHANCE_LOSS and accuracy > 0.2  # 16 steps of an LSTM: clearly above chance (0.1)
+
+
+@pytest.mark.slow  # the run's report predicts all 10,000 test images through the LSTM
+def test_neuronio_train_runs_lstm_mnist(mnist_available, tmp_path, capsys):
+    from neuronio import cli
+
+    argv = ["train", "--model", "lstm-mnist", "--samples", "256", "--epochs", "1", "--verbose", "0"]
+    assert cli.main([*argv, "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "lstm_mnist" in out and "Test accuracy:" in out
+    assert (tmp_path / "model.keras").exists()
+    from neuronio.models import load_model
+
+    assert load_model(tmp_path / "model.keras").input_shape == (None, 28, 28)

@@ -28,9 +28,11 @@ def test_every_registered_layer_round_trips_its_config():
     from tests.layers.test_layers import CASES as LAYER_CASES
     from tests.layers.test_sequence_layers import CASES as SEQUENCE_CASES
     from tests.layers.test_vision_layers import CASES as VISION_CASES
+    from tests.recurrent.test_recurrent_layers import CHECKED as RECURRENT_CHECKED
 
     merges = {"Add", "Subtract", "Multiply", "Concatenate", "Average", "Maximum"}
     checked = {cls.__name__ for cls, *_ in LAYER_CASES + SEQUENCE_CASES + VISION_CASES} | merges | {"Lambda"}
+    checked |= RECURRENT_CHECKED
     # InputLayer, the models, Lambda and the preprocessing layers have tests of their own.
     others = {"InputLayer", "Sequential", "Functional"}
     registered = {layers.registry.name_of(layers.registry.lookup(n)) for n in layers.registry.names()}

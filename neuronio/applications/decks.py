@@ -83,10 +83,19 @@ def cifar10_cnn(input_shape=(32, 32, 3), num_classes=10) -> Sequential:
     )
 
 
-# The name `neuronio train --model` takes -> (builder, optimizer the deck uses, flat input?).
+def lstm_mnist(input_shape=(28, 28), num_classes=10) -> Sequential:
+    """MNIST read row by row: 28 steps of 28 pixels -> LSTM(128) -> Dense softmax (81,674 parameters)."""
+    from neuronio.applications.sequence import lstm_classifier
+
+    return lstm_classifier(input_shape=input_shape, num_classes=num_classes, units=128, name="lstm_mnist")
+
+
+# The name `neuronio train --model` takes -> (builder, optimizer, input layout: True flat vectors,
+# False images with a channel axis, "rows" sequences of image rows).
 DECK_MODELS = {
     "mlp": (seed_mlp, "rmsprop", True),
     "cnn": (seed_cnn, "adam", False),
     "lenet": (lenet_style, "adamax", False),
     "cifar-cnn": (cifar10_cnn, "rmsprop", False),
+    "lstm-mnist": (lstm_mnist, "adam", "rows"),
 }

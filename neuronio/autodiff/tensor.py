@@ -22,7 +22,9 @@ class Tensor:
     array([4., 7.], dtype=float32)
     """
 
-    __slots__ = ("data", "node", "requires_grad", "__weakref__")
+    # _keras_mask: which timesteps of a padded sequence this value covers (Keras's attribute of the
+    # same name), set on a model's outputs by Sequential and functional calls; absent on most values.
+    __slots__ = ("data", "node", "requires_grad", "_keras_mask", "__weakref__")
     # Makes `ndarray + Tensor` call Tensor.__radd__ instead of broadcasting over the Tensor.
     __array_priority__ = 1000
 
@@ -249,3 +251,16 @@ def as_tensor(value, dtype=None) -> Tensor:
 def constant(value, dtype=None) -> Tensor:
     """A Tensor that never requires a gradient (TensorFlow's `tf.constant`)."""
     return Tensor(as_array(value, dtype=dtype))
+
+
+def with_mask(value, mask):
+    """`value` (a Tensor) marked with `mask`, the timesteps a model output covers (Keras's
+    `_keras_mask`); the loss and metrics weigh masked entries 0. Other values pass through."""
+    if isinstance(value, Tensor):
+        value._keras_mask = mask
+    return value
+
+
+def mask_of(value):
+    """The mask `with_mask` put on a model output, or None."""
+    return getattr(value, "_keras_mask", None) if isinstance(value, Tensor) else None

@@ -48,6 +48,7 @@ MODEL_DESCRIPTIONS = {
     "cnn": "the course's MNIST CNN (deck 000): Conv 32 5×5 → pool → Conv 64 5×5 → pool → Dense 1000",
     "lenet": "deck 001's LeNet-style net: Conv 12 and 25 5×5, Dense 180 and 100",
     "cifar-cnn": "deck 004's CIFAR-10 CNN: four 3×3 convs, Dense 512 (1.25 M parameters)",
+    "lstm-mnist": "an LSTM(128) reading each image row by row: 28 steps of 28 pixels, Dense 10",
 }
 VALIDATION_FRACTION = 0.1  # held out from the chosen training images, as `neuronio train` does
 PROBE_IMAGES = 1000  # validation images predicted for the live curve and the mistakes grid

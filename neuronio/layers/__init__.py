@@ -2,10 +2,12 @@
 functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and LocalResponseNormalization."""
 
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
+from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
+from neuronio.layers.embedding import Embedding, Masking
 from neuronio.layers.image_preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.lambda_layer import Lambda
@@ -45,6 +47,8 @@ from neuronio.layers.preprocessing import (
 from neuronio.layers.regularization import Dropout, GaussianNoise, SpatialDropout2D
 from neuronio.layers.reshaping import Cropping2D, Flatten, Reshape, UpSampling2D
 from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from neuronio.layers.rnn import GRU, LSTM, RNN, SimpleRNN
+from neuronio.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from neuronio.layers.wrappers import TimeDistributed
 
 # Keras's short aliases.
@@ -70,6 +74,7 @@ __all__ = [
     "AvgPool1D",
     "AvgPool2D",
     "BatchNormalization",
+    "Bidirectional",
     "CenterCrop",
     "Concatenate",
     "Conv1D",
@@ -85,7 +90,10 @@ __all__ = [
     "Dropout",
     "ELU",
     "ElasticDistortion",
+    "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
@@ -98,11 +106,14 @@ __all__ = [
     "Input",
     "InputLayer",
     "InputSpec",
+    "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
     "LeakyReLU",
     "LocalResponseNormalization",
+    "Masking",
     "MaxPool1D",
     "MaxPool2D",
     "MaxPooling1D",
@@ -113,6 +124,7 @@ __all__ = [
     "Normalization",
     "PReLU",
     "Permute",
+    "RNN",
     "RReLU",
     "RandomCrop",
     "RandomErasing",
@@ -127,8 +139,11 @@ __all__ = [
     "Resizing",
     "SeparableConv2D",
     "SeparableConvolution2D",
+    "SimpleRNN",
+    "SimpleRNNCell",
     "Softmax",
     "SpatialDropout2D",
+    "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
     "UpSampling1D",

@@ -85,6 +85,8 @@ class Dense(Layer):
     (2, 3)
     """
 
+    supports_masking = True  # passes a mask on unchanged, as in Keras
+
     def __init__(
         self,
         units=None,
@@ -155,6 +157,8 @@ class Activation(Layer):
 
     Input shape: any.  Output shape: the same.
     """
+
+    supports_masking = True  # passes a mask on unchanged, as in Keras
 
     def __init__(self, activation, **kwargs):
         super().__init__(**kwargs)

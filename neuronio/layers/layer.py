@@ -30,6 +30,9 @@ _call_context = threading.local()
 class Layer:
     """Base class of layers: `outputs = layer(inputs)` builds on first call, then runs `call`.
 
+    Masks (Keras's): a layer that `supports_masking` passes the mask of its input on
+    (`compute_mask`); a layer whose `call` takes `mask` receives it from the model.
+
     Args:
         name: unique name; generated from the class name ("dense", "dense_1", ...) if omitted.
         dtype: float type of weights and computation; `config.floatx()` if omitted.
@@ -37,6 +40,8 @@ class Layer:
         input_shape: shape of one sample (no batch axis); lets a Sequential model build at once.
         batch_size: fixed batch size for `input_shape` (rarely needed).
     """
+
+    supports_masking = False
 
     def __init__(
         self,
@@ -245,6 +250,10 @@ class Layer:
             return [(None, *o.shape[1:]) for o in out]
         return (input_shape[0] if not _is_shape_list(input_shape) else None, *out.shape[1:])
 
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: the input's mask if the layer supports masking, else None."""
+        return mask if self.supports_masking else None
+
     def get_config(self) -> dict:
         """Constructor arguments as JSON-serialisable values."""
         config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
@@ -290,6 +299,14 @@ class Layer:
             if outermost:
                 _call_context.entry = None
         return outputs
+
+    def call_with_mask(self, inputs, mask, training=None, **kwargs):
+        """Keras's mask propagation, used by the models: call the layer (handing it `mask` when
+        its `call` takes one) and return (outputs, the outputs' mask)."""
+        if mask is not None and _accepts(type(self), "mask"):
+            kwargs["mask"] = mask
+        outputs = self(inputs, training=training, **kwargs)
+        return outputs, self.compute_mask(inputs, mask)
 
     def _call_with_training(self, inputs, training, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
@@ -405,8 +422,13 @@ def _is_shape_list(shape) -> bool:
 
 
 def _accepts_training(cls) -> bool:
-    cached = cls.__dict__.get("_call_accepts_training")
+    return _accepts(cls, "training")
+
+
+def _accepts(cls, argument: str) -> bool:
+    key = f"_call_accepts_{argument}"
+    cached = cls.__dict__.get(key)
     if cached is None:
-        cached = "training" in inspect.signature(cls.call).parameters
-        type.__setattr__(cls, "_call_accepts_training", cached)
+        cached = argument in inspect.signature(cls.call).parameters
+        type.__setattr__(cls, key, cached)
     return cached

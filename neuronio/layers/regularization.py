@@ -23,6 +23,8 @@ class Dropout(Layer):
             `set_random_seed` is used.
     """
 
+    supports_masking = True  # passes a mask on unchanged, as in Keras
+
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 <= rate < 1:

@@ -36,7 +36,12 @@ class Node:
         self.layer = layer
         self.inputs = inputs  # list of SymbolicTensor
         self.outputs = outputs  # list of SymbolicTensor
-        self.call_kwargs = call_kwargs  # non-tensor keyword arguments given at the call
+        self.call_kwargs = call_kwargs  # keyword arguments given at the call (may hold tensors)
+        # Symbolic tensors inside call_kwargs (an RNN's initial_state): inputs of the node too.
+        self.kwarg_tensors = [
+            t for v in call_kwargs.values() for t in (v if isinstance(v, (list, tuple)) else [v])
+            if isinstance(t, SymbolicTensor)
+        ]  # fmt: skip
         self.input_structure = None  # "single" or "list" (how the layer received inputs)
 
     @property

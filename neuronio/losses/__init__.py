@@ -25,6 +25,7 @@ from neuronio.losses.base import (
     REDUCTIONS,  # noqa: F401 (module attributes before the split)
     Loss,
     LossFunctionWrapper,
+    apply_mask,  # noqa: F401 (the trainer masks padded timesteps with it)
     reduce_weighted_values,
     registry,
     standardize_reduction,  # noqa: F401

@@ -101,6 +101,27 @@ def standardize_reduction(reduction):
     return reduction
 
 
+def apply_mask(sample_weight, mask, reduction="sum_over_batch_size", dtype="float32"):
+    """Keras's apply_mask: a boolean mask over the losses (ignored labels, padded timesteps) as
+    sample weights. Under a mean, valid entries weigh total/valid and masked ones 0, so the mean
+    runs over the valid entries only; the mask multiplies any sample_weight given (a (N,) weight
+    spreads over the mask's other axes).
+    """
+    if mask is None:
+        return sample_weight
+    mask = np.asarray(mask, dtype=bool)
+    weights = mask.astype(dtype)
+    if reduction in ("mean", "sum_over_batch_size") and mask.any():
+        weights *= mask.size / mask.sum()
+    if sample_weight is None:
+        return weights
+    given = np.asarray(_labels(sample_weight), dtype=weights.dtype)
+    if given.ndim == weights.ndim + 1 and given.shape[-1] == 1:
+        given = given.reshape(weights.shape)  # (N, 1) weights for (N,) losses
+    given = given.reshape(given.shape + (1,) * (weights.ndim - given.ndim))  # (N,) -> (N, 1, ...)
+    return given * weights
+
+
 def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_over_batch_size") -> Tensor:
     """Weight per-sample losses and reduce them, as Keras's `reduce_weighted_values`.
 

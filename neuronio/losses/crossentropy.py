@@ -24,6 +24,7 @@ from neuronio.losses.base import (
     _labels,
     _prediction,
     _Wrapped,
+    apply_mask,
     registry,
 )
 from neuronio.ops.activation import SigmoidOp, SoftmaxOp
@@ -271,18 +272,9 @@ class SparseCategoricalCrossentropy(_Wrapped):
         return super().__call__(y_true, y_pred, sample_weight)
 
     def _masked_weights(self, y_true, y_pred: Tensor, sample_weight) -> np.ndarray:
-        """Keras's apply_mask: under a mean, valid samples weigh total/valid, ignored ones 0."""
         axis = _check_axis(self.name, self.axis, max(y_pred.ndim, 1))
         _, valid = _sparse_labels(self.name, _labels(y_true), y_pred.shape, axis, self.ignore_class)
-        mask = valid.astype(y_pred.dtype)
-        if self.reduction in ("mean", "sum_over_batch_size") and valid.any():
-            mask *= valid.size / valid.sum()
-        if sample_weight is None:
-            return mask
-        weights = np.asarray(_labels(sample_weight), dtype=mask.dtype)
-        if weights.ndim == mask.ndim + 1 and weights.shape[-1] == 1:
-            weights = weights.reshape(mask.shape)  # (N, 1) weights for (N,) losses
-        return weights * mask
+        return apply_mask(sample_weight, valid, self.reduction, y_pred.dtype)
 
     def get_config(self):
         config_dict = {**Loss.get_config(self), "from_logits": self.from_logits, "ignore_class": self.ignore_class}

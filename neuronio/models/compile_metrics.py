@@ -5,7 +5,8 @@ becomes binary, categorical or sparse accuracy; `result()` is a dict of every me
 import numpy as np
 
 from neuronio import metrics
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, mask_of
+from neuronio.losses import apply_mask
 
 
 def as_list(value) -> list:
@@ -62,15 +63,17 @@ class CompileMetrics:
             self._metrics.append(resolved)
 
     def update_state(self, y, y_pred, sample_weight=None) -> None:
+        masks = [mask_of(p) for p in as_list(y_pred)]  # padded timesteps count for nothing (Keras)
         y_preds = [data_of(p) for p in as_list(y_pred)]
         ys = [data_of(t) for t in as_targets(y, len(y_preds))]
         if len(ys) != len(y_preds):
             raise ValueError(f"The model has {len(y_preds)} output(s) but {len(ys)} target array(s) were given.")
         if not self.built:
             self.build(ys, y_preds)
-        for per_metric, target, prediction in zip(self._metrics, ys, y_preds):
+        for per_metric, target, prediction, mask in zip(self._metrics, ys, y_preds, masks):
+            weights = apply_mask(sample_weight, mask, "sum", prediction.dtype)
             for metric in per_metric:
-                metric.update_state(target, prediction, sample_weight=sample_weight)
+                metric.update_state(target, prediction, sample_weight=weights)
 
     def result(self) -> dict:
         return {m.name: log_value(m.result()) for m in self.metrics}

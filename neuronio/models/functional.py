@@ -3,7 +3,7 @@
 import numpy as np
 
 from neuronio import ops
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, with_mask
 from neuronio.errors import FileFormatError, ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.symbolic import SymbolicTensor
@@ -89,7 +89,7 @@ class Functional(Model):
                     continue
                 state[id(node)] = "open"
                 stack.append((node, True))
-                for t in reversed(node.inputs):
+                for t in reversed([*node.inputs, *node.kwarg_tensors]):
                     if id(t) in input_ids or state.get(id(t.node)) == "done":
                         continue
                     if isinstance(t.node.layer, InputLayer):
@@ -103,7 +103,7 @@ class Functional(Model):
         order = input_nodes + [n for n in order if n not in input_nodes]
         depth = {id(n): 0 for n in order}
         for node in reversed(order):
-            for t in node.inputs:
+            for t in [*node.inputs, *node.kwarg_tensors]:
                 if id(t.node) in depth:
                     depth[id(t.node)] = max(depth[id(t.node)], depth[id(node)] + 1)
         position = {id(n): i for i, n in enumerate(order)}
@@ -151,17 +151,23 @@ class Functional(Model):
             )
         values = [adjust_input_rank(v, t.shape, t.name) for v, t in zip(values, self._inputs)]
         computed = {id(t): v for t, v in zip(self._inputs, values)}
+        masks = {}  # id(symbolic tensor) -> its mask, for the tensors that have one (Keras)
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
             args = [computed[id(t)] for t in node.inputs]
-            outs = node.layer(
-                args if node.input_structure == "list" else args[0], training=training, **node.call_kwargs
-            )
+            in_masks = [masks.get(id(t)) for t in node.inputs]
+            as_list = node.input_structure == "list"
+            mask = (in_masks if any(m is not None for m in in_masks) else None) if as_list else in_masks[0]
+            kwargs = _map_tensors(node.call_kwargs, lambda t: computed[id(t)])  # e.g. initial_state
+            outs, out_mask = node.layer.call_with_mask(args if as_list else args[0], mask, training=training, **kwargs)
             outs = outs if isinstance(outs, (list, tuple)) else [outs]
-            for t, value in zip(node.outputs, outs):
+            out_masks = out_mask if isinstance(out_mask, list) and len(outs) > 1 else [out_mask] * len(outs)
+            for t, value, m in zip(node.outputs, outs, out_masks):
                 computed[id(t)] = value
-        results = [computed[id(t)] for t in self._outputs]
+                if m is not None:
+                    masks[id(t)] = m
+        results = [with_mask(computed[id(t)], masks.get(id(t))) for t in self._outputs]  # masks for the loss (Keras)
         return results if self._multi_output else results[0]
 
     def compute_output_shape(self, input_shape):
@@ -179,6 +185,12 @@ class Functional(Model):
         def history(t):
             return [t.node.layer.name, node_index[id(t.node)], t.index]
 
+        def keras_tensor(t):
+            return {
+                "class_name": "__keras_tensor__",
+                "config": {"shape": list(t.shape), "dtype": t.dtype.name, "keras_history": history(t)},
+            }
+
         layer_configs = []
         for layer in self._graph_layers:
             entry = serialize_layer(layer)
@@ -187,16 +199,9 @@ class Functional(Model):
             for node in layer._inbound_nodes:
                 if node not in self._nodes or isinstance(layer, InputLayer):
                     continue
-                tensors = [
-                    {
-                        "class_name": "__keras_tensor__",
-                        "config": {"shape": list(t.shape), "dtype": t.dtype.name, "keras_history": history(t)},
-                    }
-                    for t in node.inputs
-                ]
-                inbound.append(
-                    {"args": [tensors] if node.input_structure == "list" else tensors, "kwargs": dict(node.call_kwargs)}
-                )
+                tensors = [keras_tensor(t) for t in node.inputs]
+                kwargs = _map_tensors(node.call_kwargs, keras_tensor)
+                inbound.append({"args": [tensors] if node.input_structure == "list" else tensors, "kwargs": kwargs})
             entry["inbound_nodes"] = inbound
             layer_configs.append(entry)
         inputs = [history(t) for t in self._inputs]
@@ -216,6 +221,24 @@ class Functional(Model):
             return _rebuild(cls, config_dict, who)
         except (KeyError, IndexError, TypeError) as exc:
             raise FileFormatError(f"{who}: malformed functional model config ({type(exc).__name__}: {exc}).") from exc
+
+
+def _map_tensors(kwargs: dict, fn) -> dict:
+    """kwargs with every SymbolicTensor (alone or in a list) replaced by fn(tensor)."""
+
+    def one(v):
+        return fn(v) if isinstance(v, SymbolicTensor) else v
+
+    return {k: [one(x) for x in v] if isinstance(v, (list, tuple)) else one(v) for k, v in kwargs.items()}
+
+
+def _map_refs(kwargs: dict, tensor) -> dict:
+    """kwargs from a file with every `__keras_tensor__` reference resolved by `tensor`."""
+
+    def one(v):
+        return tensor(v) if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__" else v
+
+    return {k: [one(x) for x in v] if isinstance(v, list) else one(v) for k, v in kwargs.items()}
 
 
 def _rebuild(cls, config_dict, who):
@@ -252,11 +275,12 @@ def _rebuild(cls, config_dict, who):
             refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
             try:
                 inputs = [tensor(r) for r in refs]
+                kwargs = _map_refs(node.get("kwargs") or {}, tensor)  # tensors in kwargs: initial_state
             except KeyError:
                 continue
             layer = created[entry["name"]]
             as_list = len(args) == 1 and isinstance(args[0], list)
-            out = layer(inputs if as_list else inputs[0], **(node.get("kwargs") or {}))
+            out = layer(inputs if as_list else inputs[0], **kwargs)
             outputs_of[(entry["name"], i)] = out if isinstance(out, list) else [out]
             remaining.remove(item)
             progress = True

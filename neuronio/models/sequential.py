@@ -1,5 +1,6 @@
 """Sequential: a plain stack of layers, each feeding the next."""
 
+from neuronio.autodiff.tensor import with_mask
 from neuronio.errors import ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.layer import Layer
@@ -109,12 +110,12 @@ class Sequential(Model):
         self._output = output
 
     def call(self, inputs, training=None):
-        x = inputs
+        x, mask = inputs, None
         if self._input_layer is not None and not isinstance(inputs, (list, tuple)):
             x = adjust_input_rank(x, self._input_layer.batch_shape, self._input_layer.name)
         for layer in self._stack:
-            x = layer(x, training=training)
-        return x
+            x, mask = layer.call_with_mask(x, mask, training=training)  # Keras's mask propagation
+        return with_mask(x, mask)  # the loss and metrics leave masked timesteps out (Keras)
 
     def compute_output_shape(self, input_shape):
         if self._output is not None:

@@ -97,7 +97,7 @@ def _sequential_like(model) -> bool:
     if not isinstance(model, Functional):
         return True
     for node in model._nodes:
-        if len(node.inputs) > 1:
+        if len(node.inputs) + len(node.kwarg_tensors) > 1:
             return False
     consumers = {}
     for node in model._nodes:
@@ -179,7 +179,7 @@ def _connections(model, layer) -> str:
     for node in layer._inbound_nodes:
         if node not in model._nodes:
             continue
-        for t in node.inputs:
+        for t in [*node.inputs, *node.kwarg_tensors]:  # an RNN's initial_state counts too (Keras)
             parts.append(f"{t.node.layer.name}[{index.get(id(t.node), 0)}][{t.index}]")
     return ", ".join(parts) or "-"
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from neuronio import config, losses, metrics, ops, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, mask_of
 from neuronio.callbacks import CallbackList
 from neuronio.callbacks.ranks import for_this_process
 from neuronio.distribution import distribution as current_distribution
@@ -224,7 +224,10 @@ class Trainer:
         ):
             if loss_fn is None:
                 continue
-            value = loss_fn(data_of(target), prediction, sample_weight=sample_weight)
+            # Padded timesteps (a masked sequence output) count for nothing, as in Keras.
+            reduction = getattr(loss_fn, "reduction", "sum_over_batch_size")
+            weights = losses.apply_mask(sample_weight, mask_of(prediction), reduction, data_of(prediction).dtype)
+            value = loss_fn(data_of(target), prediction, sample_weight=weights)
             if self._output_loss_trackers:
                 self._output_loss_trackers[i].update_state(float(value.data), sample_weight=len(data_of(target)))
             weighted = value if weight == 1.0 else value * weight

@@ -5,7 +5,7 @@ Every function takes Tensors, arrays or numbers and returns a Tensor; inside an 
 
 Shape letters used throughout: N batch; H, W spatial size; C input channels; F filters (output
 channels); KH, KW kernel size; SH, SW strides; OH, OW output size; D input features; U units;
-K classes.
+K classes; T timesteps, G gates times units.
 """
 
 from neuronio.ops.activation import (
@@ -46,6 +46,7 @@ from neuronio.ops.elementwise import (
     subtract,
     where,
 )
+from neuronio.ops.embedding import embedding_lookup
 from neuronio.ops.linalg import dot, matmul
 from neuronio.ops.loss import (
     sigmoid_cross_entropy_with_logits,
@@ -55,6 +56,7 @@ from neuronio.ops.loss import (
 from neuronio.ops.normalization import batch_norm_train, local_response_normalization
 from neuronio.ops.pooling import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
 from neuronio.ops.random import dropout
+from neuronio.ops.recurrent import gru_scan, lstm_scan, simple_rnn_scan
 from neuronio.ops.reduction import argmax, argmin, logsumexp, max, mean, min, std, sum, var
 from neuronio.ops.shape import (
     concat,
@@ -89,17 +91,20 @@ __all__ = [
     "dot",
     "dropout",
     "elu",
+    "embedding_lookup",
     "exp",
     "expand_dims",
     "flatten",
     "gelu",
     "getitem",
+    "gru_scan",
     "hard_sigmoid",
     "leaky_relu",
     "local_response_normalization",
     "log",
     "log_softmax",
     "logsumexp",
+    "lstm_scan",
     "matmul",
     "max",
     "max_pool1d",
@@ -120,6 +125,7 @@ __all__ = [
     "sigmoid",
     "sigmoid_cross_entropy_with_logits",
     "silu",
+    "simple_rnn_scan",
     "softmax",
     "softmax_cross_entropy_with_logits",
     "softplus",

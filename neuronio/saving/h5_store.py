@@ -51,12 +51,17 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
     seen.add(id(obj))
     found.append((path, obj))
     if layers_registry.name_of(obj) not in _MODEL_CLASSES:
-        # A wrapper's layer lives under its attribute's name, as Keras walks public attributes in
-        # sorted order: TimeDistributed's Dense is saved at layers/time_distributed/layer/vars.
-        for attribute in sorted(vars(obj)):
-            child = getattr(obj, attribute)
-            if not attribute.startswith("_") and child is not obj and child in obj._layers:
-                _walk(child, _join(path, attribute), found, seen)
+        # A layer made of layers saves each one under the attribute Keras tracks it by. A layer may
+        # name them (an RNN's cell, Bidirectional's two RNNs: layers/lstm/cell/vars); otherwise its
+        # public attributes holding sublayers are walked in sorted order, as Keras walks them
+        # (TimeDistributed's Dense at layers/time_distributed/layer/vars).
+        if hasattr(obj, "saved_sublayers"):
+            children = obj.saved_sublayers()
+        else:
+            children = [(a, getattr(obj, a)) for a in sorted(vars(obj)) if not a.startswith("_")]
+            children = [(a, child) for a, child in children if child is not obj and child in obj._layers]
+        for key, child in children:
+            _walk(child, _join(path, key), found, seen)
         return
     used: dict[str, int] = {}
     for layer in obj.layers:

@@ -290,7 +290,7 @@ def normalize_model_config(envelope: dict, who: str = "config") -> dict:
     if not isinstance(config_dict, dict) or not isinstance(config_dict.get("layers"), list):
         raise FileFormatError(f"{who}: a model entry needs a config with a 'layers' list; received {_short(envelope)}.")
     layers = []
-    for entry in config_dict["layers"]:
+    for entry in _without_mask_ops(config_dict["layers"]):
         class_name = class_name_of(entry, who)
         entry = dict(entry)
         if class_name in MODEL_CLASSES:
@@ -319,6 +319,42 @@ def _check_call_arguments(entry: dict, who: str) -> None:
                 f"{who}: layer '{entry.get('name')}' ({entry.get('class_name')}) is called with "
                 f"argument(s) {unknown}, which its call() does not take."
             )
+
+
+# The ops Keras records in a functional graph to compute a mask (Masking: NotEqual then Any;
+# Embedding(mask_zero=True): NotEqual) and hands to the next layer as `mask=`.
+_MASK_OPS = frozenset({"NotEqual", "Any"})
+
+
+def _without_mask_ops(entries: list) -> list:
+    """Drop Keras's mask-computing op nodes and the `mask=` arguments that read them: neuronio
+    propagates the same masks itself (Layer.compute_mask), so the graph needs neither."""
+    ops = {
+        e.get("name")
+        for e in entries
+        if isinstance(e, dict)
+        and str(e.get("module", "")).startswith("keras.src.ops")
+        and e.get("class_name") in _MASK_OPS
+    }
+    if not ops:
+        return entries
+    kept = []
+    for entry in entries:
+        if entry.get("name") in ops:
+            continue
+        if isinstance(entry.get("inbound_nodes"), list):
+            entry = {**entry, "inbound_nodes": [_without_op_mask(node, ops) for node in entry["inbound_nodes"]]}
+        kept.append(entry)
+    return kept
+
+
+def _without_op_mask(node, ops: set):
+    kwargs = node.get("kwargs") if isinstance(node, dict) else None
+    mask = kwargs.get("mask") if isinstance(kwargs, dict) else None
+    history = (mask.get("config") or {}).get("keras_history") if isinstance(mask, dict) else None
+    if isinstance(history, list) and history and history[0] in ops:
+        return {**node, "kwargs": {k: v for k, v in kwargs.items() if k != "mask"}}
+    return node
 
 
 def _without_null_mask(node):

@@ -8,6 +8,7 @@
     visualize.plot_filters(model, "conv2d")            # a Conv2D layer's kernels, one tile per filter
     visualize.plot_activations(model, x[0])            # every layer's output for one input
     visualize.top_patches(model, "conv2d", x).plot()   # the top 9 patches that activate each filter
+    visualize.plot_hidden_states(model, x[0])          # a recurrent layer's state at every timestep
 
 Every picture is a matplotlib Figure: `fig.savefig("name.png")` (or ".svg"), or shown in Jupyter.
 matplotlib is optional: `pip install 'neuronio[plot]'`. The whole set at once, as one HTML page:
@@ -27,6 +28,7 @@ from neuronio.visualize.patches import (
     receptive_fields,
     top_patches,
 )
+from neuronio.visualize.recurrent import hidden_states, plot_hidden_states
 from neuronio.visualize.report import write_report
 from neuronio.visualize.samples import most_confident_mistakes, plot_mistakes, show_samples
 
@@ -35,11 +37,13 @@ __all__ = [
     "ReceptiveField",
     "TopPatches",
     "confusion_matrix",
+    "hidden_states",
     "layer_activations",
     "most_confident_mistakes",
     "plot_activations",
     "plot_confusion_matrix",
     "plot_filters",
+    "plot_hidden_states",
     "plot_history",
     "plot_mistakes",
     "plot_top_patches",

@@ -115,6 +115,7 @@ def write_report(
     _results_sections(page, x_test, truth, p, class_names)
     _filter_sections(page, model)
     _activation_section(page, model, x_test, truth, p, class_names, n_activations)
+    _hidden_state_section(page, model, x_test)
     _patch_section(page, model, x_test[:patch_images], k)
 
     accuracy = float((p.argmax(axis=1) == truth).mean())
@@ -259,6 +260,26 @@ def _filter_sections(page, model) -> None:
     for layer in layers:
         parts.append(f"<h3>{html.escape(_graph.display_name(layer))}</h3>")
         page.picture(parts, f"filters_{layer.name}", plot_filters(model, layer), f"filters of {layer.name}")
+
+
+def _hidden_state_section(page, model, x) -> None:
+    """For recurrent models only: each recurrent layer's state over time for the first test input."""
+    from neuronio.visualize.recurrent import plot_hidden_states, recurrent_layers
+
+    layers = recurrent_layers(model)
+    if not layers:
+        return
+    parts = page.section(
+        "hidden-states",
+        "Hidden states over time",
+        "For the first test input, read as a sequence (top), the state a recurrent layer carries from step to "
+        "step (bottom): one row per unit, red positive, blue negative. Units that stay on for many steps "
+        "remember; units that flicker follow the input.",
+    )
+    for layer in layers[:3]:
+        page.picture(
+            parts, f"hidden_{layer.name}", plot_hidden_states(model, x[0], layer), f"hidden states of {layer.name}"
+        )
 
 
 def _activation_section(page, model, x, truth, p, class_names, n_images) -> None:

@@ -259,7 +259,7 @@ def test_top_patches_per_filter(client):
 # -- Train ------------------------------------------------------------------------------------------
 def test_train_options_are_the_decks_choices(client):
     data = client.get("/api/train/options").get_json()
-    assert [m["name"] for m in data["models"]] == ["mlp", "cnn", "lenet", "cifar-cnn"]
+    assert [m["name"] for m in data["models"]] == ["mlp", "cnn", "lenet", "cifar-cnn", "lstm-mnist"]
     assert {o["name"]: o["learning_rate"] for o in data["optimizers"]}["sgd"] == 0.01
     assert data["class_names"]["fashion_mnist"][9] == "Ankle boot"
 
@@ -267,7 +267,7 @@ def test_train_options_are_the_decks_choices(client):
 @pytest.mark.parametrize(
     ("body", "pattern"),
     [
-        ({"model": "resnet"}, r"Unknown model 'resnet'; choose one of mlp, cnn, lenet, cifar-cnn"),
+        ({"model": "resnet"}, r"Unknown model 'resnet'; choose one of mlp, cnn, lenet, cifar-cnn, lstm-mnist"),
         ({"model": "mlp", "optimizer": "adamw2"}, r"Unknown optimizer 'adamw2'"),
         ({"model": "mlp", "learning_rate": -1}, r"`learning_rate` must be from 1e-06 to 10; received -1"),
         ({"model": "mlp", "epochs": 0}, r"`epochs` must be from 1 to 100; received 0"),
@@ -278,6 +278,19 @@ def test_train_options_are_the_decks_choices(client):
 )
 def test_train_start_refuses_bad_settings(client, body, pattern):
     _error(client.post("/api/train/start", json=body), 400, pattern)
+
+
+@pytest.mark.slow  # the run ends by evaluating the LSTM on all 10,000 test images
+def test_a_recurrent_run_trains_and_its_model_reads_a_drawing(client):
+    """lstm-mnist reads images as 28 rows of 28 pixels; the lab trains it and Draw predicts with it."""
+    client.post("/api/train/start", json={"model": "lstm-mnist", "samples": 200, "epochs": 1, "batch_size": 50})
+    stream = client.get("/api/train/events").get_data(as_text=True)
+    events = [json.loads(line[len("data: ") :]) for line in stream.splitlines() if line.startswith("data: ")]
+    done = events[-1]
+    assert done["type"] == "done" and done["state"] == "finished", events[-1]
+    response = client.post("/api/predict", json=drawing_body(drawing([ellipse()]), done["model_id"]))
+    assert response.status_code == 200
+    assert len(response.get_json()["probabilities"]) == 10
 
 
 def test_train_controls_need_a_run(client):
