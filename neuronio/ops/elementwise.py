@@ -340,11 +340,14 @@ def abs(x) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     return AbsOp().apply(x)
 
 
-def clip(x, low: float, high: float) -> Tensor:
-    """Elementwise clip to [low, high]."""
-    if low > high:
-        raise ValueError(f"clip needs low <= high; received low={low}, high={high}.")
-    return ClipOp(float(low), float(high)).apply(x)
+def clip(x, x_min: float, x_max: float) -> Tensor:
+    """Elementwise clip to [x_min, x_max] (Keras's argument names)."""
+    if x_min > x_max:
+        raise ValueError(f"clip needs x_min <= x_max; received x_min={x_min}, x_max={x_max}.")
+    x = as_tensor(x)
+    if x.dtype.kind != "f":  # integers clip without a graph (no gradient), as Keras keeps them ints
+        return Tensor(np.clip(x.data, x_min, x_max))
+    return ClipOp(float(x_min), float(x_max)).apply(x)
 
 
 def cast(x, dtype) -> Tensor:

@@ -229,7 +229,7 @@ def concatenate(xs, axis: int = 0) -> Tensor:
         raise ShapeError(
             f"concatenate: all inputs must have the same shape except along axis {axis}; received shapes {shapes}."
         )
-    return ConcatenateOp(ax).apply(*tensors)
+    return _apply_many(ConcatenateOp(ax), tensors)
 
 
 concat = concatenate
@@ -246,7 +246,19 @@ def stack(xs, axis: int = 0) -> Tensor:
     if any(s != shapes[0] for s in shapes):
         raise ShapeError(f"stack: all inputs must have the same shape; received shapes {shapes}.")
     ax = normalize_axis("stack", axis, len(shapes[0]) + 1, shapes[0])
-    return StackOp(ax).apply(*tensors)
+    return _apply_many(StackOp(ax), tensors)
+
+
+def _apply_many(op: Function, tensors: list) -> Tensor:
+    """Run a joining op. All-integer inputs join without a graph; ints meeting floats are promoted
+    to the floats' dtype (Keras's rule), as constants."""
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if not floats:
+        y = op.forward(*[t.data for t in tensors])
+        op.saved = ()
+        return Tensor(y)
+    tensors = [t if t.dtype.kind == "f" else Tensor(t.data.astype(floats[0])) for t in tensors]
+    return op.apply(*tensors)
 
 
 def _tensor_list(op: str, xs) -> list[Tensor]:
