@@ -14,12 +14,12 @@ from neuronio.ops.shape import getitem, stack
 
 def cond(pred, true_fn, false_fn):
     """true_fn() if pred else false_fn()."""
-    return true_fn() if bool(np.asarray(getattr(pred, "data", pred))) else false_fn()
+    return true_fn() if bool(np.asarray((pred.data if isinstance(pred, Tensor) else pred))) else false_fn()
 
 
 def switch(index, branches, *operands):
     """branches[index](*operands), the index clamped to the valid range (as Keras)."""
-    i = int(np.clip(int(np.asarray(getattr(index, "data", index))), 0, len(branches) - 1))
+    i = int(np.clip(int(np.asarray((index.data if isinstance(index, Tensor) else index))), 0, len(branches) - 1))
     return branches[i](*operands)
 
 
@@ -121,7 +121,7 @@ class _CustomGradientOp(Function):
     def backward(self, dy):
         grads = self.grad_fn(Tensor(dy))
         grads = grads if isinstance(grads, (list, tuple)) else (grads,)
-        return tuple(None if g is None else np.asarray(getattr(g, "data", g)) for g in grads)
+        return tuple(None if g is None else np.asarray((g.data if isinstance(g, Tensor) else g)) for g in grads)
 
 
 def custom_gradient(f):
@@ -133,7 +133,7 @@ def custom_gradient(f):
         with no_grad():
             y, grad_fn = f(*args)
         tensors = [as_tensor(a) for a in args]
-        return _CustomGradientOp(np.asarray(getattr(y, "data", y)), grad_fn).apply(*tensors)
+        return _CustomGradientOp(np.asarray((y.data if isinstance(y, Tensor) else y)), grad_fn).apply(*tensors)
 
     wrapped.__name__ = getattr(f, "__name__", "custom_gradient")
     return wrapped

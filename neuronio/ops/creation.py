@@ -124,7 +124,8 @@ def tri(N, M=None, k=0, dtype=None) -> Tensor:  # noqa: N803 - Keras's argument 
 
 def vander(x, N=None, increasing=False) -> Tensor:  # noqa: N803 - Keras's argument names
     """The Vandermonde matrix of a 1-D x (NumPy's; a constant)."""
-    return Tensor(np.vander(_value(x), N, increasing))
+    x = _value(x)
+    return Tensor(np.vander(x, N, increasing).astype(x.dtype if x.dtype.kind == "f" else config.floatx()))
 
 
 def _window(fn, name):

@@ -38,6 +38,16 @@ def _binary(op: Function, name: str, x, y) -> Tensor:
     return op.apply(x, y)
 
 
+def _float(x) -> Tensor:
+    """Integer and bool tensors become floatx constants: Keras's sqrt/exp/log of an int are floats."""
+    x = as_tensor(x)
+    if x.dtype.kind == "f":
+        return x
+    from neuronio import config
+
+    return Tensor(x.data.astype(config.floatx()))
+
+
 def _is_scalar(value) -> bool:
     return isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
 
@@ -317,17 +327,17 @@ def power(x, exponent) -> Tensor:
 
 def exp(x) -> Tensor:
     """Elementwise e ** x."""
-    return ExpOp().apply(x)
+    return ExpOp().apply(_float(x))
 
 
 def log(x) -> Tensor:
     """Elementwise natural logarithm."""
-    return LogOp().apply(x)
+    return LogOp().apply(_float(x))
 
 
 def sqrt(x) -> Tensor:
     """Elementwise square root."""
-    return SqrtOp().apply(x)
+    return SqrtOp().apply(_float(x))
 
 
 def square(x) -> Tensor:

@@ -134,8 +134,12 @@ def flipud(x) -> Tensor:
 def moveaxis(x, source, destination) -> Tensor:
     """x with axes moved from `source` to `destination` (NumPy's moveaxis)."""
     x = as_tensor(x)
-    order = np.moveaxis(np.arange(x.ndim), destination, source)
-    return transpose(x, tuple(int(a) for a in order))
+    sources = [normalize_axis("moveaxis", a, x.ndim, x.shape) for a in np.atleast_1d(source)]
+    destinations = [normalize_axis("moveaxis", a, x.ndim, x.shape) for a in np.atleast_1d(destination)]
+    order = [i for i in range(x.ndim) if i not in sources]  # order[i]: the axis that lands at i
+    for d, s in sorted(zip(destinations, sources, strict=True)):
+        order.insert(d, s)
+    return transpose(x, tuple(order))
 
 
 def swapaxes(x, axis1, axis2) -> Tensor:

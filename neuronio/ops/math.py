@@ -280,13 +280,13 @@ allclose = _const(
 
 def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """x rounded half to even to `decimals` places; a constant (no gradient)."""
-    x = as_array(getattr(x, "data", x))
+    x = as_array((x.data if isinstance(x, Tensor) else x))
     return Tensor(np.asarray(np.round(x if x.dtype.kind == "f" else x.astype(config.floatx()), decimals)))
 
 
 def ldexp(x1, x2) -> Tensor:
     """x1 * 2 ** x2 for integer exponents x2; differentiable in x1."""
-    exponent = as_array(getattr(x2, "data", x2))
+    exponent = as_array((x2.data if isinstance(x2, Tensor) else x2))
     if exponent.dtype.kind not in "iu":
         raise TypeError(f"ldexp: the exponent x2 must hold integers; received dtype {exponent.dtype}.")
     from neuronio.ops.elementwise import multiply

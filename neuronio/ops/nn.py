@@ -143,7 +143,7 @@ class SparsemaxOp(Function):
         support = 1 + k * zs > cumulative
         k_z = support.sum(axis=-1, keepdims=True)
         tau = (np.take_along_axis(cumulative, k_z - 1, axis=-1) - 1) / k_z
-        y = np.moveaxis(np.maximum(z - tau, 0), -1, self.axis)
+        y = np.moveaxis(np.maximum(z - tau, 0), -1, self.axis).astype(x.dtype, copy=False)
         self.save_for_backward(y)
         return y
 
@@ -193,7 +193,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tens
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1) -> Tensor:
     """categorical_crossentropy with integer class indices as target."""
     output = as_tensor(output)
-    labels = as_array(getattr(target, "data", target))
+    labels = as_array((target.data if isinstance(target, Tensor) else target))
     if labels.ndim == output.ndim and labels.shape[axis] == 1:
         labels = np.squeeze(labels, axis)
     ax = normalize_axis("sparse_categorical_crossentropy", axis, output.ndim, output.shape)
@@ -361,10 +361,10 @@ def conv_transpose(inputs, kernel, strides=1, padding="valid", output_padding=No
         before = (k - s) // 2 if padding == "same" else 0
         before = max(before, 0)
         crops.append((before, target))
-    if any(before + target > fs for (before, target), fs in zip(crops, full.shape[1:3], strict=True)):
-        full = pad(full, ((0, 0), (0, max(0, sum(crops[0]) - full.shape[1])),
-                          (0, max(0, sum(crops[1]) - full.shape[2])), (0, 0)))
-    y = getitem(full, (slice(None), slice(crops[0][0], sum(crops[0])), slice(crops[1][0], sum(crops[1]))))
+    ends = [before + target for before, target in crops]
+    if any(end > fs for end, fs in zip(ends, full.shape[1:3], strict=True)):  # k < s: pad, not crop
+        full = pad(full, ((0, 0), (0, max(0, ends[0] - full.shape[1])), (0, max(0, ends[1] - full.shape[2])), (0, 0)))
+    y = getitem(full, (slice(None), slice(crops[0][0], ends[0]), slice(crops[1][0], ends[1])))
     return reshape(y, (y.shape[0], *y.shape[2:])) if n == 1 else y
 
 
@@ -450,7 +450,7 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
         logits = logits + bias
     allowed = np.ones(logits.shape, dtype=bool)
     if mask is not None:
-        allowed &= np.asarray(as_array(getattr(mask, "data", mask)), dtype=bool)
+        allowed &= np.asarray(as_array((mask.data if isinstance(mask, Tensor) else mask)), dtype=bool)
     if is_causal:
         allowed &= np.tri(logits.shape[-2], logits.shape[-1], dtype=bool)
     if not allowed.all():

@@ -143,12 +143,12 @@ def amin(x, axis=None, keepdims=False) -> Tensor:
 
 def any(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Whether any entry is true (non-zero) over `axis`."""
-    return Tensor(np.asarray(np.any(as_array(getattr(x, "data", x)), axis=axis, keepdims=keepdims)))
+    return Tensor(np.asarray(np.any(as_array((x.data if isinstance(x, Tensor) else x)), axis=axis, keepdims=keepdims)))
 
 
 def all(x, axis=None, keepdims=False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Whether every entry is true (non-zero) over `axis`."""
-    return Tensor(np.asarray(np.all(as_array(getattr(x, "data", x)), axis=axis, keepdims=keepdims)))
+    return Tensor(np.asarray(np.all(as_array((x.data if isinstance(x, Tensor) else x)), axis=axis, keepdims=keepdims)))
 
 
 def average(x, axis=None, weights=None) -> Tensor:
@@ -171,7 +171,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False) -> Tensor:
     if method != "linear":
         raise ValueError(f"quantile: only method='linear' is implemented; received method={method!r}.")
     x = _float(x)
-    q_values = np.asarray(as_array(getattr(q, "data", q)), dtype=np.float64)
+    q_values = np.asarray(as_array((q.data if isinstance(q, Tensor) else q)), dtype=np.float64)
     if (q_values < 0).any() or (q_values > 1).any():
         raise ValueError(f"quantile: q must be in [0, 1]; received q={q_values.tolist()}.")
     axes = normalize_axes("quantile", axis, x.ndim, x.shape)
@@ -194,7 +194,7 @@ def quantile(x, q, axis=None, method="linear", keepdims=False) -> Tensor:
 
 def percentile(x, q, axis=None, method="linear", keepdims=False) -> Tensor:
     """quantile with q in percent."""
-    return quantile(x, np.asarray(as_array(getattr(q, "data", q)), dtype=np.float64) / 100.0, axis, method, keepdims)
+    return quantile(x, np.asarray(as_array((q.data if isinstance(q, Tensor) else q)), dtype=np.float64) / 100.0, axis, method, keepdims)
 
 
 def median(x, axis=None, keepdims=False) -> Tensor:
