@@ -239,9 +239,18 @@ def power(x1, x2) -> Tensor:
 
 
 # -- no gradient: rounding, sign, comparisons, logic, integers ---------------------------------
+def _raw(value) -> np.ndarray:
+    """A constant op's argument as an array; Python ints stay ints (as_array would make them floatx)."""
+    if isinstance(value, Tensor):
+        return value.data
+    if isinstance(value, (int, np.integer, bool)) or (isinstance(value, list) and np.asarray(value).dtype.kind in "iub"):
+        return np.asarray(value)
+    return as_array(value)
+
+
 def _const(fn, name: str, n_args: int = 1, to_float: bool = False):
     def op(*args, **kwargs):
-        arrays = [as_array(a.data if isinstance(a, Tensor) else a) for a in args[:n_args]]
+        arrays = [_raw(a) for a in args[:n_args]]
         if to_float:  # Keras: floor/ceil/trunc of an int tensor are floatx
             arrays = [a if a.dtype.kind == "f" else a.astype(config.floatx()) for a in arrays]
         return Tensor(np.asarray(fn(*arrays, *args[n_args:], **kwargs)))
