@@ -11,6 +11,7 @@ from neuronio import (
     activations,
     applications,
     apps,
+    backend,
     callbacks,
     config,
     datasets,
@@ -22,6 +23,7 @@ from neuronio import (
     models,
     ops,
     optimizers,
+    random,
     utils,
     visualize,
 )
@@ -41,6 +43,7 @@ __all__ = [
     "activations",
     "applications",
     "apps",
+    "backend",
     "callbacks",
     "config",
     "constant",
@@ -54,6 +57,7 @@ __all__ = [
     "no_grad",
     "ops",
     "optimizers",
+    "random",
     "utils",
     "visualize",
 ]

@@ -307,3 +307,17 @@ def meshgrid(*x, indexing="xy") -> list:
     if indexing not in ("xy", "ij"):
         raise ValueError(f"meshgrid: indexing must be 'xy' or 'ij'; received indexing={indexing!r}.")
     return [Tensor(np.array(g)) for g in np.meshgrid(*[_value(v) for v in x], indexing=indexing)]
+
+
+def saturate_cast(x, dtype) -> Tensor:
+    """x cast to `dtype`, values first clipped to the dtype's range (no wrap-around); a constant."""
+    values = _value(x)
+    dtype = np.dtype(dtype)
+    info = np.iinfo(dtype) if dtype.kind in "iu" else np.finfo(dtype)
+    return Tensor(np.clip(values, info.min, info.max).astype(dtype))
+
+
+def view(x, dtype=None) -> Tensor:
+    """x's bytes reinterpreted as `dtype` (NumPy's view); a constant."""
+    values = _value(x)
+    return Tensor(values.view(dtype) if dtype is not None else values.copy())

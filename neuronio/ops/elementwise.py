@@ -361,5 +361,9 @@ def clip(x, x_min: float, x_max: float) -> Tensor:
 
 
 def cast(x, dtype) -> Tensor:
-    """x converted to another float dtype; the gradient is cast back."""
-    return CastOp(np.dtype(dtype)).apply(x)
+    """x converted to `dtype`. Between floats the gradient is cast back; a cast from or to an
+    integer or bool type is a constant (an index or a rounded value has no gradient)."""
+    x, dtype = as_tensor(x), np.dtype(dtype)
+    if x.dtype.kind != "f" or dtype.kind != "f":
+        return Tensor(x.data.astype(dtype))
+    return CastOp(dtype).apply(x)

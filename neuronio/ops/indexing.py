@@ -486,3 +486,52 @@ def histogram(x, bins=10, range=None) -> tuple:  # noqa: A002 - NumPy's argument
     counts, edges = np.histogram(_value(x), bins=bins, range=range)
     return Tensor(counts.astype(np.int32)), Tensor(edges.astype(_value(x).dtype if _value(x).dtype.kind == "f"
                                                                  else np.float32))
+
+
+# -- segments ---------------------------------------------------------------------------------
+def _segments(segment_ids, num_segments) -> tuple[np.ndarray, int]:
+    ids = _value(segment_ids).astype(np.intp)
+    return ids, int(num_segments) if num_segments is not None else int(ids.max()) + 1 if ids.size else 0
+
+
+def segment_sum(data, segment_ids, num_segments=None, sorted=False) -> Tensor:  # noqa: A002
+    """out[s] = sum of data[i] over i with segment_ids[i] == s (rows with no entry are 0)."""
+    data = as_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    return _run(ScatterOp((ids,), (n, *data.shape[1:])), data)
+
+
+def _segment_reduce(reduce, empty: float, data, segment_ids, num_segments) -> Tensor:
+    from neuronio.ops.creation import full
+
+    data = as_tensor(data)
+    ids, n = _segments(segment_ids, num_segments)
+    # A loop over segments (a static, usually small number), each a differentiable reduction.
+    rows = [reduce(getitem(data, np.flatnonzero(ids == s)), 0) if (ids == s).any()
+            else full(data.shape[1:], empty, data.dtype) for s in range(n)]
+    from neuronio.ops.shape import stack
+
+    return stack(rows, axis=0)
+
+
+def segment_max(data, segment_ids, num_segments=None, sorted=False) -> Tensor:  # noqa: A002
+    """out[s] = max of data[i] over segment s (the dtype's lowest value where s is empty)."""
+    from neuronio.ops.reduction import max as _max
+
+    low = float(np.finfo(np.float32).min)
+    return _segment_reduce(lambda t, a: _max(t, axis=a), low, data, segment_ids, num_segments)
+
+
+def segment_min(data, segment_ids, num_segments=None, sorted=False) -> Tensor:  # noqa: A002
+    """out[s] = min of data[i] over segment s (the dtype's highest value where s is empty)."""
+    from neuronio.ops.reduction import min as _min
+
+    high = float(np.finfo(np.float32).max)
+    return _segment_reduce(lambda t, a: _min(t, axis=a), high, data, segment_ids, num_segments)
+
+
+def segment_prod(data, segment_ids, num_segments=None, sorted=False) -> Tensor:  # noqa: A002
+    """out[s] = product of data[i] over segment s (1 where s is empty)."""
+    from neuronio.ops.statistics import prod
+
+    return _segment_reduce(lambda t, a: prod(t, axis=a), 1.0, data, segment_ids, num_segments)

@@ -302,3 +302,45 @@ def ldexp(x1, x2) -> Tensor:
 
     x1 = _float(x1)
     return multiply(x1, Tensor(np.ldexp(np.ones((), x1.dtype), exponent)))
+
+
+# -- complex-number functions on real tensors (neuronio has no complex dtype) ------------------
+def real(x) -> Tensor:
+    """The real part: x itself for a real tensor."""
+    return as_tensor(x)
+
+
+def imag(x) -> Tensor:
+    """The imaginary part: zeros for a real tensor."""
+    x = as_tensor(x)
+    return Tensor(np.zeros_like(x.data))
+
+
+def conjugate(x) -> Tensor:
+    """The complex conjugate: x itself for a real tensor."""
+    return as_tensor(x)
+
+
+conj = conjugate
+
+
+def angle(x) -> Tensor:
+    """The argument: pi for negative entries, 0 otherwise (a constant)."""
+    x = _float(x)
+    return Tensor(np.angle(x.data).astype(x.dtype))
+
+
+def _i1(x: np.ndarray) -> np.ndarray:
+    """The modified Bessel function I1 by its power series (converges for every x; 60 terms
+    reach float64 precision for |x| < 30)."""
+    term = x / 2.0
+    total = term.copy()
+    quarter = x * x / 4.0
+    for k in range(1, 60):
+        term = term * quarter / (k * (k + 1))
+        total = total + term
+    return total
+
+
+_UNARY["i0"] = (np.i0, lambda x, y: _i1(x))  # I0' = I1
+i0 = _unary("i0")

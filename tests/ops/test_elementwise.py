@@ -91,8 +91,13 @@ def test_shapes_that_do_not_broadcast_are_named():
 
 
 def test_integer_tensor_input_is_refused_with_a_cast_hint():
-    with pytest.raises(DTypeError, match=r"ExpOp expects floating-point inputs.*int64.*astype"):
-        ops.exp(Tensor(np.arange(3)))
+    with pytest.raises(DTypeError, match=r"SigmoidOp expects floating-point inputs.*int64.*astype"):
+        ops.sigmoid(Tensor(np.arange(3)))
+
+
+def test_exp_log_sqrt_of_integers_are_floatx_as_in_keras():
+    assert ops.exp(Tensor(np.arange(3))).dtype == np.float32
+    assert ops.sqrt(Tensor(np.array([4]))).numpy().tolist() == [2.0]
 
 
 def test_power_takes_a_tensor_exponent_as_keras_does():

@@ -330,6 +330,26 @@ CASES += [
 ]
 
 
+CASES += [
+    OpCase("real", ops.real, _u(2, 3), np.real), OpCase("conjugate", ops.conjugate, _u(2, 3), np.conjugate),
+    OpCase("conj", ops.conj, _u(2, 3), np.conj),
+    OpCase("imag", lambda x: ops.imag(x) + x * 0, _u(2, 3), np.imag),
+    OpCase("angle", ops.angle, _u(2, 3), np.angle, check_grad=False),
+    OpCase("i0", ops.i0, _u(2, 3, low=-3, high=3), np.i0),
+    OpCase("saturate_cast", lambda x: ops.cast(ops.saturate_cast(x * 200, "int8"), x.dtype), _u(4),
+           lambda x: np.clip(np.trunc(x * 200), -128, 127), check_grad=False),
+    OpCase("view", lambda x: Tensor(ops.view(x).numpy()), _u(3), lambda x: x, check_grad=False),
+    OpCase("segment_sum", lambda x: ops.segment_sum(x, np.array([0, 2, 0]), 4), _u(3, 2),
+           lambda x: np.stack([x[0] + x[2], 0 * x[0], x[1], 0 * x[0]])),
+    OpCase("segment_max", lambda x: ops.segment_max(x, np.array([1, 0, 1])), _distinct(3, 2),
+           lambda x: np.stack([x[1], np.maximum(x[0], x[2])])),
+    OpCase("segment_min", lambda x: ops.segment_min(x, np.array([1, 0, 1])), _distinct(3, 2),
+           lambda x: np.stack([x[1], np.minimum(x[0], x[2])])),
+    OpCase("segment_prod", lambda x: ops.segment_prod(x, np.array([1, 0, 1])), _u(3, 2),
+           lambda x: np.stack([x[1], x[0] * x[2]])),
+]
+
+
 @ops.custom_gradient
 def _clipped_identity(x):
     # forward: identity; backward: 2 * dy, a deliberately different rule that the test observes.
