@@ -26,7 +26,7 @@ _NN = set(
     "glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh layer_normalization leaky_relu log_sigmoid "
     "log_softmax max_pool moments multi_hot normalize one_hot psnr relu relu6 rms_normalization selu separable_conv "
     "sigmoid silu soft_shrink softmax softplus softsign space_to_depth sparse_categorical_crossentropy sparse_plus "
-    "sparse_sigmoid sparsemax squareplus swish tanh_shrink threshold".split()
+    "sparse_sigmoid sparsemax squareplus swish tanh_shrink threshold fold unfold".split()
 )
 _CORE = {"cast", "convert_to_tensor", "saturate_cast", "scatter", "scatter_update", "slice", "slice_update",
          "stop_gradient", "unstack", "custom_gradient"}

@@ -293,6 +293,8 @@ from neuronio.ops.products import (  # noqa: A004 - Keras/NumPy names shadow bui
     vdot,
 )
 from neuronio.ops.nn import (  # noqa: A004 - Keras/NumPy names shadow builtins here
+    fold,
+    unfold,
     adaptive_average_pool,
     adaptive_max_pool,
     average_pool,
@@ -462,6 +464,7 @@ __all__ = [
     "fmax",
     "fmin",
     "fmod",
+    "fold",
     "fori_loop",
     "full",
     "full_like",
@@ -659,6 +662,7 @@ __all__ = [
     "triu",
     "true_divide",
     "trunc",
+    "unfold",
     "unique",
     "unravel_index",
     "unstack",

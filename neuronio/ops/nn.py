@@ -456,3 +456,41 @@ def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, i
     if not allowed.all():
         logits = logits + np.where(allowed, 0.0, np.finfo(logits.dtype).min / 2).astype(logits.dtype)
     return einsum("bnts,bsnh->btnh", softmax(logits, axis=-1), v)
+
+
+# -- im2col in Keras's (PyTorch's) channels-first layout -----------------------------------------
+def _patch_index(c: int, h: int, w: int, kernel_size, dilation, padding, stride):
+    """Index arrays (C, KH, KW, OH, OW) into the padded (C, H + 2 PH, W + 2 PW) planes."""
+    (kh, kw), (dh, dw), (ph, pw), (sh, sw) = (_tuple(v, 2) for v in (kernel_size, dilation, padding, stride))
+    oh = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+    ow = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+    ci = np.arange(c)[:, None, None, None, None]
+    ri = (np.arange(kh) * dh)[None, :, None, None, None] + (np.arange(oh) * sh)[None, None, None, :, None]
+    qi = (np.arange(kw) * dw)[None, None, :, None, None] + (np.arange(ow) * sw)[None, None, None, None, :]
+    return (ci, ri, qi), (kh, kw, oh, ow), (ph, pw)
+
+
+def unfold(x, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """Sliding blocks of a channels-first (N, C, H, W) batch as (N, C * KH * KW, OH * OW) (im2col)."""
+    x = as_tensor(x)
+    if x.ndim != 4:
+        raise ShapeError(f"unfold expects (N, C, H, W) (channels-first, as Keras's unfold); received {x.shape}.")
+    n, c, h, w = x.shape
+    (ci, ri, qi), (kh, kw, oh, ow), (ph, pw) = _patch_index(c, h, w, kernel_size, dilation, padding, stride)
+    xp = pad(x, ((0, 0), (0, 0), (ph, ph), (pw, pw)))
+    patches = getitem(xp, (slice(None), ci, ri, qi))  # (N, C, KH, KW, OH, OW)
+    return reshape(patches, (n, c * kh * kw, oh * ow))
+
+
+def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1) -> Tensor:
+    """The adjoint of unfold: (N, C * KH * KW, L) blocks summed back into (N, C, H, W)."""
+    x = as_tensor(x)
+    h, w = _tuple(output_size, 2)
+    kh, kw = _tuple(kernel_size, 2)
+    n, ckk = x.shape[:2]
+    c = ckk // (kh * kw)
+    (ci, ri, qi), (kh, kw, oh, ow), (ph, pw) = _patch_index(c, h, w, kernel_size, dilation, padding, stride)
+    blocks = reshape(x, (n, c, kh, kw, oh, ow))
+    ni = np.arange(n)[:, None, None, None, None, None]
+    summed = _run(ScatterOp((ni, ci[None], ri[None], qi[None]), (n, c, h + 2 * ph, w + 2 * pw)), blocks)
+    return getitem(summed, (slice(None), slice(None), slice(ph, ph + h), slice(pw, pw + w)))

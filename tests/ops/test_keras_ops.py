@@ -345,6 +345,9 @@ CASES += [
            lambda x: np.stack([x[1], np.maximum(x[0], x[2])])),
     OpCase("segment_min", lambda x: ops.segment_min(x, np.array([1, 0, 1])), _distinct(3, 2),
            lambda x: np.stack([x[1], np.minimum(x[0], x[2])])),
+    OpCase("unfold", lambda x: ops.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), _u(1, 2, 4, 5),
+           None),
+    OpCase("fold", lambda x: ops.fold(x, (4, 4), 2, padding=1, stride=2), _u(1, 8, 9), None),
     OpCase("segment_prod", lambda x: ops.segment_prod(x, np.array([1, 0, 1])), _u(3, 2),
            lambda x: np.stack([x[1], x[0] * x[2]])),
 ]
