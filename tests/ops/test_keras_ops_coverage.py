@@ -7,6 +7,8 @@ up as failures to decide on), and from the frozen list of Keras 3.15.1 otherwise
 import importlib.util
 import os
 
+import pytest
+
 import neuronio.ops as ops
 
 KERAS_3_15_OPS = """
@@ -73,6 +75,7 @@ def _keras_names() -> list[str]:
     return sorted(n for n in dir(keras.ops) if not n.startswith("_"))
 
 
+@pytest.mark.keras
 def test_every_in_scope_keras_op_exists_in_neuronio():
     missing = [n for n in _keras_names() if n not in OUT_OF_SCOPE and not hasattr(ops, n)]
     assert missing == [], f"keras.ops names neuronio lacks (implement, or list in OUT_OF_SCOPE with the reason): {missing}"
