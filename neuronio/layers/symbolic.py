@@ -34,79 +34,6 @@ class SymbolicTensor:
     # Tensors are graph nodes: identity decides equality (== is not overloaded, as in Keras).
     __hash__ = object.__hash__
 
-    # -- operators: each records the keras.ops call Keras 3 records ---------------------------
-    def __add__(self, other):
-        return _ops().add(self, other)
-
-    def __radd__(self, other):
-        return _ops().add(other, self)
-
-    def __sub__(self, other):
-        return _ops().subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops().subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops().multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops().multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops().true_divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops().true_divide(other, self)
-
-    def __floordiv__(self, other):
-        return _ops().floor_divide(self, other)
-
-    def __mod__(self, other):
-        return _ops().mod(self, other)
-
-    def __pow__(self, other):
-        return _ops().power(self, other)
-
-    def __rpow__(self, other):
-        return _ops().power(other, self)
-
-    def __matmul__(self, other):
-        return _ops().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
-
-    def __neg__(self):
-        return _ops().negative(self)
-
-    def __abs__(self):
-        return _ops().absolute(self)
-
-    def __lt__(self, other):
-        return _ops().less(self, other)
-
-    def __le__(self, other):
-        return _ops().less_equal(self, other)
-
-    def __gt__(self, other):
-        return _ops().greater(self, other)
-
-    def __ge__(self, other):
-        return _ops().greater_equal(self, other)
-
-    def __and__(self, other):
-        return _ops().logical_and(self, other)
-
-    def __or__(self, other):
-        return _ops().logical_or(self, other)
-
-    def __invert__(self):
-        return _ops().logical_not(self)
-
-    def __getitem__(self, key):
-        return _ops().get_item(self, key)
-
     def __array__(self, dtype=None, copy=None):
         raise TypeError(
             f"{self!r} is a symbolic placeholder with no values: it cannot become a NumPy array. Inside a "
@@ -118,6 +45,32 @@ class SymbolicTensor:
             f"{self!r} has no value yet, so it cannot be used as a Python bool (in `if` or `and`). Use "
             f"ops.where / ops.cond on tensors, or move the logic into a custom layer's call()."
         )
+
+
+def _operator(op_name: str, reflected: bool = False):
+    """A Python operator of SymbolicTensor: it records the keras.ops call Keras 3 records for it."""
+
+    def operator(self, *other):
+        from neuronio import ops
+
+        args = (*other, self) if reflected else (self, *other)
+        return getattr(ops, op_name)(*args)
+
+    operator.__name__ = op_name
+    return operator
+
+
+_OPERATORS = {
+    "add": "add", "sub": "subtract", "mul": "multiply", "truediv": "true_divide", "floordiv": "floor_divide",
+    "mod": "mod", "pow": "power", "matmul": "matmul", "lt": "less", "le": "less_equal", "gt": "greater",
+    "ge": "greater_equal", "and": "logical_and", "or": "logical_or",
+}
+for _dunder, _op in _OPERATORS.items():
+    setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))
+    if _dunder not in ("lt", "le", "gt", "ge"):  # Python reflects comparisons by itself
+        setattr(SymbolicTensor, f"__r{_dunder}__", _operator(_op, reflected=True))
+for _dunder, _op in {"neg": "negative", "abs": "absolute", "invert": "logical_not", "getitem": "get_item"}.items():
+    setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))
 
 
 class Node:
@@ -141,12 +94,6 @@ def is_symbolic(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(v, SymbolicTensor) for v in value)
     return False
-
-
-def _ops():
-    from neuronio import ops
-
-    return ops
 
 
 def _record_op(name: str, fn, args: tuple, kwargs: dict):
