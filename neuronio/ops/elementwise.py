@@ -17,9 +17,9 @@ def _pair(x, y) -> tuple[Tensor, Tensor]:
 
     Without this, `float32_tensor * np.float64(0.5)` would silently become float64 (STYLE B2).
     """
-    if isinstance(y, Tensor) and not isinstance(x, Tensor) and _is_scalar(x) and y.dtype.kind == "f":
+    if isinstance(y, Tensor) and not isinstance(x, Tensor) and _adopts(x, y):
         return Tensor(as_array(x, dtype=y.dtype)), y
-    if isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_scalar(y) and x.dtype.kind == "f":
+    if isinstance(x, Tensor) and not isinstance(y, Tensor) and _adopts(y, x):
         return x, Tensor(as_array(y, dtype=x.dtype))
     return as_tensor(x), as_tensor(y)
 
@@ -35,7 +35,29 @@ def _binary(op: Function, name: str, x, y) -> Tensor:
                 f"{name}: shapes {x.shape} and {y.shape} cannot be broadcast together "
                 f"(trailing axes must be equal or 1)."
             ) from None
+    if x.dtype.kind != "f" or y.dtype.kind != "f":
+        return _integer_binary(op, name, x, y)
     return op.apply(x, y)
+
+
+# Keras's promotion for the arithmetic of integer tensors (true division always gives floats).
+_FLOAT_RESULT = {"divide"}
+
+
+def _integer_binary(op: Function, name: str, x: Tensor, y: Tensor) -> Tensor:
+    """Integers with integers compute without a graph (no gradient), staying integers; an
+    integer meeting a float becomes that float dtype, as Keras promotes (int32 + float32 ->
+    float32), and the float side keeps its gradient."""
+    if x.dtype.kind == "f" or y.dtype.kind == "f":
+        dtype = x.dtype if x.dtype.kind == "f" else y.dtype
+        x = x if x.dtype.kind == "f" else Tensor(x.data.astype(dtype))
+        y = y if y.dtype.kind == "f" else Tensor(y.data.astype(dtype))
+        return op.apply(x, y)
+    if name in _FLOAT_RESULT:
+        return op.apply(_float(x), _float(y))
+    y_array = op.forward(x.data, y.data)
+    op.saved = ()
+    return Tensor(np.asarray(y_array))
 
 
 def _float(x) -> Tensor:
@@ -46,6 +68,24 @@ def _float(x) -> Tensor:
     from neuronio import config
 
     return Tensor(x.data.astype(config.floatx()))
+
+
+def _unary_keeping_ints(op: Function, x) -> Tensor:
+    """An op that maps integers to integers (negative, square, abs): without a graph for them."""
+    x = as_tensor(x)
+    if x.dtype.kind == "f":
+        return op.apply(x)
+    y = op.forward(x.data)
+    op.saved = ()
+    return Tensor(np.asarray(y))
+
+
+def _adopts(scalar, tensor: Tensor) -> bool:
+    """Whether a Python scalar takes the tensor's dtype: any number meeting floats, an int
+    meeting ints (Keras: int32 tensor + 1 stays int32; + 1.5 becomes float)."""
+    if not _is_scalar(scalar):
+        return False
+    return tensor.dtype.kind == "f" or (tensor.dtype.kind in "iu" and isinstance(scalar, (int, np.integer)))
 
 
 def _is_scalar(value) -> bool:
@@ -312,7 +352,7 @@ def where(condition, x, y) -> Tensor:
 
 def negative(x) -> Tensor:
     """Elementwise -x."""
-    return NegativeOp().apply(x)
+    return _unary_keeping_ints(NegativeOp(), x)
 
 
 def power(x, exponent) -> Tensor:
@@ -342,12 +382,12 @@ def sqrt(x) -> Tensor:
 
 def square(x) -> Tensor:
     """Elementwise x ** 2."""
-    return SquareOp().apply(x)
+    return _unary_keeping_ints(SquareOp(), x)
 
 
 def abs(x) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Elementwise |x|."""
-    return AbsOp().apply(x)
+    return _unary_keeping_ints(AbsOp(), x)
 
 
 def clip(x, x_min: float, x_max: float) -> Tensor:

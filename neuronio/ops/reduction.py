@@ -174,7 +174,17 @@ def _reduce(op_cls, name: str, x, axis, keepdims: bool, need_entries: bool = Fal
     axes = normalize_axes(name, axis, x.ndim, x.shape)
     if need_entries and math.prod(x.shape[a] for a in axes) == 0:
         raise ShapeError(f"{name}: cannot reduce over axis={axis} of a tensor of shape {x.shape}: it has no entries.")
-    return op_cls(axes, bool(keepdims)).apply(x)
+    op = op_cls(axes, bool(keepdims))
+    if x.dtype.kind != "f":
+        # Keras: sum/max/min of integers stay integers (no gradient); mean/var/std are floats.
+        if op_cls in (SumOp, MaxOp, MinOp):
+            y = op.forward(x.data)
+            op.saved = ()
+            return Tensor(np.asarray(y).astype(x.dtype if x.dtype.kind != "b" else np.int32))
+        from neuronio import config
+
+        x = Tensor(x.data.astype(config.floatx()))
+    return op.apply(x)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name

@@ -380,6 +380,10 @@ def test_integer_inputs_follow_keras_dtypes():
     assert ops.concatenate([ops.arange(2), ops.arange(1)]).numpy().tolist() == [0, 1, 0]
     assert ops.where(np.array([True, False]), ops.arange(2), 5).numpy().tolist() == [0, 5]
     assert ops.top_k(np.array([3.0, 1.0, 2.0]), 2)[1].numpy().tolist() == [0, 2]
+    a = ops.arange(4)
+    assert (a + 1).dtype == np.int32 and (a * 2).numpy().tolist() == [0, 2, 4, 6]
+    assert (a / 2).dtype == np.float32 and (a + 1.5).dtype == np.float32
+    assert ops.sum(a).dtype == np.int32 and ops.mean(a).dtype == np.float32 and (-a).dtype == np.int32
 
 
 def test_bad_arguments_say_what_is_wrong():

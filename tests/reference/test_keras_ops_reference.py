@@ -136,6 +136,20 @@ def test_values_match_keras(name, args, kwargs):
             np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6, err_msg=name)
 
 
+@pytest.mark.parametrize(
+    "expression",
+    ["o.add(o.arange(4), 1)", "o.arange(4) * 2", "o.arange(4) / 2", "o.arange(4) + 1.5", "o.sum(o.arange(4))",
+     "o.mean(o.arange(4))", "o.sqrt(o.arange(4))", "o.floor(o.arange(4))", "o.cumsum(o.arange(4))",
+     "o.maximum(o.arange(4), 2)", "o.argsort(o.arange(4.0))", "o.one_hot(o.arange(3), 3)", "o.arange(0.0, 1.0, 0.5)",
+     "o.ones((2,))", "o.mod(o.arange(5), 3)", "o.cast(o.arange(3), 'float32')"],
+)
+def test_integer_and_float_dtypes_follow_keras(expression):
+    theirs = eval(expression, {"o": keras.ops})  # noqa: S307 - a fixed expression from this file
+    ours = eval(expression, {"o": ops})  # noqa: S307
+    assert ours.dtype.name == keras.backend.standardize_dtype(theirs.dtype), expression
+    np.testing.assert_allclose(ours.numpy(), keras.ops.convert_to_numpy(theirs), rtol=1e-6)
+
+
 def test_nonzero_gives_the_coordinates_keras_gives():
     # Keras's torch backend stacks them into one (ndim, count) tensor; NumPy and Keras's jax and
     # numpy backends give a tuple, which neuronio follows.
