@@ -123,9 +123,16 @@ def tri(N, M=None, k=0, dtype=None) -> Tensor:  # noqa: N803 - Keras's argument 
 
 
 def vander(x, N=None, increasing=False) -> Tensor:  # noqa: N803 - Keras's argument names
-    """The Vandermonde matrix of a 1-D x (NumPy's; a constant)."""
-    x = _value(x)
-    return Tensor(np.vander(x, N, increasing).astype(x.dtype if x.dtype.kind == "f" else config.floatx()))
+    """The Vandermonde matrix of a 1-D x: columns x^(N-1), ..., x^0 (reversed if increasing);
+    differentiable, as a stack of powers."""
+    from neuronio.ops.elementwise import power
+    from neuronio.ops.shape import stack
+
+    x = as_tensor(x)
+    x = x if x.dtype.kind == "f" else Tensor(x.data.astype(config.floatx()))
+    n = x.shape[0] if N is None else int(N)
+    exponents = range(n) if increasing else range(n - 1, -1, -1)
+    return stack([power(x, float(k)) if k else multiply(x, 0.0) + 1.0 for k in exponents], axis=1)
 
 
 def _window(fn, name):
@@ -191,8 +198,13 @@ def convert_to_numpy(x) -> np.ndarray:
 
 
 def copy(x) -> Tensor:
-    """A copy of x with no link to the graph (differentiate through x itself instead)."""
-    return Tensor(np.array(_value(x), copy=True))
+    """A copy of x; gradients flow through it (dx = dy), as through Keras's copy."""
+    x = as_tensor(x)
+    if x.dtype.kind != "f":
+        return Tensor(x.data.copy())
+    from neuronio.ops.math import UnaryOp
+
+    return UnaryOp("copy").apply(x)
 
 
 def is_tensor(x) -> bool:

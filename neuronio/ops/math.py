@@ -79,6 +79,7 @@ _UNARY = {
     "rad2deg": (np.rad2deg, lambda x, y: np.full_like(x, 180.0 / math.pi)),
     # NaN and infinity never enter the engine (as_array refuses them), so nan_to_num is identity.
     "nan_to_num": (lambda x: x.copy(), lambda x, y: np.ones_like(x)),
+    "copy": (lambda x: x.copy(), lambda x, y: np.ones_like(x)),
 }
 
 
