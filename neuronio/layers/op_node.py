@@ -10,6 +10,7 @@ built this way round-trip with real Keras. It has no weights, and `Model.layers`
 """
 
 import inspect
+import json
 
 import numpy as np
 
@@ -95,6 +96,13 @@ class OpLayer(Layer):
                     f"ops.{self.op_name}: the argument {key!r} is a symbolic tensor, but the op takes it as a "
                     f"fixed setting. Pass a Python value, or wrap the computation in a keras.layers.Lambda layer."
                 )
+            try:
+                json.dumps(_jsonable(value))
+            except TypeError:
+                raise TypeError(
+                    f"ops.{self.op_name}: the argument {key}={value!r} cannot be written into a saved functional "
+                    f"model. Do this computation inside a keras.layers.Lambda layer or a custom layer's call()."
+                ) from None
         self.static.update(static)
         flat: list = []
         self._template = _replace(call_args, flat)

@@ -231,11 +231,14 @@ __all__ += [
 ]
 
 # Every public op records a graph node when called on a symbolic tensor (see _symbolic.py).
-# shape/ndim/size/dtype/is_tensor answer from the symbolic tensor itself, and control flow runs
-# its branches, which then record their own ops.
-_NOT_RECORDED = {"shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy", "cond", "switch", "while_loop",
-                 "fori_loop", "scan", "map", "vectorized_map", "associative_scan", "vectorize", "custom_gradient"}
+# shape/ndim/size/dtype/is_tensor answer from the symbolic tensor itself; control flow, whose
+# arguments are Python functions, refuses symbolic tensors with an error naming the way out.
+_ANSWERED = {"shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy"}
+_CONTROL_FLOW = {"cond", "switch", "while_loop", "fori_loop", "scan", "map", "vectorized_map", "associative_scan",
+                 "vectorize", "custom_gradient"}
 for _name in __all__:
-    if _name not in _NOT_RECORDED:
+    if _name in _CONTROL_FLOW:
+        globals()[_name] = _symbolic.refuse_symbolic(_name, globals()[_name])
+    elif _name not in _ANSWERED:
         globals()[_name] = _symbolic.symbolic_aware(_name, globals()[_name])
 del _name

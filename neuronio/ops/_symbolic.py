@@ -39,3 +39,21 @@ def symbolic_aware(name: str, fn):
 
     op.raw = fn
     return op
+
+
+def refuse_symbolic(name: str, fn):
+    """`fn` (a control-flow op taking Python functions) with a clear error on symbolic tensors:
+    its branches are code, which a functional graph (and its .keras file) cannot hold."""
+
+    @functools.wraps(fn)
+    def op(*args, **kwargs):
+        if _TYPES and (any(is_symbolic(a) for a in args) or any(is_symbolic(v) for v in kwargs.values())):
+            raise TypeError(
+                f"ops.{name} was called on a symbolic tensor while building a functional model. Its "
+                f"branches/bodies are Python functions, which a model graph cannot record or save. Do this "
+                f"inside a keras.layers.Lambda layer or a custom layer's call(), where tensors have values."
+            )
+        return fn(*args, **kwargs)
+
+    op.raw = fn
+    return op

@@ -79,6 +79,12 @@ def test_values_that_cannot_exist_symbolically_say_what_to_use():
         np.asarray(x)
     with pytest.raises(TypeError, match=r"ops.reshape: the argument 'newshape' is a symbolic tensor.*Lambda"):
         ops.reshape(x, x)
+    with pytest.raises(TypeError, match=r"ops.cond was called on a symbolic tensor.*Lambda layer"):
+        ops.cond(x > 0, lambda: x, lambda: -x)
+    with pytest.raises(TypeError, match=r"ops.map was called on a symbolic tensor.*custom layer's call"):
+        ops.map(lambda v: v * 2, x)
+    with pytest.raises(TypeError, match=r"ops.take: the argument axis=.*cannot be written"):
+        ops.take(x, np.array([0, 1]), axis=object())
     with pytest.raises(ValueError, match=r"matmul: the last axis of x \(3\)"):
         ops.matmul(x, np.ones((4, 2), "float32"))  # shape errors surface when the graph is built
 
