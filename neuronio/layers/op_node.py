@@ -27,7 +27,7 @@ _NN = set(
     "glu hard_shrink hard_sigmoid hard_silu hard_swish hard_tanh layer_normalization leaky_relu log_sigmoid "
     "log_softmax max_pool moments multi_hot normalize one_hot psnr relu relu6 rms_normalization selu separable_conv "
     "sigmoid silu soft_shrink softmax softplus softsign space_to_depth sparse_categorical_crossentropy sparse_plus "
-    "sparse_sigmoid sparsemax squareplus swish tanh_shrink threshold fold unfold".split()
+    "sparse_sigmoid sparsemax squareplus swish tanh_shrink threshold fold unfold ctc_loss ctc_decode".split()
 )
 _CORE = {"cast", "convert_to_tensor", "saturate_cast", "scatter", "scatter_update", "slice", "slice_update",
          "stop_gradient", "unstack", "custom_gradient"}
@@ -44,7 +44,7 @@ _CALL_ARITY = dict.fromkeys(
     "heaviside nextafter gcd lcm bitwise_and bitwise_or bitwise_xor left_shift right_shift bitwise_left_shift "
     "bitwise_right_shift append solve solve_triangular isin searchsorted digitize binary_crossentropy "
     "categorical_crossentropy sparse_categorical_crossentropy conv conv_transpose depthwise_conv correlate "
-    "cdist psnr allclose in_top_k segment_sum segment_max segment_min segment_prod".split(),
+    "cdist psnr allclose in_top_k segment_sum segment_max segment_min segment_prod ctc_loss".split(),
     2,
 )
 _CALL_ARITY.update(where=3, scatter=3, scatter_update=3, slice_update=3, separable_conv=3,

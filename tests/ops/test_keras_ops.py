@@ -303,6 +303,16 @@ CASES += [
 ]
 
 
+def _greedy(x, lengths):
+    """Greedy CTC decoding written out naively: per row, best class per step, merge, drop blanks."""
+    rows = []
+    for row, n in zip(x, lengths):
+        best = [int(np.argmax(step)) for step in row[:n]]
+        labels = [c for i, c in enumerate(best) if c != 0 and (i == 0 or c != best[i - 1])]
+        rows.append(labels + [-1] * (len(row) - len(labels)))
+    return rows
+
+
 def _int_case(name, ref, *extra):
     def fn(x):
         ints = Tensor(np.asarray(x.numpy(), dtype=np.float64).astype(np.int64))
@@ -350,6 +360,12 @@ CASES += [
     OpCase("unfold", lambda x: ops.unfold(x, (2, 3), dilation=(2, 1), padding=1, stride=(1, 2)), _u(1, 2, 4, 5),
            None),
     OpCase("fold", lambda x: ops.fold(x, (4, 4), 2, padding=1, stride=2), _u(1, 8, 9), None),
+    OpCase("ctc_loss", lambda x: ops.ctc_loss(np.array([[1, 2, 2], [3, 0, 0]]), x, np.array([3, 1]), np.array([6, 4])),
+           _u(2, 6, 4), None),
+    OpCase("ctc_decode", lambda x: ops.cast(ops.ctc_decode(x, np.array([5, 3]))[0], x.dtype), _u(2, 5, 4),
+           lambda x: np.array([_greedy(x, [5, 3])]), check_grad=False),
+    OpCase("ctc_decode_scores", lambda x: ops.ctc_decode(x, np.array([5, 3]))[1], _distinct(2, 5, 4),
+           lambda x: -np.array([[x[0].max(-1).sum()], [x[1, :3].max(-1).sum()]])),
     OpCase("segment_prod", lambda x: ops.segment_prod(x, np.array([1, 0, 1])), _u(3, 2),
            lambda x: np.stack([x[1], x[0] * x[2]])),
 ]

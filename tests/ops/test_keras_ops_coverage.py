@@ -55,8 +55,6 @@ OUT_OF_SCOPE = {
     **dict.fromkeys(["cholesky", "cholesky_inverse", "eig", "eigh", "lu_factor", "qr", "svd", "lstsq", "pinv",
                      "matrix_rank"], _DECOMPOSITION),
     "jvp": "forward-mode differentiation; neuronio's autodiff is reverse-mode (GradientTape) only",
-    "ctc_loss": "CTC alignment of label sequences (speech/handwriting models); neuronio has no sequence losses",
-    "ctc_decode": "CTC beam/greedy decoding, the companion of ctc_loss",
     "rearrange": "the einops pattern language; write the reshape/transpose it stands for",
     "image": "a sub-namespace (resize, affine_transform, ...); neuronio's image layers carry their own math",
     "linalg": "a sub-namespace; its dense functions (det, inv, solve, norm, ...) are in neuronio.ops itself",
