@@ -89,7 +89,7 @@ from neuronio.ops.creation import (  # noqa: A004 - Keras/NumPy names shadow bui
 )
 from neuronio.ops.indexing import (  # noqa: A004 - Keras/NumPy names shadow builtins
     append, argpartition, argsort, array_split, broadcast_to, dsplit, dstack, flip, fliplr,
-    flipud, hsplit, hstack, in_top_k, moveaxis, ravel, repeat, roll, rot90, scatter,
+    flipud, get_item, hsplit, hstack, in_top_k, moveaxis, ravel, repeat, roll, rot90, scatter,
     scatter_update, select, slice, slice_update, sort, split, swapaxes, take, take_along_axis,
     tile, top_k, unstack, vsplit, vstack, where,
 )
@@ -124,7 +124,6 @@ from neuronio.ops.control import (  # noqa: A004 - Keras/NumPy names shadow buil
 # Keras's other spellings of the same functions.
 absolute = fabs = abs
 true_divide = divide
-get_item = getitem
 
 __all__ = [
     "abs",

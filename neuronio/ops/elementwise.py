@@ -314,34 +314,34 @@ class CastOp(Function):
 
 
 # -- public functions --------------------------------------------------------------------------
-def add(x, y) -> Tensor:
+def add(x1, x2) -> Tensor:
     """Elementwise x + y with broadcasting."""
-    return _binary(AddOp(), "add", x, y)
+    return _binary(AddOp(), "add", x1, x2)
 
 
-def subtract(x, y) -> Tensor:
+def subtract(x1, x2) -> Tensor:
     """Elementwise x - y with broadcasting."""
-    return _binary(SubtractOp(), "subtract", x, y)
+    return _binary(SubtractOp(), "subtract", x1, x2)
 
 
-def multiply(x, y) -> Tensor:
+def multiply(x1, x2) -> Tensor:
     """Elementwise x * y with broadcasting."""
-    return _binary(MultiplyOp(), "multiply", x, y)
+    return _binary(MultiplyOp(), "multiply", x1, x2)
 
 
-def divide(x, y) -> Tensor:
+def divide(x1, x2) -> Tensor:
     """Elementwise x / y with broadcasting."""
-    return _binary(DivideOp(), "divide", x, y)
+    return _binary(DivideOp(), "divide", x1, x2)
 
 
-def maximum(x, y) -> Tensor:
+def maximum(x1, x2) -> Tensor:
     """Elementwise max(x, y); on ties the gradient goes to x."""
-    return _binary(MaximumOp(), "maximum", x, y)
+    return _binary(MaximumOp(), "maximum", x1, x2)
 
 
-def minimum(x, y) -> Tensor:
+def minimum(x1, x2) -> Tensor:
     """Elementwise min(x, y); on ties the gradient goes to x."""
-    return _binary(MinimumOp(), "minimum", x, y)
+    return _binary(MinimumOp(), "minimum", x1, x2)
 
 
 def where(condition, x, y) -> Tensor:

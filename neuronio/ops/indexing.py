@@ -390,8 +390,13 @@ def _joined(inputs, updates) -> tuple:
     return inputs, updates
 
 
-def scatter_update(inputs, indices, updates) -> Tensor:
-    """inputs with the entries at `indices` (rows of coordinates) replaced by `updates`."""
+def scatter_update(inputs, indices, updates, reduction=None) -> Tensor:
+    """inputs with the entries at `indices` (rows of coordinates) replaced by `updates`
+    (reduction=None, Keras's default; 'add' adds them instead)."""
+    if reduction == "add":
+        return as_tensor(inputs) + scatter(indices, updates, as_tensor(inputs).shape)
+    if reduction is not None:
+        raise ValueError(f"scatter_update: reduction must be None or 'add'; received reduction={reduction!r}.")
     inputs, updates = _joined(inputs, updates)
     return _run(ScatterUpdateOp(_point_index(indices)), inputs, updates)
 
@@ -402,6 +407,11 @@ def slice_update(inputs, start_indices, updates) -> Tensor:
     starts = [int(s) for s in _value(start_indices)]
     index = tuple(_block(a, n) for a, n in zip(starts, updates.shape, strict=True))
     return _run(ScatterUpdateOp(index), inputs, updates)
+
+
+def get_item(x, key) -> Tensor:
+    """x[key] (Keras's name and argument names for getitem)."""
+    return getitem(x, key)
 
 
 def where(condition, x1=None, x2=None):

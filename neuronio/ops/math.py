@@ -9,6 +9,7 @@ Keras either (it is zero or undefined): they return constant Tensors, never link
 Integer inputs to a float function (sin of an int) are converted to floatx first, as Keras does.
 """
 
+import inspect
 import math
 
 import numpy as np
@@ -249,14 +250,27 @@ def _raw(value) -> np.ndarray:
     return as_array(value)
 
 
-def _const(fn, name: str, n_args: int = 1, to_float: bool = False):
+def _const(fn, name: str, params: str = "x", to_float: bool = False):
+    """A no-gradient op with Keras's parameter names `params` (the tensor ones come first)."""
+    names = params.split()
+    n_tensors = sum(1 for p in names if "=" not in p)
+    signature = inspect.Signature(
+        [inspect.Parameter(p.split("=")[0], inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                           default=eval(p.split("=")[1]) if "=" in p else inspect.Parameter.empty)  # noqa: S307
+         for p in names]
+    )
+
     def op(*args, **kwargs):
-        arrays = [_raw(a) for a in args[:n_args]]
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        values = list(bound.arguments.values())
+        arrays = [_raw(a) for a in values[:n_tensors]]
         if to_float:  # Keras: floor/ceil/trunc of an int tensor are floatx
             arrays = [a if a.dtype.kind == "f" else a.astype(config.floatx()) for a in arrays]
-        return Tensor(np.asarray(fn(*arrays, *args[n_args:], **kwargs)))
+        return Tensor(np.asarray(fn(*arrays, *values[n_tensors:])))
 
     op.__name__ = op.__qualname__ = name
+    op.__signature__ = signature
     op.__doc__ = f"Elementwise {name} (NumPy's meaning); a constant: it has no gradient."
     return op
 
@@ -267,25 +281,22 @@ signbit = _const(np.signbit, "signbit")
 isnan, isinf, isfinite = _const(np.isnan, "isnan"), _const(np.isinf, "isinf"), _const(np.isfinite, "isfinite")
 isneginf, isposinf = _const(np.isneginf, "isneginf"), _const(np.isposinf, "isposinf")
 isreal = _const(np.isreal, "isreal")
-equal, not_equal = _const(np.equal, "equal", 2), _const(np.not_equal, "not_equal", 2)
-greater, greater_equal = _const(np.greater, "greater", 2), _const(np.greater_equal, "greater_equal", 2)
-less, less_equal = _const(np.less, "less", 2), _const(np.less_equal, "less_equal", 2)
-logical_and, logical_or = _const(np.logical_and, "logical_and", 2), _const(np.logical_or, "logical_or", 2)
-logical_xor, logical_not = _const(np.logical_xor, "logical_xor", 2), _const(np.logical_not, "logical_not")
-floor_divide = _const(np.floor_divide, "floor_divide", 2)
-heaviside, nextafter = _const(np.heaviside, "heaviside", 2), _const(np.nextafter, "nextafter", 2)
-gcd, lcm = _const(np.gcd, "gcd", 2), _const(np.lcm, "lcm", 2)
-bitwise_and, bitwise_or = _const(np.bitwise_and, "bitwise_and", 2), _const(np.bitwise_or, "bitwise_or", 2)
-bitwise_xor, bitwise_not = _const(np.bitwise_xor, "bitwise_xor", 2), _const(np.invert, "bitwise_not")
+equal, not_equal = _const(np.equal, "equal", "x1 x2"), _const(np.not_equal, "not_equal", "x1 x2")
+greater, greater_equal = _const(np.greater, "greater", "x1 x2"), _const(np.greater_equal, "greater_equal", "x1 x2")
+less, less_equal = _const(np.less, "less", "x1 x2"), _const(np.less_equal, "less_equal", "x1 x2")
+logical_and = _const(np.logical_and, "logical_and", "x1 x2")
+logical_or = _const(np.logical_or, "logical_or", "x1 x2")
+logical_xor, logical_not = _const(np.logical_xor, "logical_xor", "x1 x2"), _const(np.logical_not, "logical_not")
+floor_divide = _const(np.floor_divide, "floor_divide", "x1 x2")
+heaviside, nextafter = _const(np.heaviside, "heaviside", "x1 x2"), _const(np.nextafter, "nextafter", "x1 x2")
+gcd, lcm = _const(np.gcd, "gcd", "x1 x2"), _const(np.lcm, "lcm", "x1 x2")
+bitwise_and, bitwise_or = _const(np.bitwise_and, "bitwise_and", "x y"), _const(np.bitwise_or, "bitwise_or", "x y")
+bitwise_xor, bitwise_not = _const(np.bitwise_xor, "bitwise_xor", "x y"), _const(np.invert, "bitwise_not")
 bitwise_invert = _const(np.invert, "bitwise_invert")
-bitwise_left_shift = left_shift = _const(np.left_shift, "left_shift", 2)
-bitwise_right_shift = right_shift = _const(np.right_shift, "right_shift", 2)
-isclose = _const(
-    lambda a, b, rtol=1e-5, atol=1e-8, equal_nan=False: np.isclose(a, b, rtol, atol, equal_nan), "isclose", 2
-)
-allclose = _const(
-    lambda a, b, rtol=1e-5, atol=1e-8, equal_nan=False: np.allclose(a, b, rtol, atol, equal_nan), "allclose", 2
-)
+bitwise_left_shift = left_shift = _const(np.left_shift, "left_shift", "x y")
+bitwise_right_shift = right_shift = _const(np.right_shift, "right_shift", "x y")
+isclose = _const(np.isclose, "isclose", "x1 x2 rtol=1e-05 atol=1e-08 equal_nan=False")
+allclose = _const(np.allclose, "allclose", "x1 x2 rtol=1e-05 atol=1e-08 equal_nan=False")
 
 
 def round(x, decimals: int = 0) -> Tensor:  # noqa: A001 - the Keras/NumPy name

@@ -235,8 +235,12 @@ def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilo
     return y
 
 
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False, **kwargs) -> Tensor:
-    """(x - mean) / sqrt(var + epsilon) * gamma + beta over `axis` (rms_scaling: x / rms * gamma)."""
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs) -> Tensor:
+    """(x - mean) / sqrt(var + epsilon) * gamma + beta over `axis` (rms_scaling=True in kwargs,
+    Keras's older spelling: x / rms * gamma)."""
+    rms_scaling = bool(kwargs.pop("rms_scaling", False))
+    if kwargs:
+        raise TypeError(f"layer_normalization: unexpected arguments {sorted(kwargs)}.")
     x = as_tensor(x)
     eps = 1e-3 if epsilon is None else float(epsilon)
     axes = normalize_axes("layer_normalization", axis, x.ndim, x.shape)
@@ -441,11 +445,21 @@ def extract_sequences(x, sequence_length, sequence_stride) -> Tensor:
     return getitem(x, (Ellipsis, index))
 
 
-def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False, **kwargs) -> Tensor:
-    """softmax(q k^T * scale + bias, masked) v, with (B, T, N, H) query and (B, S, N, H) key/value."""
+def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
+                          flash_attention=None, attn_logits_soft_cap=None) -> Tensor:
+    """softmax(q k^T * scale + bias, masked) v, with (B, T, N, H) query and (B, S, N, H) key/value.
+
+    flash_attention is accepted and ignored (the result is the same); attn_logits_soft_cap c
+    squashes the logits to c * tanh(logits / c) before masking, as Keras does.
+    """
     q, k, v = as_tensor(query), as_tensor(key), as_tensor(value)
     scale = 1.0 / float(np.sqrt(q.shape[-1])) if scale is None else float(scale)
     logits = einsum("btnh,bsnh->bnts", q, k) * scale
+    if attn_logits_soft_cap is not None:
+        from neuronio.ops.activation import tanh
+
+        cap = float(attn_logits_soft_cap)
+        logits = tanh(logits * (1.0 / cap)) * cap
     if bias is not None:
         logits = logits + bias
     allowed = np.ones(logits.shape, dtype=bool)

@@ -93,7 +93,7 @@ def _expand_to(g: np.ndarray, have: str, want: str, shape: tuple) -> np.ndarray:
     return np.array(full, dtype=g.dtype)
 
 
-def einsum(subscripts, *operands) -> Tensor:
+def einsum(subscripts, *operands, **kwargs) -> Tensor:
     """Einstein summation over the operands (NumPy's einsum, explicit or implicit output)."""
     tensors = [_float(x) for x in operands]
     dtype = np.result_type(*[t.dtype for t in tensors])
@@ -219,9 +219,9 @@ def trapezoid(y, x=None, dx=1.0, axis=-1) -> Tensor:
     return sum(multiply(mid, steps), axis=axis) * 0.5
 
 
-def cdist(x1, x2, p=2.0) -> Tensor:
-    """Distances between each row of x1 (..., M, D) and each row of x2 (..., N, D): (..., M, N)."""
-    a, b = _float(x1), _float(x2)
+def cdist(x, y, p=2.0) -> Tensor:
+    """Distances between each row of x (..., M, D) and each row of y (..., N, D): (..., M, N)."""
+    a, b = _float(x), _float(y)
     d = subtract(reshape(a, (*a.shape[:-1], 1, a.shape[-1])), reshape(b, (*b.shape[:-2], 1, *b.shape[-2:])))
     from neuronio.ops.statistics import norm
 

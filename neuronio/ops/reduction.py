@@ -205,17 +205,25 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce(MeanOp, "mean", x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
+def max(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Largest entry over `axis`; the gradient goes to the first maximum of each slice.
 
     >>> max(np.array([[1.0, 4.0], [3.0, 2.0]], "float32"), axis=1).numpy()
     array([4., 3.], dtype=float32)
     """
+    if initial is not None:  # NumPy's floor under the result (Keras's `initial`)
+        from neuronio.ops.elementwise import maximum
+
+        return maximum(_reduce(MaxOp, "max", x, axis, keepdims, need_entries=True), initial)
     return _reduce(MaxOp, "max", x, axis, keepdims, need_entries=True)
 
 
-def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
+def min(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Smallest entry over `axis`; the gradient goes to the first minimum of each slice."""
+    if initial is not None:  # NumPy's ceiling over the result (Keras's `initial`)
+        from neuronio.ops.elementwise import minimum
+
+        return minimum(_reduce(MinOp, "min", x, axis, keepdims, need_entries=True), initial)
     return _reduce(MinOp, "min", x, axis, keepdims, need_entries=True)
 
 

@@ -44,9 +44,11 @@ def bincount(x, weights=None, minlength=0, sparse=False) -> Tensor:
     return Tensor(counts.astype(np.int32 if w is None else w.dtype))
 
 
-def unique(x, sorted=True, return_inverse=False, return_counts=False, axis=None, size=None, fill_value=None):  # noqa: A002
+def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None,  # noqa: A002
+           fill_value=None):
     """The distinct entries of x, sorted (NumPy's unique, eager only)."""
-    out = np.unique(_value(x), return_inverse=return_inverse, return_counts=return_counts, axis=axis)
+    out = np.unique(_value(x), return_index=return_index, return_inverse=return_inverse,
+                    return_counts=return_counts, axis=axis)
     if isinstance(out, tuple):
         return tuple(Tensor(np.asarray(o)) for o in out)
     return Tensor(out)

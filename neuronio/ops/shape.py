@@ -235,13 +235,13 @@ def concatenate(xs, axis: int = 0) -> Tensor:
 concat = concatenate
 
 
-def stack(xs, axis: int = 0) -> Tensor:
+def stack(x, axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis.
 
     >>> stack([np.ones(3, "float32"), np.zeros(3, "float32")], axis=1).shape
     (3, 2)
     """
-    tensors = _tensor_list("stack", xs)
+    tensors = _tensor_list("stack", x)
     shapes = [t.shape for t in tensors]
     if any(s != shapes[0] for s in shapes):
         raise ShapeError(f"stack: all inputs must have the same shape; received shapes {shapes}.")

@@ -208,6 +208,26 @@ def test_a_model_of_ops_is_configured_computed_and_saved_as_keras_does(tmp_path)
     compare(neuronio.models.load_model(tmp_path / "theirs.keras").predict(x, verbose=0), theirs(x))
 
 
+def test_argument_names_are_keras_s():
+    """Keyword calls (ops.clip(x, x_min=0, x_max=1)) and the settings written into .keras files
+    need Keras's parameter names, in Keras's order; neuronio may add parameters after them."""
+    import inspect
+
+    differ = []
+    for name in ops.__all__:
+        if not hasattr(keras.ops, name):
+            continue
+        ours = getattr(getattr(ops, name), "raw", getattr(ops, name))
+        try:
+            theirs_params = list(inspect.signature(getattr(keras.ops, name)).parameters)
+            ours_params = list(inspect.signature(ours).parameters)
+        except (TypeError, ValueError):
+            continue
+        if ours_params[: len(theirs_params)] != theirs_params:
+            differ.append((name, theirs_params, ours_params))
+    assert differ == []
+
+
 def test_random_and_backend_names_exist_as_in_keras():
     for module, names in (
         ("random", ["SeedGenerator", "beta", "binomial", "categorical", "dropout", "gamma", "normal", "randint",
