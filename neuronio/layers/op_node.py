@@ -33,7 +33,8 @@ _CORE = {"cast", "convert_to_tensor", "saturate_cast", "scatter", "scatter_updat
          "stop_gradient", "unstack", "custom_gradient"}
 _MATH = {"cdist", "erf", "erfc", "erfinv", "extract_sequences", "in_top_k", "logdet", "logsumexp", "rsqrt",
          "segment_max", "segment_min", "segment_prod", "segment_sum", "top_k"}
-_LINALG = {"det", "inv", "norm", "solve", "solve_triangular"}
+_LINALG = {"det", "inv", "norm", "solve", "solve_triangular", "cholesky", "cholesky_inverse", "eigh", "lstsq",
+           "lu_factor", "matrix_rank", "pinv", "qr", "svd"}
 # How many leading parameters of each op are the call's inputs (Keras keeps them in `args`);
 # the rest are the op's settings (Keras's constructor arguments, kept in `config`). One for
 # most ops; the binary arithmetic and comparison ops take two, where three.
@@ -44,7 +45,7 @@ _CALL_ARITY = dict.fromkeys(
     "heaviside nextafter gcd lcm bitwise_and bitwise_or bitwise_xor left_shift right_shift bitwise_left_shift "
     "bitwise_right_shift append solve solve_triangular isin searchsorted digitize binary_crossentropy "
     "categorical_crossentropy sparse_categorical_crossentropy conv conv_transpose depthwise_conv correlate "
-    "cdist psnr allclose in_top_k segment_sum segment_max segment_min segment_prod ctc_loss".split(),
+    "cdist psnr allclose in_top_k segment_sum segment_max segment_min segment_prod ctc_loss lstsq".split(),
     2,
 )
 _CALL_ARITY.update(where=3, scatter=3, scatter_update=3, slice_update=3, separable_conv=3,

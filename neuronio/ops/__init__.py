@@ -116,6 +116,9 @@ from neuronio.ops.nn import (  # noqa: A004 - Keras/NumPy names shadow builtins
     tanh_shrink, threshold, unfold,
 )
 from neuronio.ops.ctc import ctc_decode, ctc_loss
+from neuronio.ops.decompositions import (
+    cholesky, cholesky_inverse, eigh, lstsq, lu_factor, matrix_rank, pinv, qr, svd,
+)
 from neuronio.ops.control import (  # noqa: A004 - Keras/NumPy names shadow builtins
     associative_scan, cond, custom_gradient, fori_loop, map, scan, switch, vectorize,
     vectorized_map, while_loop,
@@ -191,7 +194,8 @@ __all__ = [
     "where",
 ]
 __all__ += [
-    "ctc_decode", "ctc_loss",
+    "ctc_decode", "ctc_loss", "cholesky", "cholesky_inverse", "eigh", "lstsq", "lu_factor", "matrix_rank",
+    "pinv", "qr", "svd",
     "absolute", "adaptive_average_pool", "adaptive_max_pool", "all", "allclose", "amax", "amin",
     "angle", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh", "arctan2",
     "arctanh", "argpartition", "argsort", "array", "array_split", "associative_scan", "average",

@@ -366,6 +366,24 @@ CASES += [
            lambda x: np.array([_greedy(x, [5, 3])]), check_grad=False),
     OpCase("ctc_decode_scores", lambda x: ops.ctc_decode(x, np.array([5, 3]))[1], _distinct(2, 5, 4),
            lambda x: -np.array([[x[0].max(-1).sum()], [x[1, :3].max(-1).sum()]])),
+    # decompositions: symmetric inputs go through x + x^T (their gradients are symmetrised)
+    OpCase("cholesky", lambda x: ops.cholesky(ops.matmul(x, ops.transpose(x)) + 3.0 * np.eye(3, dtype=x.dtype)),
+           _u(3, 3), lambda x: np.linalg.cholesky(x @ x.T + 3 * np.eye(3))),
+    OpCase("cholesky_inverse", lambda x: ops.cholesky_inverse(ops.tril(x) + 2.0 * np.eye(3, dtype=x.dtype)), _u(3, 3),
+           lambda x: np.linalg.inv((np.tril(x) + 2 * np.eye(3)) @ (np.tril(x) + 2 * np.eye(3)).T)),
+    OpCase("eigh", lambda x: ops.eigh(x + ops.transpose(x))[0], _u(3, 3), lambda x: np.linalg.eigh(x + x.T)[0]),
+    OpCase("eigh_vectors", lambda x: ops.square(ops.eigh(x + ops.transpose(x))[1]), _u(3, 3),
+           lambda x: np.linalg.eigh(x + x.T)[1] ** 2),
+    OpCase("svd", lambda x: ops.svd(x, compute_uv=False), _u(4, 3), lambda x: np.linalg.svd(x, compute_uv=False)),
+    OpCase("svd_vectors", lambda x: ops.square(ops.svd(x, full_matrices=False)[0]), _u(4, 3),
+           lambda x: np.linalg.svd(x, full_matrices=False)[0] ** 2),
+    OpCase("qr", lambda x: ops.qr(x)[1], _u(4, 3), lambda x: np.linalg.qr(x)[1]),
+    OpCase("qr_q", lambda x: ops.qr(x)[0], _u(3, 3), lambda x: np.linalg.qr(x)[0]),
+    OpCase("pinv", ops.pinv, _u(4, 3), np.linalg.pinv),
+    OpCase("lstsq", ops.lstsq, _uu((4, 3), (4, 2)), lambda a, b: np.linalg.lstsq(a, b, rcond=None)[0]),
+    OpCase("matrix_rank", _const(ops.matrix_rank), lambda r: (r.uniform(-1, 1, (4, 2)) @ r.uniform(-1, 1, (2, 3)),),
+           lambda x: np.array(2.0), check_grad=False),
+    OpCase("lu_factor", lambda x: ops.lu_factor(x)[0], _u(3, 3), None),
     OpCase("segment_prod", lambda x: ops.segment_prod(x, np.array([1, 0, 1])), _u(3, 2),
            lambda x: np.stack([x[1], x[0] * x[2]])),
 ]
@@ -404,6 +422,16 @@ def test_integer_inputs_follow_keras_dtypes():
     assert ops.sum(a).dtype == np.int32 and ops.mean(a).dtype == np.float32 and (-a).dtype == np.int32
 
 
+def test_lu_factor_reassembles_the_matrix():
+    a = np.random.default_rng(3).uniform(-1, 1, (4, 4))
+    lu, pivots = (t.numpy() for t in ops.lu_factor(a))
+    lower, upper = np.tril(lu, -1) + np.eye(4), np.triu(lu)
+    permuted = a.copy()
+    for k, p in enumerate(pivots):
+        permuted[[k, p]] = permuted[[p, k]]
+    np.testing.assert_allclose(lower @ upper, permuted, atol=1e-12)
+
+
 def test_bad_arguments_say_what_is_wrong():
     with pytest.raises(ShapeError, match=r"an axis of size 5 does not split into 2 equal parts"):
         ops.split(np.ones(5, np.float32), 2)
@@ -413,5 +441,7 @@ def test_bad_arguments_say_what_is_wrong():
         ops.quantile(np.ones(3, np.float32), 1.5)
     with pytest.raises(ValueError, match=r"only data_format='channels_last'"):
         ops.max_pool(np.ones((1, 4, 4, 1), np.float32), 2, data_format="channels_first")
+    with pytest.raises(ValueError, match=r"cholesky: the matrix is not positive definite"):
+        ops.cholesky(-np.eye(2))
     with pytest.raises(ValueError, match=r"top_k: k must be in \[0, 3\]"):
         ops.top_k(np.ones(3, np.float32), 4)

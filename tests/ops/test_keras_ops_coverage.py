@@ -45,15 +45,11 @@ vectorized_map view view_as_complex view_as_real vsplit vstack where while_loop 
 """.split()
 
 _COMPLEX = "neuronio has no complex dtype: Fourier transforms and complex views produce complex tensors"
-_DECOMPOSITION = (
-    "a matrix decomposition (or built on one); out of scope for an engine of dense layers: neuronio's "
-    "linear algebra stops at det, inv, solve, slogdet and the norms that need no SVD"
-)
 OUT_OF_SCOPE = {
     **dict.fromkeys(["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft", "polar", "view_as_complex",
                      "view_as_real"], _COMPLEX),
-    **dict.fromkeys(["cholesky", "cholesky_inverse", "eig", "eigh", "lu_factor", "qr", "svd", "lstsq", "pinv",
-                     "matrix_rank"], _DECOMPOSITION),
+    "eig": "eigenvalues of a general real matrix are complex, and neuronio has no complex dtype (eigh covers "
+    "symmetric matrices)",
     "jvp": "forward-mode differentiation; neuronio's autodiff is reverse-mode (GradientTape) only",
     "rearrange": "the einops pattern language; write the reshape/transpose it stands for",
     "image": "a sub-namespace (resize, affine_transform, ...); neuronio's image layers carry their own math",
