@@ -16,11 +16,8 @@ from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops.elementwise import multiply, where
 from neuronio.ops.linalg import matmul
+from neuronio.ops.products import _mT
 from neuronio.ops.shape import transpose
-
-
-def _mT(a: np.ndarray) -> np.ndarray:  # noqa: N802 - the matrix transpose, as NumPy names it
-    return np.swapaxes(a, -1, -2)
 
 
 def _sym(a: np.ndarray) -> np.ndarray:

@@ -10,6 +10,7 @@ from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
 from neuronio.errors import ShapeError
+from neuronio.ops.shape import _apply
 
 
 def _pair(x, y) -> tuple[Tensor, Tensor]:
@@ -55,9 +56,7 @@ def _integer_binary(op: Function, name: str, x: Tensor, y: Tensor) -> Tensor:
         return op.apply(x, y)
     if name in _FLOAT_RESULT:
         return op.apply(_float(x), _float(y))
-    y_array = op.forward(x.data, y.data)
-    op.saved = ()
-    return Tensor(np.asarray(y_array))
+    return _apply(op, x, y)
 
 
 def _float(x) -> Tensor:
@@ -68,16 +67,6 @@ def _float(x) -> Tensor:
     from neuronio import config
 
     return Tensor(x.data.astype(config.floatx()))
-
-
-def _unary_keeping_ints(op: Function, x) -> Tensor:
-    """An op that maps integers to integers (negative, square, abs): without a graph for them."""
-    x = as_tensor(x)
-    if x.dtype.kind == "f":
-        return op.apply(x)
-    y = op.forward(x.data)
-    op.saved = ()
-    return Tensor(np.asarray(y))
 
 
 def _adopts(scalar, tensor: Tensor) -> bool:
@@ -352,7 +341,7 @@ def where(condition, x, y) -> Tensor:
 
 def negative(x) -> Tensor:
     """Elementwise -x."""
-    return _unary_keeping_ints(NegativeOp(), x)
+    return _apply(NegativeOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
 def power(x, exponent) -> Tensor:
@@ -382,12 +371,12 @@ def sqrt(x) -> Tensor:
 
 def square(x) -> Tensor:
     """Elementwise x ** 2."""
-    return _unary_keeping_ints(SquareOp(), x)
+    return _apply(SquareOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
 def abs(x) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Elementwise |x|."""
-    return _unary_keeping_ints(AbsOp(), x)
+    return _apply(AbsOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
 def clip(x, x_min: float, x_max: float) -> Tensor:

@@ -15,6 +15,7 @@ from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops.elementwise import _pair
 from neuronio.ops.elementwise import where as _where2
+from neuronio.ops.shape import _apply as _run
 from neuronio.ops.shape import concatenate, getitem, normalize_axis, reshape, transpose
 
 _pyslice = slice  # this module defines Keras's ops.slice, which shadows the builtin below
@@ -27,15 +28,6 @@ def _value(x) -> np.ndarray:
 def _along(ndim: int, axis: int, index) -> tuple:
     """An index tuple that applies `index` on `axis` and keeps every other axis whole."""
     return (_pyslice(None),) * axis + (index,)
-
-
-def _run(op: Function, *tensors: Tensor) -> Tensor:
-    """Apply `op`, without a graph when no input is float (integer tensors have no gradient)."""
-    if all(t.dtype.kind != "f" for t in tensors):
-        y = op.forward(*[t.data for t in tensors])
-        op.saved = ()
-        return Tensor(np.asarray(y))
-    return op.apply(*tensors)
 
 
 # -- gathering ---------------------------------------------------------------------------------

@@ -41,14 +41,15 @@ def normalize_axes(op: str, axis, ndim: int, shape: tuple) -> tuple[int, ...]:
     return (normalize_axis(op, axis, ndim, shape),)
 
 
-def _apply(op: Function, x: Tensor) -> Tensor:
-    """Run a shape op. Integer and bool tensors (labels, argmax results) move without a graph:
-    Function.apply accepts floats only, and an index has no gradient anyway."""
-    if x.dtype.kind != "f":
-        y = op.forward(x.data)
+def _apply(op: Function, *tensors: Tensor) -> Tensor:
+    """Run an op. With no float input (labels, argmax results, integer arithmetic) it runs without
+    a graph: Function.apply accepts floats only, and integers have no gradient anyway. The op
+    family modules all use this one rule."""
+    if all(t.dtype.kind != "f" for t in tensors):
+        y = op.forward(*[t.data for t in tensors])
         op.saved = ()
-        return Tensor(y)
-    return op.apply(x)
+        return Tensor(np.asarray(y))
+    return op.apply(*tensors)
 
 
 # -- ops ---------------------------------------------------------------------------------------
@@ -253,12 +254,9 @@ def _apply_many(op: Function, tensors: list) -> Tensor:
     """Run a joining op. All-integer inputs join without a graph; ints meeting floats are promoted
     to the floats' dtype (Keras's rule), as constants."""
     floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
-    if not floats:
-        y = op.forward(*[t.data for t in tensors])
-        op.saved = ()
-        return Tensor(y)
-    tensors = [t if t.dtype.kind == "f" else Tensor(t.data.astype(floats[0])) for t in tensors]
-    return op.apply(*tensors)
+    if floats:
+        tensors = [t if t.dtype.kind == "f" else Tensor(t.data.astype(floats[0])) for t in tensors]
+    return _apply(op, *tensors)
 
 
 def _tensor_list(op: str, xs) -> list[Tensor]:

@@ -16,20 +16,13 @@ from neuronio.ops.elementwise import abs as _abs
 from neuronio.ops.elementwise import divide, multiply, power, sqrt, square, subtract
 from neuronio.ops.indexing import moveaxis, sort
 from neuronio.ops.reduction import _kept_shape, argmax, argmin, max, mean, min, std, sum, var  # noqa: A004
+from neuronio.ops.shape import _apply as _run
 from neuronio.ops.shape import getitem, normalize_axes, normalize_axis, reshape
 
 
 def _float(x) -> Tensor:
     x = as_tensor(x)
     return x if x.dtype.kind == "f" else Tensor(x.data.astype(config.floatx()))
-
-
-def _run(op: Function, x: Tensor) -> Tensor:
-    if x.dtype.kind != "f":
-        y = op.forward(x.data)
-        op.saved = ()
-        return Tensor(np.asarray(y))
-    return op.apply(x)
 
 
 class ProdOp(Function):
