@@ -54,7 +54,9 @@ _OPERATOR_NAMES = {"getitem": "get_item"}  # the Tensor-level name and Keras's o
 
 
 def keras_family(op_name: str) -> str:
-    """Keras's module suffix for an op: 'numpy', 'nn', 'core', 'math' or 'linalg'."""
+    """Keras's module suffix for an op: 'numpy', 'nn', 'core', 'math', 'linalg' or 'einops'."""
+    if op_name == "rearrange":
+        return "einops"
     for family, names in (("core", _CORE), ("math", _MATH), ("linalg", _LINALG), ("nn", _NN)):
         if op_name in names:
             return family

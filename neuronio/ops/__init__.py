@@ -116,6 +116,7 @@ from neuronio.ops.nn import (  # noqa: A004 - Keras/NumPy names shadow builtins
     tanh_shrink, threshold, unfold,
 )
 from neuronio.ops.ctc import ctc_decode, ctc_loss
+from neuronio.ops.rearrange import rearrange
 from neuronio.ops.decompositions import (
     cholesky, cholesky_inverse, eigh, lstsq, lu_factor, matrix_rank, pinv, qr, svd,
 )
@@ -194,7 +195,7 @@ __all__ = [
     "where",
 ]
 __all__ += [
-    "ctc_decode", "ctc_loss", "cholesky", "cholesky_inverse", "eigh", "lstsq", "lu_factor", "matrix_rank",
+    "rearrange", "ctc_decode", "ctc_loss", "cholesky", "cholesky_inverse", "eigh", "lstsq", "lu_factor", "matrix_rank",
     "pinv", "qr", "svd",
     "absolute", "adaptive_average_pool", "adaptive_max_pool", "all", "allclose", "amax", "amin",
     "angle", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh", "arctan2",

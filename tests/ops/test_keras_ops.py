@@ -384,6 +384,8 @@ CASES += [
     OpCase("matrix_rank", _const(ops.matrix_rank), lambda r: (r.uniform(-1, 1, (4, 2)) @ r.uniform(-1, 1, (2, 3)),),
            lambda x: np.array(2.0), check_grad=False),
     OpCase("lu_factor", lambda x: ops.lu_factor(x)[0], _u(3, 3), None),
+    OpCase("rearrange", lambda x: ops.rearrange(x, "b (h p1) (w p2) c -> b h w (p1 p2 c)", p1=2, p2=1), _u(1, 4, 2, 3),
+           lambda x: x.reshape(1, 2, 2, 2, 1, 3).transpose(0, 1, 3, 2, 4, 5).reshape(1, 2, 2, 6)),
     OpCase("segment_prod", lambda x: ops.segment_prod(x, np.array([1, 0, 1])), _u(3, 2),
            lambda x: np.stack([x[1], x[0] * x[2]])),
 ]
@@ -433,6 +435,8 @@ def test_lu_factor_reassembles_the_matrix():
 
 
 def test_bad_arguments_say_what_is_wrong():
+    with pytest.raises(ValueError, match=r"give the sizes of all but one of \['h', 'p'\]"):
+        ops.rearrange(np.ones((4, 2), np.float32), "(h p) w -> h p w")
     with pytest.raises(ShapeError, match=r"an axis of size 5 does not split into 2 equal parts"):
         ops.split(np.ones(5, np.float32), 2)
     with pytest.raises(ShapeError, match=r"inv expects square matrices .* received shape \(2, 3\)"):

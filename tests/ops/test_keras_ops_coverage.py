@@ -51,7 +51,6 @@ OUT_OF_SCOPE = {
     "eig": "eigenvalues of a general real matrix are complex, and neuronio has no complex dtype (eigh covers "
     "symmetric matrices)",
     "jvp": "forward-mode differentiation; neuronio's autodiff is reverse-mode (GradientTape) only",
-    "rearrange": "the einops pattern language; write the reshape/transpose it stands for",
     "image": "a sub-namespace (resize, affine_transform, ...); neuronio's image layers carry their own math",
     "linalg": "a sub-namespace; its dense functions (det, inv, solve, norm, ...) are in neuronio.ops itself",
     "numpy": "a sub-namespace; its functions are in neuronio.ops itself",

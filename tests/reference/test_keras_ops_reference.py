@@ -104,6 +104,8 @@ CASES = [
     ("unique", (np.array([3, 1, 3, 2]),), {}), ("histogram", (_u(7),), {"bins": 4}),
     ("isin", (np.array([1, 2, 3]), np.array([2, 5])), {}), ("saturate_cast", (A * 300, "int8"), {}),
     ("cast", (A, "int32"), {}), ("cast", (np.array([1, 2]), "float32"), {}),
+    ("rearrange", (_u(2, 4, 6, 3), "b (h p1) (w p2) c -> b h w (p1 p2 c)"), {"p1": 2, "p2": 3}),
+    ("rearrange", (_u(2, 4, 6, 3), "b h w c -> b (c h) w"), {}),
     ("cholesky", (SQ @ SQ.T,), {}), ("cholesky", (SQ @ SQ.T,), {"upper": True}),
     ("cholesky_inverse", (np.tril(SQ),), {}), ("pinv", (_u(4, 3),), {}), ("lstsq", (_u(4, 3), _u(4, 2)), {}),
     ("matrix_rank", (_u(4, 3),), {}), ("lu_factor", (_u(3, 3),), {}), ("svd", (_u(4, 3),), {"compute_uv": False}),
