@@ -121,7 +121,7 @@ from neuronio.ops.decompositions import (
     cholesky, cholesky_inverse, eigh, lstsq, lu_factor, matrix_rank, pinv, qr, svd,
 )
 from neuronio.ops.control import (  # noqa: A004 - Keras/NumPy names shadow builtins
-    associative_scan, cond, custom_gradient, fori_loop, map, scan, switch, vectorize,
+    associative_scan, cond, custom_gradient, fori_loop, jvp, map, scan, switch, vectorize,
     vectorized_map, while_loop,
 )
 
@@ -195,45 +195,44 @@ __all__ = [
     "where",
 ]
 __all__ += [
-    "rearrange", "ctc_decode", "ctc_loss", "cholesky", "cholesky_inverse", "eigh", "lstsq", "lu_factor", "matrix_rank",
-    "pinv", "qr", "svd",
     "absolute", "adaptive_average_pool", "adaptive_max_pool", "all", "allclose", "amax", "amin",
     "angle", "any", "append", "arange", "arccos", "arccosh", "arcsin", "arcsinh", "arctan2",
     "arctanh", "argpartition", "argsort", "array", "array_split", "associative_scan", "average",
     "average_pool", "bartlett", "batch_normalization", "binary_crossentropy", "bincount",
     "bitwise_and", "bitwise_invert", "bitwise_left_shift", "bitwise_not", "bitwise_or",
     "bitwise_right_shift", "bitwise_xor", "blackman", "broadcast_to",
-    "categorical_crossentropy", "cbrt", "cdist", "ceil", "celu", "cond", "conj", "conjugate",
-    "conv", "conv_transpose", "convert_to_numpy", "convert_to_tensor", "copy", "corrcoef",
-    "correlate", "cos", "cosh", "count_nonzero", "cross", "cumprod", "cumsum",
-    "custom_gradient", "deg2rad", "depth_to_space", "depthwise_conv", "det", "diag", "diagflat",
-    "diagonal", "diff", "digitize", "divide_no_nan", "dot_product_attention", "dsplit",
-    "dstack", "dtype", "einsum", "empty", "empty_like", "equal", "erf", "erfc", "erfinv",
-    "exp2", "expm1", "extract_sequences", "eye", "fabs", "flip", "fliplr", "flipud", "floor",
-    "floor_divide", "fmax", "fmin", "fmod", "fold", "fori_loop", "full", "full_like", "gcd",
-    "geomspace", "get_item", "glu", "greater", "greater_equal", "hamming", "hanning",
-    "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "heaviside", "histogram", "hsplit",
-    "hstack", "hypot", "i0", "identity", "imag", "in_top_k", "inner", "inv", "is_tensor",
-    "isclose", "isfinite", "isin", "isinf", "isnan", "isneginf", "isposinf", "isreal", "kaiser",
+    "categorical_crossentropy", "cbrt", "cdist", "ceil", "celu", "cholesky", "cholesky_inverse",
+    "cond", "conj", "conjugate", "conv", "conv_transpose", "convert_to_numpy",
+    "convert_to_tensor", "copy", "corrcoef", "correlate", "cos", "cosh", "count_nonzero",
+    "cross", "ctc_decode", "ctc_loss", "cumprod", "cumsum", "custom_gradient", "deg2rad",
+    "depth_to_space", "depthwise_conv", "det", "diag", "diagflat", "diagonal", "diff",
+    "digitize", "divide_no_nan", "dot_product_attention", "dsplit", "dstack", "dtype", "eigh",
+    "einsum", "empty", "empty_like", "equal", "erf", "erfc", "erfinv", "exp2", "expm1",
+    "extract_sequences", "eye", "fabs", "flip", "fliplr", "flipud", "floor", "floor_divide",
+    "fmax", "fmin", "fmod", "fold", "fori_loop", "full", "full_like", "gcd", "geomspace",
+    "get_item", "glu", "greater", "greater_equal", "hamming", "hanning", "hard_shrink",
+    "hard_silu", "hard_swish", "hard_tanh", "heaviside", "histogram", "hsplit", "hstack",
+    "hypot", "i0", "identity", "imag", "in_top_k", "inner", "inv", "is_tensor", "isclose",
+    "isfinite", "isin", "isinf", "isnan", "isneginf", "isposinf", "isreal", "jvp", "kaiser",
     "kron", "layer_normalization", "lcm", "ldexp", "left_shift", "less", "less_equal",
     "linspace", "log10", "log1p", "log2", "log_sigmoid", "logaddexp", "logaddexp2", "logdet",
-    "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "map", "max_pool",
-    "median", "meshgrid", "mod", "moments", "moveaxis", "multi_hot", "nan_to_num", "nanargmax",
-    "nanargmin", "nancumprod", "nancumsum", "nanmax", "nanmean", "nanmedian", "nanmin",
-    "nanpercentile", "nanprod", "nanquantile", "nanstd", "nansum", "nanvar", "ndim",
-    "nextafter", "nonzero", "norm", "normalize", "not_equal", "one_hot", "ones", "ones_like",
-    "outer", "percentile", "prod", "psnr", "ptp", "quantile", "rad2deg", "ravel", "real",
-    "reciprocal", "repeat", "right_shift", "rms_normalization", "roll", "rot90", "round",
-    "rsqrt", "saturate_cast", "scan", "scatter", "scatter_update", "searchsorted",
-    "segment_max", "segment_min", "segment_prod", "segment_sum", "select", "separable_conv",
-    "shape", "sign", "signbit", "sin", "sinc", "sinh", "size", "slice", "slice_update",
-    "slogdet", "soft_shrink", "solve", "solve_triangular", "sort", "space_to_depth",
-    "sparse_categorical_crossentropy", "sparse_plus", "sparse_sigmoid", "sparsemax", "split",
-    "squareplus", "stop_gradient", "swapaxes", "swish", "switch", "take", "take_along_axis",
-    "tan", "tanh_shrink", "tensordot", "threshold", "tile", "top_k", "trace", "trapezoid",
-    "tri", "tril", "triu", "true_divide", "trunc", "unfold", "unique", "unravel_index",
-    "unstack", "vander", "vdot", "vectorize", "vectorized_map", "view", "vsplit", "vstack",
-    "while_loop", "zeros", "zeros_like",
+    "logical_and", "logical_not", "logical_or", "logical_xor", "logspace", "lstsq", "lu_factor",
+    "map", "matrix_rank", "max_pool", "median", "meshgrid", "mod", "moments", "moveaxis",
+    "multi_hot", "nan_to_num", "nanargmax", "nanargmin", "nancumprod", "nancumsum", "nanmax",
+    "nanmean", "nanmedian", "nanmin", "nanpercentile", "nanprod", "nanquantile", "nanstd",
+    "nansum", "nanvar", "ndim", "nextafter", "nonzero", "norm", "normalize", "not_equal",
+    "one_hot", "ones", "ones_like", "outer", "percentile", "pinv", "prod", "psnr", "ptp", "qr",
+    "quantile", "rad2deg", "ravel", "real", "rearrange", "reciprocal", "repeat", "right_shift",
+    "rms_normalization", "roll", "rot90", "round", "rsqrt", "saturate_cast", "scan", "scatter",
+    "scatter_update", "searchsorted", "segment_max", "segment_min", "segment_prod",
+    "segment_sum", "select", "separable_conv", "shape", "sign", "signbit", "sin", "sinc",
+    "sinh", "size", "slice", "slice_update", "slogdet", "soft_shrink", "solve",
+    "solve_triangular", "sort", "space_to_depth", "sparse_categorical_crossentropy",
+    "sparse_plus", "sparse_sigmoid", "sparsemax", "split", "squareplus", "stop_gradient", "svd",
+    "swapaxes", "swish", "switch", "take", "take_along_axis", "tan", "tanh_shrink", "tensordot",
+    "threshold", "tile", "top_k", "trace", "trapezoid", "tri", "tril", "triu", "true_divide",
+    "trunc", "unfold", "unique", "unravel_index", "unstack", "vander", "vdot", "vectorize",
+    "vectorized_map", "view", "vsplit", "vstack", "while_loop", "zeros", "zeros_like",
 ]
 
 # Every public op records a graph node when called on a symbolic tensor (see _symbolic.py).
@@ -241,7 +240,7 @@ __all__ += [
 # arguments are Python functions, refuses symbolic tensors with an error naming the way out.
 _ANSWERED = {"shape", "ndim", "size", "dtype", "is_tensor", "convert_to_numpy"}
 _CONTROL_FLOW = {"cond", "switch", "while_loop", "fori_loop", "scan", "map", "vectorized_map", "associative_scan",
-                 "vectorize", "custom_gradient"}
+                 "vectorize", "custom_gradient", "jvp"}
 for _name in __all__:
     if _name in _CONTROL_FLOW:
         globals()[_name] = _symbolic.refuse_symbolic(_name, globals()[_name])

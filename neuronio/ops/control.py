@@ -137,3 +137,37 @@ def custom_gradient(f):
 
     wrapped.__name__ = getattr(f, "__name__", "custom_gradient")
     return wrapped
+
+
+def jvp(fun, primals, tangents, has_aux=False):
+    """(fun(*primals), J @ tangents): the Jacobian-vector product Keras computes in forward mode.
+
+    neuronio differentiates in reverse mode only, so this takes one reverse pass per output
+    entry (each gives a row of J, dotted with the tangents): exact, and meant for the small
+    functions jvp is used on. Returns (outputs, tangents_out) or, with has_aux, (outputs,
+    tangents_out, aux), outputs and tangents_out in fun's structure (a tensor or a list/tuple).
+    """
+    from neuronio import config
+    from neuronio.autodiff.tape import GradientTape
+
+    xs = [as_tensor(p) for p in primals]
+    xs = [Tensor(x.data.astype(config.floatx())) if x.dtype.kind != "f" else Tensor(x.data) for x in xs]
+    vs = [np.asarray(as_tensor(t).data, dtype=x.dtype) for t, x in zip(tangents, xs, strict=True)]
+    with GradientTape(persistent=True) as tape:
+        for x in xs:
+            tape.watch(x)
+        result = fun(*xs)
+    outputs, aux = result if has_aux else (result, None)
+    single = not isinstance(outputs, (list, tuple))
+    flat = [outputs] if single else list(outputs)
+    tangents_out = []
+    for y in flat:
+        rows = np.zeros(y.shape, dtype=y.dtype)
+        for k in np.ndindex(*y.shape):  # a reverse pass per output entry (see the docstring)
+            seed = np.zeros(y.shape, dtype=y.dtype)
+            seed[k] = 1.0
+            grads = tape.gradient(y, xs, output_gradients=seed, unconnected_gradients="zero")
+            rows[k] = sum(float(np.sum(g.data * v)) for g, v in zip(grads, vs, strict=True))
+        tangents_out.append(Tensor(rows))
+    tangents_out = tangents_out[0] if single else type(outputs)(tangents_out)
+    return (outputs, tangents_out, aux) if has_aux else (outputs, tangents_out)

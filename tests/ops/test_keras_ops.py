@@ -300,6 +300,8 @@ CASES += [
     OpCase("associative_scan", lambda x: ops.associative_scan(lambda a, b: a + b, x, axis=1), _u(2, 3),
            lambda x: np.cumsum(x, 1)),
     OpCase("custom_gradient", lambda x: _clipped_identity(x), _u(3), lambda x: x),
+    OpCase("jvp", lambda x: ops.jvp(lambda v: ops.sin(v) * v, (x,), (np.ones(3, x.dtype),))[1], _u(3),
+           lambda x: np.cos(x) * x + np.sin(x), check_grad=False),
 ]
 
 

@@ -50,7 +50,6 @@ OUT_OF_SCOPE = {
                      "view_as_real"], _COMPLEX),
     "eig": "eigenvalues of a general real matrix are complex, and neuronio has no complex dtype (eigh covers "
     "symmetric matrices)",
-    "jvp": "forward-mode differentiation; neuronio's autodiff is reverse-mode (GradientTape) only",
     "image": "a sub-namespace (resize, affine_transform, ...); neuronio's image layers carry their own math",
     "linalg": "a sub-namespace; its dense functions (det, inv, solve, norm, ...) are in neuronio.ops itself",
     "numpy": "a sub-namespace; its functions are in neuronio.ops itself",

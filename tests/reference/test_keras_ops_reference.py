@@ -177,6 +177,15 @@ def test_decompositions_with_sign_freedom_match_keras_up_to_signs():
     np.testing.assert_allclose(q @ r, x, atol=1e-12)
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:DeprecationWarning")  # inside Keras's jvp
+def test_jvp_matches_keras_forward_mode():
+    x, y, vx, vy = (_u(2, 3) for _ in range(4))
+    ours = ops.jvp(lambda a, b: ops.sin(a) * b, (x, y), (vx, vy))
+    theirs = keras.ops.jvp(lambda a, b: keras.ops.sin(a) * b, tuple(map(_keras, (x, y))), tuple(map(_keras, (vx, vy))))
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.numpy(), keras.ops.convert_to_numpy(t), rtol=1e-10)
+
+
 def test_nonzero_gives_the_coordinates_keras_gives():
     # Keras's torch backend stacks them into one (ndim, count) tensor; NumPy and Keras's jax and
     # numpy backends give a tuple, which neuronio follows.
