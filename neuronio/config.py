@@ -85,11 +85,11 @@ def backend() -> str:
     return "numpy"
 
 
-def set_backend(name: str) -> None:
+def set_backend(backend: str) -> None:
     """Keras switches engines here; neuronio has one, so only 'numpy' is accepted."""
-    if name != "numpy":
-        raise ValueError(f"neuronio computes with NumPy only (backend 'numpy'); received backend={name!r}. "
-                         f"To run on {name}, import keras itself instead of neuronio.")
+    if backend != "numpy":
+        raise ValueError(f"neuronio computes with NumPy only (backend 'numpy'); received backend={backend!r}. "
+                         f"To run on {backend}, import keras itself instead of neuronio.")
 
 
 # -- switches Keras programs set: flags, read by the parts of neuronio they concern ---------------

@@ -278,6 +278,15 @@ def test_random_and_backend_names_exist_as_in_keras():
         assert neuronio.backend.result_type(*pair) == keras.backend.result_type(*pair)
     keras_config = {n for n in dir(keras.config) if not n.startswith("_")}
     assert [n for n in keras_config if not hasattr(neuronio.config, n)] == []
+    import inspect
+
+    for module in ("random", "backend", "config"):  # Keras's parameter names, in Keras's order
+        for name in dir(getattr(keras, module)):
+            theirs, ours = getattr(getattr(keras, module), name), getattr(getattr(neuronio, module), name, None)
+            if name.startswith("_") or not callable(theirs) or inspect.isclass(theirs) or ours is None:
+                continue
+            expected = list(inspect.signature(theirs).parameters)
+            assert list(inspect.signature(ours).parameters)[: len(expected)] == expected, (module, name)
 
 
 def _differentiable(case) -> bool:
