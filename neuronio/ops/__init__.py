@@ -3,6 +3,12 @@
 Every function takes Tensors, arrays or numbers and returns a Tensor; inside an open
 `GradientTape` the result remembers how it was made, so gradients need no hand-written code.
 
+Besides the decks' ops, the module holds Keras 3's whole `keras.ops` for dense tensors under
+Keras's names and argument names, one family per module (math, creation, indexing, search,
+statistics, products, decompositions, nn, ctc, rearrange, control); `neuronio.ops.nn` is
+Keras's `ops.nn` namespace. Called on symbolic tensors (from `Input()`), each op records a node
+of a functional model instead of computing (see _symbolic.py and layers/op_node.py).
+
 Shape letters used throughout: N batch; H, W spatial size; C input channels; F filters (output
 channels); KH, KW kernel size; SH, SW strides; OH, OW output size; D input features; U units;
 K classes.
