@@ -67,6 +67,123 @@ def image_data_format() -> str:
     return _IMAGE_DATA_FORMAT
 
 
+def set_image_data_format(data_format: str) -> None:
+    """Accept 'channels_last'; refuse 'channels_first' loudly (neuronio's layers are NHWC only)."""
+    if data_format != "channels_last":
+        raise ValueError(
+            f"neuronio implements data_format='channels_last' only; received {data_format!r}. Keep images as "
+            f"(batch, height, width, channels), e.g. x.transpose(0, 2, 3, 1) for NCHW arrays."
+        )
+
+
+def backend() -> str:
+    """'numpy': neuronio computes on NumPy arrays, eagerly, as Keras's numpy backend does.
+
+    Programs that branch on the backend name test for 'tensorflow', 'jax' or 'torch' before
+    using that framework's own API; neuronio offers none of those, and Keras's numpy backend is
+    the one whose tensors and behaviour neuronio's resemble.
+    """
+    return "numpy"
+
+
+def set_backend(backend: str) -> None:
+    """Keras switches engines here; neuronio has one, so only 'numpy' is accepted."""
+    if backend != "numpy":
+        raise ValueError(
+            f"neuronio computes with NumPy only (backend 'numpy'); received backend={backend!r}. "
+            f"To run on {backend}, import keras itself instead of neuronio."
+        )
+
+
+# -- switches Keras programs set: flags, read by the parts of neuronio they concern ---------------
+_FLAGS = {
+    "traceback_filtering": True,  # neuronio does not rewrite tracebacks; the flag is kept for Keras code
+    "interactive_logging": True,
+    "flash_attention": None,
+}
+_MAX_EPOCHS: int | None = None
+_MAX_STEPS_PER_EPOCH: int | None = None
+
+
+def disable_traceback_filtering() -> None:
+    _FLAGS["traceback_filtering"] = False
+
+
+def enable_traceback_filtering() -> None:
+    _FLAGS["traceback_filtering"] = True
+
+
+def is_traceback_filtering_enabled() -> bool:
+    """Keras hides its own frames in tracebacks; neuronio never does, whatever this says."""
+    return _FLAGS["traceback_filtering"]
+
+
+def enable_interactive_logging() -> None:
+    _FLAGS["interactive_logging"] = True
+
+
+def disable_interactive_logging() -> None:
+    _FLAGS["interactive_logging"] = False
+
+
+def is_interactive_logging_enabled() -> bool:
+    return _FLAGS["interactive_logging"]
+
+
+def enable_flash_attention() -> None:
+    _FLAGS["flash_attention"] = True
+
+
+def disable_flash_attention() -> None:
+    _FLAGS["flash_attention"] = False
+
+
+def is_flash_attention_enabled():
+    """None (Keras's 'decide automatically'); neuronio's attention is plain einsum either way."""
+    return _FLAGS["flash_attention"]
+
+
+def is_nnx_enabled() -> bool:
+    """Flax NNX is a JAX feature; never enabled in neuronio."""
+    return False
+
+
+def max_epochs() -> int | None:
+    return _MAX_EPOCHS
+
+
+def set_max_epochs(max_epochs: int | None) -> None:
+    """Cap the epochs fit runs (Keras's debugging switch); None removes the cap."""
+    global _MAX_EPOCHS
+    _MAX_EPOCHS = None if max_epochs is None else int(max_epochs)
+
+
+def max_steps_per_epoch() -> int | None:
+    return _MAX_STEPS_PER_EPOCH
+
+
+def set_max_steps_per_epoch(max_steps_per_epoch: int | None) -> None:
+    """Cap the batches per epoch fit runs; None removes the cap."""
+    global _MAX_STEPS_PER_EPOCH
+    _MAX_STEPS_PER_EPOCH = None if max_steps_per_epoch is None else int(max_steps_per_epoch)
+
+
+def dtype_policy() -> str:
+    """The global dtype policy's name: floatx, as neuronio has no mixed precision."""
+    return _FLOATX
+
+
+def set_dtype_policy(policy) -> None:
+    """'float32' or 'float64' (sets floatx); mixed policies are refused, with the reason."""
+    name = policy if isinstance(policy, str) else getattr(policy, "name", str(policy))
+    if name.startswith("mixed_"):
+        raise ValueError(
+            f"neuronio has no mixed precision; received dtype policy {name!r}. Use 'float32' (the default): "
+            f"on a CPU, float16 compute is slower, not faster."
+        )
+    set_floatx(name)
+
+
 def check_numerics() -> bool:
     """Whether every op scans its inputs for NaN/inf (a debug switch; off by default for speed)."""
     return _CHECK_NUMERICS
@@ -149,10 +266,21 @@ def unique_name(prefix: str) -> str:
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
-def clear_session() -> None:
+def clear_session(free_memory: bool = True) -> None:
     """Forget the generated names, as `keras.backend.clear_session()` does."""
     with _LOCK:
         _NAME_COUNTS.clear()
+        _UIDS.clear()
+
+
+_UIDS: dict[str, int] = {}
+
+
+def get_uid(prefix: str = "") -> int:
+    """1, 2, 3, ... per prefix within a session (Keras's backend.get_uid)."""
+    with _LOCK:
+        _UIDS[prefix] = _UIDS.get(prefix, 0) + 1
+        return _UIDS[prefix]
 
 
 def snake_case(name: str) -> str:

@@ -3,9 +3,15 @@
 `Input(shape=(784,))` returns a SymbolicTensor of shape (None, 784). Calling a layer on symbolic
 tensors builds the layer, infers its output shape and records a `Node` (which layer turned which
 symbolic inputs into which outputs). `Model(inputs, outputs)` later walks those nodes.
+
+Arithmetic, indexing and `ops.*` calls on symbolic tensors record nodes too, as in Keras 3
+(`x = inputs * 2.0 + 1; x = ops.relu(x); x = x[:, :10]`): each becomes an OpLayer
+(layers/op_node.py), registered with neuronio.ops below.
 """
 
 import numpy as np
+
+from neuronio.ops import _symbolic
 
 
 class SymbolicTensor:
@@ -25,8 +31,57 @@ class SymbolicTensor:
     def __repr__(self) -> str:
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
 
-    # Tensors are graph nodes: identity decides equality.
+    # Tensors are graph nodes: identity decides equality (== is not overloaded, as in Keras).
     __hash__ = object.__hash__
+
+    def __array__(self, dtype=None, copy=None):
+        raise TypeError(
+            f"{self!r} is a symbolic placeholder with no values: it cannot become a NumPy array. Inside a "
+            f"functional model use neuronio.ops functions (they accept symbolic tensors), or a Lambda layer."
+        )
+
+    def __bool__(self):
+        raise TypeError(
+            f"{self!r} has no value yet, so it cannot be used as a Python bool (in `if` or `and`). Use "
+            f"ops.where / ops.cond on tensors, or move the logic into a custom layer's call()."
+        )
+
+
+def _operator(op_name: str, reflected: bool = False):
+    """A Python operator of SymbolicTensor: it records the keras.ops call Keras 3 records for it."""
+
+    def operator(self, *other):
+        from neuronio import ops
+
+        args = (*other, self) if reflected else (self, *other)
+        return getattr(ops, op_name)(*args)
+
+    operator.__name__ = op_name
+    return operator
+
+
+_OPERATORS = {
+    "add": "add",
+    "sub": "subtract",
+    "mul": "multiply",
+    "truediv": "true_divide",
+    "floordiv": "floor_divide",
+    "mod": "mod",
+    "pow": "power",
+    "matmul": "matmul",
+    "lt": "less",
+    "le": "less_equal",
+    "gt": "greater",
+    "ge": "greater_equal",
+    "and": "logical_and",
+    "or": "logical_or",
+}
+for _dunder, _op in _OPERATORS.items():
+    setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))
+    if _dunder not in ("lt", "le", "gt", "ge"):  # Python reflects comparisons by itself
+        setattr(SymbolicTensor, f"__r{_dunder}__", _operator(_op, reflected=True))
+for _dunder, _op in {"neg": "negative", "abs": "absolute", "invert": "logical_not", "getitem": "get_item"}.items():
+    setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))
 
 
 class Node:
@@ -55,3 +110,13 @@ def is_symbolic(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(v, SymbolicTensor) for v in value)
     return False
+
+
+def _record_op(name: str, fn, args: tuple, kwargs: dict):
+    """An ops.* call on symbolic tensors: a new OpLayer records it as a graph node."""
+    from neuronio.layers.op_node import OpLayer
+
+    return OpLayer(name).record(args, kwargs)
+
+
+_symbolic.register((SymbolicTensor,), _record_op)

@@ -6,6 +6,7 @@ from neuronio import ops
 from neuronio.autodiff.tensor import Tensor, with_mask
 from neuronio.errors import FileFormatError, ShapeError
 from neuronio.layers.core import InputLayer
+from neuronio.layers.op_node import OpLayer
 from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.models.model import Model
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
@@ -112,6 +113,12 @@ class Functional(Model):
     # -- Layer API --------------------------------------------------------------------------------
     @property
     def layers(self) -> list:
+        """The layers in graph order; op nodes (ops.* calls on symbolic tensors) are left out, as Keras does."""
+        return [layer for layer in self._graph_layers if not isinstance(layer, OpLayer)]
+
+    @property
+    def operations(self) -> list:
+        """Every node's layer or op in graph order (Keras's Model.operations)."""
         return list(self._graph_layers)
 
     @property
@@ -193,6 +200,11 @@ class Functional(Model):
 
         layer_configs = []
         for layer in self._graph_layers:
+            if isinstance(layer, OpLayer):  # an ops.* node: Keras's Operation entry
+                layer_configs.append(
+                    {**layer.keras_entry(), "name": layer.name, "inbound_nodes": [layer.node_config(keras_tensor)]}
+                )
+                continue
             entry = serialize_layer(layer)
             entry["name"] = layer.name
             inbound = []
@@ -245,7 +257,10 @@ def _rebuild(cls, config_dict, who):
     created, outputs_of = {}, {}  # layer name -> layer; (layer name, node index) -> outputs
     pending = list(config_dict["layers"])
     for entry in pending:
-        created[entry["name"]] = deserialize_layer(entry, who) if entry["class_name"] != "InputLayer" else None
+        if str(entry.get("module", "")).startswith("keras.src.ops."):
+            created[entry["name"]] = OpLayer.from_keras_entry(entry)
+        else:
+            created[entry["name"]] = deserialize_layer(entry, who) if entry["class_name"] != "InputLayer" else None
     # InputLayers produce their tensor at construction.
     for entry in pending:
         if entry["class_name"] == "InputLayer":
@@ -271,6 +286,16 @@ def _rebuild(cls, config_dict, who):
         progress = False
         for item in list(remaining):
             entry, i, node = item
+            layer = created[entry["name"]]
+            if isinstance(layer, OpLayer):
+                try:
+                    out = layer.replay(node, tensor)
+                except KeyError:
+                    continue
+                outputs_of[(entry["name"], i)] = out if isinstance(out, list) else [out]
+                remaining.remove(item)
+                progress = True
+                continue
             args = node["args"]
             refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
             try:

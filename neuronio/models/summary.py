@@ -132,14 +132,18 @@ def summary_lines(
     if min(widths) < 1:
         raise ValueError("Insufficient console width to print the summary; pass a larger line_length.")
 
-    layers = model.layers
+    layers = getattr(model, "operations", model.layers)  # op nodes are rows too, as in Keras
     if layer_range is not None:
         names = [layer.name for layer in layers]
         start, end = names.index(layer_range[0]), names.index(layer_range[1]) + 1
         layers = layers[start:end]
     rows = []
     for layer in layers:
-        cells = [f"{layer.name} ({type(layer).__name__})", _shape_text(layer), _params_text(layer)]
+        cells = [
+            f"{layer.name} ({getattr(layer, 'class_name', type(layer).__name__)})",
+            _shape_text(layer),
+            _params_text(layer),
+        ]
         if not sequential_like:
             cells.append(_connections(model, layer))
         if show_trainable:
@@ -172,7 +176,7 @@ def summary_lines(
 
 def _connections(model, layer) -> str:
     index = {}
-    for other in model.layers:
+    for other in getattr(model, "operations", model.layers):
         for i, node in enumerate(other._inbound_nodes):
             index[id(node)] = i
     parts = []

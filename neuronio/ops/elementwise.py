@@ -10,6 +10,7 @@ from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
 from neuronio.errors import ShapeError
+from neuronio.ops.shape import _apply
 
 
 def _pair(x, y) -> tuple[Tensor, Tensor]:
@@ -17,9 +18,9 @@ def _pair(x, y) -> tuple[Tensor, Tensor]:
 
     Without this, `float32_tensor * np.float64(0.5)` would silently become float64 (STYLE B2).
     """
-    if isinstance(y, Tensor) and not isinstance(x, Tensor) and _is_scalar(x) and y.dtype.kind == "f":
+    if isinstance(y, Tensor) and not isinstance(x, Tensor) and _adopts(x, y):
         return Tensor(as_array(x, dtype=y.dtype)), y
-    if isinstance(x, Tensor) and not isinstance(y, Tensor) and _is_scalar(y) and x.dtype.kind == "f":
+    if isinstance(x, Tensor) and not isinstance(y, Tensor) and _adopts(y, x):
         return x, Tensor(as_array(y, dtype=x.dtype))
     return as_tensor(x), as_tensor(y)
 
@@ -35,7 +36,45 @@ def _binary(op: Function, name: str, x, y) -> Tensor:
                 f"{name}: shapes {x.shape} and {y.shape} cannot be broadcast together "
                 f"(trailing axes must be equal or 1)."
             ) from None
+    if x.dtype.kind != "f" or y.dtype.kind != "f":
+        return _integer_binary(op, name, x, y)
     return op.apply(x, y)
+
+
+# Keras's promotion for the arithmetic of integer tensors (true division always gives floats).
+_FLOAT_RESULT = {"divide"}
+
+
+def _integer_binary(op: Function, name: str, x: Tensor, y: Tensor) -> Tensor:
+    """Integers with integers compute without a graph (no gradient), staying integers; an
+    integer meeting a float becomes that float dtype, as Keras promotes (int32 + float32 ->
+    float32), and the float side keeps its gradient."""
+    if x.dtype.kind == "f" or y.dtype.kind == "f":
+        dtype = x.dtype if x.dtype.kind == "f" else y.dtype
+        x = x if x.dtype.kind == "f" else Tensor(x.data.astype(dtype))
+        y = y if y.dtype.kind == "f" else Tensor(y.data.astype(dtype))
+        return op.apply(x, y)
+    if name in _FLOAT_RESULT:
+        return op.apply(_float(x), _float(y))
+    return _apply(op, x, y)
+
+
+def _float(x) -> Tensor:
+    """Integer and bool tensors become floatx constants: Keras's sqrt/exp/log of an int are floats."""
+    x = as_tensor(x)
+    if x.dtype.kind == "f":
+        return x
+    from neuronio import config
+
+    return Tensor(x.data.astype(config.floatx()))
+
+
+def _adopts(scalar, tensor: Tensor) -> bool:
+    """Whether a Python scalar takes the tensor's dtype: any number meeting floats, an int
+    meeting ints (Keras: int32 tensor + 1 stays int32; + 1.5 becomes float)."""
+    if not _is_scalar(scalar):
+        return False
+    return tensor.dtype.kind == "f" or (tensor.dtype.kind in "iu" and isinstance(scalar, (int, np.integer)))
 
 
 def _is_scalar(value) -> bool:
@@ -264,34 +303,34 @@ class CastOp(Function):
 
 
 # -- public functions --------------------------------------------------------------------------
-def add(x, y) -> Tensor:
+def add(x1, x2) -> Tensor:
     """Elementwise x + y with broadcasting."""
-    return _binary(AddOp(), "add", x, y)
+    return _binary(AddOp(), "add", x1, x2)
 
 
-def subtract(x, y) -> Tensor:
+def subtract(x1, x2) -> Tensor:
     """Elementwise x - y with broadcasting."""
-    return _binary(SubtractOp(), "subtract", x, y)
+    return _binary(SubtractOp(), "subtract", x1, x2)
 
 
-def multiply(x, y) -> Tensor:
+def multiply(x1, x2) -> Tensor:
     """Elementwise x * y with broadcasting."""
-    return _binary(MultiplyOp(), "multiply", x, y)
+    return _binary(MultiplyOp(), "multiply", x1, x2)
 
 
-def divide(x, y) -> Tensor:
+def divide(x1, x2) -> Tensor:
     """Elementwise x / y with broadcasting."""
-    return _binary(DivideOp(), "divide", x, y)
+    return _binary(DivideOp(), "divide", x1, x2)
 
 
-def maximum(x, y) -> Tensor:
+def maximum(x1, x2) -> Tensor:
     """Elementwise max(x, y); on ties the gradient goes to x."""
-    return _binary(MaximumOp(), "maximum", x, y)
+    return _binary(MaximumOp(), "maximum", x1, x2)
 
 
-def minimum(x, y) -> Tensor:
+def minimum(x1, x2) -> Tensor:
     """Elementwise min(x, y); on ties the gradient goes to x."""
-    return _binary(MinimumOp(), "minimum", x, y)
+    return _binary(MinimumOp(), "minimum", x1, x2)
 
 
 def where(condition, x, y) -> Tensor:
@@ -302,7 +341,7 @@ def where(condition, x, y) -> Tensor:
 
 def negative(x) -> Tensor:
     """Elementwise -x."""
-    return NegativeOp().apply(x)
+    return _apply(NegativeOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
 def power(x, exponent) -> Tensor:
@@ -317,36 +356,43 @@ def power(x, exponent) -> Tensor:
 
 def exp(x) -> Tensor:
     """Elementwise e ** x."""
-    return ExpOp().apply(x)
+    return ExpOp().apply(_float(x))
 
 
 def log(x) -> Tensor:
     """Elementwise natural logarithm."""
-    return LogOp().apply(x)
+    return LogOp().apply(_float(x))
 
 
 def sqrt(x) -> Tensor:
     """Elementwise square root."""
-    return SqrtOp().apply(x)
+    return SqrtOp().apply(_float(x))
 
 
 def square(x) -> Tensor:
     """Elementwise x ** 2."""
-    return SquareOp().apply(x)
+    return _apply(SquareOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
 def abs(x) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Elementwise |x|."""
-    return AbsOp().apply(x)
+    return _apply(AbsOp(), as_tensor(x))  # integers stay integers, as in Keras
 
 
-def clip(x, low: float, high: float) -> Tensor:
-    """Elementwise clip to [low, high]."""
-    if low > high:
-        raise ValueError(f"clip needs low <= high; received low={low}, high={high}.")
-    return ClipOp(float(low), float(high)).apply(x)
+def clip(x, x_min: float, x_max: float) -> Tensor:
+    """Elementwise clip to [x_min, x_max] (Keras's argument names)."""
+    if x_min > x_max:
+        raise ValueError(f"clip needs x_min <= x_max; received x_min={x_min}, x_max={x_max}.")
+    x = as_tensor(x)
+    if x.dtype.kind != "f":  # integers clip without a graph (no gradient), as Keras keeps them ints
+        return Tensor(np.clip(x.data, x_min, x_max))
+    return ClipOp(float(x_min), float(x_max)).apply(x)
 
 
 def cast(x, dtype) -> Tensor:
-    """x converted to another float dtype; the gradient is cast back."""
-    return CastOp(np.dtype(dtype)).apply(x)
+    """x converted to `dtype`. Between floats the gradient is cast back; a cast from or to an
+    integer or bool type is a constant (an index or a rounded value has no gradient)."""
+    x, dtype = as_tensor(x), np.dtype(dtype)
+    if x.dtype.kind != "f" or dtype.kind != "f":
+        return Tensor(x.data.astype(dtype))
+    return CastOp(dtype).apply(x)

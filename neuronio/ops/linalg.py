@@ -38,12 +38,12 @@ class MatMulOp(Function):
         return da, db
 
 
-def matmul(x, y):
+def matmul(x1, x2):
     """Matrix product x @ y with NumPy's rules (batched over leading axes).
 
     Args:
-        x: (..., M, K) or (K,).
-        y: (..., K, P) or (K,).
+        x1: (..., M, K) or (K,).
+        x2: (..., K, P) or (K,).
 
     Returns:
         Tensor of shape (..., M, P) (axes of 1-D operands removed).
@@ -52,7 +52,7 @@ def matmul(x, y):
     >>> matmul(np.ones((2, 3), "float32"), np.ones((3, 4), "float32")).shape
     (2, 4)
     """
-    x, y = as_tensor(x), as_tensor(y)
+    x, y = as_tensor(x1), as_tensor(x2)
     if x.ndim == 0 or y.ndim == 0:
         raise ShapeError(
             f"matmul needs operands of rank >= 1; received shapes {x.shape} and {y.shape}. "
@@ -69,6 +69,6 @@ def matmul(x, y):
     return MatMulOp().apply(x, y)
 
 
-def dot(x, y):
+def dot(x1, x2):
     """Alias of matmul (Keras's `ops.dot` for the shapes the decks use)."""
-    return matmul(x, y)
+    return matmul(x1, x2)

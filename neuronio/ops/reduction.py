@@ -174,7 +174,17 @@ def _reduce(op_cls, name: str, x, axis, keepdims: bool, need_entries: bool = Fal
     axes = normalize_axes(name, axis, x.ndim, x.shape)
     if need_entries and math.prod(x.shape[a] for a in axes) == 0:
         raise ShapeError(f"{name}: cannot reduce over axis={axis} of a tensor of shape {x.shape}: it has no entries.")
-    return op_cls(axes, bool(keepdims)).apply(x)
+    op = op_cls(axes, bool(keepdims))
+    if x.dtype.kind != "f":
+        # Keras: sum/max/min of integers stay integers (no gradient); mean/var/std are floats.
+        if op_cls in (SumOp, MaxOp, MinOp):
+            y = op.forward(x.data)
+            op.saved = ()
+            return Tensor(np.asarray(y).astype(x.dtype if x.dtype.kind != "b" else np.int32))
+        from neuronio import config
+
+        x = Tensor(x.data.astype(config.floatx()))
+    return op.apply(x)
 
 
 def sum(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
@@ -195,17 +205,25 @@ def mean(x, axis=None, keepdims: bool = False) -> Tensor:
     return _reduce(MeanOp, "mean", x, axis, keepdims)
 
 
-def max(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
+def max(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Largest entry over `axis`; the gradient goes to the first maximum of each slice.
 
     >>> max(np.array([[1.0, 4.0], [3.0, 2.0]], "float32"), axis=1).numpy()
     array([4., 3.], dtype=float32)
     """
+    if initial is not None:  # NumPy's floor under the result (Keras's `initial`)
+        from neuronio.ops.elementwise import maximum
+
+        return maximum(_reduce(MaxOp, "max", x, axis, keepdims, need_entries=True), initial)
     return _reduce(MaxOp, "max", x, axis, keepdims, need_entries=True)
 
 
-def min(x, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A001 - the Keras/NumPy name
+def min(x, axis=None, keepdims: bool = False, initial=None) -> Tensor:  # noqa: A001 - the Keras/NumPy name
     """Smallest entry over `axis`; the gradient goes to the first minimum of each slice."""
+    if initial is not None:  # NumPy's ceiling over the result (Keras's `initial`)
+        from neuronio.ops.elementwise import minimum
+
+        return minimum(_reduce(MinOp, "min", x, axis, keepdims, need_entries=True), initial)
     return _reduce(MinOp, "min", x, axis, keepdims, need_entries=True)
 
 

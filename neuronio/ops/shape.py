@@ -41,14 +41,15 @@ def normalize_axes(op: str, axis, ndim: int, shape: tuple) -> tuple[int, ...]:
     return (normalize_axis(op, axis, ndim, shape),)
 
 
-def _apply(op: Function, x: Tensor) -> Tensor:
-    """Run a shape op. Integer and bool tensors (labels, argmax results) move without a graph:
-    Function.apply accepts floats only, and an index has no gradient anyway."""
-    if x.dtype.kind != "f":
-        y = op.forward(x.data)
+def _apply(op: Function, *tensors: Tensor) -> Tensor:
+    """Run an op. With no float input (labels, argmax results, integer arithmetic) it runs without
+    a graph: Function.apply accepts floats only, and integers have no gradient anyway. The op
+    family modules all use this one rule."""
+    if all(t.dtype.kind != "f" for t in tensors):
+        y = op.forward(*[t.data for t in tensors])
         op.saved = ()
-        return Tensor(y)
-    return op.apply(x)
+        return Tensor(np.asarray(y))
+    return op.apply(*tensors)
 
 
 # -- ops ---------------------------------------------------------------------------------------
@@ -229,24 +230,33 @@ def concatenate(xs, axis: int = 0) -> Tensor:
         raise ShapeError(
             f"concatenate: all inputs must have the same shape except along axis {axis}; received shapes {shapes}."
         )
-    return ConcatenateOp(ax).apply(*tensors)
+    return _apply_many(ConcatenateOp(ax), tensors)
 
 
 concat = concatenate
 
 
-def stack(xs, axis: int = 0) -> Tensor:
+def stack(x, axis: int = 0) -> Tensor:
     """Join tensors of one shape along a new axis.
 
     >>> stack([np.ones(3, "float32"), np.zeros(3, "float32")], axis=1).shape
     (3, 2)
     """
-    tensors = _tensor_list("stack", xs)
+    tensors = _tensor_list("stack", x)
     shapes = [t.shape for t in tensors]
     if any(s != shapes[0] for s in shapes):
         raise ShapeError(f"stack: all inputs must have the same shape; received shapes {shapes}.")
     ax = normalize_axis("stack", axis, len(shapes[0]) + 1, shapes[0])
-    return StackOp(ax).apply(*tensors)
+    return _apply_many(StackOp(ax), tensors)
+
+
+def _apply_many(op: Function, tensors: list) -> Tensor:
+    """Run a joining op. All-integer inputs join without a graph; ints meeting floats are promoted
+    to the floats' dtype (Keras's rule), as constants."""
+    floats = [t.dtype for t in tensors if t.dtype.kind == "f"]
+    if floats:
+        tensors = [t if t.dtype.kind == "f" else Tensor(t.data.astype(floats[0])) for t in tensors]
+    return _apply(op, *tensors)
 
 
 def _tensor_list(op: str, xs) -> list[Tensor]:

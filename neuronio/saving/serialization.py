@@ -291,6 +291,9 @@ def normalize_model_config(envelope: dict, who: str = "config") -> dict:
         raise FileFormatError(f"{who}: a model entry needs a config with a 'layers' list; received {_short(envelope)}.")
     layers = []
     for entry in _without_mask_ops(config_dict["layers"]):
+        if str(entry.get("module", "")).startswith("keras.src.ops."):
+            layers.append(entry)  # an ops.* node: Functional.from_config reads it (layers/op_node.py)
+            continue
         class_name = class_name_of(entry, who)
         entry = dict(entry)
         if class_name in MODEL_CLASSES:

@@ -1,9 +1,11 @@
+import importlib
 import math
 
 import numpy as np
 import pytest
 
-import neuronio.ops.conv as conv_module
+# ops.conv is Keras's N-D conv function, which shadows the module of the same name as an attribute.
+conv_module = importlib.import_module("neuronio.ops.conv")
 from neuronio import ops
 from neuronio.autodiff import GradientTape, Tensor, Variable, check_gradients
 from neuronio.errors import ShapeError

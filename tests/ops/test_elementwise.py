@@ -91,15 +91,21 @@ def test_shapes_that_do_not_broadcast_are_named():
 
 
 def test_integer_tensor_input_is_refused_with_a_cast_hint():
-    with pytest.raises(DTypeError, match=r"ExpOp expects floating-point inputs.*int64.*astype"):
-        ops.exp(Tensor(np.arange(3)))
+    with pytest.raises(DTypeError, match=r"SigmoidOp expects floating-point inputs.*int64.*astype"):
+        ops.sigmoid(Tensor(np.arange(3)))
 
 
-def test_power_refuses_a_tensor_exponent():
-    with pytest.raises(TypeError, match="constant scalar exponent"):
-        ops.power(np.ones(2, np.float32), Tensor(np.ones(2, np.float32)))
+def test_exp_log_sqrt_of_integers_are_floatx_as_in_keras():
+    assert ops.exp(Tensor(np.arange(3))).dtype == np.float32
+    assert ops.sqrt(Tensor(np.array([4]))).numpy().tolist() == [2.0]
+
+
+def test_power_takes_a_tensor_exponent_as_keras_does():
+    # keras.ops.power(x1, x2) broadcasts a tensor exponent; its gradient is checked in test_math.py.
+    y = ops.power(np.array([2.0, 3.0], np.float32), Tensor(np.array([3.0, 2.0], np.float32)))
+    assert y.numpy().tolist() == [8.0, 9.0]
 
 
 def test_clip_refuses_inverted_bounds():
-    with pytest.raises(ValueError, match=r"low <= high; received low=1.0, high=0.0"):
+    with pytest.raises(ValueError, match=r"x_min <= x_max; received x_min=1.0, x_max=0.0"):
         ops.clip(np.ones(2, np.float32), 1.0, 0.0)

@@ -7,7 +7,7 @@ import pytest
 
 from neuronio.errors import ShapeError
 from neuronio.layers.preprocessing import resize as numpy_bilinear_resize
-from neuronio.ops.conv_transpose import conv2d_transpose, transpose_crop
+from neuronio.ops.transposed_conv import conv2d_transpose, transpose_crop
 from neuronio.ops.depthwise import depthwise_conv2d
 from neuronio.ops.normalization import layer_norm
 from neuronio.ops.resize import resize
