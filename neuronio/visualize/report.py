@@ -310,10 +310,10 @@ def _patch_section(page, model, x, k) -> None:
 def load_test_set(dataset: str, model, samples: int | None = None):
     """The test images of a dataset scaled to [0, 1] and shaped as the model takes them (as
     `neuronio train` prepares them), and their labels."""
-    from neuronio import datasets
+    from neuronio.datasets import prepared
     from neuronio.errors import ShapeError
 
-    _, (x, y) = getattr(datasets, dataset).load_data()
+    _, (x, y) = prepared.load_raw(dataset)
     x, y = x[:samples], y[:samples]
     expected = tuple(model.inputs[0].shape[1:])
     if None in expected or int(np.prod(expected)) != x[0].size:
@@ -321,7 +321,7 @@ def load_test_set(dataset: str, model, samples: int | None = None):
             f"Model '{model.name}' takes inputs of shape {expected}, but {dataset} images have shape {x.shape[1:]}. "
             f"Choose the dataset the model was trained on with --dataset."
         )
-    return (x.astype(np.float32) / 255.0).reshape(len(x), *expected), y
+    return prepared.scale(x).reshape(len(x), *expected), y
 
 
 def read_record(model_path: pathlib.Path) -> dict | None:
