@@ -2,12 +2,11 @@
 APL, RReLU and LocalResponseNormalization."""
 
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
-from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
+from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.legacy import Convolution2D
 from neuronio.layers.merging import Add, Average, Concatenate, Maximum, Multiply
 from neuronio.layers.normalization import BatchNormalization, LocalResponseNormalization
 from neuronio.layers.pooling import (

@@ -8,6 +8,7 @@ channels); KH, KW kernel size; SH, SW strides; OH, OW output size; D input featu
 K classes.
 """
 
+from neuronio.ops import operators  # noqa: F401  (attaches + - * / ** @ [] .T .sum .mean to Tensor)
 from neuronio.ops.activation import (
     arctan,
     binary_step,

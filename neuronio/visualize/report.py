@@ -130,8 +130,8 @@ def write_report(
 
 
 def _text_sections(page, model) -> None:
-    from neuronio.models.summary import summary_lines
-    from neuronio.utils import plot_model, sequential_ascii
+    from neuronio.models.summary import sequential_ascii, summary_lines
+    from neuronio.visualize.plot_model import plot_model
 
     # The model's own weights, as the lab and `summary()` of a model loaded without its optimizer count
     # them; Keras's total for a model loaded with its optimizer adds the optimizer's variables.
