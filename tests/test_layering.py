@@ -192,8 +192,12 @@ def test_no_modules_import_each_other():
 def test_every_top_level_name_has_a_floor():
     names = {path.stem if path.is_file() else path.name for path in ROOT.iterdir()}
     names = {n for n in names if not n.startswith(".") and n not in ("__pycache__", "static")}
-    names = {n for n in names if (ROOT / n).is_dir() and (ROOT / n / "__init__.py").exists() or (ROOT / f"{n}.py").exists()}
-    assert names <= set(FLOORS), f"give these a floor in tests/test_layering.py and STYLE.md C1: {sorted(names - set(FLOORS))}"
+    names = {
+        n for n in names if (ROOT / n).is_dir() and (ROOT / n / "__init__.py").exists() or (ROOT / f"{n}.py").exists()
+    }
+    assert names <= set(FLOORS), (
+        f"give these a floor in tests/test_layering.py and STYLE.md C1: {sorted(names - set(FLOORS))}"
+    )
 
 
 # -- the checker catches what it is for ------------------------------------------------------------------
@@ -227,7 +231,9 @@ def test_a_lazy_upward_import_is_caught(tmp_path):
 
 def test_an_only_floor_0_package_may_not_import_its_neighbours(tmp_path):
     root = _package(tmp_path, {"base.py": "", "engine.py": "", "data.py": "from pkg import base, engine\n"})
-    assert floor_violations(root, PLANTED_FLOORS, {"data"}) == ["pkg/data.py:1: pkg.data (floor 0) imports pkg.engine (floor 1)"]
+    assert floor_violations(root, PLANTED_FLOORS, {"data"}) == [
+        "pkg/data.py:1: pkg.data (floor 0) imports pkg.engine (floor 1)"
+    ]
 
 
 def test_a_cycle_is_caught_even_through_a_lazy_import(tmp_path):
