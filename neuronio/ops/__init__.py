@@ -16,14 +16,12 @@ from neuronio.ops.activation import (
     gelu,
     hard_sigmoid,
     leaky_relu,
-    log_softmax,
     prelu,
     relu,
     relu6,
     selu,
     sigmoid,
     silu,
-    softmax,
     softplus,
     softsign,
     tanh,
@@ -69,6 +67,7 @@ from neuronio.ops.shape import (
     stack,
     transpose,
 )
+from neuronio.ops.softmax import log_softmax, softmax
 
 __all__ = [
     "abs",
