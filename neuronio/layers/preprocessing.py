@@ -29,27 +29,11 @@ from neuronio.layers.augmentation import (
     jsonable,
     unit_range,
 )
-from neuronio.layers.elastic import ElasticDistortion
-from neuronio.layers.image_sampling import FILL_MODES, INTERPOLATIONS, affine_transform, resize, sample
+from neuronio.layers.elastic import ElasticDistortion  # noqa: F401 (its home before the split)
+from neuronio.layers.image_sampling import FILL_MODES, INTERPOLATIONS, affine_transform, resize, sample  # noqa: F401
 from neuronio.layers.layer import registry
 
 FLIP_MODES = ("horizontal", "vertical", "horizontal_and_vertical")
-
-__all__ = [
-    "FILL_MODES",
-    "FLIP_MODES",
-    "INTERPOLATIONS",
-    "ElasticDistortion",
-    "RandomCrop",
-    "RandomErasing",
-    "RandomFlip",
-    "RandomRotation",
-    "RandomTranslation",
-    "RandomZoom",
-    "affine_transform",
-    "resize",
-    "sample",
-]
 
 
 @registry.register("RandomTranslation")
