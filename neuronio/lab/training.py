@@ -1,7 +1,8 @@
 """The Train page: one training run at a time in a background thread, streamed to the page.
 
-The run is an ordinary `model.fit` with one extra callback, `_StreamCallback`, which is the only
-hook into the loop (as for every callback):
+The run is `neuronio train`'s own `Run` (neuronio/utils/runs.py: data, the deck's model, fit,
+evaluation, the saved folder), as `LabRun`, with one extra callback, `_StreamCallback`, which is
+the only hook into the loop (as for every callback):
   - after each batch it records the running loss/accuracy (at most ~10 events a second), honours
     pause (it waits) and stop (`model.stop_training = True`, Keras's way of ending `fit` early);
   - every few seconds, and at each epoch's end, it predicts the held-out validation images and
