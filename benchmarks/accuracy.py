@@ -28,7 +28,7 @@ EPOCHS = {"mlp": 10, "cnn": 10, "lenet": 20}
 
 def run(name: str, epochs: int, seed: int, batch_size: int) -> dict:
     from neuronio.applications.decks import DECK_MODELS
-    from neuronio.cli import load_dataset
+    from neuronio.utils.runs import load_dataset
     from neuronio.utils import set_random_seed
 
     builder, optimizer, flat = DECK_MODELS[name]

@@ -15,12 +15,9 @@ import subprocess
 import sys
 import tempfile
 
-import numpy as np
-
 from neuronio import config
+from neuronio.datasets.prepared import IMAGE_DATASETS
 from neuronio.errors import NeuronioError
-
-DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
 
 def _other_commands() -> dict:
@@ -77,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     train.add_argument(
         "--dataset",
-        choices=DATASETS,
+        choices=IMAGE_DATASETS,
         default=None,
         help="mnist (default; cifar10 for --model cifar-cnn), fashion_mnist or cifar10",
     )
@@ -172,30 +169,8 @@ def _make_output_folder(out: pathlib.Path) -> None:
         ) from exc
 
 
-def load_dataset(name: str, flat, samples=None):
-    """(x_train, y_train), (x_test, y_test) as float32 in [0, 1] and one-hot labels; `flat`: True
-    for vectors, False for images with a channel axis, "rows" for sequences of rows (N, H, W*C)."""
-    from neuronio import datasets
-    from neuronio.utils import to_categorical
-
-    (x_train, y_train), (x_test, y_test) = getattr(datasets, name).load_data()
-    if samples is not None:
-        x_train, y_train = x_train[:samples], y_train[:samples]
-
-    def prepare(x):
-        x = x.astype(np.float32) / 255.0
-        if flat == "rows":
-            return x.reshape(len(x), x.shape[1], -1)  # (N, 28, 28): 28 steps of 28 pixels
-        if flat:
-            return x.reshape(len(x), -1)
-        return x if x.ndim == 4 else x[..., None]  # (N, 28, 28) -> (N, 28, 28, 1)
-
-    return (prepare(x_train), to_categorical(y_train, 10)), (prepare(x_test), to_categorical(y_test, 10))
-
-
 def train(args) -> int:
-    from neuronio.applications.decks import DECK_MODELS
-    from neuronio.utils import runs, set_random_seed
+    from neuronio.utils.runs import Run, RunSettings
 
     dataset = args.dataset or ("cifar10" if args.model == "cifar-cnn" else "mnist")
     if args.model == "reader" and dataset != "mnist":
@@ -210,41 +185,22 @@ def train(args) -> int:
     chief = start_distribution(workers is not None)
     if chief:
         _make_output_folder(out)
-    if args.epochs is None:
-        args.epochs = 10
-    if args.model == "reader":
-        from neuronio.apps.reader_training import train_reader
-
-        return train_reader(args, out)
-    builder, optimizer, flat = DECK_MODELS[args.model]
-
-    # 1. Data and model, seeded.
-    set_random_seed(args.seed)
-    (x_train, y_train), (x_test, y_test) = load_dataset(dataset, flat, args.samples)
-    input_shape = x_train.shape[1:]
-    model = builder(input_shape=input_shape, num_classes=10)
-    model.compile(optimizer=optimizer, loss="categorical_crossentropy", metrics=["accuracy"])
-    if chief:
-        model.summary()
-    # 2. Training with Keras-style progress; the history also goes to a CSV file as it grows.
-    history, seconds = runs.fit_run(model, x_train, y_train, args, out)
-    # 3. Test-set evaluation, then everything saved.
-    test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=512, verbose=0)
-    if not chief:  # rank 0 of an MPI run saves and reports, alone
-        return 0
-    from neuronio import distribution
-
-    distribution.set_distribution(None)
-    print(f"Test loss: {test_loss:.4f}")
-    print(f"Test accuracy: {test_accuracy:.4f}")
-    record = runs.save_run(
-        model, out, args, dataset, len(x_train), seconds, history, test_loss=test_loss, test_accuracy=test_accuracy
+    settings = RunSettings(
+        model=args.model,
+        dataset=dataset,
+        epochs=10 if args.epochs is None else args.epochs,
+        batch_size=args.batch_size,
+        seed=args.seed,
+        validation_split=args.validation_split,
+        samples=args.samples,
+        verbose=args.verbose,
     )
-    print(f"Saved the model to {out / 'model.keras'} and its history to {out / 'history.json'}")
-    # 4. The report: every picture of what the network learned, in out/report.html (needs matplotlib).
-    from neuronio.visualize.report import report_after_training
+    if args.model == "reader":
+        from neuronio.apps.reader_training import ReaderRun
 
-    report_after_training(model, out, dataset, x_test, y_test, record)
+        ReaderRun(settings, out, strings=args.strings).execute()
+    else:  # the run ends with the report: every picture of what the network learned (needs matplotlib)
+        Run(settings, out, report=True, chief=chief).execute()
     return 0
 
 

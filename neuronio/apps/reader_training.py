@@ -32,6 +32,7 @@ import numpy as np
 from neuronio.apps import lattice, reader
 from neuronio.apps.normalize import mnist_normalize
 from neuronio.apps.segment import ReadError
+from neuronio.utils.runs import Run, RunSettings
 
 NOT_A_DIGIT = 10  # the 11th class
 
@@ -351,59 +352,62 @@ def targets(labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     return y
 
 
-def train_reader(args, out) -> int:
-    """`neuronio train --model reader`: draw the strings, cut them, train, evaluate, save the run."""
-    from neuronio.applications import seed_cnn
-    from neuronio.datasets import mnist
-    from neuronio.utils import runs, set_random_seed
+class ReaderRun(Run):
+    """`neuronio train --model reader`: the Run whose data are MNIST's digits and the pieces of drawn
+    strings, whose network trains behind distortions, and whose test reads digits only."""
 
-    set_random_seed(args.seed)
-    rng = np.random.default_rng(args.seed)
-    (x_train, y_train), (x_test, y_test) = mnist.load_data()
-    if args.samples is not None:
-        x_train, y_train = x_train[: args.samples], y_train[: args.samples]
-    n_strings = args.strings if args.strings is not None else max(10, len(x_train) // 6)
-    print(f"Drawing {n_strings:,} strings of MNIST training digits and cutting them as the reader does ...")
-    started = time.perf_counter()
-    x_pieces, y_pieces, w_pieces = synthetic_pieces(
-        x_train, y_train, n_strings, rng, workers=os.cpu_count() or 1, log=lambda line: print(line, flush=True)
-    )
-    print(
-        f"{len(y_pieces):,} pieces ({int((y_pieces == NOT_A_DIGIT).sum()):,} not one digit, "
-        f"{int((w_pieces < 1).sum()):,} partly one digit) in {time.perf_counter() - started:.0f} s"
-    )
-    # MNIST's digits and the pieces, shuffled together; the validation split comes from the end.
-    x_all = np.concatenate([x_train, x_pieces])
-    y_all = targets(np.concatenate([y_train.astype(np.int64), y_pieces]), np.r_[np.ones(len(y_train)), w_pieces])
-    order = rng.permutation(len(y_all))
-    x_all = (x_all[order].astype(np.float32) / 255.0)[..., None]  # (N, 28, 28, 1)
-    y_all = y_all[order]
-    steps = int(np.ceil(len(y_all) * (1.0 - args.validation_split) / args.batch_size)) * args.epochs
-    trainer = training_model(steps)
-    trainer.summary()
-    history, seconds = runs.fit_run(trainer, x_all, y_all, args, out)
-    model = seed_cnn(num_classes=11)  # what is saved: the trained weights without the distortions
-    model.set_weights(trainer.get_weights())
-    model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
-    # The MNIST test digits, read as digits: the best of the first ten outputs.
-    probs = model.predict((x_test.astype(np.float32) / 255.0)[..., None], batch_size=512, verbose=0)
-    test_accuracy = float((probs[:, :10].argmax(axis=1) == y_test).mean())
-    rejected = float((probs.argmax(axis=1) == NOT_A_DIGIT).mean())
-    print(f"Test accuracy (MNIST test digits, best of the ten digit classes): {test_accuracy:.4f}")
-    print(f"MNIST test digits the model calls 'not one digit': {rejected:.2%}")
-    runs.save_run(
-        model,
-        out,
-        args,
-        "mnist",
-        len(x_train),
-        seconds,
-        history,
-        classes=11,
-        strings=n_strings,
-        pieces=int(len(y_pieces)),
-        test_accuracy=test_accuracy,
-        test_not_a_digit=rejected,
-    )
-    print(f"Saved the model to {out / 'model.keras'}; `neuronio read` uses it by default now.")
-    return 0
+    def __init__(self, settings: RunSettings, out, strings: int | None = None, **kwargs):
+        super().__init__(settings, out, **kwargs)
+        self.strings = strings
+
+    def data(self):
+        """MNIST's training digits and the pieces of drawn strings, shuffled together (the validation
+        split comes from the end); the MNIST test digits with their integer labels."""
+        from neuronio.datasets import prepared
+
+        s = self.settings
+        rng = np.random.default_rng(s.seed)
+        (x_train, y_train), (x_test, y_test) = prepared.load_raw("mnist")
+        if s.samples is not None:
+            x_train, y_train = x_train[: s.samples], y_train[: s.samples]
+        n_strings = self.strings if self.strings is not None else max(10, len(x_train) // 6)
+        self.log(f"Drawing {n_strings:,} strings of MNIST training digits and cutting them as the reader does ...")
+        started = time.perf_counter()
+        x_pieces, y_pieces, w_pieces = synthetic_pieces(
+            x_train, y_train, n_strings, rng, workers=os.cpu_count() or 1, log=self.log
+        )
+        self.log(
+            f"{len(y_pieces):,} pieces ({int((y_pieces == NOT_A_DIGIT).sum()):,} not one digit, "
+            f"{int((w_pieces < 1).sum()):,} partly one digit) in {time.perf_counter() - started:.0f} s"
+        )
+        self.facts = {"classes": 11, "strings": n_strings, "pieces": int(len(y_pieces)), "samples": len(x_train)}
+        x_all = np.concatenate([x_train, x_pieces])
+        y_all = targets(np.concatenate([y_train.astype(np.int64), y_pieces]), np.r_[np.ones(len(y_train)), w_pieces])
+        order = rng.permutation(len(y_all))
+        x_all = prepared.shape_for(prepared.scale(x_all[order]))  # (N, 28, 28, 1)
+        return (x_all, y_all[order]), (prepared.shape_for(prepared.scale(x_test)), y_test)
+
+    def model(self, x_train):
+        s = self.settings
+        return training_model(int(np.ceil(len(x_train) * (1.0 - s.validation_split) / s.batch_size)) * s.epochs)
+
+    def trained(self, trainer):
+        """What is saved: the trained weights in the plain seed CNN, without the distortions."""
+        from neuronio.applications import seed_cnn
+
+        model = seed_cnn(num_classes=11)
+        model.set_weights(trainer.get_weights())
+        model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["accuracy"])
+        return model
+
+    def evaluate(self, model, x_test, y_test) -> dict:
+        """The MNIST test digits, read as digits: the best of the first ten outputs."""
+        probs = model.predict(x_test, batch_size=self.evaluate_batch_size, verbose=0)
+        test_accuracy = float((probs[:, :10].argmax(axis=1) == y_test).mean())
+        rejected = float((probs.argmax(axis=1) == NOT_A_DIGIT).mean())
+        self.log(f"Test accuracy (MNIST test digits, best of the ten digit classes): {test_accuracy:.4f}")
+        self.log(f"MNIST test digits the model calls 'not one digit': {rejected:.2%}")
+        return {**self.facts, "test_accuracy": test_accuracy, "test_not_a_digit": rejected}
+
+    def saved_message(self, folder) -> str:
+        return f"Saved the model to {folder / 'model.keras'}; `neuronio read` uses it by default now."

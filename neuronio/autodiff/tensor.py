@@ -72,45 +72,9 @@ class Tensor:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         return f"Tensor({body}, shape={self.shape}, dtype={self.dtype})"
 
-    # -- operators (each one op of neuronio.ops) ----------------------------------------------
-    def __add__(self, other):
-        return _ops().add(self, other)
-
-    def __radd__(self, other):
-        return _ops().add(other, self)
-
-    def __sub__(self, other):
-        return _ops().subtract(self, other)
-
-    def __rsub__(self, other):
-        return _ops().subtract(other, self)
-
-    def __mul__(self, other):
-        return _ops().multiply(self, other)
-
-    def __rmul__(self, other):
-        return _ops().multiply(other, self)
-
-    def __truediv__(self, other):
-        return _ops().divide(self, other)
-
-    def __rtruediv__(self, other):
-        return _ops().divide(other, self)
-
-    def __pow__(self, exponent):
-        return _ops().power(self, exponent)
-
-    def __neg__(self):
-        return _ops().negative(self)
-
-    def __matmul__(self, other):
-        return _ops().matmul(self, other)
-
-    def __rmatmul__(self, other):
-        return _ops().matmul(other, self)
-
-    def __getitem__(self, index):
-        return _ops().getitem(self, index)
+    # The arithmetic operators (+ - * / ** @, unary -, t[i]) and t.T, t.reshape, t.sum, t.mean are
+    # each one op of neuronio.ops, attached by neuronio/ops/operators.py when ops is imported:
+    # the engine (floor 1's base) knows nothing of the math built on it.
 
     # Comparisons give plain boolean arrays: they have no gradient.
     def __lt__(self, other):
@@ -127,21 +91,6 @@ class Tensor:
 
     # Tensors are graph nodes: identity, not value, decides equality and hashing.
     __hash__ = object.__hash__
-
-    @property
-    def T(self):
-        return _ops().transpose(self)
-
-    def reshape(self, *shape):
-        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-            shape = tuple(shape[0])
-        return _ops().reshape(self, shape)
-
-    def sum(self, axis=None, keepdims=False):
-        return _ops().sum(self, axis=axis, keepdims=keepdims)
-
-    def mean(self, axis=None, keepdims=False):
-        return _ops().mean(self, axis=axis, keepdims=keepdims)
 
 
 class Variable(Tensor):
@@ -192,13 +141,6 @@ class Variable(Tensor):
     def __repr__(self) -> str:
         body = np.array2string(self.data, precision=4, separator=", ", threshold=20)
         return f"Variable('{self.path}', {body}, shape={self.shape}, dtype={self.dtype})"
-
-
-def _ops():
-    # neuronio.ops is built on this module, so it is imported on first use, not at import time.
-    from neuronio import ops
-
-    return ops
 
 
 def _value(x):

@@ -4,7 +4,8 @@ Floor 4: callbacks reach the model only through `self.model` and never import ne
 """
 
 from neuronio.callbacks.backup_and_restore import BackupAndRestore
-from neuronio.callbacks.callback import Callback, CallbackList
+from neuronio.callbacks.callback import Callback
+from neuronio.callbacks.callback_list import CallbackList
 from neuronio.callbacks.csv_logger import CSVLogger
 from neuronio.callbacks.early_stopping import EarlyStopping
 from neuronio.callbacks.history import History

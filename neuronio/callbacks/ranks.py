@@ -10,7 +10,7 @@ ranks' BackupAndRestore restores the backup (every process reads it) but never w
 import copy
 
 from neuronio.callbacks.backup_and_restore import BackupAndRestore
-from neuronio.callbacks.callback import _flatten
+from neuronio.callbacks.callback_list import _flatten
 from neuronio.callbacks.csv_logger import CSVLogger
 from neuronio.callbacks.model_checkpoint import ModelCheckpoint
 from neuronio.callbacks.progbar import ProgbarLogger

@@ -113,7 +113,7 @@ class Inspector:
 
     def test_images(self, loaded: LoadedModel, dataset: str, samples: int) -> tuple[np.ndarray, np.ndarray]:
         """The first `samples` test images scaled to [0, 1] and shaped as the model's input, and their labels."""
-        from neuronio import datasets
+        from neuronio.datasets import prepared
 
         allowed = datasets_for(loaded)
         if dataset not in allowed:
@@ -123,9 +123,9 @@ class Inspector:
             )
         with self._lock:
             if dataset not in self._data:
-                self._data[dataset] = getattr(datasets, dataset).load_data()[1]  # the test split
+                self._data[dataset] = prepared.load_raw(dataset)[1]  # the test split
             x, y = self._data[dataset]
-        x = x[:samples].astype(np.float32) / 255.0
+        x = prepared.scale(x[:samples])
         return x.reshape((len(x), *loaded.input_shape)), np.asarray(y[:samples]).reshape(-1).astype(np.int64)
 
     def predictions(self, loaded: LoadedModel, dataset: str, samples: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -1,7 +1,8 @@
 """The Train page: one training run at a time in a background thread, streamed to the page.
 
-The run is an ordinary `model.fit` with one extra callback, `_StreamCallback`, which is the only
-hook into the loop (as for every callback):
+The run is `neuronio train`'s own `Run` (neuronio/utils/runs.py: data, the deck's model, fit,
+evaluation, the saved folder), as `LabRun`, with one extra callback, `_StreamCallback`, which is
+the only hook into the loop (as for every callback):
   - after each batch it records the running loss/accuracy (at most ~10 events a second), honours
     pause (it waits) and stop (`model.stop_training = True`, Keras's way of ending `fit` early);
   - every few seconds, and at each epoch's end, it predicts the held-out validation images and
@@ -18,6 +19,7 @@ the page as an `error` event; the server goes on serving.
 
 import dataclasses
 import datetime
+import inspect
 import json
 import sys
 import threading
@@ -27,22 +29,15 @@ import traceback
 import numpy as np
 
 from neuronio.callbacks import Callback
+from neuronio.datasets.prepared import IMAGE_DATASETS as DATASETS
 from neuronio.lab import wire
 from neuronio.lab.models import ModelEntry, ModelStore
 from neuronio.lab.wire import LabInputError
+from neuronio.utils.runs import Run, RunSettings
 from neuronio.visualize.classes import CLASS_NAMES
 
-DATASETS = ("mnist", "fashion_mnist", "cifar10")
-# name -> (class name in neuronio.optimizers, Keras 3's default learning rate)
-OPTIMIZERS = {
-    "sgd": ("SGD", 0.01),
-    "rmsprop": ("RMSprop", 0.001),
-    "adagrad": ("Adagrad", 0.001),
-    "adadelta": ("Adadelta", 0.001),
-    "adam": ("Adam", 0.001),
-    "adamax": ("Adamax", 0.001),
-    "nadam": ("Nadam", 0.001),
-}
+# The optimizers the page offers: names in neuronio.optimizers' registry, each at Keras 3's default rate.
+OPTIMIZERS = ("sgd", "rmsprop", "adagrad", "adadelta", "adam", "adamax", "nadam")
 MODEL_DESCRIPTIONS = {
     "mlp": "deck 004's MLP: 784-512-512-512-10 with Dropout 0.2",
     "cnn": "the course's MNIST CNN (deck 000): Conv 32 5×5 → pool → Conv 64 5×5 → pool → Dense 1000",
@@ -78,7 +73,7 @@ class TrainSettings:
             model=model,
             dataset=wire.choice(body, "dataset", DATASETS, default="cifar10" if model == "cifar-cnn" else "mnist"),
             optimizer=optimizer,
-            learning_rate=wire.number(body, "learning_rate", 1e-6, 10.0, default=OPTIMIZERS[optimizer][1]),
+            learning_rate=wire.number(body, "learning_rate", 1e-6, 10.0, default=default_learning_rate(optimizer)),
             batch_size=wire.integer(body, "batch_size", 1, 1024, default=128),
             epochs=wire.integer(body, "epochs", 1, 100, default=1),
             samples=wire.integer(body, "samples", 100, 60000, default=6000),
@@ -95,10 +90,17 @@ def options() -> dict:
             for name, spec in DECK_MODELS.items()
         ],
         "datasets": list(DATASETS),
-        "optimizers": [{"name": name, "learning_rate": lr} for name, (_, lr) in OPTIMIZERS.items()],
+        "optimizers": [{"name": name, "learning_rate": default_learning_rate(name)} for name in OPTIMIZERS],
         "class_names": {name: CLASS_NAMES[name] for name in DATASETS},
         "limits": {"batch_size": [1, 1024], "epochs": [1, 100], "samples": [100, 60000], "learning_rate": [1e-6, 10]},
     }
+
+
+def default_learning_rate(name: str) -> float:
+    """The learning rate the optimizer registered under `name` defaults to (Keras 3's)."""
+    from neuronio import optimizers
+
+    return inspect.signature(optimizers.registry.lookup(name)).parameters["learning_rate"].default
 
 
 class TrainingRun:
@@ -279,79 +281,88 @@ class TrainingManager:
             run.emit("error", message=f"The training run failed: {type(exc).__name__}: {exc}")
 
     def _train(self, run: TrainingRun) -> None:
-        from neuronio.applications.decks import DECK_MODELS
-        from neuronio.cli import load_dataset
-        from neuronio.utils import set_random_seed
-
         s = run.settings
-        # 1. Data: the first `samples` training images; the last tenth of them held out for validation.
-        run.set_state("loading", f"Loading {s.dataset}...")
-        builder, _, flat = DECK_MODELS[s.model]
-        (x, y), (x_test, y_test) = load_dataset(s.dataset, flat, s.samples)
-        n_val = max(1, int(round(len(x) * VALIDATION_FRACTION)))
-        x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
-        # 2. The deck's model with the chosen optimizer, seeded like `neuronio train`.
-        set_random_seed(0)
-        model = builder(input_shape=x_train.shape[1:], num_classes=10)
-        model.compile(optimizer=_optimizer(s), loss="categorical_crossentropy", metrics=["accuracy"])
-        # 3. Training; the callback streams progress and applies pause/stop.
-        stream = _StreamCallback(run, x_val[:PROBE_IMAGES], y_val[:PROBE_IMAGES])
-        started = time.perf_counter()
-        if not run.stop_requested:
-            model.fit(x_train, y_train, batch_size=s.batch_size, epochs=s.epochs, verbose=0, callbacks=[stream])
-        seconds = time.perf_counter() - started
-        # 4. Test-set evaluation, reported as it goes.
-        run.set_state("evaluating", f"Evaluating on the {len(x_test):,} test images...")
-        test_loss, test_accuracy = model.evaluate(x_test, y_test, batch_size=500, verbose=0)
-        # 5. Saved as a run folder (model.keras + history.json), so the other pages can open it.
-        folder = self._new_folder(s)
-        model.save(folder / "model.keras")
-        record = {
-            "model": s.model,
-            "dataset": s.dataset,
-            "source": "lab",
-            "optimizer": s.optimizer,
-            "learning_rate": s.learning_rate,
-            "epochs": s.epochs,
-            "epochs_done": len(stream.history["loss"]),
-            "stopped_early": run.stop_requested,
-            "batch_size": s.batch_size,
-            "seed": 0,
-            "samples": len(x_train),
-            "train_seconds": round(seconds, 1),
-            "test_loss": float(test_loss),
-            "test_accuracy": float(test_accuracy),
-            "history": stream.history,
-        }
-        (folder / "history.json").write_text(json.dumps(record, indent=2))
-        entry = ModelEntry(folder.name, folder / "model.keras", "lab", s.dataset, float(test_accuracy), record)
+        settings = RunSettings(
+            model=s.model,
+            dataset=s.dataset,
+            epochs=s.epochs,
+            batch_size=s.batch_size,
+            seed=0,  # seeded like `neuronio train`
+            validation_split=0.0,  # the page's run holds out its own validation images (LabRun.data)
+            samples=s.samples,
+            verbose=0,
+            optimizer=s.optimizer,
+            learning_rate=s.learning_rate,
+        )
+        lab_run = LabRun(settings, run, self.runs_root)
+        record = lab_run.execute()
+        folder = lab_run.folder()
+        test_accuracy = record["test_accuracy"]
+        entry = ModelEntry(folder.name, folder / "model.keras", "lab", s.dataset, test_accuracy, record)
         self.store.add(entry)
         run.model_id = entry.id
         run.state = "stopped" if run.stop_requested else "finished"
         run.emit(
             "done",
             message=f"{'Stopped' if run.stop_requested else 'Finished'}: test accuracy {test_accuracy:.2%} on "
-            f"{len(x_test):,} test images. Saved as {folder.name}; open it in Draw or Inspect.",
+            f"{lab_run.test_images:,} test images. Saved as {folder.name}; open it in Draw or Inspect.",
             model_id=entry.id,
-            test_loss=round(float(test_loss), 5),
-            test_accuracy=round(float(test_accuracy), 5),
+            test_loss=round(record["test_loss"], 5),
+            test_accuracy=round(test_accuracy, 5),
             class_names=CLASS_NAMES[s.dataset],
         )
 
-    def _new_folder(self, s: TrainSettings):
-        stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-        base = f"{s.model}-{s.dataset}-{stamp}-lab"
-        folder, n = self.runs_root / base, 2
-        while folder.exists():
-            folder, n = self.runs_root / f"{base}-{n}", n + 1
-        folder.mkdir(parents=True)
-        return folder
 
+class LabRun(Run):
+    """The Train page's Run: the common steps, with the page's status messages, its own held-out
+    validation images, the streaming callback (live curves, pause, stop) and a run folder named
+    when the model is saved."""
 
-def _optimizer(s: TrainSettings):
-    from neuronio import optimizers
+    evaluate_batch_size = 500
+    csv_log = False
 
-    return getattr(optimizers, OPTIMIZERS[s.optimizer][0])(learning_rate=s.learning_rate)
+    def __init__(self, settings: RunSettings, run: TrainingRun, runs_root):
+        super().__init__(settings, log=lambda line: None)
+        self.run, self.runs_root, self._folder = run, runs_root, None
+
+    def data(self):
+        """The first `samples` training images; the last tenth of them held out for validation."""
+        self.run.set_state("loading", f"Loading {self.settings.dataset}...")
+        (x, y), test = super().data()
+        n_val = max(1, int(round(len(x) * VALIDATION_FRACTION)))
+        x_train, y_train, x_val, y_val = x[:-n_val], y[:-n_val], x[-n_val:], y[-n_val:]
+        self.stream = _StreamCallback(self.run, x_val[:PROBE_IMAGES], y_val[:PROBE_IMAGES])
+        self.callbacks.append(self.stream)
+        return (x_train, y_train), test
+
+    def fit(self, model, x, y) -> dict:
+        """Training; the callback streams progress and applies pause/stop. Its history holds the
+        validation images' loss and accuracy at each epoch's end."""
+        if not self.run.stop_requested:
+            super().fit(model, x, y)
+        return self.stream.history
+
+    def evaluate(self, model, x_test, y_test) -> dict:
+        self.test_images = len(x_test)
+        self.run.set_state("evaluating", f"Evaluating on the {len(x_test):,} test images...")
+        results = super().evaluate(model, x_test, y_test)
+        return {"epochs_done": len(self.stream.history["loss"]), "stopped_early": self.run.stop_requested, **results}
+
+    def details(self) -> dict:
+        return {"source": "lab", "optimizer": self.settings.optimizer, "learning_rate": self.settings.learning_rate}
+
+    def folder(self):
+        """A new folder under the runs root, named when the model is first saved."""
+        if self._folder is None:
+            s = self.settings
+            stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+            base = f"{s.model}-{s.dataset}-{stamp}-lab"
+            folder, n = self.runs_root / base, 2
+            while folder.exists():
+                folder, n = self.runs_root / f"{base}-{n}", n + 1
+            folder.mkdir(parents=True)
+            self._folder = folder
+        return self._folder
 
 
 def sse_stream(run: TrainingRun, start: int):

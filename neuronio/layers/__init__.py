@@ -4,7 +4,7 @@ functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and Lo
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
 from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
-from neuronio.layers.convolutional import Conv2D, ZeroPadding2D
+from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
 from neuronio.layers.embedding import Embedding, Masking
@@ -12,7 +12,6 @@ from neuronio.layers.image_preprocessing import CenterCrop, Normalization, Resca
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.lambda_layer import Lambda
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.legacy import Convolution2D
 from neuronio.layers.merging import (
     Add,
     Average,

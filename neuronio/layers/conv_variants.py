@@ -9,8 +9,8 @@ from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import add, conv2d
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
-from neuronio.ops.transposed_conv import conv2d_transpose, normalize_output_padding, transpose_crop
 from neuronio.ops.depthwise import depthwise_conv2d
+from neuronio.ops.transposed_conv import conv2d_transpose, normalize_output_padding, transpose_crop
 
 
 class _WindowLayer(Layer):

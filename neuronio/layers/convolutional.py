@@ -208,4 +208,19 @@ class ZeroPadding2D(Layer):
 
 
 # Keras 1 kept its convolution here; the decks import it from keras.layers.convolutional.
-Convolution2D = legacy.Convolution2D
+def Convolution2D(nb_filter, nb_row=None, nb_col=None, **kwargs):  # noqa: N802 - the Keras 1 name
+    """Keras 1's Convolution2D(nb_filter, nb_row, nb_col, ...): a Conv2D of nb_filter filters of
+    nb_row x nb_col, with init/border_mode/subsample read as kernel_initializer/padding/strides."""
+    if nb_row is not None and nb_col is not None and "kernel_size" not in kwargs:
+        legacy.warn_legacy(
+            f"Convolution2D({nb_filter}, {nb_row}, {nb_col}) is the Keras 1 spelling of "
+            f"Conv2D({nb_filter}, ({nb_row}, {nb_col})): {nb_filter} filters of {nb_row}x{nb_col}, stride 1. "
+            f"(Keras 3 would read it as kernel {nb_row} and stride {nb_col}.)"
+        )
+        kwargs["kernel_size"] = (nb_row, nb_col)
+    elif nb_row is not None:
+        kwargs["kernel_size"] = nb_row
+        if nb_col is not None:
+            kwargs["strides"] = nb_col
+    legacy.translate("Convolution2D", kwargs)
+    return Conv2D(nb_filter, **kwargs)

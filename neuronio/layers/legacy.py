@@ -10,7 +10,7 @@ neuronio reads them as Keras 1 meant and says what to write today.
 
 from neuronio._legacy import LegacyArgumentWarning, renamed, warn_legacy
 
-__all__ = ["Convolution2D", "LegacyArgumentWarning", "dense_units", "renamed", "translate", "warn_legacy"]
+__all__ = ["LegacyArgumentWarning", "dense_units", "renamed", "translate", "warn_legacy"]
 
 
 # Keras 1 keyword -> today's keyword, shared by Dense and Conv2D.
@@ -44,23 +44,3 @@ def dense_units(units, kwargs: dict):
     if units is None:
         raise TypeError("Dense needs `units`, the number of outputs, e.g. Dense(10).")
     return units
-
-
-def Convolution2D(nb_filter, nb_row=None, nb_col=None, **kwargs):  # noqa: N802 - the Keras 1 name
-    """Keras 1's Convolution2D(nb_filter, nb_row, nb_col, ...): a Conv2D of nb_filter filters of
-    nb_row x nb_col, with init/border_mode/subsample read as kernel_initializer/padding/strides."""
-    from neuronio.layers.convolutional import Conv2D
-
-    if nb_row is not None and nb_col is not None and "kernel_size" not in kwargs:
-        warn_legacy(
-            f"Convolution2D({nb_filter}, {nb_row}, {nb_col}) is the Keras 1 spelling of "
-            f"Conv2D({nb_filter}, ({nb_row}, {nb_col})): {nb_filter} filters of {nb_row}x{nb_col}, stride 1. "
-            f"(Keras 3 would read it as kernel {nb_row} and stride {nb_col}.)"
-        )
-        kwargs["kernel_size"] = (nb_row, nb_col)
-    elif nb_row is not None:
-        kwargs["kernel_size"] = nb_row
-        if nb_col is not None:
-            kwargs["strides"] = nb_col
-    translate("Convolution2D", kwargs)
-    return Conv2D(nb_filter, **kwargs)

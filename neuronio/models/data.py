@@ -18,7 +18,11 @@ def make_data(x, y, sample_weight, model, who: str, class_weight=None, steps_per
     a sequence of batches, a generator or another iterable."""
     if is_stream(x):
         reject_stream_arguments(who, y, validation_split, sample_weight)
-        return StreamData(x, model, who, steps_per_epoch=steps_per_epoch, class_weight=class_weight)
+
+        def check_batch(bx, by, bw):
+            return ArrayData(bx, by, bw, model, who, class_weight=class_weight).packed()
+
+        return StreamData(x, model, who, check_batch, steps_per_epoch=steps_per_epoch)
     return ArrayData(x, y, sample_weight, model, who, class_weight=class_weight)
 
 

@@ -4,7 +4,7 @@ subclasses write `call` themselves (Keras's subclassing style)."""
 import os
 
 from neuronio import saving
-from neuronio.layers.layer import Layer
+from neuronio.layers.layer import Layer, registry
 from neuronio.models.trainer import Trainer
 from neuronio.saving import serialization
 
@@ -18,20 +18,18 @@ class Model(Trainer, Layer):
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
-            from neuronio.models.functional import Functional
-
-            return Functional.__new__(Functional)
+            functional = _functional()
+            return functional.__new__(functional)
         return super().__new__(cls)
 
     def __init__(self, *args, **kwargs):
-        from neuronio.models.functional import Functional
-
         if args or kwargs.keys() & {"inputs", "outputs"}:
             # Functional subclassing: `super().__init__(inputs, outputs)` in a Model subclass makes
             # the subclass functional (Keras swaps Model for Functional among its bases, as here).
-            if not isinstance(self, Functional):
-                _make_functional(type(self), Functional)
-            Functional.__init__(self, *args, **kwargs)
+            functional = _functional()
+            if not isinstance(self, functional):
+                _make_functional(type(self), functional)
+            functional.__init__(self, *args, **kwargs)
             return
         trainable = kwargs.pop("trainable", True)
         name = kwargs.pop("name", None)
@@ -85,9 +83,7 @@ class Model(Trainer, Layer):
     def from_config(cls, config_dict: dict, who: str = "config"):
         """A functional config (with "input_layers") rebuilds a functional model."""
         if "input_layers" in config_dict:
-            from neuronio.models.functional import Functional
-
-            return Functional.from_config(config_dict, who)
+            return _functional().from_config(config_dict, who)
         return cls(**config_dict)
 
     # -- saving (the work is in neuronio/saving) ---------------------------------------------------
@@ -131,6 +127,13 @@ class Model(Trainer, Layer):
     def compile_from_config(self, config):
         """Compile from `get_compile_config()`'s output and build the optimizer's slots."""
         serialization.compile_from_config(self, config)
+
+
+def _functional() -> type:
+    """Functional, the subclass `Model(inputs, outputs)` becomes: found through the layer registry
+    (models/__init__ registers it under Keras's name), as saving finds it, so that model.py and
+    functional.py, which subclasses Model, do not import each other."""
+    return registry.lookup("Functional")
 
 
 def _make_functional(cls, functional) -> None:

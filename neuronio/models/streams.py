@@ -95,8 +95,10 @@ class StreamData:
     `steps_per_epoch` continues where the previous epoch stopped, as in Keras.
     """
 
-    def __init__(self, source, model, who: str, steps_per_epoch=None, class_weight=None):
-        self.source, self.model, self.who, self.class_weight = source, model, who, class_weight
+    def __init__(self, source, model, who: str, check_batch, steps_per_epoch=None):
+        # check_batch(x, y, sample_weight) -> the batch converted, checked and packed: the same
+        # checks as for arrays (models/data.py's ArrayData, which passes it in)
+        self.source, self.model, self.who, self.check_batch = source, model, who, check_batch
         self.steps_per_epoch = steps_per_epoch
         self.indexed = isinstance(source, PyDataset) or (hasattr(source, "__getitem__") and hasattr(source, "__len__"))
         self._iterator = source if hasattr(source, "__next__") else None
@@ -156,16 +158,12 @@ class StreamData:
             )
 
     def _checked(self, raw):
-        from neuronio.models.data import ArrayData
-
         if not isinstance(raw, (tuple, list)) and not isinstance(self.source, PyDataset) and not self.indexed:
             raise ValueError(
                 f"{self.who}: a generator must yield a tuple (x,), (x, y) or (x, y, sample_weight); "
                 f"received a {type(raw).__name__}. Yield (x, y) pairs."
             )
-        x, y, sample_weight = unpack_x_y_sample_weight(raw)
-        batch = ArrayData(x, y, sample_weight, self.model, self.who, class_weight=self.class_weight)
-        return batch.packed()
+        return self.check_batch(*unpack_x_y_sample_weight(raw))
 
     def steps_for(self, batch_size: int):
         return self.steps

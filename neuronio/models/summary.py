@@ -92,9 +92,7 @@ def _rule(widths, left, mid, right, fill) -> str:
 
 
 def _sequential_like(model) -> bool:
-    from neuronio.models.functional import Functional
-
-    if not isinstance(model, Functional):
+    if not hasattr(model, "_nodes"):  # a Sequential or a subclassed model: no graph of its own
         return True
     for node in model._nodes:
         if len(node.inputs) + len(node.kwarg_tensors) > 1:

@@ -14,7 +14,11 @@ channels); KH, KW kernel size; SH, SW strides; OH, OW output size; D input featu
 K classes; T timesteps, G gates times units.
 """
 
-from neuronio.ops import _symbolic, nn
+from neuronio.ops import (  # noqa: F401  (nn: Keras's ops.nn namespace)
+    _symbolic,
+    nn,
+    operators,  # noqa: F401  (attaches + - * / ** @ [] .T .sum .mean to Tensor)
+)
 from neuronio.ops.activation import (
     arctan,
     binary_step,
@@ -22,14 +26,12 @@ from neuronio.ops.activation import (
     gelu,
     hard_sigmoid,
     leaky_relu,
-    log_softmax,
     prelu,
     relu,
     relu6,
     selu,
     sigmoid,
     silu,
-    softmax,
     softplus,
     softsign,
     tanh,
@@ -340,6 +342,7 @@ from neuronio.ops.shape import (
     stack,
     transpose,
 )
+from neuronio.ops.softmax import log_softmax, softmax
 from neuronio.ops.statistics import (  # noqa: A004 - Keras/NumPy names shadow builtins
     all,
     amax,

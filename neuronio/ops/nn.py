@@ -384,7 +384,7 @@ def conv_transpose(
         (0, 0) if output_padding is None else ((0, *_tuple(output_padding, 1)) if n == 1 else _tuple(output_padding, 2))
     )
     crops = []
-    for size, k, s, extra, full_size in zip((h, w), (kh, kw), stride, out_pad, full.shape[1:3], strict=True):
+    for size, k, s, extra, _full_size in zip((h, w), (kh, kw), stride, out_pad, full.shape[1:3], strict=True):
         target = (size * s if padding == "same" else (size - 1) * s + k) + extra
         before = (k - s) // 2 if padding == "same" else 0
         before = max(before, 0)

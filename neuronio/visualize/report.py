@@ -131,8 +131,8 @@ def write_report(
 
 
 def _text_sections(page, model) -> None:
-    from neuronio.models.summary import summary_lines
-    from neuronio.utils import plot_model, sequential_ascii
+    from neuronio.models.summary import sequential_ascii, summary_lines
+    from neuronio.visualize.plot_model import plot_model
 
     # The model's own weights, as the lab and `summary()` of a model loaded without its optimizer count
     # them; Keras's total for a model loaded with its optimizer adds the optimizer's variables.
@@ -331,10 +331,10 @@ def _patch_section(page, model, x, k) -> None:
 def load_test_set(dataset: str, model, samples: int | None = None):
     """The test images of a dataset scaled to [0, 1] and shaped as the model takes them (as
     `neuronio train` prepares them), and their labels."""
-    from neuronio import datasets
+    from neuronio.datasets import prepared
     from neuronio.errors import ShapeError
 
-    _, (x, y) = getattr(datasets, dataset).load_data()
+    _, (x, y) = prepared.load_raw(dataset)
     x, y = x[:samples], y[:samples]
     expected = tuple(model.inputs[0].shape[1:])
     if None in expected or int(np.prod(expected)) != x[0].size:
@@ -342,7 +342,7 @@ def load_test_set(dataset: str, model, samples: int | None = None):
             f"Model '{model.name}' takes inputs of shape {expected}, but {dataset} images have shape {x.shape[1:]}. "
             f"Choose the dataset the model was trained on with --dataset."
         )
-    return (x.astype(np.float32) / 255.0).reshape(len(x), *expected), y
+    return prepared.scale(x).reshape(len(x), *expected), y
 
 
 def read_record(model_path: pathlib.Path) -> dict | None:

@@ -9,6 +9,8 @@ import pathlib
 import sys
 import time
 
+from neuronio.datasets.prepared import IMAGE_DATASETS
+
 HELP = "write one HTML page with every picture of a trained model"
 DESCRIPTION = (
     "Load a .keras model, run it on a dataset's test set, and write DIR/report.html: the summary, the "
@@ -17,14 +19,13 @@ DESCRIPTION = (
     "activation maps and the top-9 patches of each filter. The page is self-contained (pictures "
     "embedded) and opens without network access."
 )
-DATASETS = ("mnist", "fashion_mnist", "cifar10")
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", type=pathlib.Path, metavar="MODEL.keras", help="the trained model")
     parser.add_argument(
         "--dataset",
-        choices=DATASETS,
+        choices=IMAGE_DATASETS,
         default=None,
         help="whose test set to use (default: the one in history.json next to the model, else mnist)",
     )
@@ -52,7 +53,7 @@ def run(args) -> int:
         model = load_model(args.model)
         record = read_record(args.model)
         dataset = args.dataset or (record or {}).get("dataset") or "mnist"
-        if dataset not in DATASETS:
+        if dataset not in IMAGE_DATASETS:
             dataset = "mnist"
         x_test, y_test = load_test_set(dataset, model, args.samples)
         path = write_report(

@@ -23,7 +23,7 @@ import pytest
 
 import neuronio.callbacks as ours
 import neuronio.callbacks.progbar as our_progbar_module
-from neuronio.callbacks.callback import _pythonify_logs
+from neuronio.callbacks.callback_list import _pythonify_logs
 from tests.callbacks.doubles import FakeClock, FakeModel
 from tests.helpers import keras_on_torch
 

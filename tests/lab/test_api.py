@@ -351,12 +351,12 @@ def test_a_run_can_be_paused_resumed_and_stopped_and_keeps_its_model(client, run
 
 
 def test_a_crashed_run_is_reported_and_the_server_keeps_serving(client, monkeypatch):
-    import neuronio.cli
+    import neuronio.utils.runs
 
     def broken_loader(*args, **kwargs):
         raise RuntimeError("the disk is on fire")
 
-    monkeypatch.setattr(neuronio.cli, "load_dataset", broken_loader)
+    monkeypatch.setattr(neuronio.utils.runs, "load_dataset", broken_loader)
     client.post("/api/train/start", json={"model": "mlp"})
     assert wait_for_run(client)["state"] == "failed"
     stream = client.get("/api/train/events").get_data(as_text=True)

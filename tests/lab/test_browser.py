@@ -140,12 +140,12 @@ def test_a_short_training_run_draws_its_curve_live(browser, lab_url):
 
 
 def test_a_crashed_run_is_reported_in_the_page(browser, lab_url, monkeypatch):
-    import neuronio.cli
+    import neuronio.utils.runs
 
     def broken_loader(*args, **kwargs):
         raise OSError("the disk is on fire")
 
-    monkeypatch.setattr(neuronio.cli, "load_dataset", broken_loader)  # the server runs in this process
+    monkeypatch.setattr(neuronio.utils.runs, "load_dataset", broken_loader)  # the server runs in this process
     browser.get(lab_url + "/#train")
     _wait(browser, lambda: browser.find_elements(By.CSS_SELECTOR, "#train-model option"))
     browser.find_element(By.ID, "train-start").click()

@@ -6,10 +6,10 @@ import pytest
 
 # ops.conv is Keras's N-D conv function, which shadows the module of the same name as an attribute.
 conv_module = importlib.import_module("neuronio.ops.conv")
-from neuronio import ops
-from neuronio.autodiff import GradientTape, Tensor, Variable, check_gradients
-from neuronio.errors import ShapeError
-from tests.helpers import OpCase, check_op
+from neuronio import ops  # noqa: E402
+from neuronio.autodiff import GradientTape, Tensor, Variable, check_gradients  # noqa: E402
+from neuronio.errors import ShapeError  # noqa: E402
+from tests.helpers import OpCase, check_op  # noqa: E402
 
 
 def naive_conv2d(x, kernel, strides=1, padding="valid"):

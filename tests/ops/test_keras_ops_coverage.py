@@ -46,8 +46,9 @@ vectorized_map view view_as_complex view_as_real vsplit vstack where while_loop 
 
 _COMPLEX = "neuronio has no complex dtype: Fourier transforms and complex views produce complex tensors"
 OUT_OF_SCOPE = {
-    **dict.fromkeys(["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft", "polar", "view_as_complex",
-                     "view_as_real"], _COMPLEX),
+    **dict.fromkeys(
+        ["fft", "fft2", "ifft2", "rfft", "irfft", "stft", "istft", "polar", "view_as_complex", "view_as_real"], _COMPLEX
+    ),
     "eig": "eigenvalues of a general real matrix are complex, and neuronio has no complex dtype (eigh covers "
     "symmetric matrices)",
     "image": "a sub-namespace (resize, affine_transform, ...); neuronio's image layers carry their own math",
@@ -70,7 +71,9 @@ def _keras_names() -> list[str]:
 @pytest.mark.keras
 def test_every_in_scope_keras_op_exists_in_neuronio():
     missing = [n for n in _keras_names() if n not in OUT_OF_SCOPE and not hasattr(ops, n)]
-    assert missing == [], f"keras.ops names neuronio lacks (implement, or list in OUT_OF_SCOPE with the reason): {missing}"
+    assert missing == [], (
+        f"keras.ops names neuronio lacks (implement, or list in OUT_OF_SCOPE with the reason): {missing}"
+    )
 
 
 def test_the_frozen_list_is_covered_too():

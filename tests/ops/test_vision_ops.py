@@ -7,10 +7,10 @@ import pytest
 
 from neuronio.errors import ShapeError
 from neuronio.layers.preprocessing import resize as numpy_bilinear_resize
-from neuronio.ops.transposed_conv import conv2d_transpose, transpose_crop
 from neuronio.ops.depthwise import depthwise_conv2d
 from neuronio.ops.normalization import layer_norm
 from neuronio.ops.resize import resize
+from neuronio.ops.transposed_conv import conv2d_transpose, transpose_crop
 from tests.helpers import OpCase, check_op
 
 

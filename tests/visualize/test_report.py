@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from neuronio import cli, datasets
+from neuronio.utils import runs
 from neuronio.visualize import _style, write_report
 
 pytest.importorskip("matplotlib")
@@ -107,7 +108,7 @@ def fake_training_data(monkeypatch, rng):
         y = np.eye(10, dtype=np.float32)[rng.integers(0, 10, 48)]
         return (x[:32], y[:32]), (x[32:], y[32:])
 
-    monkeypatch.setattr(cli, "load_dataset", load)
+    monkeypatch.setattr(runs, "load_dataset", load)
 
 
 def test_neuronio_train_writes_the_report_at_the_end(fake_training_data, tmp_path, capsys):
