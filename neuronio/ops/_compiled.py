@@ -242,7 +242,7 @@ def _conv2d():
     """conv2d: the reference's im2col + GEMM with the copy compiled; the input gradient as one GEMM
     for every window's gradient, then a compiled col2im that sums them per window (not per tap)."""
     k = compiled()
-    from neuronio.ops._windows import pad_hw, unpad_hw
+    from neuronio.ops._windows import unpad_hw
     from neuronio.ops.conv import weight_matrix
 
     def im2col(op, xp, kernel, ones):
@@ -256,23 +256,23 @@ def _conv2d():
         return cols
 
     def forward(op, x, kernel, bias):
-        xp = np.ascontiguousarray(pad_hw(x, op.pads))
+        xp = op.padded(x)
         n, oh, ow = op.output_hw(xp, kernel)
         cols = im2col(op, xp, kernel, bias is not None)
         y = cols @ weight_matrix(kernel, bias)
-        op.save_for_backward(xp, kernel, cols, x.dtype)
+        op.save_for_backward(x, kernel, cols)
         return y.reshape(n, oh, ow, kernel.shape[-1])
 
     def backward(op, dy):
-        xp, kernel, _, x_dtype = op.saved
-        dkernel, dbias = op.kernel_gradients(dy, lambda: im2col(op, xp, kernel, False))
+        x, kernel, _ = op.saved
+        dkernel, dbias = op.kernel_gradients(dy, lambda: im2col(op, op.padded(x), kernel, False))
         dx = None
         if op.needs_input_grad[0]:
             f = kernel.shape[-1]
             dcols = dy.reshape(-1, f) @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
-            dxp = np.empty(xp.shape, dtype=dcols.dtype)
+            dxp = np.empty(op.padded_shape(x), dtype=dcols.dtype)
             k.col2im(dcols, kernel.shape[0], kernel.shape[1], *op.strides, *op.dilation, dxp)
-            dx = unpad_hw(dxp, op.pads).astype(x_dtype, copy=False)
+            dx = unpad_hw(dxp, op.pads).astype(x.dtype, copy=False)
         return op.gradients(dx, dkernel, dbias)
 
     return _kernels.Replacement(forward, backward, {"im2col": im2col})

@@ -147,8 +147,10 @@ def report() -> list[dict]:
             chosen = choose(op, np.dtype(dtype))
             row[dtype] = "numpy" if chosen is None else chosen.name
         for name, implementation in implementations.items():
-            implementation.get()
-            row["registered"][name] = implementation.error or f"loads ({', '.join(implementation.dtypes)})"
+            loaded = implementation.get()
+            library = getattr(loaded, "extra", {}).get("library")
+            state = f"loads ({', '.join(implementation.dtypes)})" + (f" from {library}" if library else "")
+            row["registered"][name] = implementation.error or state
         rows.append(row)
     return rows
 

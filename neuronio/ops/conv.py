@@ -38,9 +38,9 @@ class Conv2DOp(Function):
         dkernel = cols^T @ dy2,   dbias = sum of dy2 over rows = ones^T @ dy2,
         dx = the adjoint of the window view applied to dy2 @ kernel^T, without the padding.
 
-    Saved state (every implementation leaves the same): (xp, kernel, cols, x_dtype), with xp the
-    padded input, C-contiguous, and cols the (N*OH*OW, KH*KW*C [+ 1]) im2col matrix when forward
-    formed it, else None (backward forms it for the kernel's gradient).
+    Saved state (every implementation leaves the same): (x, kernel, cols), with x the unpadded
+    input and cols the (N*OH*OW, KH*KW*C [+ 1]) im2col matrix of the padded input when forward
+    formed it, else None (backward forms it for the kernel's gradient when it needs one).
     """
 
     def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False, dilation: tuple[int, int] = (1, 1)):
@@ -54,27 +54,37 @@ class Conv2DOp(Function):
         if fast is not None:
             return fast(self, x, kernel, bias)
         kh, kw, c, f = kernel.shape
-        xp = np.ascontiguousarray(pad_hw(x, self.pads))  # (N, H + top + bottom, W + left + right, C)
+        xp = self.padded(x)  # (N, H + top + bottom, W + left + right, C)
         n, oh, ow = self.output_hw(xp, kernel)
         cols = _im2col(xp, (kh, kw), self.strides, self.dilation, ones=bias is not None)  # the one copy
         y = cols @ weight_matrix(kernel, bias)  # the one GEMM: (N*OH*OW, F), bias included
-        self.save_for_backward(xp, kernel, cols, x.dtype)
+        self.save_for_backward(x, kernel, cols)
         return y.reshape(n, oh, ow, f)
 
     def backward(self, dy):
         fast = _kernels.backward("conv2d", dy.dtype)
         if fast is not None:
             return fast(self, dy)
-        xp, kernel, cols, x_dtype = self.saved
-        dkernel, dbias = self.kernel_gradients(dy, lambda: _im2col(xp, kernel.shape[:2], self.strides, self.dilation))
+        x, kernel, _ = self.saved
+        dkernel, dbias = self.kernel_gradients(
+            dy, lambda: _im2col(self.padded(x), kernel.shape[:2], self.strides, self.dilation)
+        )
         dx = None
         # The first layer's input (the images) needs no gradient: skip its GEMMs entirely.
         if self.needs_input_grad[0]:
-            dxp = _input_gradient(dy, kernel, xp.shape, self.strides, self.dilation)  # (N, HP, WP, C)
-            dx = unpad_hw(dxp, self.pads).astype(x_dtype, copy=False)
+            dxp = _input_gradient(dy, kernel, self.padded_shape(x), self.strides, self.dilation)  # (N, HP, WP, C)
+            dx = unpad_hw(dxp, self.pads).astype(x.dtype, copy=False)
         return self.gradients(dx, dkernel, dbias)
 
     # -- pieces every implementation shares -------------------------------------------------------
+    def padded(self, x: np.ndarray) -> np.ndarray:
+        """x zero-padded by `pads`, C-contiguous."""
+        return np.ascontiguousarray(pad_hw(x, self.pads))
+
+    def padded_shape(self, x: np.ndarray) -> tuple:
+        (top, bottom), (left, right) = self.pads
+        return (x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3])
+
     def output_hw(self, xp: np.ndarray, kernel: np.ndarray) -> tuple[int, int, int]:
         """(N, OH, OW) for the padded input xp."""
         (kh, kw), (sh, sw), (dh, dw) = kernel.shape[:2], self.strides, self.dilation
@@ -83,7 +93,7 @@ class Conv2DOp(Function):
     def kernel_gradients(self, dy: np.ndarray, make_cols) -> tuple:
         """(dkernel, dbias) from the saved cols (or `make_cols()` when forward saved None); None
         for what needs no gradient. One GEMM: dy2^T @ cols, whose last column is dbias with a bias."""
-        _, kernel, cols, _ = self.saved
+        _, kernel, cols = self.saved
         f = kernel.shape[-1]
         k = kernel.size // f  # KH*KW*C, the window's length
         if not (self.needs_input_grad[1] or (self.has_bias and self.needs_input_grad[2])):
