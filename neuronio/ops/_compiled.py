@@ -16,9 +16,16 @@ implementation against the reference. Kernels compile on first use and are cache
 Conventions: arrays are C-contiguous, channels-last; loops run over the batch in parallel
 (`prange`), with the channel loop innermost so that it vectorises. Only `channel_sums` reduces
 across the batch, in fixed blocks added in a fixed order, so no result depends on the thread count.
+
+Threads: each kernel is compiled twice from the same source, parallel and serial. Launching a
+parallel kernel costs tens of microseconds, more than the whole work of a single image or of a bias
+vector's Adam update, so work under PARALLEL_FROM elements runs the serial build. This picks the
+thread count, never the implementation: both builds compute bitwise the same values (each output is
+written by one iteration; the sums run in fixed blocks), as tests/ops/test_kernels.py checks.
 """
 
 import threading
+import types
 
 import numpy as np
 
@@ -27,10 +34,11 @@ from neuronio.ops import _kernels
 
 _LOCK = threading.Lock()
 _NAMESPACE = None  # the compiled kernels once built
+PARALLEL_FROM = 1 << 16  # elements of work from which a kernel runs on every core (see above)
 
 
 def compiled():
-    """The namespace of compiled kernels; ImportError without numba (the `fast` extra)."""
+    """The compiled kernels, `.parallel` and `.serial`; ImportError without numba (the `fast` extra)."""
     global _NAMESPACE
     if _NAMESPACE is None:
         with _LOCK:
@@ -39,17 +47,48 @@ def compiled():
     return _NAMESPACE
 
 
+def threads_for(size: int):
+    """The build of the kernels to run on `size` elements of work: serial below PARALLEL_FROM."""
+    k = compiled()
+    return k.parallel if size >= PARALLEL_FROM else k.serial
+
+
 class _Kernels:
-    """The compiled functions, wrapped so that one thread runs a parallel kernel at a time.
+    """The compiled functions; parallel ones wrapped so that one thread runs one at a time.
 
     numba's workqueue threading layer (config.process_settings) aborts the process if two Python
     threads launch parallel kernels at once (the lab serves requests from threads); the lock makes
-    that impossible, at ~0.1 us a call.
+    that impossible, at ~0.1 us a call. Serial kernels release the GIL and need no lock.
     """
 
-    def __init__(self, functions: dict):
+    def __init__(self, functions: dict, parallel: bool):
         for name, function in functions.items():
-            setattr(self, name, _serialised(function))
+            setattr(self, name, _serialised(function) if parallel else function)
+
+
+class _Builds:
+    def __init__(self, parallel: _Kernels, serial: _Kernels):
+        self.parallel, self.serial = parallel, serial
+
+
+def compile_both(numba, functions: dict) -> _Builds:
+    """A parallel and a serial build of each function (the serial one under another name, so that
+    numba's disk cache keeps the two apart: it keys its files by the function's qualified name)."""
+    parallel = numba.njit(parallel=True, cache=True, nogil=True)
+    serial = numba.njit(cache=True, nogil=True)
+    return _Builds(
+        _Kernels({name: parallel(f) for name, f in functions.items()}, parallel=True),
+        _Kernels({name: serial(_renamed(f, "_serial")) for name, f in functions.items()}, parallel=False),
+    )
+
+
+def _renamed(function, suffix: str):
+    copy = types.FunctionType(
+        function.__code__, function.__globals__, function.__name__ + suffix, function.__defaults__, function.__closure__
+    )
+    copy.__qualname__ = function.__qualname__ + suffix
+    copy.__doc__ = function.__doc__
+    return copy
 
 
 def _serialised(function):
@@ -72,8 +111,10 @@ def _build():
     layer = config.numba_threading_layer()  # a process setting: see config.process_settings
     if layer is not None:
         numba.config.THREADING_LAYER = layer
-    njit, prange = numba.njit, numba.prange
-    jit = njit(parallel=True, cache=True, nogil=True)
+    prange = numba.prange
+
+    def jit(function):  # collected here, compiled twice below (compile_both)
+        return function
 
     @jit
     def im2col(xp, kh, kw, sh, sw, dh, dw, cols):
@@ -221,7 +262,8 @@ def _build():
             for ch in range(c):
                 dx[r, ch] = scale[ch] * (dy[r, ch] - dbeta_m[ch] - xhat[r, ch] * dgamma_m[ch])
 
-    return _Kernels(
+    return compile_both(
+        numba,
         {
             "channel_sums": channel_sums,
             "batch_norm": batch_norm,
@@ -233,7 +275,7 @@ def _build():
             "max_pool_backward": max_pool_backward,
             "relu": relu,
             "relu_backward": relu_backward,
-        }
+        },
     )
 
 
@@ -241,7 +283,7 @@ def _build():
 def _conv2d():
     """conv2d: the reference's im2col + GEMM with the copy compiled; the input gradient as one GEMM
     for every window's gradient, then a compiled col2im that sums them per window (not per tap)."""
-    k = compiled()
+    compiled()  # ImportError without numba
     from neuronio.ops._windows import unpad_hw
     from neuronio.ops.conv import weight_matrix
 
@@ -249,6 +291,7 @@ def _conv2d():
         kh, kw, c, _ = kernel.shape
         n, oh, ow = op.output_hw(xp, kernel)
         cols = np.empty((n * oh * ow, kh * kw * c + ones), dtype=xp.dtype)
+        k = threads_for(cols.size)
         if c == 1:
             k.im2col_1channel(xp.reshape(xp.shape[:3]), kh, kw, *op.strides, *op.dilation, cols)
         else:
@@ -271,7 +314,7 @@ def _conv2d():
             f = kernel.shape[-1]
             dcols = dy.reshape(-1, f) @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
             dxp = np.empty(op.padded_shape(x), dtype=dcols.dtype)
-            k.col2im(dcols, kernel.shape[0], kernel.shape[1], *op.strides, *op.dilation, dxp)
+            threads_for(dcols.size).col2im(dcols, kernel.shape[0], kernel.shape[1], *op.strides, *op.dilation, dxp)
             dx = unpad_hw(dxp, op.pads).astype(x.dtype, copy=False)
         return op.gradients(dx, dkernel, dbias)
 
@@ -280,7 +323,7 @@ def _conv2d():
 
 def _max_pool2d():
     """max_pool2d: one pass keeping each window's winning tap; backward routes dy to it."""
-    k = compiled()
+    compiled()  # ImportError without numba
     from neuronio.ops._windows import pad_hw, unpad_hw
 
     def forward(op, x):
@@ -289,14 +332,14 @@ def _max_pool2d():
         shape = (xp.shape[0], (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1, xp.shape[3])
         y = np.empty(shape, dtype=x.dtype)
         winner = np.empty(shape, dtype=op.winner_dtype())
-        k.max_pool(xp, kh, kw, sh, sw, y, winner)
+        threads_for(xp.size).max_pool(xp, kh, kw, sh, sw, y, winner)
         op.save_for_backward(winner, xp.shape)
         return y
 
     def backward(op, dy):
         winner, xp_shape = op.saved
         dxp = np.empty(xp_shape, dtype=dy.dtype)
-        k.max_pool_backward(np.ascontiguousarray(dy), winner, *op.pool_size, *op.strides, dxp)
+        threads_for(dxp.size).max_pool_backward(np.ascontiguousarray(dy), winner, *op.pool_size, *op.strides, dxp)
         return unpad_hw(dxp, op.pads)
 
     return _kernels.Replacement(forward, backward)
@@ -307,12 +350,13 @@ CHUNKS = 64  # batch norm's fixed blocks of rows: the sums do not depend on the 
 
 def _batch_norm():
     """batch_norm: two passes each way (shifted float64 sums in fixed blocks, then the map)."""
-    k = compiled()
+    compiled()  # ImportError without numba
 
     def forward(op, x, gamma, beta):
         c = x.shape[-1]
         x2 = np.ascontiguousarray(x).reshape(-1, c)  # (M, C)
         m = x2.shape[0]
+        k = threads_for(x2.size)
         shift = x2[0].astype(np.float64)  # any sample near the mean keeps the sums' digits
         sums = np.zeros((2, c))
         k.channel_sums(x2, x2, shift, CHUNKS, sums)
@@ -330,6 +374,7 @@ def _batch_norm():
         xhat, gamma, inv_std = op.saved
         m, c = op.count(dy), dy.shape[-1]
         dy2, xhat2 = np.ascontiguousarray(dy).reshape(-1, c), xhat.reshape(-1, c)
+        k = threads_for(dy2.size)
         sums = np.zeros((2, c))
         k.channel_sums(dy2, xhat2, np.zeros(c), CHUNKS, sums)
         dbeta, dgamma = sums[0].astype(dy.dtype), sums[1].astype(dy.dtype)
@@ -350,19 +395,19 @@ def _flat(a, dtype):
 
 def _relu():
     """relu: one pass each way, no temporaries (NaN stays NaN, as np.maximum keeps it)."""
-    k = compiled()
+    compiled()  # ImportError without numba
 
     def forward(op, x):
         x = np.ascontiguousarray(x)
         y = np.empty_like(x)
-        k.relu(x.reshape(-1), y.reshape(-1))
+        threads_for(x.size).relu(x.reshape(-1), y.reshape(-1))
         op.save_for_backward(y)
         return y
 
     def backward(op, dy):
         (y,) = op.saved
         dx = np.empty_like(y)
-        k.relu_backward(np.ascontiguousarray(dy).reshape(-1), y.reshape(-1), dx.reshape(-1))
+        threads_for(dx.size).relu_backward(np.ascontiguousarray(dy).reshape(-1), y.reshape(-1), dx.reshape(-1))
         return dx
 
     return _kernels.Replacement(forward, backward)

@@ -10,12 +10,11 @@ def _compiled_update():
     """numba's Adam update (the `fast` extra): the reference's operations in the same order and
     dtype, in one pass over the weights instead of seven. Registered with the kernel seam as the
     replacement of the "adam" update; ImportError without numba."""
-    from neuronio.ops._compiled import compiled
+    from neuronio.ops import _compiled
 
-    compiled()  # numba is installed, and its process settings applied
+    _compiled.compiled()  # numba is installed, and its process settings applied
     import numba
 
-    @numba.njit(parallel=True, cache=True, nogil=True)
     def adam(w, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, alpha):
         for k in numba.prange(w.size):
             gk = g[k]
@@ -25,22 +24,18 @@ def _compiled_update():
             v[k] = vk
             w[k] -= (mk / (np.sqrt(vk) + epsilon)) * alpha
 
+    builds = _compiled.compile_both(numba, {"adam": adam})  # serial for small variables (a bias): see _compiled
+
     def update(optimizer, w, g, m, v, alpha):
         real = w.dtype.type
         b1, b2 = optimizer.beta_1, optimizer.beta_2
         # The elementwise kernel takes flat views (reshaping inside a parallel kernel silently
         # wrote to a copy in numba 0.68: Adam updated nothing).
         args = (real(b1), real(1.0 - b1), real(b2), real(1.0 - b2), real(optimizer.epsilon), alpha)
-        with _kernels_lock():
-            adam(w.reshape(-1), np.ascontiguousarray(g).reshape(-1), m.reshape(-1), v.reshape(-1), *args)
+        kernels = builds.parallel if w.size >= _compiled.PARALLEL_FROM else builds.serial
+        kernels.adam(w.reshape(-1), np.ascontiguousarray(g).reshape(-1), m.reshape(-1), v.reshape(-1), *args)
 
     return _kernels.Replacement(forward=update)
-
-
-def _kernels_lock():
-    from neuronio.ops._compiled import _LOCK_CALLS
-
-    return _LOCK_CALLS
 
 
 _kernels.register("adam", "numba", _compiled_update)

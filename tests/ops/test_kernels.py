@@ -349,3 +349,46 @@ def test_a_missing_onednn_library_is_reported_and_conv2d_falls_back():
     conv = next(row for row in json.loads(out.stdout)["ops"] if row["op"] == "conv2d")
     assert conv["float32"] == "numpy"  # the priority list names onednn only; NumPy's reference behind it
     assert "OSError" in conv["registered"]["onednn"] and "/nonexistent/libdnnl.so.3" in conv["registered"]["onednn"]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_numba_serial_and_parallel_builds_compute_bitwise_the_same(monkeypatch, dtype):
+    """numba's kernels run serially under PARALLEL_FROM elements (a single image, a bias): that picks
+    the thread count only, so every op's values and gradients must be identical either way."""
+    compiled = pytest.importorskip("neuronio.ops._compiled")
+    if not _kernels.available("conv2d", "numba"):
+        pytest.skip("numba unavailable")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 11, 11, 3)).astype(dtype)
+    kernel = rng.standard_normal((3, 3, 3, 5)).astype(dtype)
+    bias = rng.standard_normal(5).astype(dtype)
+    gamma, beta = np.full((1, 1, 1, 5), 1.5, dtype), np.full((1, 1, 1, 5), 0.25, dtype)
+    start = rng.standard_normal((7, 5)).astype(dtype)
+    grads = [rng.standard_normal((7, 5)).astype(dtype) for _ in range(2)]
+
+    def run():
+        conv = Conv2DOp((1, 1), ((1, 1), (1, 1)), has_bias=True)
+        conv.needs_input_grad = (True, True, True)
+        y = conv.forward(x, kernel, bias)
+        relu = ReluOp()
+        r = relu.forward(y)
+        pool = MaxPool2DOp((3, 3), (2, 2), ((0, 0), (0, 0)))
+        p = pool.forward(r)
+        norm = BatchNormOp((0, 1, 2), 1e-3)
+        norm.needs_input_grad = (True, True, True)
+        z = norm.forward(p, gamma, beta)
+        dz = np.ones_like(z) * np.arange(z.size, dtype=dtype).reshape(z.shape) / z.size
+        dp, dgamma, dbeta = norm.backward(dz)
+        dx, dkernel, dbias = conv.backward(relu.backward(pool.backward(dp)))
+        w = Variable(start.copy(), dtype=dtype)
+        optimizer = Adam(learning_rate=0.01)
+        for g in grads:
+            optimizer.apply_gradients([(g, w)])
+        return z, dgamma, dbeta, dx, dkernel, dbias, w.numpy()
+
+    results = []
+    for threshold in (0, 1 << 62):  # everything parallel, then everything serial
+        monkeypatch.setattr(compiled, "PARALLEL_FROM", threshold)
+        results.append(using("numba", dtype, "conv2d", run))
+    for a, b in zip(*results):
+        np.testing.assert_array_equal(a, b)
