@@ -192,11 +192,12 @@ def snake_case(name: str) -> str:
 
 # -- process settings: the side effects on the whole process, applied in one place ------------------
 NUMBA_THREADING_LAYER = "workqueue"
-_PROCESS_APPLIED = False
 
 
 def process_settings() -> dict:
-    """What neuronio sets for the whole process, each with where it comes from.
+    """What neuronio sets for the whole process, all decided in this module, each applied where it
+    must be: the environment defaults when neuronio is imported, the threading layer when the numba
+    kernels build (`numba_threading_layer`), the allocator by fit, evaluate and predict.
 
     - OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 (environment defaults set when neuronio
       is imported; a value already in the environment wins; NEURONIO_THREAD_SETTINGS=0 sets
@@ -207,8 +208,8 @@ def process_settings() -> dict:
     - numba's threading layer 'workqueue' (unless NUMBA_THREADING_LAYER is set): its workers sleep
       between kernels; numba's OpenMP layer spun against the GEMMs (a seed-CNN step took 106 ms
       with it against 41 ms without).
-    - glibc's malloc keeps 128 MiB of freed memory at the top of its heap (`tune_allocator`; off
-      with NEURONIO_MALLOC_TUNING=0).
+    - glibc's malloc keeps 128 MiB of freed memory at the top of its heap (`tune_allocator`, run by
+      fit, evaluate and predict; off with NEURONIO_MALLOC_TUNING=0).
     """
     return {
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
@@ -217,18 +218,8 @@ def process_settings() -> dict:
         "NUMBA_THREADING_LAYER": os.environ.get("NUMBA_THREADING_LAYER", NUMBA_THREADING_LAYER),
         "malloc top pad": "128 MiB"
         if _ALLOCATOR_TUNED
-        else ("off" if _ALLOCATOR_TUNED is False else "not yet applied"),
+        else ("off" if _ALLOCATOR_TUNED is False else "128 MiB once fit, evaluate or predict runs"),
     }
-
-
-def apply_process_settings() -> None:
-    """Apply the process settings once (fit, evaluate and predict call it, and the seam before it
-    loads a compiled implementation): the allocator pad. The environment defaults are set at import,
-    and numba's threading layer by the numba implementation when it builds (`numba_threading_layer`)."""
-    global _PROCESS_APPLIED
-    if not _PROCESS_APPLIED:
-        _PROCESS_APPLIED = True
-        tune_allocator()
 
 
 def numba_threading_layer() -> str | None:

@@ -55,7 +55,6 @@ class Implementation:
         if self.loaded is None and self.error is None:
             with _LOCK:
                 if self.loaded is None and self.error is None:
-                    config.apply_process_settings()
                     try:
                         self.loaded = self.load()
                     except (ImportError, OSError) as exc:
