@@ -3,19 +3,23 @@
     python benchmarks/speed.py                      # all four models, 3 alternating repeats, appends to RESULTS.md
     python benchmarks/speed.py --models cnn --repeats 5 --no-append
     python benchmarks/speed.py --quick              # a smoke run on a few batches (not for the record)
-    NEURONIO_COMPILED_KERNELS=0 python benchmarks/speed.py --models cnn   # NumPy only, without the `fast` extra
+    python benchmarks/speed.py --kernels numpy,onednn   # only some kernel configurations
 
 For each model (the seed MLP, the seed CNN, the LeNet-style net, the CIFAR-10 CNN), float32,
-batch 128, the same thread count for both engines:
-  - one training epoch, neuronio and PyTorch alternating, `--repeats` times: the ratio
-    neuronio / PyTorch (median, with min-max over the repeats);
-  - inference throughput (batch 1000) and single-image latency;
+batch 128, the same thread count for both engines, and for each kernel configuration installed
+(KERNEL_CONFIGS: NumPy only; numba, the `fast` extra without oneDNN; onednn, the `fast` extra as a
+user installs it: oneDNN's convolutions, numba's kernels elsewhere):
+  - one training epoch of each configuration and of PyTorch, alternating, `--repeats` times: the
+    ratio neuronio / PyTorch of each repeat's pair (median, with min-max over the repeats);
+  - inference throughput (batch 1000) and single-image latency, as ratios too;
   - neuronio's achieved GFLOP/s during training against the float32 GEMM peak measured here;
-  - peak resident memory of each engine training one epoch, each in its own subprocess.
+  - peak resident memory of each engine training one epoch, each in its own subprocess, and the
+    seed CNN's peak after each of 3 epochs (flat, or growing?).
 With --scaling it also times the seed CNN's epoch against the number of samples, the batch size
 and the thread count. Timings never go into the test suite (DESIGN).
 
 PyTorch (`pip install 'neuronio[reference]'`, torch==2.13.0 CPU) is only ever the reference.
+Figures mean something only on an otherwise idle machine.
 """
 
 import argparse
@@ -31,13 +35,22 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# isort: off
+# neuronio's process settings first, as a user's `import neuronio` before NumPy applies them: the
+# thread pools' wait policies (config.process_settings) reach OpenBLAS and GNU OpenMP before they
+# load. PyTorch's OpenMP pool, in this process too, reads OMP_WAIT_POLICY as well; run with
+# NEURONIO_THREAD_SETTINGS=0 to measure both engines with the libraries' defaults.
+import neuronio.config  # noqa: E402, F401
+import numpy as np  # noqa: E402
+# isort: on
+
 BATCH = 128
 MODELS = ("mlp", "cnn", "lenet", "cifar-cnn")
+# label -> neuronio's kernel priority list (config.set_kernels / NEURONIO_KERNELS)
+KERNEL_CONFIGS = {"numpy": ("numpy",), "numba": ("numba",), "onednn": ("onednn", "numba")}
 
 
 # -- models in both engines -----------------------------------------------------------------------
@@ -227,49 +240,66 @@ def summary(values):
     return statistics.median(values), min(values), max(values)
 
 
-def bench_model(name, args, threads):
+def use_kernels(label):
+    from neuronio import config
+
+    config.set_kernels(KERNEL_CONFIGS[label])
+
+
+def bench_model(name, args, threads, labels):
+    """One row per kernel configuration: epochs alternating with PyTorch's, inference, latency."""
     import torch
 
     samples = args.samples or (50000 if name == "cifar-cnn" else 60000)
-    x, y, labels, source = data(name, samples)
-    model = neuronio_model(name)
+    x, y, labels_int, source = data(name, samples)
     net, optimizer = torch_model(name)
-    xt, yt = to_torch(x), torch.from_numpy(labels)
-    # Warm-up: one short pass each (allocations, thread pools, lazy builds).
-    neuronio_epoch(model, x[: 4 * BATCH], y[: 4 * BATCH])
+    xt, yt = to_torch(x), torch.from_numpy(labels_int)
+    models = {}
+    # Warm-up: one short pass each (allocations, thread pools, lazy builds, kernel compilation).
+    for label in labels:
+        use_kernels(label)
+        models[label] = neuronio_model(name)
+        neuronio_epoch(models[label], x[: 4 * BATCH], y[: 4 * BATCH])
     torch_epoch(net, optimizer, xt[: 4 * BATCH], yt[: 4 * BATCH])
-    ours, theirs = [], []
+    ours, theirs = {label: [] for label in labels}, []
     for _ in range(args.repeats):
-        ours.append(neuronio_epoch(model, x, y))
+        for label in labels:
+            use_kernels(label)
+            ours[label].append(neuronio_epoch(models[label], x, y))
         theirs.append(torch_epoch(net, optimizer, xt, yt))
-    ratios = [a / b for a, b in zip(ours, theirs)]
-    # Inference: throughput at batch 1000 and one image at a time.
     n_infer = min(len(x), 10000)
-    infer_ours = min(_timed(lambda: model.predict(x[:n_infer], batch_size=1000, verbose=0)) for _ in range(3))
     net.eval()
     with torch.no_grad():
         infer_theirs = min(_timed(lambda: [net(xt[i : i + 1000]) for i in range(0, n_infer, 1000)]) for _ in range(3))
         lat_theirs = latency(lambda: net(xt[:1]))
-    lat_ours = latency(lambda: model.predict_on_batch(x[:1]))
     train_flops, infer_flops = training_flops(name)
-    epoch_ours = statistics.median(ours)
-    return {
-        "model": name,
-        "data": source,
-        "samples": samples,
-        "threads": threads,
-        "repeats": args.repeats,
-        "epoch_neuronio_s": summary(ours),
-        "epoch_torch_s": summary(theirs),
-        "ratio": summary(ratios),
-        "infer_neuronio_per_s": n_infer / infer_ours,
-        "infer_torch_per_s": n_infer / infer_theirs,
-        "latency_neuronio_ms": lat_ours * 1e3,
-        "latency_torch_ms": lat_theirs * 1e3,
-        "train_mflop_per_sample": train_flops / 1e6,
-        "infer_mflop_per_sample": infer_flops / 1e6,
-        "achieved_gflops": train_flops * samples / epoch_ours / 1e9,
-    }
+    rows = []
+    for label in labels:
+        use_kernels(label)
+        model = models[label]
+        infer_ours = min(_timed(lambda m=model: m.predict(x[:n_infer], batch_size=1000, verbose=0)) for _ in range(3))
+        lat_ours = latency(lambda m=model: m.predict_on_batch(x[:1]))
+        rows.append(
+            {
+                "model": name,
+                "kernels": label,
+                "data": source,
+                "samples": samples,
+                "threads": threads,
+                "repeats": args.repeats,
+                "epoch_neuronio_s": summary(ours[label]),
+                "epoch_torch_s": summary(theirs),
+                "ratio": summary([a / b for a, b in zip(ours[label], theirs)]),
+                "infer_neuronio_per_s": n_infer / infer_ours,
+                "infer_torch_per_s": n_infer / infer_theirs,
+                "latency_neuronio_ms": lat_ours * 1e3,
+                "latency_torch_ms": lat_theirs * 1e3,
+                "train_mflop_per_sample": train_flops / 1e6,
+                "infer_mflop_per_sample": infer_flops / 1e6,
+                "achieved_gflops": train_flops * samples / statistics.median(ours[label]) / 1e9,
+            }
+        )
+    return rows
 
 
 # -- memory, each engine in its own process -----------------------------------------------------------
@@ -283,7 +313,9 @@ def peak_rss_mb() -> float:
 
 
 def memory_child(engine, name, samples, epochs):
-    """Run in a subprocess: train `epochs` epochs and print the peak RSS after each (MB)."""
+    """Run in a subprocess: train `epochs` epochs and print the peak RSS after each (MB).
+
+    neuronio's kernels are the configuration in NEURONIO_KERNELS, set by `peak_memory`."""
     x, y, labels, _ = data(name, samples)
     peaks = []
     if engine == "neuronio":
@@ -303,20 +335,23 @@ def memory_child(engine, name, samples, epochs):
     print(json.dumps(peaks))
 
 
-def peak_memory(engine, name, samples, epochs=1):
+def peak_memory(engine, name, samples, epochs=1, label="numpy"):
+    env = {**os.environ, "NEURONIO_KERNELS": ",".join(KERNEL_CONFIGS[label])}
     out = subprocess.run(
         [sys.executable, __file__, "--memory-child", engine, name, str(samples), str(epochs)],
         capture_output=True,
         text=True,
         check=True,
+        env=env,
     )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 # -- scaling facts -------------------------------------------------------------------------------------
-def scaling(args):
+def scaling(args, label):
     from threadpoolctl import threadpool_limits
 
+    use_kernels(label)
     rows = []
     x, y, _, _ = data("cnn", 60000)
     model = neuronio_model("cnn")
@@ -333,12 +368,12 @@ def scaling(args):
 
 @contextlib.contextmanager
 def compiled_threads(threads):
-    """Limit the compiled kernels' thread pool (numba's) as threadpoolctl limits OpenBLAS's."""
-    if not kernels_on():
+    """Limit numba's thread pool as threadpoolctl limits OpenBLAS's and OpenMP's (oneDNN's)."""
+    try:
+        import numba
+    except ImportError:
         yield
         return
-    import numba
-
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
@@ -347,29 +382,51 @@ def compiled_threads(threads):
         numba.set_num_threads(previous)
 
 
-def kernels_on() -> bool:
-    """Whether the ops take the `fast` extra's compiled kernels (numba installed and switched on)."""
+def available_configs(wanted) -> tuple[list, list]:
+    """The kernel configurations that run here, and a note for each that does not."""
+    from neuronio import optimizers  # noqa: F401 (Adam registers its kernel)
+    from neuronio.ops import _kernels
+
+    table = _kernels.registered()
+    labels, notes = [], []
+    for label in wanted:
+        if label not in KERNEL_CONFIGS:
+            raise SystemExit(
+                f"--kernels: unknown configuration {label!r}; expected some of {', '.join(KERNEL_CONFIGS)}"
+            )
+        missing = []
+        for name in KERNEL_CONFIGS[label]:
+            mine = [ops[name] for ops in table.values() if name in ops]
+            if name != "numpy" and not any(implementation.get() is not None for implementation in mine):
+                missing.append(f"{name} ({next((i.error for i in mine if i.error), 'nothing registered')})")
+        if missing:
+            notes.append(f"{label} not run: {', '.join(missing)} unavailable")
+        else:
+            labels.append(label)
+    return labels, notes
+
+
+def kernels_fact(labels=None) -> str:
+    """What each configuration runs (the `neuronio info` table, float32), for the machine facts;
+    labels None: what this process runs as it is configured."""
     from neuronio import config
-    from neuronio.ops import _compiled
+    from neuronio.ops import _kernels
 
-    return _compiled.available() and config.compiled_kernels()
-
-
-def kernels_fact() -> str:
-    """Which path the ops take, for the machine facts: compiled kernels (numba) or NumPy only."""
-    if kernels_on():
-        import numba
-
-        try:
-            layer = numba.threading_layer()
-        except ValueError:  # no parallel kernel has run yet
-            layer = numba.config.THREADING_LAYER
-        return f"compiled kernels on (numba {numba.__version__}, {layer} threading layer)"
-    return "NumPy only (no compiled kernels)"
+    previous = config.kernels()
+    parts = []
+    if labels is None:
+        parts.append("in use = [" + ", ".join(f"{row['op']}: {row['float32']}" for row in _kernels.report()) + "]")
+    for label in labels or ():
+        use_kernels(label)
+        ops = ", ".join(f"{row['op']}: {row['float32']}" for row in _kernels.report())
+        parts.append(f"{label} = [{ops}]")
+    config.set_kernels(previous)
+    parts.append("settings " + ", ".join(f"{k}={v}" for k, v in config.process_settings().items()))
+    return "; ".join(parts)
 
 
 # -- report ---------------------------------------------------------------------------------------------
-def machine_facts(threads) -> str:
+def machine_facts(threads, labels=None) -> str:
     import torch
 
     blas = "?"
@@ -389,7 +446,7 @@ def machine_facts(threads) -> str:
         pass
     return (
         f"{os.cpu_count()} cores ({cpu}), {threads} threads, NumPy {np.__version__} with {blas}, "
-        f"torch {torch.__version__}, Python {platform.python_version()}, neuronio {kernels_fact()}"
+        f"torch {torch.__version__}, Python {platform.python_version()}; neuronio kernels: {kernels_fact(labels)}"
     )
 
 
@@ -407,33 +464,38 @@ def fmt(triple, scale=1.0, digits=2):
     return f"{median:.{digits}f} ({low:.{digits}f}-{high:.{digits}f})"
 
 
-def report(results, memory, scaling_rows, peak, facts, command) -> str:
+def report(results, memory, scaling_rows, peak, facts, command, notes) -> str:
     stamp = datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     lines = [
         f"### Speed, {stamp}, commit {commit()}",
         "",
         f"Machine: {facts}. GEMM peak measured now: {peak:.1f} GFLOP/s (float32, 2048^3). Command: `{command}`",
+        *(["", "Not measured: " + "; ".join(notes)] if notes else []),
         "",
-        "| model | data | epoch neuronio s | epoch PyTorch s | ratio n/PT median (min-max) | train MFLOP/sample | "
-        "achieved GFLOP/s (% of peak) | inference img/s n / PT | 1-image latency ms n / PT | peak RSS MB n / PT |",
+        "Ratios are neuronio / PyTorch, measured in this run (below 1: neuronio is faster or smaller).",
+        "",
+        "| model | kernels | data | epoch ratio median (min-max) | epoch s n / PT | train MFLOP/sample | "
+        "achieved GFLOP/s (% of peak) | inference ratio (img/s n / PT) | 1-image latency ratio (ms n / PT) | "
+        "peak RSS ratio (MB n / PT) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        mem = memory.get(r["model"], {})
+        mem = memory.get((r["model"], r["kernels"]), {})
+        rss = "-"
+        if mem:
+            rss = f"{mem['neuronio'] / mem['torch']:.2f} ({mem['neuronio']:.0f} / {mem['torch']:.0f})"
         lines.append(
-            f"| {r['model']} | {r['data']} {r['samples']} | {fmt(r['epoch_neuronio_s'], digits=1)} | "
-            f"{fmt(r['epoch_torch_s'], digits=1)} | {fmt(r['ratio'])} | {r['train_mflop_per_sample']:.1f} | "
+            f"| {r['model']} | {r['kernels']} | {r['data']} {r['samples']} | {fmt(r['ratio'])} | "
+            f"{r['epoch_neuronio_s'][0]:.1f} / {r['epoch_torch_s'][0]:.1f} | {r['train_mflop_per_sample']:.1f} | "
             f"{r['achieved_gflops']:.1f} ({100 * r['achieved_gflops'] / peak:.0f}%) | "
-            f"{r['infer_neuronio_per_s']:.0f} / {r['infer_torch_per_s']:.0f} | "
-            f"{r['latency_neuronio_ms']:.2f} / {r['latency_torch_ms']:.2f} | "
-            f"{mem.get('neuronio', '-')} / {mem.get('torch', '-')} |"
+            f"{r['infer_torch_per_s'] / r['infer_neuronio_per_s']:.2f} "
+            f"({r['infer_neuronio_per_s']:.0f} / {r['infer_torch_per_s']:.0f}) | "
+            f"{r['latency_neuronio_ms'] / r['latency_torch_ms']:.2f} "
+            f"({r['latency_neuronio_ms']:.2f} / {r['latency_torch_ms']:.2f}) | {rss} |"
         )
-    if "cnn-epochs" in memory:
-        lines += [
-            "",
-            f"Seed CNN, full MNIST, peak RSS after each of {len(memory['cnn-epochs'])} epochs (MB): "
-            + ", ".join(f"{v:.0f}" for v in memory["cnn-epochs"]),
-        ]
+    for (_, label), peaks in sorted((k, v) for k, v in memory.items() if k[0] == "cnn-epochs"):
+        lines += ["", f"Seed CNN, {label} kernels, peak RSS after each of {len(peaks)} epochs (MB): "]
+        lines[-1] += ", ".join(f"{v:.0f}" for v in peaks)
     if scaling_rows:
         lines += [
             "",
@@ -457,6 +519,12 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a few batches, 1 repeat: a smoke run, not a record")
     parser.add_argument("--no-append", action="store_true", help="print only; do not append to RESULTS.md")
     parser.add_argument(
+        "--kernels",
+        default=",".join(KERNEL_CONFIGS),
+        help="kernel configurations to measure, of "
+        + ", ".join(f"{k} ({'+'.join(v)})" for k, v in KERNEL_CONFIGS.items()),
+    )
+    parser.add_argument(
         "--memory-child", nargs=4, metavar=("ENGINE", "MODEL", "SAMPLES", "EPOCHS"), help=argparse.SUPPRESS
     )
     args = parser.parse_args(argv)
@@ -471,28 +539,36 @@ def main(argv=None):
     torch.set_num_threads(args.threads)
     os.environ["BENCH_THREADS"] = str(args.threads)
     names = [n.strip() for n in args.models.split(",") if n.strip()]
-    with threadpool_limits(limits=args.threads):
+    labels, notes = available_configs([k.strip() for k in args.kernels.split(",") if k.strip()])
+    if not labels:
+        raise SystemExit("no kernel configuration can run here: " + "; ".join(notes))
+    with threadpool_limits(limits=args.threads), compiled_threads(args.threads):
         peak = gemm_peak()
         results = []
         for name in names:
-            r = bench_model(name, args, args.threads)
-            results.append(r)
-            print(json.dumps(r), flush=True)
-        scaling_rows = scaling(args) if args.scaling else []
+            for r in bench_model(name, args, args.threads, labels):
+                results.append(r)
+                print(json.dumps(r), flush=True)
+        scaling_rows = scaling(args, labels[-1]) if args.scaling else []
     memory = {}
     if not args.skip_memory:
         for name in names:
             samples = args.samples or (50000 if name == "cifar-cnn" else 60000)
-            memory[name] = {engine: f"{peak_memory(engine, name, samples)[-1]:.0f}" for engine in ("neuronio", "torch")}
-        if "cnn" in names and not args.quick:
-            memory["cnn-epochs"] = peak_memory("neuronio", "cnn", 60000, epochs=3)
+            torch_peak = peak_memory("torch", name, samples)[-1]
+            for label in labels:
+                memory[(name, label)] = {"neuronio": peak_memory("neuronio", name, samples, label=label)[-1]}
+                memory[(name, label)]["torch"] = torch_peak
+        if "cnn" in names:
+            for label in labels:
+                memory[("cnn-epochs", label)] = peak_memory("neuronio", "cnn", args.samples or 60000, 3, label)
     text = report(
         results,
         memory,
         scaling_rows,
         peak,
-        machine_facts(args.threads),
+        machine_facts(args.threads, labels),
         "python benchmarks/speed.py " + " ".join(argv if argv is not None else sys.argv[1:]),
+        notes,
     )
     print(text)
     if not args.no_append:

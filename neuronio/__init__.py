@@ -7,13 +7,18 @@ makes the Keras programs of the course decks run.
 
 __version__ = "0.1.0"
 
+# isort: off
+# config first: its thread-pool settings must reach the environment before NumPy loads OpenBLAS
+# (config.process_settings).
+from neuronio import config
+# isort: on
+
 from neuronio import (
     activations,
     applications,
     apps,
     backend,
     callbacks,
-    config,
     constraints,
     datasets,
     distribution,

@@ -28,10 +28,12 @@ def _other_commands() -> dict:
     from neuronio.apps import read_cli
     from neuronio.lab import lab_cli
     from neuronio.saving.onnx import cli as export_cli
+    from neuronio.utils import info_cli
     from neuronio.visualize import report_command
 
     return {
         "export": export_cli,
+        "info": info_cli,
         "lab": lab_cli,
         "read": read_cli,
         "report": report_command,

@@ -1,4 +1,5 @@
-"""Process-wide settings: float type, epsilon, data format, home folder, the seeded generator.
+"""Process-wide settings: float type, epsilon, data format, home folder, the seeded generator, the
+kernel implementations and the process settings (threads, allocator).
 
 These are the only globals in neuronio (STYLE C12). Everything else receives what it needs as an
 argument or reads it from here.
@@ -12,13 +13,28 @@ import re
 import sys
 import threading
 
-import numpy as np
+# Thread pools' wait policies: read by OpenBLAS when NumPy loads it and by GNU OpenMP (oneDNN's pool)
+# when it loads, so they are set here, before `import numpy`, if nobody set them (see
+# `process_settings`). A value already in the environment always wins.
+_THREAD_ENV_DEFAULTS = {
+    # GNU OpenMP's workers sleep as soon as a parallel region ends instead of spinning ~300 us.
+    "OMP_WAIT_POLICY": "PASSIVE",
+    # OpenBLAS's workers spin 2^4 cycles after a GEMM, not the default 2^28 (~0.1 s), before sleeping.
+    "OPENBLAS_THREAD_TIMEOUT": "4",
+}
+_THREAD_ENV_BEFORE_NUMPY = "numpy" not in sys.modules  # False: OpenBLAS already read its environment
+if os.environ.get("NEURONIO_THREAD_SETTINGS", "1") != "0":
+    for _name, _value in _THREAD_ENV_DEFAULTS.items():
+        os.environ.setdefault(_name, _value)
+
+import numpy as np  # noqa: E402  (after the thread settings above, on purpose)
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
 _CHECK_NUMERICS = False
-_COMPILED_KERNELS = os.environ.get("NEURONIO_COMPILED_KERNELS", "1") != "0"
+_KERNEL_NAMES = ("numpy", "numba", "onednn")
+_KERNELS: tuple[str, ...] | None = None  # the priority list; None until first read (env, then default)
 _RNG = np.random.default_rng()
 _NAME_COUNTS: dict[str, int] = {}
 _LOCK = threading.Lock()
@@ -199,19 +215,58 @@ def set_check_numerics(enabled: bool) -> None:
     _CHECK_NUMERICS = bool(enabled)
 
 
+def kernels() -> tuple[str, ...]:
+    """The kernel implementations ops may use, in priority order, e.g. ('onednn', 'numba', 'numpy').
+
+    Each op takes the first implementation in this list that registered a replacement for it and
+    handles the input's dtype and is installed, else NumPy's reference (neuronio/ops/_kernels.py).
+    Read once from NEURONIO_KERNELS (a comma-separated list of numpy, numba, onednn) or, without
+    it, ('onednn', 'numba', 'numpy'); NEURONIO_COMPILED_KERNELS=0 (the older switch) means ('numpy',).
+    """
+    global _KERNELS
+    if _KERNELS is None:
+        text = os.environ.get("NEURONIO_KERNELS", "")
+        if text.strip():
+            _KERNELS = _check_kernels(text.split(","), "the environment variable NEURONIO_KERNELS")
+        elif os.environ.get("NEURONIO_COMPILED_KERNELS", "1") == "0":
+            _KERNELS = ("numpy",)
+        else:
+            _KERNELS = ("onednn", "numba", "numpy")
+    return _KERNELS
+
+
+def set_kernels(names) -> None:
+    """Choose the kernel implementations, in priority order: "numba", ["onednn", "numba"], "numpy".
+
+    NumPy's reference is always the last resort, so ("numba",) means numba where it has a kernel
+    and NumPy elsewhere. Takes effect for the ops run after the call (the seam keys its choices by
+    this list).
+    """
+    global _KERNELS
+    _KERNELS = _check_kernels([names] if isinstance(names, str) else list(names), "set_kernels")
+
+
+def _check_kernels(names: list, who: str) -> tuple[str, ...]:
+    cleaned = [str(name).strip().lower() for name in names if str(name).strip()]
+    unknown = [name for name in cleaned if name not in _KERNEL_NAMES]
+    if unknown or not cleaned:
+        raise ValueError(
+            f"{who}: unknown kernel implementation(s) {unknown or names!r}; expected a list of "
+            f"{', '.join(_KERNEL_NAMES)} in priority order, e.g. 'onednn,numba' or 'numpy'."
+        )
+    if "numpy" not in cleaned:
+        cleaned.append("numpy")
+    return tuple(dict.fromkeys(cleaned))
+
+
 def compiled_kernels() -> bool:
-    """Whether ops may use the numba-compiled kernels of the `fast` extra when it is installed."""
-    return _COMPILED_KERNELS
+    """Whether ops may use compiled kernels (any implementation besides NumPy's reference)."""
+    return kernels() != ("numpy",)
 
 
 def set_compiled_kernels(enabled: bool) -> None:
-    """Turn the compiled kernels on or off (on by default; NEURONIO_COMPILED_KERNELS=0 starts off).
-
-    Off, every op takes its NumPy path, as it does when numba is not installed. Both paths
-    compute the same values; the switch is for comparing them and for timing.
-    """
-    global _COMPILED_KERNELS
-    _COMPILED_KERNELS = bool(enabled)
+    """The older switch: True means the default priority list, False NumPy only (set_kernels)."""
+    set_kernels(("onednn", "numba", "numpy") if enabled else ("numpy",))
 
 
 def rng() -> np.random.Generator:
@@ -290,6 +345,43 @@ def snake_case(name: str) -> str:
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+# -- process settings: the side effects on the whole process, applied in one place ------------------
+NUMBA_THREADING_LAYER = "workqueue"
+
+
+def process_settings() -> dict:
+    """What neuronio sets for the whole process, all decided in this module, each applied where it
+    must be: the environment defaults when neuronio is imported, the threading layer when the numba
+    kernels build (`numba_threading_layer`), the allocator by fit, evaluate and predict.
+
+    - OMP_WAIT_POLICY=PASSIVE and OPENBLAS_THREAD_TIMEOUT=4 (environment defaults set when neuronio
+      is imported; a value already in the environment wins; NEURONIO_THREAD_SETTINGS=0 sets
+      neither): three thread pools share the cores (OpenBLAS's for the GEMMs, numba's for the
+      compiled loops, GNU OpenMP's for oneDNN), and a pool that spins after its work steals the
+      cores from the next one. OPENBLAS_THREAD_TIMEOUT takes effect only when neuronio is imported
+      before NumPy (OpenBLAS reads it when NumPy loads it); `neuronio info` says whether it did.
+    - numba's threading layer 'workqueue' (unless NUMBA_THREADING_LAYER is set): its workers sleep
+      between kernels; numba's OpenMP layer spun against the GEMMs (a seed-CNN step took 106 ms
+      with it against 41 ms without).
+    - glibc's malloc keeps 128 MiB of freed memory at the top of its heap (`tune_allocator`, run by
+      fit, evaluate and predict; off with NEURONIO_MALLOC_TUNING=0).
+    """
+    return {
+        "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(unset)"),
+        "OPENBLAS_THREAD_TIMEOUT": os.environ.get("OPENBLAS_THREAD_TIMEOUT", "(unset)")
+        + ("" if _THREAD_ENV_BEFORE_NUMPY else " (NumPy was imported first: OpenBLAS did not read it)"),
+        "NUMBA_THREADING_LAYER": os.environ.get("NUMBA_THREADING_LAYER", NUMBA_THREADING_LAYER),
+        "malloc top pad": "128 MiB"
+        if _ALLOCATOR_TUNED
+        else ("off" if _ALLOCATOR_TUNED is False else "128 MiB once fit, evaluate or predict runs"),
+    }
+
+
+def numba_threading_layer() -> str | None:
+    """The threading layer numba is to use: None when NUMBA_THREADING_LAYER says (numba reads it)."""
+    return None if "NUMBA_THREADING_LAYER" in os.environ else NUMBA_THREADING_LAYER
+
+
 def tune_allocator() -> bool:
     """Ask glibc's malloc to keep 128 MiB of freed memory at the top of its heap (M_TOP_PAD).
 
@@ -297,8 +389,8 @@ def tune_allocator() -> bool:
     gradients). By default glibc returns freed heap memory to the system at once and takes it back
     on the next step, paying page faults and the kernel's zeroing each time; keeping a pad cut a
     seed-CNN training step from 69 to 48 ms here (best of 5 rounds on an idle machine; see
-    benchmarks/RESULTS.md for the epoch figures). Called once by fit, evaluate and
-    predict; process-wide; a no-op outside glibc, or with NEURONIO_MALLOC_TUNING=0. The cost is
+    benchmarks/RESULTS.md for the epoch figures). Part of the process settings (`process_settings`):
+    called by fit, evaluate and predict; runs once; a no-op outside glibc, or with NEURONIO_MALLOC_TUNING=0. The cost is
     up to 128 MiB of freed memory kept by the process.
     """
     global _ALLOCATOR_TUNED

@@ -1,89 +1,120 @@
-"""Compiled loops for the memory-bound work around the GEMMs (the optional `fast` extra: numba).
+"""numba's implementation of ops behind the kernel seam (the optional `fast` extra).
 
 A training step of the decks' CNNs spends its FLOPs in GEMMs, which OpenBLAS runs well, but a
 third of its time in NumPy copies and scatters around them: the im2col copy (a strided 6-D view
 reshaped, one thread, a few floats per run for a 1-channel input), col2im, max-pooling's per-tap
-masks, ReLU's boolean temporaries and Adam's seven passes over the weights. Each of these is one
-loop over the batch here, compiled by numba and run on every core, touching each byte once.
+masks, ReLU's boolean temporaries. Each of these is one loop over the batch here, compiled by numba
+and run on every core, touching each byte once.
 
-Every kernel computes what the NumPy path in the op computes, in the same order and dtype, so the
-values are identical, except where a kernel sums in another order (col2im, and max-pooling's
-gradient where windows overlap): there they differ by float rounding. The tests run both paths on
-the same inputs (tests/ops/test_compiled.py). Without numba, or with
-`config.set_compiled_kernels(False)` (or NEURONIO_COMPILED_KERNELS=0), `kernels(size)` returns None and
-the ops take their NumPy path. Kernels compile on first use and are cached on disk by numba.
+The replacements registered at the end (conv2d, max_pool2d, batch_norm, relu) compute what the
+ops' NumPy references compute and leave the same saved state (see each op's docstring), in the same
+order and dtype, except where stated: col2im sums a cell's window gradients per window instead of
+per tap, max-pooling's gradient sums overlapping windows in window order, and batch-norm's sums run
+in fixed blocks of rows (float64, as the reference). tests/ops/test_kernels.py runs every
+implementation against the reference. Kernels compile on first use and are cached on disk by numba.
 
 Conventions: arrays are C-contiguous, channels-last; loops run over the batch in parallel
 (`prange`), with the channel loop innermost so that it vectorises. Only `channel_sums` reduces
 across the batch, in fixed blocks added in a fixed order, so no result depends on the thread count.
+
+Threads: each kernel is compiled twice from the same source, parallel and serial. Launching a
+parallel kernel costs tens of microseconds, more than the whole work of a single image or of a bias
+vector's Adam update, so work under PARALLEL_FROM elements runs the serial build. This picks the
+thread count, never the implementation: both builds compute bitwise the same values (each output is
+written by one iteration; the sums run in fixed blocks), as tests/ops/test_kernels.py checks.
 """
 
-import os
 import threading
+import types
 
 import numpy as np
 
 from neuronio import config
+from neuronio.ops import _kernels
 
 _LOCK = threading.Lock()
-_KERNELS = None  # the namespace of compiled kernels once built; False when numba is missing
-# Below this many elements a kernel's dispatch to the thread pool costs more than it saves: the
-# lab's single image (a 0.5 ms forward pass) stays on NumPy.
-MIN_SIZE = 1 << 16
+_NAMESPACE = None  # the compiled kernels once built
+PARALLEL_FROM = 1 << 16  # elements of work from which a kernel runs on every core (see above)
 
 
-def kernels(size: int):
-    """The compiled kernels for work on `size` elements, or None: NumPy's path is the one to take
-    when numba is not installed, the kernels are turned off, or the work is smaller than MIN_SIZE."""
-    if size < MIN_SIZE or not config.compiled_kernels() or not available():
-        return None
-    return _KERNELS
-
-
-def available() -> bool:
-    """Whether numba is installed (whatever the switch says); builds the kernels the first time."""
-    global _KERNELS
-    if _KERNELS is None:
+def compiled():
+    """The compiled kernels, `.parallel` and `.serial`; ImportError without numba (the `fast` extra)."""
+    global _NAMESPACE
+    if _NAMESPACE is None:
         with _LOCK:
-            if _KERNELS is None:
-                _KERNELS = _build() or False
-    return bool(_KERNELS)
+            if _NAMESPACE is None:
+                _NAMESPACE = _build()
+    return _NAMESPACE
+
+
+def threads_for(size: int):
+    """The build of the kernels to run on `size` elements of work: serial below PARALLEL_FROM."""
+    k = compiled()
+    return k.parallel if size >= PARALLEL_FROM else k.serial
 
 
 class _Kernels:
-    """The compiled functions, wrapped so that one thread runs a parallel kernel at a time.
+    """The compiled functions; parallel ones wrapped so that one thread runs one at a time.
 
-    numba's workqueue threading layer (chosen in _build) aborts the process if two Python threads
-    launch parallel kernels at once (the lab serves requests from threads); the lock makes that
-    impossible, at ~0.1 us a call.
+    numba's workqueue threading layer (config.process_settings) aborts the process if two Python
+    threads launch parallel kernels at once (the lab serves requests from threads); the lock makes
+    that impossible, at ~0.1 us a call. Serial kernels release the GIL and need no lock.
     """
 
-    def __init__(self, functions: dict):
+    def __init__(self, functions: dict, parallel: bool):
         for name, function in functions.items():
-            setattr(self, name, _serialised(function))
+            setattr(self, name, _serialised(function) if parallel else function)
+
+
+class _Builds:
+    def __init__(self, parallel: _Kernels, serial: _Kernels):
+        self.parallel, self.serial = parallel, serial
+
+
+def compile_both(numba, functions: dict) -> _Builds:
+    """A parallel and a serial build of each function (the serial one under another name, so that
+    numba's disk cache keeps the two apart: it keys its files by the function's qualified name)."""
+    parallel = numba.njit(parallel=True, cache=True, nogil=True)
+    serial = numba.njit(cache=True, nogil=True)
+    return _Builds(
+        _Kernels({name: parallel(f) for name, f in functions.items()}, parallel=True),
+        _Kernels({name: serial(_renamed(f, "_serial")) for name, f in functions.items()}, parallel=False),
+    )
+
+
+def _renamed(function, suffix: str):
+    copy = types.FunctionType(
+        function.__code__, function.__globals__, function.__name__ + suffix, function.__defaults__, function.__closure__
+    )
+    copy.__qualname__ = function.__qualname__ + suffix
+    copy.__doc__ = function.__doc__
+    return copy
 
 
 def _serialised(function):
     def call(*args):
-        with _LOCK:
+        with _LOCK_CALLS:
             return function(*args)
 
     call.__name__ = function.__name__
     return call
 
 
+_LOCK_CALLS = threading.Lock()
+
+
 def _build():
     try:
         import numba
-    except ImportError:
-        return None
-    if "NUMBA_THREADING_LAYER" not in os.environ:
-        # numba's own thread pool sleeps between kernels; OpenMP's threads spin for a while after
-        # each one, stealing the cores from the OpenBLAS GEMM that runs next (a seed-CNN step took
-        # 106 ms with them spinning against 41 ms without).
-        numba.config.THREADING_LAYER = "workqueue"
-    njit, prange = numba.njit, numba.prange
-    jit = njit(parallel=True, cache=True, nogil=True)
+    except ImportError as exc:
+        raise ImportError(f"numba is not installed ({exc}); pip install 'neuronio[fast]'") from exc
+    layer = config.numba_threading_layer()  # a process setting: see config.process_settings
+    if layer is not None:
+        numba.config.THREADING_LAYER = layer
+    prange = numba.prange
+
+    def jit(function):  # collected here, compiled twice below (compile_both)
+        return function
 
     @jit
     def im2col(xp, kh, kw, sh, sw, dh, dw, cols):
@@ -189,17 +220,6 @@ def _build():
             dx[k] = dy[k] if y[k] > zero else zero
 
     @jit
-    def adam(w, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, alpha):
-        """Adam's update in one pass, each operation rounded in w's dtype as the NumPy path does."""
-        for k in prange(w.size):
-            gk = g[k]
-            mk = m[k] * beta_1 + gk * one_minus_beta_1
-            vk = v[k] * beta_2 + (gk * gk) * one_minus_beta_2
-            m[k] = mk
-            v[k] = vk
-            w[k] -= (mk / (np.sqrt(vk) + epsilon)) * alpha
-
-    @jit
     def channel_sums(a, b, shift, chunks, out):
         """Per column of the (M, C) arrays a and b: out[0] += sum of (a - shift), out[1] += sum of
         (a - shift) * (b - shift).
@@ -242,7 +262,8 @@ def _build():
             for ch in range(c):
                 dx[r, ch] = scale[ch] * (dy[r, ch] - dbeta_m[ch] - xhat[r, ch] * dgamma_m[ch])
 
-    return _Kernels(
+    return compile_both(
+        numba,
         {
             "channel_sums": channel_sums,
             "batch_norm": batch_norm,
@@ -254,6 +275,145 @@ def _build():
             "max_pool_backward": max_pool_backward,
             "relu": relu,
             "relu_backward": relu_backward,
-            "adam": adam,
-        }
+        },
     )
+
+
+# -- the replacements, registered with the seam ---------------------------------------------------
+def _conv2d():
+    """conv2d: the reference's im2col + GEMM with the copy compiled; the input gradient as one GEMM
+    for every window's gradient, then a compiled col2im that sums them per window (not per tap)."""
+    compiled()  # ImportError without numba
+    from neuronio.ops._windows import unpad_hw
+    from neuronio.ops.conv import weight_matrix
+
+    def im2col(op, xp, kernel, ones):
+        kh, kw, c, _ = kernel.shape
+        n, oh, ow = op.output_hw(xp, kernel)
+        cols = np.empty((n * oh * ow, kh * kw * c + ones), dtype=xp.dtype)
+        k = threads_for(cols.size)
+        if c == 1:
+            k.im2col_1channel(xp.reshape(xp.shape[:3]), kh, kw, *op.strides, *op.dilation, cols)
+        else:
+            k.im2col(xp, kh, kw, *op.strides, *op.dilation, cols)
+        return cols
+
+    def forward(op, x, kernel, bias):
+        xp = op.padded(x)
+        n, oh, ow = op.output_hw(xp, kernel)
+        cols = im2col(op, xp, kernel, bias is not None)
+        y = cols @ weight_matrix(kernel, bias)
+        op.save_for_backward(x, kernel, cols)
+        return y.reshape(n, oh, ow, kernel.shape[-1])
+
+    def backward(op, dy):
+        x, kernel, _ = op.saved
+        dkernel, dbias = op.kernel_gradients(dy, lambda: im2col(op, op.padded(x), kernel, False))
+        dx = None
+        if op.needs_input_grad[0]:
+            f = kernel.shape[-1]
+            dcols = dy.reshape(-1, f) @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
+            dxp = np.empty(op.padded_shape(x), dtype=dcols.dtype)
+            threads_for(dcols.size).col2im(dcols, kernel.shape[0], kernel.shape[1], *op.strides, *op.dilation, dxp)
+            dx = unpad_hw(dxp, op.pads).astype(x.dtype, copy=False)
+        return op.gradients(dx, dkernel, dbias)
+
+    return _kernels.Replacement(forward, backward, {"im2col": im2col})
+
+
+def _max_pool2d():
+    """max_pool2d: one pass keeping each window's winning tap; backward routes dy to it."""
+    compiled()  # ImportError without numba
+    from neuronio.ops._windows import pad_hw, unpad_hw
+
+    def forward(op, x):
+        (kh, kw), (sh, sw) = op.pool_size, op.strides
+        xp = np.ascontiguousarray(pad_hw(x, op.pads, value=-np.inf))
+        shape = (xp.shape[0], (xp.shape[1] - kh) // sh + 1, (xp.shape[2] - kw) // sw + 1, xp.shape[3])
+        y = np.empty(shape, dtype=x.dtype)
+        winner = np.empty(shape, dtype=op.winner_dtype())
+        threads_for(xp.size).max_pool(xp, kh, kw, sh, sw, y, winner)
+        op.save_for_backward(winner, xp.shape)
+        return y
+
+    def backward(op, dy):
+        winner, xp_shape = op.saved
+        dxp = np.empty(xp_shape, dtype=dy.dtype)
+        threads_for(dxp.size).max_pool_backward(np.ascontiguousarray(dy), winner, *op.pool_size, *op.strides, dxp)
+        return unpad_hw(dxp, op.pads)
+
+    return _kernels.Replacement(forward, backward)
+
+
+CHUNKS = 64  # batch norm's fixed blocks of rows: the sums do not depend on the thread count
+
+
+def _batch_norm():
+    """batch_norm: two passes each way (shifted float64 sums in fixed blocks, then the map)."""
+    compiled()  # ImportError without numba
+
+    def forward(op, x, gamma, beta):
+        c = x.shape[-1]
+        x2 = np.ascontiguousarray(x).reshape(-1, c)  # (M, C)
+        m = x2.shape[0]
+        k = threads_for(x2.size)
+        shift = x2[0].astype(np.float64)  # any sample near the mean keeps the sums' digits
+        sums = np.zeros((2, c))
+        k.channel_sums(x2, x2, shift, CHUNKS, sums)
+        offset = sums[0] / m
+        mean = (shift + offset).astype(x.dtype)
+        var = np.maximum(sums[1] / m - offset * offset, 0.0).astype(x.dtype)
+        inv_std = (1.0 / np.sqrt(var + x.dtype.type(op.epsilon))).astype(x.dtype)
+        xhat, y = np.empty_like(x2), np.empty_like(x2)
+        k.batch_norm(x2, mean, inv_std, _flat(gamma, x.dtype), _flat(beta, x.dtype), xhat, y)
+        op.mean, op.var = mean, var
+        op.save_for_backward(xhat.reshape(x.shape), gamma, inv_std.reshape((1,) * (x.ndim - 1) + (c,)))
+        return y.reshape(x.shape)
+
+    def backward(op, dy):
+        xhat, gamma, inv_std = op.saved
+        m, c = op.count(dy), dy.shape[-1]
+        dy2, xhat2 = np.ascontiguousarray(dy).reshape(-1, c), xhat.reshape(-1, c)
+        k = threads_for(dy2.size)
+        sums = np.zeros((2, c))
+        k.channel_sums(dy2, xhat2, np.zeros(c), CHUNKS, sums)
+        dbeta, dgamma = sums[0].astype(dy.dtype), sums[1].astype(dy.dtype)
+        dx = None
+        if op.needs_input_grad[0]:
+            dx = np.empty_like(dy2)
+            k.batch_norm_backward(dy2, xhat2, _flat(gamma * inv_std, dy.dtype), dbeta / m, dgamma / m, dx)
+            dx = dx.reshape(dy.shape)
+        return dx, dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
+
+    return _kernels.Replacement(forward, backward)
+
+
+def _flat(a, dtype):
+    """A per-channel parameter (any broadcast shape) as a contiguous (C,) array of `dtype`."""
+    return np.ascontiguousarray(np.asarray(a, dtype=dtype).reshape(-1))
+
+
+def _relu():
+    """relu: one pass each way, no temporaries (NaN stays NaN, as np.maximum keeps it)."""
+    compiled()  # ImportError without numba
+
+    def forward(op, x):
+        x = np.ascontiguousarray(x)
+        y = np.empty_like(x)
+        threads_for(x.size).relu(x.reshape(-1), y.reshape(-1))
+        op.save_for_backward(y)
+        return y
+
+    def backward(op, dy):
+        (y,) = op.saved
+        dx = np.empty_like(y)
+        threads_for(dx.size).relu_backward(np.ascontiguousarray(dy).reshape(-1), y.reshape(-1), dx.reshape(-1))
+        return dx
+
+    return _kernels.Replacement(forward, backward)
+
+
+_kernels.register("conv2d", "numba", _conv2d)
+_kernels.register("max_pool2d", "numba", _max_pool2d)
+_kernels.register("batch_norm", "numba", _batch_norm)
+_kernels.register("relu", "numba", _relu)

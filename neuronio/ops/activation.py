@@ -16,7 +16,7 @@ from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
-from neuronio.ops import _compiled
+from neuronio.ops import _kernels
 from neuronio.ops._erf import erf as _erf
 from neuronio.ops.softmax import LogSoftmaxOp, SoftmaxOp, log_softmax, softmax  # noqa: F401 (their home before)
 
@@ -59,24 +59,19 @@ class ReluOp(Function):
     """
 
     def forward(self, x):
-        compiled = _compiled.kernels(x.size)
-        if compiled is None:
-            y = np.maximum(x, 0.0)
-        else:  # one pass on every core, no temporaries (the `fast` extra)
-            x = np.ascontiguousarray(x)
-            y = np.empty_like(x)
-            compiled.relu(x.reshape(-1), y.reshape(-1))
-        self.save_for_backward(y)
+        fast = _kernels.forward("relu", x.dtype)  # numba's one pass on every core (the `fast` extra)
+        if fast is not None:
+            return fast(self, x)
+        y = np.maximum(x, 0.0)
+        self.save_for_backward(y)  # the saved state of every implementation: y
         return y
 
     def backward(self, dy):
+        fast = _kernels.backward("relu", dy.dtype)
+        if fast is not None:
+            return fast(self, dy)
         (y,) = self.saved
-        compiled = _compiled.kernels(dy.size)
-        if compiled is None:
-            return dy * (y > 0)  # y > 0 exactly where x > 0
-        dx = np.empty_like(y)
-        compiled.relu_backward(np.ascontiguousarray(dy).reshape(-1), y.reshape(-1), dx.reshape(-1))
-        return dx
+        return dy * (y > 0)  # y > 0 exactly where x > 0
 
 
 class Relu6Op(Function):

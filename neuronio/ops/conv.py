@@ -8,9 +8,9 @@ the (N*OH*OW, F) output either way (for the seed CNN's first layer, 0.8 against 
 2.1 against 3.3 ms for both gradients). Backward's input gradient is one small GEMM per kernel tap
 accumulated onto the input's gradient (see `_input_gradient`).
 
-With the `fast` extra (numba) the im2col copy and, for the input gradient, col2im after one GEMM
-are compiled loops over the batch on every core (neuronio/ops/_compiled.py); the GEMMs are
-OpenBLAS's either way.
+Faster implementations replace forward and backward whole through the kernel seam
+(neuronio/ops/_kernels.py): numba's compiled im2col and col2im (neuronio/ops/_compiled.py), oneDNN's
+direct convolution (neuronio/ops/_onednn.py). The GEMMs are OpenBLAS's either way.
 """
 
 import numpy as np
@@ -18,7 +18,7 @@ import numpy as np
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
-from neuronio.ops import _compiled
+from neuronio.ops import _kernels
 from neuronio.ops._windows import (
     normalize_padding,
     normalize_pair,
@@ -37,6 +37,10 @@ class Conv2DOp(Function):
     xp is x zero-padded by `pads`. With cols the im2col matrix and dy2 = dy as (N*OH*OW, F):
         dkernel = cols^T @ dy2,   dbias = sum of dy2 over rows = ones^T @ dy2,
         dx = the adjoint of the window view applied to dy2 @ kernel^T, without the padding.
+
+    Saved state (every implementation leaves the same): (x, kernel, cols), with x the unpadded
+    input and cols the (N*OH*OW, KH*KW*C [+ 1]) im2col matrix of the padded input when forward
+    formed it, else None (backward forms it for the kernel's gradient when it needs one).
     """
 
     def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False, dilation: tuple[int, int] = (1, 1)):
@@ -46,66 +50,89 @@ class Conv2DOp(Function):
         self.dilation = dilation  # (DH, DW): the spacing of the kernel's taps (1: adjacent)
 
     def forward(self, x, kernel, bias=None):
+        fast = _kernels.forward("conv2d", x.dtype)
+        if fast is not None:
+            return fast(self, x, kernel, bias)
         kh, kw, c, f = kernel.shape
-        xp = pad_hw(x, self.pads)  # (N, H + top + bottom, W + left + right, C)
-        windows = window_view(xp, (kh, kw), self.strides, self.dilation)  # (N, OH, OW, KH, KW, C): a view
-        n, oh, ow = windows.shape[:3]
-        weights = kernel.reshape(kh * kw * c, f)
-        if bias is not None:
-            weights = np.concatenate([weights, bias.reshape(1, f).astype(weights.dtype, copy=False)])
-        cols = _im2col(
-            xp, windows, self.strides, self.dilation, ones=bias is not None
-        )  # the one copy: (N*OH*OW, K [+ 1])
-        y = cols @ weights  # the one GEMM: (N*OH*OW, F), bias included
-        self.save_for_backward(cols, kernel, xp.shape, x.dtype)
+        xp = self.padded(x)  # (N, H + top + bottom, W + left + right, C)
+        n, oh, ow = self.output_hw(xp, kernel)
+        cols = _im2col(xp, (kh, kw), self.strides, self.dilation, ones=bias is not None)  # the one copy
+        y = cols @ weight_matrix(kernel, bias)  # the one GEMM: (N*OH*OW, F), bias included
+        self.save_for_backward(x, kernel, cols)
         return y.reshape(n, oh, ow, f)
 
     def backward(self, dy):
-        cols, kernel, xp_shape, x_dtype = self.saved
-        f = kernel.shape[-1]
-        k = kernel.size // f  # KH*KW*C, the window's length
-        dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
-        dkernel = dbias = dx = None
-        if self.needs_input_grad[1] or (self.has_bias and self.needs_input_grad[2]):
-            # dy2^T @ cols rather than cols^T @ dy2: the same product, but BLAS runs the tall,
-            # thin first layer (cols of 25 columns) 1.8x faster this way (benchmarks/conv_strategies.py).
-            dweights = dy2.T @ cols  # (F, KH*KW*C [+ 1]); the last column is dbias when there is a bias
-            dkernel = dweights[:, :k].T.reshape(kernel.shape).astype(kernel.dtype, copy=False)
-            if self.has_bias:
-                dbias = dweights[:, k].copy()
+        fast = _kernels.backward("conv2d", dy.dtype)
+        if fast is not None:
+            return fast(self, dy)
+        x, kernel, _ = self.saved
+        dkernel, dbias = self.kernel_gradients(
+            dy, lambda: _im2col(self.padded(x), kernel.shape[:2], self.strides, self.dilation)
+        )
+        dx = None
         # The first layer's input (the images) needs no gradient: skip its GEMMs entirely.
         if self.needs_input_grad[0]:
-            compiled = _compiled.kernels(dy2.shape[0] * k)  # the size of dcols below
-            if compiled is None:
-                dxp = _input_gradient(dy, kernel, xp_shape, self.strides, self.dilation)  # (N, HP, WP, C)
-            else:
-                # One GEMM for every window's gradient, then the compiled col2im sums them in place.
-                dcols = dy2 @ kernel.reshape(-1, f).T  # (N*OH*OW, KH*KW*C)
-                dxp = np.empty(xp_shape, dtype=dcols.dtype)
-                compiled.col2im(dcols, kernel.shape[0], kernel.shape[1], *self.strides, *self.dilation, dxp)
-            dx = unpad_hw(dxp, self.pads).astype(x_dtype, copy=False)
+            dxp = _input_gradient(dy, kernel, self.padded_shape(x), self.strides, self.dilation)  # (N, HP, WP, C)
+            dx = unpad_hw(dxp, self.pads).astype(x.dtype, copy=False)
+        return self.gradients(dx, dkernel, dbias)
+
+    # -- pieces every implementation shares -------------------------------------------------------
+    def padded(self, x: np.ndarray) -> np.ndarray:
+        """x zero-padded by `pads`, C-contiguous."""
+        return np.ascontiguousarray(pad_hw(x, self.pads))
+
+    def padded_shape(self, x: np.ndarray) -> tuple:
+        (top, bottom), (left, right) = self.pads
+        return (x.shape[0], x.shape[1] + top + bottom, x.shape[2] + left + right, x.shape[3])
+
+    def output_hw(self, xp: np.ndarray, kernel: np.ndarray) -> tuple[int, int, int]:
+        """(N, OH, OW) for the padded input xp."""
+        (kh, kw), (sh, sw), (dh, dw) = kernel.shape[:2], self.strides, self.dilation
+        return xp.shape[0], (xp.shape[1] - (kh - 1) * dh - 1) // sh + 1, (xp.shape[2] - (kw - 1) * dw - 1) // sw + 1
+
+    def kernel_gradients(self, dy: np.ndarray, make_cols) -> tuple:
+        """(dkernel, dbias) from the saved cols (or `make_cols()` when forward saved None); None
+        for what needs no gradient. One GEMM: dy2^T @ cols, whose last column is dbias with a bias."""
+        _, kernel, cols = self.saved
+        f = kernel.shape[-1]
+        k = kernel.size // f  # KH*KW*C, the window's length
+        if not (self.needs_input_grad[1] or (self.has_bias and self.needs_input_grad[2])):
+            return None, None
+        if cols is None:
+            cols = make_cols()  # (N*OH*OW, KH*KW*C): no ones column, so the bias sums dy itself
+        dy2 = dy.reshape(-1, f)  # (N*OH*OW, F)
+        # dy2^T @ cols rather than cols^T @ dy2: the same product, but BLAS runs the tall,
+        # thin first layer (cols of 25 columns) 1.8x faster this way (benchmarks/conv_strategies.py).
+        dweights = dy2.T @ cols  # (F, KH*KW*C [+ 1]); the last column is dbias when cols has the ones
+        dkernel = dweights[:, :k].T.reshape(kernel.shape).astype(kernel.dtype, copy=False)
+        dbias = None
+        if self.has_bias:
+            dbias = dweights[:, k].copy() if cols.shape[1] > k else dy2.sum(axis=0)
+        return dkernel, dbias
+
+    def gradients(self, dx, dkernel, dbias) -> tuple:
+        """backward's result: (dx, dkernel[, dbias])."""
         return (dx, dkernel, dbias) if self.has_bias else (dx, dkernel)
 
 
-def _im2col(xp: np.ndarray, windows: np.ndarray, strides: tuple, dilation: tuple, ones: bool = False) -> np.ndarray:
-    """The (N*OH*OW, KH*KW*C) matrix of windows, with a last column of ones if `ones`.
+def weight_matrix(kernel: np.ndarray, bias) -> np.ndarray:
+    """The (KH*KW*C [+ 1], F) GEMM operand: the kernel's rows, then the bias as a last row if any."""
+    kh, kw, c, f = kernel.shape
+    weights = kernel.reshape(kh * kw * c, f)
+    if bias is None:
+        return weights
+    return np.concatenate([weights, bias.reshape(1, f).astype(weights.dtype, copy=False)])
 
-    NumPy copies the window view into it; the compiled loop (the `fast` extra) fills it on every core.
-    """
+
+def _im2col(xp: np.ndarray, size: tuple, strides: tuple, dilation: tuple, ones: bool = False) -> np.ndarray:
+    """The (N*OH*OW, KH*KW*C) matrix of windows of xp, with a last column of ones if `ones`."""
+    windows = window_view(xp, tuple(size), strides, dilation)  # (N, OH, OW, KH, KW, C): a view
     n, oh, ow, kh, kw, c = windows.shape
     k = kh * kw * c
     cols = np.empty((n * oh * ow, k + ones), dtype=xp.dtype)
-    compiled = _compiled.kernels(cols.size)
-    if compiled is None:
-        cols[:, :k].reshape(windows.shape)[...] = windows  # a view of cols: the one copy
-        if ones:
-            cols[:, k] = 1.0
-        return cols
-    xp = np.ascontiguousarray(xp)
-    if c == 1:
-        compiled.im2col_1channel(xp.reshape(xp.shape[:3]), kh, kw, *strides, *dilation, cols)
-    else:
-        compiled.im2col(xp, kh, kw, *strides, *dilation, cols)
+    cols[:, :k].reshape(windows.shape)[...] = windows  # a view of cols: the one copy
+    if ones:
+        cols[:, k] = 1.0
     return cols
 
 

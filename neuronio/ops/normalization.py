@@ -5,7 +5,7 @@ import numpy as np
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import as_tensor
 from neuronio.errors import ShapeError
-from neuronio.ops import _compiled
+from neuronio.ops import _kernels
 
 
 class BatchNormOp(Function):
@@ -18,19 +18,29 @@ class BatchNormOp(Function):
         dbeta = sum_R dy,  dgamma = sum_R dy * xhat
         dx = gamma / sqrt(var + eps) * (dy - dbeta / m - xhat * dgamma / m)
     After apply, `self.mean` and `self.var` hold the batch statistics (for the moving averages).
+
+    Summation (every implementation): the per-channel sums (mean, variance, dbeta, dgamma)
+    accumulate in float64 and are rounded once to x's dtype; the order of the terms differs
+    (NumPy's pairwise sums here; numba's fixed blocks of rows), so implementations agree to
+    rounding. Saved state (every implementation leaves the same): (xhat, gamma, inv_std), xhat of
+    x's shape, inv_std of the statistics' shape (1, ..., C) in x's dtype.
     """
 
     def __init__(self, axes: tuple, epsilon: float):
         self.axes = axes
         self.epsilon = epsilon
 
+    def channels_last(self, x, gamma) -> bool:
+        """Whether this normalises the last axis of a channels-last array (what kernels handle)."""
+        return self.axes == tuple(range(x.ndim - 1)) and gamma.size == x.shape[-1]
+
     def forward(self, x, gamma, beta):
-        compiled = self._kernels(x, gamma)
-        if compiled is not None:
-            return self._forward_compiled(compiled, x, gamma, beta)
-        mean = x.mean(axis=self.axes, keepdims=True)  # (1, ..., C)
+        fast = _kernels.forward("batch_norm", x.dtype) if self.channels_last(x, gamma) else None
+        if fast is not None:
+            return fast(self, x, gamma, beta)
+        mean = x.mean(axis=self.axes, keepdims=True, dtype=np.float64).astype(x.dtype)  # (1, ..., C)
         centered = x - mean
-        var = np.square(centered).mean(axis=self.axes, keepdims=True)
+        var = np.square(centered).mean(axis=self.axes, keepdims=True, dtype=np.float64).astype(x.dtype)
         inv_std = 1.0 / np.sqrt(var + x.dtype.type(self.epsilon))
         xhat = centered  # reuse the buffer
         xhat *= inv_std
@@ -40,62 +50,20 @@ class BatchNormOp(Function):
 
     def backward(self, dy):
         xhat, gamma, inv_std = self.saved
-        m = int(np.prod([dy.shape[a] for a in self.axes]))  # a Python int keeps float32
-        compiled = self._kernels(dy, gamma)
-        if compiled is not None:
-            return self._backward_compiled(compiled, dy, xhat, gamma, inv_std, m)
-        dbeta = dy.sum(axis=self.axes, keepdims=True)  # (1, ..., C)
-        dgamma = (dy * xhat).sum(axis=self.axes, keepdims=True)
+        fast = _kernels.backward("batch_norm", dy.dtype) if self.channels_last(dy, gamma) else None
+        if fast is not None:
+            return fast(self, dy)
+        m = self.count(dy)
+        dbeta = dy.sum(axis=self.axes, keepdims=True, dtype=np.float64).astype(dy.dtype)  # (1, ..., C)
+        dgamma = (dy * xhat).sum(axis=self.axes, keepdims=True, dtype=np.float64).astype(dy.dtype)
         dx = None
         if self.needs_input_grad[0]:
             dx = (gamma * inv_std) * (dy - dbeta / m - xhat * (dgamma / m))
         return dx, dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
 
-    # The `fast` extra: the same formulas in two passes over the batch each way (sums, then the
-    # elementwise map) instead of NumPy's dozen; sums in float64, so values differ by rounding.
-    CHUNKS = 64  # fixed blocks of rows for the sums: the result does not depend on the thread count
-
-    def _kernels(self, x, gamma):
-        """The compiled kernels when normalising the last axis of a channels-last array, else None."""
-        if self.axes != tuple(range(x.ndim - 1)) or gamma.size != x.shape[-1]:
-            return None
-        return _compiled.kernels(x.size)
-
-    def _forward_compiled(self, compiled, x, gamma, beta):
-        c = x.shape[-1]
-        x2 = np.ascontiguousarray(x).reshape(-1, c)  # (M, C)
-        m = x2.shape[0]
-        shift = x2[0].astype(np.float64)  # any sample near the mean keeps the sums' digits
-        sums = np.zeros((2, c))
-        compiled.channel_sums(x2, x2, shift, self.CHUNKS, sums)
-        offset = sums[0] / m
-        mean = (shift + offset).astype(x.dtype)
-        var = np.maximum(sums[1] / m - offset * offset, 0.0).astype(x.dtype)
-        inv_std = (1.0 / np.sqrt(var + x.dtype.type(self.epsilon))).astype(x.dtype)
-        xhat, y = np.empty_like(x2), np.empty_like(x2)
-        compiled.batch_norm(x2, mean, inv_std, _flat(gamma, x.dtype), _flat(beta, x.dtype), xhat, y)
-        self.mean, self.var = mean, var
-        self.save_for_backward(xhat.reshape(x.shape), gamma, inv_std.reshape(gamma.shape))
-        return y.reshape(x.shape)
-
-    def _backward_compiled(self, compiled, dy, xhat, gamma, inv_std, m):
-        c = dy.shape[-1]
-        dy2, xhat2 = np.ascontiguousarray(dy).reshape(-1, c), xhat.reshape(-1, c)
-        sums = np.zeros((2, c))
-        compiled.channel_sums(dy2, xhat2, np.zeros(c), self.CHUNKS, sums)
-        dbeta, dgamma = sums[0].astype(dy.dtype), sums[1].astype(dy.dtype)
-        dx = None
-        if self.needs_input_grad[0]:
-            dx = np.empty_like(dy2)
-            scale = _flat(gamma * inv_std, dy.dtype)
-            compiled.batch_norm_backward(dy2, xhat2, scale, dbeta / m, dgamma / m, dx)
-            dx = dx.reshape(dy.shape)
-        return dx, dgamma.reshape(gamma.shape), dbeta.reshape(gamma.shape)
-
-
-def _flat(a, dtype):
-    """A per-channel parameter (any broadcast shape) as a contiguous (C,) array of `dtype`."""
-    return np.ascontiguousarray(np.asarray(a, dtype=dtype).reshape(-1))
+    def count(self, dy) -> int:
+        """m, the number of entries each channel's statistics reduce (a Python int keeps float32)."""
+        return int(np.prod([dy.shape[a] for a in self.axes]))
 
 
 def batch_norm_train(x, gamma, beta, axes: tuple, epsilon: float = 1e-3):

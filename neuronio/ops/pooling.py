@@ -6,10 +6,9 @@ Both reduce the strided window view of the (padded) input by a loop over the KH*
 each step reads one (N, OH, OW, C) slab, windows[:, :, :, a, b, :]. Measured on
 (128, 24, 24, 32) float32 with 2x2 windows (2 cores), the tap loop takes 1.2 ms against 3.9 ms
 for the tiling reshape `(N, OH, KH, OW, KW, C).max(axis=(2, 4))` (sum: 0.7 ms against 2.3 ms),
-and it serves tiling and overlapping windows alike, so there is one code path. With the `fast`
-extra (numba), max-pooling is instead one compiled pass that keeps each window's winning tap
-(neuronio/ops/_compiled.py): 0.4 + 0.3 ms for forward and backward on that shape against
-2.6 + 1.3 ms.
+and it serves tiling and overlapping windows alike, so there is one code path. Faster
+implementations replace max-pooling's forward and backward through the kernel seam
+(neuronio/ops/_kernels.py): numba's is one compiled pass over the input (neuronio/ops/_compiled.py).
 """
 
 import numpy as np
@@ -17,7 +16,7 @@ import numpy as np
 from neuronio.autodiff.function import Function
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
-from neuronio.ops import _compiled
+from neuronio.ops import _kernels
 from neuronio.ops._windows import (
     normalize_padding,
     normalize_pair,
@@ -34,8 +33,11 @@ class MaxPool2DOp(Function):
     """y[n, i, j, c] = max over (a, b) of xp[n, i*SH + a, j*SW + b, c], xp padded with -inf.
 
     dx gets dy at one winner per window: the first maximum in window order (row by row), so ties
-    are deterministic and the gradient sums to sum(dy). The winners are saved in forward as one
-    boolean mask per tap; backward scatters dy through them tap by tap (no np.add.at).
+    are deterministic and the gradient sums to sum(dy); where windows overlap, a cell's gradient
+    sums its windows' dy in window-tap order. A NaN wins only as a window's first tap.
+
+    Saved state (every implementation leaves the same): (winner, xp_shape), winner the (N, OH, OW, C)
+    index a*KW + b of each window's winning tap (uint8, or int32 for windows of over 256 taps).
     """
 
     def __init__(self, pool_size: tuple[int, int], strides: tuple[int, int], pads):
@@ -43,41 +45,38 @@ class MaxPool2DOp(Function):
         self.strides = strides  # (SH, SW)
         self.pads = pads  # ((top, bottom), (left, right))
 
+    def winner_dtype(self):
+        kh, kw = self.pool_size
+        return np.uint8 if kh * kw <= 256 else np.int32
+
     def forward(self, x):
+        fast = _kernels.forward("max_pool2d", x.dtype)
+        if fast is not None:
+            return fast(self, x)
         kh, kw = self.pool_size
         # -inf padding never wins: every 'same' window holds at least one real cell.
         xp = pad_hw(x, self.pads, value=-np.inf)  # (N, HP, WP, C)
         windows = window_view(xp, self.pool_size, self.strides)  # (N, OH, OW, KH, KW, C): a view
-        compiled = _compiled.kernels(x.size)
-        if compiled is not None:
-            y = np.empty(windows.shape[:3] + windows.shape[-1:], dtype=x.dtype)  # (N, OH, OW, C)
-            winner = np.empty(y.shape, dtype=np.uint8 if kh * kw <= 256 else np.int32)  # the winning tap
-            compiled.max_pool(np.ascontiguousarray(xp), kh, kw, *self.strides, y, winner)
-            self.save_for_backward(winner, xp.shape, compiled)
-            return y
         y = windows[:, :, :, 0, 0, :].copy()  # (N, OH, OW, C)
+        winner = np.zeros(y.shape, dtype=self.winner_dtype())
+        better = np.empty(y.shape, dtype=bool)
         for a in range(kh):
             for b in range(kw):
-                np.maximum(y, windows[:, :, :, a, b, :], out=y)
-        winners = np.empty((kh, kw, *y.shape), dtype=bool)  # (KH, KW, N, OH, OW, C)
-        taken = np.zeros(y.shape, dtype=bool)  # windows whose winner is already chosen
-        for a in range(kh):
-            for b in range(kw):
-                np.equal(windows[:, :, :, a, b, :], y, out=winners[a, b])
-                winners[a, b] &= ~taken  # a later tie loses to the first maximum
-                taken |= winners[a, b]
-        self.save_for_backward(winners, xp.shape, None)
+                if a or b:  # a later tap wins only when strictly larger: the first maximum stays
+                    np.greater(windows[:, :, :, a, b, :], y, out=better)
+                    np.copyto(y, windows[:, :, :, a, b, :], where=better)
+                    np.copyto(winner, a * kw + b, where=better, casting="unsafe")
+        self.save_for_backward(winner, xp.shape)
         return y
 
     def backward(self, dy):
-        winners, xp_shape, compiled = self.saved
+        fast = _kernels.backward("max_pool2d", dy.dtype)
+        if fast is not None:
+            return fast(self, dy)
+        winner, xp_shape = self.saved
         kh, kw = self.pool_size
         sh, sw = self.strides
         oh, ow = dy.shape[1:3]
-        if compiled is not None:  # forward ran compiled: winners holds the winning tap per window
-            dxp = np.empty(xp_shape, dtype=dy.dtype)
-            compiled.max_pool_backward(np.ascontiguousarray(dy), winners, kh, kw, sh, sw, dxp)
-            return unpad_hw(dxp, self.pads)
         dxp = np.zeros(xp_shape, dtype=dy.dtype)  # (N, HP, WP, C)
         # Windows that do not overlap (stride >= pool) write disjoint slabs: plain assignment,
         # measured 1.3 ms against 2.2 ms for `+=` on (128, 24, 24, 32) with 2x2 windows.
@@ -85,10 +84,11 @@ class MaxPool2DOp(Function):
         for a in range(kh):
             for b in range(kw):
                 slab = dxp[:, a : a + sh * oh : sh, b : b + sw * ow : sw, :]  # (N, OH, OW, C): a view
+                won = winner == a * kw + b
                 if disjoint:
-                    np.multiply(dy, winners[a, b], out=slab)
+                    np.multiply(dy, won, out=slab)
                 else:
-                    slab += dy * winners[a, b]
+                    slab += dy * won
         return unpad_hw(dxp, self.pads)
 
 

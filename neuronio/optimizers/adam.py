@@ -2,8 +2,43 @@
 
 import numpy as np
 
-from neuronio.ops import _compiled
+from neuronio.ops import _kernels
 from neuronio.optimizers.optimizer import Optimizer, _check_number, registry
+
+
+def _compiled_update():
+    """numba's Adam update (the `fast` extra): the reference's operations in the same order and
+    dtype, in one pass over the weights instead of seven. Registered with the kernel seam as the
+    replacement of the "adam" update; ImportError without numba."""
+    from neuronio.ops import _compiled
+
+    _compiled.compiled()  # numba is installed, and its process settings applied
+    import numba
+
+    def adam(w, g, m, v, beta_1, one_minus_beta_1, beta_2, one_minus_beta_2, epsilon, alpha):
+        for k in numba.prange(w.size):
+            gk = g[k]
+            mk = m[k] * beta_1 + gk * one_minus_beta_1
+            vk = v[k] * beta_2 + (gk * gk) * one_minus_beta_2
+            m[k] = mk
+            v[k] = vk
+            w[k] -= (mk / (np.sqrt(vk) + epsilon)) * alpha
+
+    builds = _compiled.compile_both(numba, {"adam": adam})  # serial for small variables (a bias): see _compiled
+
+    def update(optimizer, w, g, m, v, alpha):
+        real = w.dtype.type
+        b1, b2 = optimizer.beta_1, optimizer.beta_2
+        # The elementwise kernel takes flat views (reshaping inside a parallel kernel silently
+        # wrote to a copy in numba 0.68: Adam updated nothing).
+        args = (real(b1), real(1.0 - b1), real(b2), real(1.0 - b2), real(optimizer.epsilon), alpha)
+        kernels = builds.parallel if w.size >= _compiled.PARALLEL_FROM else builds.serial
+        kernels.adam(w.reshape(-1), np.ascontiguousarray(g).reshape(-1), m.reshape(-1), v.reshape(-1), *args)
+
+    return _kernels.Replacement(forward=update)
+
+
+_kernels.register("adam", "numba", _compiled_update)
 
 
 @registry.register("Adam", "adam")
@@ -57,13 +92,9 @@ class Adam(Optimizer):
         real = variable.dtype.type
         t = real(int(self._iterations.data) + 1)
         alpha = real(learning_rate) * np.sqrt(1 - real(self.beta_2) ** t) / (1 - real(self.beta_1) ** t)
-        compiled = None if self.amsgrad else _compiled.kernels(w.size)
-        if compiled is not None and gradient.dtype == w.dtype and w.flags.c_contiguous:
-            # The same operations in the same order and dtype, in one pass instead of seven.
-            b1, b2, eps = real(self.beta_1), real(self.beta_2), real(self.epsilon)
-            w1, m1, v1 = w.reshape(-1), m.reshape(-1), v.reshape(-1)  # views (the slots are made contiguous)
-            g1 = np.ascontiguousarray(gradient).reshape(-1)
-            compiled.adam(w1, g1, m1, v1, b1, real(1.0 - self.beta_1), b2, real(1.0 - self.beta_2), eps, alpha)
+        fast = None if self.amsgrad else _kernels.forward("adam", w.dtype)
+        if fast is not None and gradient.dtype == w.dtype and w.flags.c_contiguous:
+            fast(self, w, gradient, m, v, alpha)  # the seam's replacement (numba): the same update
             return
         np.multiply(gradient, 1.0 - self.beta_1, out=tmp)
         m *= self.beta_1
