@@ -21,7 +21,7 @@ class Model(Trainer, Layer):
             from neuronio.models.functional import Functional
 
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)  # Layer.__new__ records a subclass's arguments
 
     def __init__(self, *args, **kwargs):
         from neuronio.models.functional import Functional
@@ -82,12 +82,13 @@ class Model(Trainer, Layer):
         return {"name": self.name, "trainable": self.trainable}
 
     @classmethod
-    def from_config(cls, config_dict: dict, who: str = "config"):
-        """A functional config (with "input_layers") rebuilds a functional model."""
+    def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
+        """A functional config (with "input_layers") rebuilds a functional model; `custom_objects`
+        maps the names of the user's own layers to their classes."""
         if "input_layers" in config_dict:
             from neuronio.models.functional import Functional
 
-            return Functional.from_config(config_dict, who)
+            return Functional.from_config(config_dict, who, custom_objects=custom_objects)
         return cls(**config_dict)
 
     # -- saving (the work is in neuronio/saving) ---------------------------------------------------

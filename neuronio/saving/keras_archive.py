@@ -27,7 +27,7 @@ import zipfile
 import zlib
 
 from neuronio.errors import FileFormatError
-from neuronio.saving import h5_store
+from neuronio.saving import h5_store, object_registration
 from neuronio.saving.serialization import deserialize_model, serialize_model
 
 CONFIG_NAME = "config.json"
@@ -204,7 +204,9 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
     Args:
         filepath: the `.keras` file (or a folder saved with zipped=False).
-        custom_objects: not supported: register custom layers in `neuronio.layers.registry`.
+        custom_objects: {name: class or function} for the user's own layers, losses, metrics
+            (besides those registered with `register_keras_serializable`); only these and
+            neuronio's own classes are ever built.
         compile: restore the compile state (optimizer with its slots, loss, metrics).
         safe_mode: accepted for Keras compatibility; neuronio always loads safely (it never runs
             code from a file, whatever this says).
@@ -215,12 +217,11 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             will not or cannot build.
     """
     # Steps: 1. find the members, 2. config.json -> model (+ compile), 3. weights into it.
-    if custom_objects:
-        raise TypeError(
-            "neuronio's load_model takes no custom_objects: loading resolves classes only through "
-            "neuronio's registries. Register a custom layer with @neuronio.layers.registry.register(name)."
-        )
-    filepath = os.fspath(filepath)
+    with object_registration.custom_object_scope(custom_objects):
+        return _load_model(os.fspath(filepath), compile)
+
+
+def _load_model(filepath: str, compile: bool):
     if os.path.isdir(filepath):
         return _load_folder(filepath, compile)
     if not os.path.exists(filepath):
