@@ -28,6 +28,10 @@ NEEDS = {
     "p07_distillation.py": "needs keras.losses.KLDivergence from branch i24-layers",
     "p13_image_classification_from_scratch.py": "needs Rescaling, SeparableConv2D and layers.add from branch i24-layers",
     "p14_conv_autoencoder.py": "needs Conv2DTranspose from branch i24-layers",
+    "p20_keras_ops_layers.py": "needs keras.random and keras.ops (einsum, ones, arange, cumsum, top_k, one_hot, convert_to_numpy) from branch i24-ops",
+    "p21_custom_metrics.py": "needs Metric.add_variable from branch i24-layers",
+    "p24_symbolic_ops.py": "needs keras.ops calls and arithmetic on symbolic tensors from branches i24-layers/i24-ops",
+    "p25_lambda_and_merge.py": "needs Lambda and layers.add/subtract/multiply/average/maximum/concatenate from branch i24-layers",
 }
 
 
