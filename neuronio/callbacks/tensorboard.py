@@ -60,7 +60,9 @@ class TensorBoard(Callback):
         self.write_steps_per_second = write_steps_per_second
         if update_freq == "batch":
             update_freq = 1
-        if update_freq != "epoch" and (isinstance(update_freq, bool) or not isinstance(update_freq, int) or update_freq < 1):
+        if update_freq != "epoch" and (
+            isinstance(update_freq, bool) or not isinstance(update_freq, int) or update_freq < 1
+        ):
             raise ValueError(
                 f"TensorBoard: update_freq must be 'epoch', 'batch' or a positive integer; received {update_freq!r}."
             )
@@ -127,7 +129,9 @@ class TensorBoard(Callback):
     def on_test_end(self, logs=None):
         optimizer = getattr(self.model, "optimizer", None)
         if optimizer is not None and logs:
-            step = int(np.asarray(optimizer.iterations.data if hasattr(optimizer.iterations, "data") else optimizer.iterations))
+            step = int(
+                np.asarray(optimizer.iterations.data if hasattr(optimizer.iterations, "data") else optimizer.iterations)
+            )
             for name, value in logs.items():
                 self._scalar("validation", f"evaluation_{name}_vs_iterations", value, step)
         if not self._in_fit:  # a standalone evaluate(): nothing else will close the files
@@ -217,9 +221,13 @@ class TensorBoard(Callback):
         except (TypeError, ValueError) as error:
             import warnings
 
-            warnings.warn(f"TensorBoard: the model's config could not be written as JSON ({error}); no graph.")
+            warnings.warn(
+                f"TensorBoard: the model's config could not be written as JSON ({error}); no graph.", stacklevel=2
+            )
             return
-        metadata = SummaryMetadata(plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1"))
+        metadata = SummaryMetadata(
+            plugin_data=SummaryMetadata.PluginData(plugin_name="graph_keras_model", content=b"1")
+        )
         tensor = TensorProto(dtype="DT_STRING", string_val=[config_json.encode("utf-8")])
         summary = Summary(value=[Summary.Value(tag="keras", tensor=tensor, metadata=metadata)])
         writer = self._writer("train")

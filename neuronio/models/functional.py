@@ -218,7 +218,9 @@ class Functional(Model):
             try:
                 return _rebuild(cls, config_dict, who)
             except (KeyError, IndexError, TypeError) as exc:
-                raise FileFormatError(f"{who}: malformed functional model config ({type(exc).__name__}: {exc}).") from exc
+                raise FileFormatError(
+                    f"{who}: malformed functional model config ({type(exc).__name__}: {exc})."
+                ) from exc
 
 
 def _rebuild(cls, config_dict, who):

@@ -51,7 +51,9 @@ def serialize_keras_object(obj):
             if name is not None:
                 return object_registration.function_envelope(name)
     if type(obj).__name__ == "function" and getattr(obj, "__name__", "") == "<lambda>":
-        raise TypeError("Cannot serialize a lambda: loading would have to run its code. Use a named, registered function.")
+        raise TypeError(
+            "Cannot serialize a lambda: loading would have to run its code. Use a named, registered function."
+        )
     return object_registration.serialize_custom(obj)
 
 

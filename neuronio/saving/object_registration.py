@@ -31,9 +31,7 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     def decorator(obj):
         object_name = name if name is not None else getattr(obj, "__name__", None)
         if not isinstance(object_name, str) or not object_name:
-            raise ValueError(
-                f"register_keras_serializable: cannot find a name for {obj!r}; pass name='...'."
-            )
+            raise ValueError(f"register_keras_serializable: cannot find a name for {obj!r}; pass name='...'.")
         if inspect.isclass(obj) and not hasattr(obj, "get_config"):
             raise ValueError(
                 f"Cannot register class {obj.__name__}: it has no get_config() method, so it cannot "

@@ -413,7 +413,9 @@ def compile_from_config(model, compile_config: dict, who: str = "compile_config"
             f"which neuronio does not implement. Load with compile=False and compile it again."
         )
     loss = _deserialize_spec(compile_config.get("loss"), object_registration.custom_or(losses.deserialize))
-    compiled_metrics = _deserialize_spec(compile_config.get("metrics"), object_registration.custom_or(metrics.deserialize))
+    compiled_metrics = _deserialize_spec(
+        compile_config.get("metrics"), object_registration.custom_or(metrics.deserialize)
+    )
     # compile() resolves names on the first batch; a name no registry knows is refused here, at load.
     _check_names(loss, losses.get, skip=("crossentropy", "ce"))
     _check_names(compiled_metrics, metrics.get, skip=())

@@ -26,7 +26,9 @@ def scalars(acc, tag):
 
 def small_model():
     nn.utils.set_random_seed(0)
-    model = nn.Sequential([nn.Input((4,)), nn.layers.Dense(3, activation="relu"), nn.layers.Dense(2, activation="softmax")])
+    model = nn.Sequential(
+        [nn.Input((4,)), nn.layers.Dense(3, activation="relu"), nn.layers.Dense(2, activation="softmax")]
+    )
     model.compile(optimizer=nn.optimizers.SGD(0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 
@@ -40,13 +42,21 @@ def test_epoch_scalars_equal_history_in_train_and_validation_folders(tmp_path):
     x, y = data()
     model = small_model()
     history = model.fit(
-        x, y, batch_size=8, epochs=3, validation_data=(x[:8], y[:8]), verbose=0,
+        x,
+        y,
+        batch_size=8,
+        epochs=3,
+        validation_data=(x[:8], y[:8]),
+        verbose=0,
         callbacks=[nn.callbacks.TensorBoard(log_dir=tmp_path)],
     )
     train, val = read(tmp_path / "train"), read(tmp_path / "validation")
     assert set(train.Tags()["scalars"]) == {"epoch_loss", "epoch_accuracy", "epoch_learning_rate"}
     assert set(val.Tags()["scalars"]) == {
-        "epoch_loss", "epoch_accuracy", "evaluation_loss_vs_iterations", "evaluation_accuracy_vs_iterations"
+        "epoch_loss",
+        "epoch_accuracy",
+        "evaluation_loss_vs_iterations",
+        "evaluation_accuracy_vs_iterations",
     }
     for key in ("loss", "accuracy"):
         steps, values = scalars(train, f"epoch_{key}")
@@ -65,7 +75,9 @@ def test_batch_scalars_every_update_freq_batches_and_graph(tmp_path):
     model = small_model()
     batch_logs = []
     record = nn.callbacks.LambdaCallback(on_train_batch_end=lambda batch, logs: batch_logs.append(dict(logs)))
-    model.fit(x, y, batch_size=4, epochs=2, verbose=0, callbacks=[record, nn.callbacks.TensorBoard(tmp_path, update_freq=4)])
+    model.fit(
+        x, y, batch_size=4, epochs=2, verbose=0, callbacks=[record, nn.callbacks.TensorBoard(tmp_path, update_freq=4)]
+    )
     train = read(tmp_path / "train")
     # 6 batches per epoch: global batches 1..12, written at 4, 8, 12.
     steps, values = scalars(train, "batch_loss")
@@ -80,7 +92,9 @@ def test_batch_scalars_every_update_freq_batches_and_graph(tmp_path):
 def test_histograms_every_histogram_freq_epochs(tmp_path):
     x, y = data()
     model = small_model()
-    model.fit(x, y, epochs=3, verbose=0, callbacks=[nn.callbacks.TensorBoard(tmp_path, histogram_freq=2, write_graph=False)])
+    model.fit(
+        x, y, epochs=3, verbose=0, callbacks=[nn.callbacks.TensorBoard(tmp_path, histogram_freq=2, write_graph=False)]
+    )
     train = read(tmp_path / "train")
     paths = [w.path for layer in model.layers for w in layer.weights]
     assert sorted(train.Tags()["histograms"]) == sorted(f"{p}/histogram" for p in paths)
@@ -96,7 +110,9 @@ def test_histograms_every_histogram_freq_epochs(tmp_path):
 def test_write_images_writes_kernel_images(tmp_path):
     x, y = data()
     model = small_model()
-    model.fit(x, y, epochs=1, verbose=0, callbacks=[nn.callbacks.TensorBoard(tmp_path, histogram_freq=1, write_images=True)])
+    model.fit(
+        x, y, epochs=1, verbose=0, callbacks=[nn.callbacks.TensorBoard(tmp_path, histogram_freq=1, write_images=True)]
+    )
     train = read(tmp_path / "train")
     kernel_path = model.layers[-1].kernel.path
     assert f"{kernel_path}/image" in train.Tags()["images"]
@@ -133,6 +149,11 @@ def test_arguments_it_cannot_honour_fail_loudly(kwargs, message):
 
 def test_keras_defaults():
     callback = nn.callbacks.TensorBoard()
-    assert (callback.log_dir, callback.histogram_freq, callback.write_graph, callback.write_images) == ("logs", 0, True, False)
+    assert (callback.log_dir, callback.histogram_freq, callback.write_graph, callback.write_images) == (
+        "logs",
+        0,
+        True,
+        False,
+    )
     assert (callback.update_freq, callback.embeddings_freq, callback.embeddings_metadata) == ("epoch", 0, None)
     assert nn.callbacks.TensorBoard(update_freq="batch").update_freq == 1

@@ -1,6 +1,7 @@
 """The Sequential model guide: build, add/pop, weights created on build, feature extraction."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 model = keras.Sequential(

@@ -1,6 +1,7 @@
 """The functional API guide: a graph of layers, training, shared layers, models as layers."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 inputs = keras.Input(shape=(784,))

@@ -1,7 +1,8 @@
 """Training & evaluation with the built-in methods: fit/evaluate/predict, validation data,
 callbacks, class_weight and sample_weight."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 

@@ -1,7 +1,8 @@
 """Training & evaluation guide: a model with several inputs and outputs, losses and metrics per
 output by name, loss_weights, and data as dicts."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 image_input = keras.Input(shape=(8, 8, 3), name="img_input")
@@ -18,7 +19,10 @@ model = keras.Model(inputs=[image_input, timeseries_input], outputs=[score_outpu
 model.compile(
     optimizer=keras.optimizers.RMSprop(1e-3),
     loss={"score_output": keras.losses.MeanSquaredError(), "class_output": keras.losses.CategoricalCrossentropy()},
-    metrics={"score_output": [keras.metrics.MeanAbsoluteError()], "class_output": [keras.metrics.CategoricalAccuracy()]},
+    metrics={
+        "score_output": [keras.metrics.MeanAbsoluteError()],
+        "class_output": [keras.metrics.CategoricalAccuracy()],
+    },
     loss_weights={"score_output": 2.0, "class_output": 1.0},
 )
 rng = np.random.default_rng(0)

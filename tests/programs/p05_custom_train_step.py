@@ -4,36 +4,11 @@ metrics, compute_loss, optimizer.apply and sample weights unpacked the Keras way
 Keras 3 has no engine-neutral gradient call, so the gradient lines are written for both engines
 this program runs on: a GradientTape where the engine has one (neuronio), else Keras's torch
 guide (zero the grads, backward, read `.value.grad`)."""
-import numpy as np
+
 import keras
+import numpy as np
+from engine_gradients import apply, loss_and_gradients  # the gradient lines, per engine
 from keras import layers
-
-try:
-    from keras import GradientTape
-except ImportError:
-    GradientTape = None
-
-
-def loss_and_gradients(forward, weights):
-    if GradientTape is not None:
-        with GradientTape() as tape:
-            loss = forward()
-        return loss, tape.gradient(loss, weights)
-    for w in weights:
-        w.value.grad = None
-    loss = forward()
-    loss.backward()
-    return loss, [w.value.grad for w in weights]
-
-
-def apply(optimizer, gradients, weights):
-    if GradientTape is not None:
-        optimizer.apply(gradients, weights)
-        return
-    import torch
-
-    with torch.no_grad():
-        optimizer.apply(gradients, weights)
 
 
 class CustomModel(keras.Model):
@@ -61,7 +36,9 @@ class CustomModel(keras.Model):
         y_pred = self(x, training=False)
         loss = self.compute_loss(y=y, y_pred=y_pred)
         for metric in self.metrics:
-            if metric.name != "loss":
+            if metric.name == "loss":
+                metric.update_state(loss)
+            else:
                 metric.update_state(y, y_pred)
         return {m.name: m.result() for m in self.metrics}
 

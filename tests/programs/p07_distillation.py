@@ -1,7 +1,8 @@
 """Knowledge distillation (keras.io): a Distiller whose compute_loss mixes the student's loss on
 the labels with a KL divergence to the teacher's softened predictions."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 
@@ -32,13 +33,35 @@ class Distiller(keras.Model):
         return self.student(x)
 
 
-teacher = keras.Sequential([keras.Input(shape=(12, 12, 1)), layers.Conv2D(8, 3, strides=2), layers.LeakyReLU(negative_slope=0.2), layers.Flatten(), layers.Dense(10)], name="teacher")
-student = keras.Sequential([keras.Input(shape=(12, 12, 1)), layers.Conv2D(4, 3, strides=2), layers.LeakyReLU(negative_slope=0.2), layers.Flatten(), layers.Dense(10)], name="student")
+teacher = keras.Sequential(
+    [
+        keras.Input(shape=(12, 12, 1)),
+        layers.Conv2D(8, 3, strides=2),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Flatten(),
+        layers.Dense(10),
+    ],
+    name="teacher",
+)
+student = keras.Sequential(
+    [
+        keras.Input(shape=(12, 12, 1)),
+        layers.Conv2D(4, 3, strides=2),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Flatten(),
+        layers.Dense(10),
+    ],
+    name="student",
+)
 
 rng = np.random.default_rng(0)
 x_train = rng.random((64, 12, 12, 1), dtype="float32")
 y_train = rng.integers(0, 10, 64)
-teacher.compile(optimizer="adam", loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=[keras.metrics.SparseCategoricalAccuracy()])
+teacher.compile(
+    optimizer="adam",
+    loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+    metrics=[keras.metrics.SparseCategoricalAccuracy()],
+)
 teacher.fit(x_train, y_train, epochs=1, verbose=0)
 
 teacher.trainable = False  # the teacher is tracked by the distiller: freeze it

@@ -3,41 +3,26 @@ generator, compiled with two optimizers, whose train_step updates each in turn a
 trackers (keras.metrics.Mean) through `metrics`.
 
 Gradients: a GradientTape where the engine has one (neuronio), else Keras's torch guide."""
-import numpy as np
+
 import keras
+import numpy as np
+from engine_gradients import apply, loss_and_gradients  # the gradient lines, per engine
 from keras import layers
 
-try:
-    from keras import GradientTape
-except ImportError:
-    GradientTape = None
-
-
-def loss_and_gradients(forward, weights):
-    if GradientTape is not None:
-        with GradientTape() as tape:
-            loss = forward()
-        return loss, tape.gradient(loss, weights)
-    for w in weights:
-        w.value.grad = None
-    loss = forward()
-    loss.backward()
-    return loss, [w.value.grad for w in weights]
-
-
-def apply(optimizer, gradients, weights):
-    if GradientTape is not None:
-        optimizer.apply(gradients, weights)
-        return
-    import torch
-
-    with torch.no_grad():
-        optimizer.apply(gradients, weights)
-
-
 latent_dim = 8
-discriminator = keras.Sequential([keras.Input(shape=(16,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2), layers.Dense(1)], name="discriminator")
-generator = keras.Sequential([keras.Input(shape=(latent_dim,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2), layers.Dense(16, activation="sigmoid")], name="generator")
+discriminator = keras.Sequential(
+    [keras.Input(shape=(16,)), layers.Dense(16), layers.LeakyReLU(negative_slope=0.2), layers.Dense(1)],
+    name="discriminator",
+)
+generator = keras.Sequential(
+    [
+        keras.Input(shape=(latent_dim,)),
+        layers.Dense(16),
+        layers.LeakyReLU(negative_slope=0.2),
+        layers.Dense(16, activation="sigmoid"),
+    ],
+    name="generator",
+)
 
 
 class GAN(keras.Model):

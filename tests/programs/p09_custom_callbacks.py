@@ -1,13 +1,18 @@
 """Writing your own callbacks: every hook in order, logs contents, early stopping at the minimum
 loss with get_weights/set_weights, and a learning-rate schedule set through the optimizer."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 
 def get_model():
     model = keras.Sequential([keras.Input((784,)), layers.Dense(1)])
-    model.compile(optimizer=keras.optimizers.RMSprop(learning_rate=0.1), loss="mean_squared_error", metrics=["mean_absolute_error"])
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(learning_rate=0.1),
+        loss="mean_squared_error",
+        metrics=["mean_absolute_error"],
+    )
     return model
 
 

@@ -1,11 +1,12 @@
 """Serialization & saving guide: whole-model .keras files, custom layers registered with
 register_keras_serializable, custom_objects and custom_object_scope, get_config/from_config,
 and weights-only files."""
+
 import os
 import tempfile
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers, ops
 
 

@@ -1,7 +1,8 @@
 """Simple MNIST convnet (keras.io), on synthetic 28x28 digits: images of shape (N, 28, 28) get
 their channel axis with np.expand_dims, labels one-hot with to_categorical."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 num_classes = 10

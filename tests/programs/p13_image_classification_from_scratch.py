@@ -1,7 +1,8 @@
 """Image classification from scratch (keras.io), on small synthetic images: data augmentation
 layers, Rescaling, a residual Xception-style network with SeparableConv2D and layers.add."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 data_augmentation_layers = [layers.RandomFlip("horizontal"), layers.RandomRotation(0.1)]
@@ -47,7 +48,11 @@ labels = rng.integers(0, 2, (32, 1)).astype("float32")
 augmented = data_augmentation(images)
 assert tuple(augmented.shape) == (32, 16, 16, 3)
 model = make_model(input_shape=(16, 16, 3), num_classes=2)
-model.compile(optimizer=keras.optimizers.Adam(3e-4), loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=[keras.metrics.BinaryAccuracy(name="acc")])
+model.compile(
+    optimizer=keras.optimizers.Adam(3e-4),
+    loss=keras.losses.BinaryCrossentropy(from_logits=True),
+    metrics=[keras.metrics.BinaryAccuracy(name="acc")],
+)
 history = model.fit(images, labels, epochs=1, batch_size=16, verbose=0, validation_split=0.25)
 assert set(history.history) == {"loss", "acc", "val_loss", "val_acc"}
 score = float(keras.ops.sigmoid(model.predict(images[:1], verbose=0)[0][0]))

@@ -1,7 +1,8 @@
 """Convolutional autoencoder for image denoising (keras.io): Conv2D/MaxPooling2D encoder,
 Conv2DTranspose decoder, trained on noisy copies of synthetic images."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 rng = np.random.default_rng(0)

@@ -1,7 +1,8 @@
 """A dense autoencoder with an encoder and a decoder that are models of their own, trained on
 x -> x, then the encoder used alone (the functional API guide's autoencoder, flattened)."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 rng = np.random.default_rng(0)
@@ -19,7 +20,7 @@ decoder_output = layers.Dense(24, activation="tanh")(h)
 decoder = keras.Model(decoder_input, decoder_output, name="decoder")
 autoencoder_input = keras.Input(shape=(24,))
 autoencoder = keras.Model(autoencoder_input, decoder(encoder(autoencoder_input)), name="autoencoder")
-assert [l.name for l in autoencoder.layers[1:]] == ["encoder", "decoder"]
+assert [lyr.name for lyr in autoencoder.layers[1:]] == ["encoder", "decoder"]
 
 autoencoder.compile(optimizer=keras.optimizers.Adam(0.02), loss="mse")
 baseline = float(np.mean(x**2))

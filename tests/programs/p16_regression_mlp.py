@@ -1,7 +1,8 @@
 """Regression with an MLP (the basic regression tutorial's shape): features standardised with
 NumPy, MSE loss, MAE metric, validation_split, EarlyStopping with restore_best_weights."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers
 
 rng = np.random.default_rng(0)
@@ -11,7 +12,9 @@ target = (features - 50.0) @ true_w / 10.0 + 3.0 + 0.05 * rng.normal(size=160).a
 mean, std = features.mean(axis=0), features.std(axis=0)
 normalized = (features - mean) / std
 
-model = keras.Sequential([keras.Input((5,)), layers.Dense(16, activation="relu"), layers.Dense(16, activation="relu"), layers.Dense(1)])
+model = keras.Sequential(
+    [keras.Input((5,)), layers.Dense(16, activation="relu"), layers.Dense(16, activation="relu"), layers.Dense(1)]
+)
 model.compile(loss="mean_squared_error", optimizer=keras.optimizers.Adam(0.01), metrics=["mae"])
 stop = keras.callbacks.EarlyStopping(monitor="val_loss", patience=3, restore_best_weights=True)
 history = model.fit(normalized, target, validation_split=0.2, epochs=25, batch_size=64, verbose=0, callbacks=[stop])

@@ -1,8 +1,9 @@
 """Making new layers and models via subclassing (the guide): add_weight, build on first call,
 non-trainable weights, nested layers tracked, add_loss, the training argument, a Model subclass."""
-import numpy as np
+
 import keras
-from keras import layers, ops
+import numpy as np
+from keras import ops
 
 
 class Linear(keras.layers.Layer):

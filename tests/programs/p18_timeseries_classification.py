@@ -1,12 +1,12 @@
 """Timeseries classification from scratch (keras.io): a fully convolutional 1D network with
 BatchNormalization, ReLU and GlobalAveragePooling1D, sparse labels, ModelCheckpoint and
 ReduceLROnPlateau callbacks."""
+
 import os
 import tempfile
 
-import numpy as np
 import keras
-from keras import layers
+import numpy as np
 
 rng = np.random.default_rng(0)
 n, length = 64, 40

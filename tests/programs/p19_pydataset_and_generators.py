@@ -1,9 +1,10 @@
 """Feeding fit() from Python: a keras.utils.PyDataset, an endless generator with steps_per_epoch,
 and a generator yielding (x, y, sample_weight) - batch by batch, never materialised."""
+
 import math
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
 

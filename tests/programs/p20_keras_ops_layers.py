@@ -1,8 +1,9 @@
 """Backend-agnostic layers written with keras.ops and keras.random (the Keras 3 "custom layers
 with ops" idiom): a token-and-position style block, an attention score, a noise layer seeded by a
 SeedGenerator."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 

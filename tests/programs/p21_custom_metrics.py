@@ -1,7 +1,8 @@
 """Custom metrics: a Metric subclass with add_variable/update_state/result/reset_state used in
 compile, alongside built-in metric objects, and its values in history and evaluate."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 

@@ -1,12 +1,13 @@
 """The built-in callbacks a training script uses: ModelCheckpoint (weights only, every epoch with
 the epoch in the file name), CSVLogger, LearningRateScheduler, TerminateOnNaN, BackupAndRestore,
 LambdaCallback, and History."""
+
 import csv
 import os
 import tempfile
 
-import numpy as np
 import keras
+import numpy as np
 from keras import layers
 
 tmp = tempfile.mkdtemp()
@@ -28,7 +29,9 @@ callbacks = [
 history = model.fit(x, y, batch_size=16, epochs=3, callbacks=callbacks, verbose=0)
 assert epochs_seen == [0, 1, 2]
 assert sorted(f for f in os.listdir(tmp) if f.startswith("ckpt")) == [
-    "ckpt_01.weights.h5", "ckpt_02.weights.h5", "ckpt_03.weights.h5"
+    "ckpt_01.weights.h5",
+    "ckpt_02.weights.h5",
+    "ckpt_03.weights.h5",
 ]
 with open(os.path.join(tmp, "log.csv")) as f:
     rows = list(csv.DictReader(f))

@@ -1,9 +1,10 @@
 """Weight regularizers, weight constraints and layer losses: kernel_regularizer L2 and L1L2,
 activity_regularizer, MaxNorm/NonNeg constraints applied after each step, and model.losses
 added to the training loss."""
-import numpy as np
+
 import keras
-from keras import layers, regularizers, constraints
+import numpy as np
+from keras import constraints, layers, regularizers
 
 rng = np.random.default_rng(0)
 x = rng.normal(size=(64, 8)).astype("float32")
@@ -12,8 +13,12 @@ y = rng.normal(size=(64, 1)).astype("float32")
 model = keras.Sequential(
     [
         keras.Input((8,)),
-        layers.Dense(16, activation="relu", kernel_regularizer=regularizers.L2(0.01), kernel_constraint=constraints.MaxNorm(1.0)),
-        layers.Dense(8, kernel_regularizer=regularizers.L1L2(l1=1e-3, l2=1e-3), activity_regularizer=regularizers.L2(1e-3)),
+        layers.Dense(
+            16, activation="relu", kernel_regularizer=regularizers.L2(0.01), kernel_constraint=constraints.MaxNorm(1.0)
+        ),
+        layers.Dense(
+            8, kernel_regularizer=regularizers.L1L2(l1=1e-3, l2=1e-3), activity_regularizer=regularizers.L2(1e-3)
+        ),
         layers.Dense(1, kernel_constraint=constraints.NonNeg()),
     ]
 )

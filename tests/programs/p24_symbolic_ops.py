@@ -1,7 +1,8 @@
 """Keras 3 functional models with ops on symbolic tensors: arithmetic, slicing and keras.ops
 calls while building the graph become nodes of the model."""
-import numpy as np
+
 import keras
+import numpy as np
 from keras import layers, ops
 
 inputs = keras.Input(shape=(6,))

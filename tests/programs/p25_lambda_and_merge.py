@@ -1,12 +1,13 @@
 """Lambda layers in memory and the lowercase merge functions (layers.add, subtract, multiply,
 average, maximum, concatenate) in a functional model; a saved Lambda is refused on load unless
 safe_mode=False."""
+
 import os
 import tempfile
 
-import numpy as np
 import keras
-from keras import layers, ops
+import numpy as np
+from keras import layers
 
 a = keras.Input((4,))
 b = keras.Input((4,))

@@ -50,7 +50,12 @@ def main(engine, programs):
         finally:
             signal.alarm(0)
             os.chdir(cwd)
-        line = {"program": os.path.basename(path), "ok": error is None, "seconds": round(time.perf_counter() - start, 2), "error": error}
+        line = {
+            "program": os.path.basename(path),
+            "ok": error is None,
+            "seconds": round(time.perf_counter() - start, 2),
+            "error": error,
+        }
         print(json.dumps(line), flush=True)
 
 

@@ -40,7 +40,11 @@ def _run(engine: str) -> dict:
     paths = [os.path.join(HERE, name) for name in PROGRAMS]
     done = subprocess.run(
         [sys.executable, os.path.join(HERE, "runner.py"), engine, *paths],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=900,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=900,
     )
     results = {}
     for line in done.stdout.splitlines():
@@ -52,7 +56,7 @@ def _run(engine: str) -> dict:
     return results
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _runs() -> dict:
     """Both engines at once: two subprocesses on the two cores."""
     from concurrent.futures import ThreadPoolExecutor

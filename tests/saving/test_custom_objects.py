@@ -75,7 +75,10 @@ def test_automatic_get_config_from_constructor_arguments():
             super().__init__(**kw)
 
     assert NoName(2, options={"a": [1, 2]}).get_config() == {
-        "k": 2, "options": {"a": [1, 2]}, "trainable": True, "dtype": "float32"
+        "k": 2,
+        "options": {"a": [1, 2]},
+        "trainable": True,
+        "dtype": "float32",
     }
 
 
@@ -111,12 +114,24 @@ def test_serialize_keras_object_envelopes():
     assert serialize_keras_object(Scale(3.0, name="s")) == {
         "module": __name__,
         "class_name": "Scale",
-        "config": {"name": "s", "factor": 3.0, "trainable": True, "dtype": {
-            "module": "keras", "class_name": "DTypePolicy", "config": {"name": "float32"}, "registered_name": None}},
+        "config": {
+            "name": "s",
+            "factor": 3.0,
+            "trainable": True,
+            "dtype": {
+                "module": "keras",
+                "class_name": "DTypePolicy",
+                "config": {"name": "float32"},
+                "registered_name": None,
+            },
+        },
         "registered_name": "TestCO>Scale",
     }
     assert serialize_keras_object(squared_loss) == {
-        "module": "builtins", "class_name": "function", "config": "TestCO>sq_loss", "registered_name": "function"
+        "module": "builtins",
+        "class_name": "function",
+        "config": "TestCO>sq_loss",
+        "registered_name": "function",
     }
     assert serialize_keras_object(nn.activations.relu)["config"] == "relu"
     assert serialize_keras_object([1, "a", None]) == [1, "a", None]
@@ -136,7 +151,9 @@ def test_deserialize_keras_object_round_trips():
 def test_unregistered_class_needs_custom_objects_or_a_scope():
     envelope = serialize_keras_object(Unregistered(5, name="u"))
     assert envelope["registered_name"] == "Unregistered"
-    with pytest.raises(FileFormatError, match=r"Unknown object 'Unregistered'.*custom_objects=\{'Unregistered': Unregistered\}"):
+    with pytest.raises(
+        FileFormatError, match=r"Unknown object 'Unregistered'.*custom_objects=\{'Unregistered': Unregistered\}"
+    ):
         deserialize_keras_object(envelope)
     layer = deserialize_keras_object(envelope, custom_objects={"Unregistered": Unregistered})
     assert type(layer) is Unregistered and layer.units == 5

@@ -289,7 +289,9 @@ def test_configs_neuronio_cannot_build_are_file_format_errors(saved, tmp_path):
 def test_missing_files_and_custom_objects(tmp_path):
     with pytest.raises(FileNotFoundError, match=r"No such file: .*nothing\.keras"):
         load_model(tmp_path / "nothing.keras")
-    with pytest.raises(TypeError, match=r"custom_objects must be a dict mapping names to classes or functions; received list"):
+    with pytest.raises(
+        TypeError, match=r"custom_objects must be a dict mapping names to classes or functions; received list"
+    ):
         load_model(tmp_path / "nothing.keras", custom_objects=["X"])
 
 
