@@ -12,11 +12,10 @@ evaluates nothing a file says.
 """
 
 import inspect
-import threading
 
-_GLOBAL_CUSTOM_OBJECTS: dict = {}  # "Package>Name" (or any name the user chose) -> object
-_GLOBAL_CUSTOM_NAMES: dict = {}  # object -> "Package>Name"
-_scopes = threading.local()
+from neuronio import _custom_objects
+from neuronio._custom_objects import GLOBAL_CUSTOM_NAMES as _GLOBAL_CUSTOM_NAMES
+from neuronio._custom_objects import GLOBAL_CUSTOM_OBJECTS as _GLOBAL_CUSTOM_OBJECTS
 
 
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
@@ -52,22 +51,14 @@ def get_custom_objects() -> dict:
 
 def get_registered_name(obj) -> str:
     """The name `obj` was registered under, or its plain `__name__`."""
-    try:
-        registered = _GLOBAL_CUSTOM_NAMES.get(obj)
-    except TypeError:  # an unhashable object is never registered
-        registered = None
+    registered = _custom_objects.registered_name(obj)
     return registered if registered is not None else obj.__name__
 
 
 def get_registered_object(name, custom_objects=None, module_objects=None):
     """The object `name` stands for in the call's custom_objects, the active scopes, the global
     registrations, then `module_objects`; None when none of them has it."""
-    if not isinstance(name, str):
-        return None
-    for source in (custom_objects or {}, *reversed(_scope_stack()), _GLOBAL_CUSTOM_OBJECTS, module_objects or {}):
-        if name in source:
-            return source[name]
-    return None
+    return _custom_objects.lookup(name, custom_objects, module_objects)
 
 
 def is_custom(name) -> bool:
@@ -87,21 +78,15 @@ class CustomObjectScope:
         self.custom_objects = dict(custom_objects or {})
 
     def __enter__(self):
-        _scope_stack().append(self.custom_objects)
+        _custom_objects.scope_stack().append(self.custom_objects)
         return self
 
     def __exit__(self, *exc_info):
-        _scope_stack().pop()
+        _custom_objects.scope_stack().pop()
         return False
 
 
 custom_object_scope = CustomObjectScope
-
-
-def _scope_stack() -> list:
-    if not hasattr(_scopes, "stack"):
-        _scopes.stack = []
-    return _scopes.stack
 
 
 # -- the envelopes of the user's objects ------------------------------------------------------------

@@ -45,6 +45,7 @@ tmp = tempfile.mkdtemp()
 inputs = keras.Input(shape=(6,))
 x = CustomLayer(0.5)(inputs)
 x = AutoConfigLayer(5, name="auto")(x)
+x = keras.layers.Activation(custom_fn)(x)
 outputs = layers.Dense(1)(x)
 model = keras.Model(inputs, outputs)
 model.compile(optimizer="adam", loss="mse")
@@ -69,6 +70,7 @@ np.testing.assert_allclose(reconstructed.predict(data, verbose=0), expected, rto
 with keras.saving.custom_object_scope({"AutoConfigLayer": AutoConfigLayer}):
     again = keras.models.load_model(path)
 assert isinstance(again.get_layer("auto"), AutoConfigLayer) and again.get_layer("auto").units == 5
+assert again.layers[3].activation is custom_fn
 
 config = model.get_config()
 clone = keras.Model.from_config(config, custom_objects={"AutoConfigLayer": AutoConfigLayer})

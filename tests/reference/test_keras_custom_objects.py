@@ -37,6 +37,15 @@ def make_loss(lib):
     return sq_loss
 
 
+def make_activation(lib):
+    def soft_square(x):
+        return lib.ops.square(x) * 0.5
+
+    return soft_square
+
+
+k_act = keras.saving.register_keras_serializable(package="Interop")(make_activation(keras))
+n_act = nn.saving.register_keras_serializable(package="Interop")(make_activation(nn))
 KScale = keras.saving.register_keras_serializable(package="Interop")(make_scale(keras))
 NScale = nn.saving.register_keras_serializable(package="Interop")(make_scale(nn))
 k_loss = keras.saving.register_keras_serializable(package="Interop")(make_loss(keras))
@@ -48,7 +57,8 @@ KPlain.__name__ = NPlain.__name__ = "PlainScale"
 
 
 def build(lib, layer):
-    model = lib.Sequential([lib.Input((3,)), layer, lib.layers.Dense(2, name="head")])
+    activation = k_act if lib is keras else n_act
+    model = lib.Sequential([lib.Input((3,)), layer, lib.layers.Dense(2, activation=activation, name="head")])
     model.compile(optimizer="adam", loss=k_loss if lib is keras else n_loss)
     model.fit(np.ones((8, 3), "float32"), np.full((8, 2), 0.5, "float32"), epochs=2, verbose=0)
     return model
@@ -62,6 +72,8 @@ def test_config_envelope_matches_keras():
     n = nn.saving.serialize_keras_object(NScale(3.0, name="s"))
     assert n == k
     assert nn.saving.serialize_keras_object(n_loss) == keras.saving.serialize_keras_object(k_loss)
+    k_dense = keras.layers.Dense(2, activation=k_act).get_config()["activation"]
+    assert nn.layers.Dense(2, activation=n_act).get_config()["activation"] == k_dense
 
 
 def test_neuronio_file_with_a_registered_layer_and_loss_loads_in_keras(tmp_path):
@@ -69,6 +81,7 @@ def test_neuronio_file_with_a_registered_layer_and_loss_loads_in_keras(tmp_path)
     model.save(tmp_path / "n.keras")
     loaded = keras.saving.load_model(tmp_path / "n.keras")
     assert type(loaded.layers[0]) is KScale and loaded.layers[0].factor == 3.0
+    assert loaded.layers[1].activation is k_act
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=RTOL, atol=ATOL)
 
 
@@ -77,7 +90,7 @@ def test_keras_file_with_a_registered_layer_and_loss_loads_in_neuronio(tmp_path)
     model.save(tmp_path / "k.keras")
     loaded = nn.saving.load_model(tmp_path / "k.keras")
     assert type(loaded.layers[0]) is NScale and loaded.layers[0].factor == 0.5
-    assert loaded.loss is n_loss
+    assert loaded.loss is n_loss and loaded.layers[1].activation is n_act
     np.testing.assert_allclose(loaded.predict(X, verbose=0), model.predict(X, verbose=0), rtol=RTOL, atol=ATOL)
 
 

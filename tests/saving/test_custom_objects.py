@@ -205,3 +205,31 @@ def test_a_custom_object_that_is_not_a_layer_is_refused_as_one(tmp_path):
     model.save(tmp_path / "u.keras")
     with pytest.raises(FileFormatError, match=r"registered as 'Unregistered' is <function .*not a Layer class"):
         nn.saving.load_model(tmp_path / "u.keras", custom_objects={"Unregistered": squared_loss})
+
+
+def test_registered_activation_functions_in_layer_configs(tmp_path):
+    dense = nn.layers.Dense(2, activation=square_activation)
+    assert dense.get_config()["activation"] == {
+        "module": "builtins",
+        "class_name": "function",
+        "config": "TestCO>square_act",
+        "registered_name": "function",
+    }
+    rebuilt = nn.layers.Dense.from_config(dense.get_config())
+    assert rebuilt.activation is square_activation
+    assert nn.activations.get("TestCO>square_act") is square_activation
+    with custom_object_scope({"halve": halve}):
+        assert nn.activations.get("halve") is halve
+    with pytest.raises(ValueError, match=r"Unknown activation 'halve'"):
+        nn.activations.get("halve")
+    with pytest.raises(ValueError, match=r"not a registered activation.*register_keras_serializable"):
+        nn.layers.Dense(2, activation=halve).get_config()
+
+
+@register_keras_serializable(package="TestCO", name="square_act")
+def square_activation(x):
+    return ops.square(x)
+
+
+def halve(x):
+    return x * 0.5
