@@ -103,3 +103,35 @@ def test_unregistered_layer_crosses_with_custom_objects(tmp_path):
     n_model.save(tmp_path / "n.keras")
     back = keras.saving.load_model(tmp_path / "n.keras", custom_objects={"PlainScale": KPlain})
     np.testing.assert_allclose(back.predict(X, verbose=0), n_model.predict(X, verbose=0), rtol=RTOL, atol=ATOL)
+
+
+def make_loss_class(lib):
+    class ScaledSquare(lib.losses.Loss):
+        def __init__(self, factor=2.0, name="scaled_square", **kwargs):
+            super().__init__(name=name, **kwargs)
+            self.factor = factor
+
+        def call(self, y_true, y_pred):
+            return self.factor * lib.ops.mean(lib.ops.square(y_true - y_pred), axis=-1)
+
+        def get_config(self):
+            return {**super().get_config(), "factor": self.factor}
+
+    return ScaledSquare
+
+
+KLoss = keras.saving.register_keras_serializable(package="Interop")(make_loss_class(keras))
+NLoss = nn.saving.register_keras_serializable(package="Interop")(make_loss_class(nn))
+
+
+@pytest.mark.parametrize("direction", ["neuronio->keras", "keras->neuronio"])
+def test_a_registered_loss_class_crosses_in_the_compile_config(tmp_path, direction):
+    source, target, target_cls = (nn, keras, KLoss) if direction == "neuronio->keras" else (keras, nn, NLoss)
+    model = source.Sequential([source.Input((3,)), source.layers.Dense(2)])
+    model.compile(optimizer="adam", loss=(NLoss if source is nn else KLoss)(3.0))
+    model.fit(np.ones((4, 3), "float32"), np.ones((4, 2), "float32"), verbose=0)
+    model.save(tmp_path / "m.keras")
+    loaded = target.saving.load_model(tmp_path / "m.keras")
+    assert type(loaded.loss) is target_cls and loaded.loss.factor == 3.0
+    y = np.zeros((4, 2), "float32")
+    np.testing.assert_allclose(loaded.evaluate(X, y, verbose=0), model.evaluate(X, y, verbose=0), rtol=RTOL, atol=ATOL)
