@@ -360,6 +360,13 @@ def _without_null_mask(node):
 # -- whole models -----------------------------------------------------------------------------------
 def serialize_model(model) -> dict:
     """The `config.json` of a `.keras` archive: the model's envelope plus its compile state."""
+    if layers_registry.name_of(model) not in MODEL_CLASSES:
+        raise TypeError(
+            f"Cannot save model '{model.name}' of class {type(model).__name__} as a .keras file: "
+            f"neuronio saves Sequential and functional models (Keras stores a subclassed model's "
+            f"weights by attribute path, which neuronio's archive does not write). Build it with "
+            f"the functional API, or keep its code and use save_weights()/load_weights()."
+        )
     envelope = to_keras_envelope(serialize_layer(model))
     compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
     if compile_config is not None:
@@ -370,6 +377,14 @@ def serialize_model(model) -> dict:
 def deserialize_model(envelope: dict, who: str = "config", compile: bool = True):
     """Rebuild a model from `config.json`, compiled from its `compile_config` when asked."""
     class_name = class_name_of(envelope, who)
+    cls = layer_class(envelope, who)
+    if class_name not in MODEL_CLASSES and hasattr(cls, "compile"):
+        raise FileFormatError(
+            f"{who}: the model is a subclassed model ('{class_name}'); neuronio loads Sequential and "
+            f"functional models only (Keras stores a subclassed model's weights by attribute path, "
+            f"which neuronio does not read). Rebuild it in code and load its weights, or save it as "
+            f"a functional model."
+        )
     if class_name not in MODEL_CLASSES:
         raise FileFormatError(
             f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "

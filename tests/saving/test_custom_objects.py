@@ -233,3 +233,27 @@ def square_activation(x):
 
 def halve(x):
     return x * 0.5
+
+
+@register_keras_serializable(package="TestCO")
+class Subclassed(nn.Model):
+    def __init__(self, units=2, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.dense = nn.layers.Dense(units)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def get_config(self):
+        return {"units": self.units}
+
+
+def test_subclassed_models_are_refused_in_keras_files_with_a_reason(tmp_path):
+    model = Subclassed()
+    model(np.ones((1, 3), "float32"))
+    with pytest.raises(
+        TypeError, match=r"Cannot save model .* of class Subclassed as a \.keras file: neuronio saves Sequential"
+    ):
+        model.save(tmp_path / "s.keras")
+    assert not (tmp_path / "s.keras").exists()
