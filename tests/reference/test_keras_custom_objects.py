@@ -5,7 +5,7 @@ automatic get_config; an unregistered one loads with custom_objects=; the envelo
 import numpy as np
 import pytest
 
-from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch, scale_layer_class
 
 keras = keras_on_torch()
 
@@ -13,21 +13,6 @@ import neuronio as nn  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 RTOL, ATOL = 1e-5, 1e-6
-
-
-def make_scale(lib):
-    class Scale(lib.layers.Layer):
-        def __init__(self, factor=2.0, **kwargs):
-            super().__init__(**kwargs)
-            self.factor = factor
-
-        def build(self, input_shape):
-            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
-
-        def call(self, x):
-            return x * self.w * self.factor
-
-    return Scale
 
 
 def make_loss(lib):
@@ -46,13 +31,13 @@ def make_activation(lib):
 
 k_act = keras.saving.register_keras_serializable(package="Interop")(make_activation(keras))
 n_act = nn.saving.register_keras_serializable(package="Interop")(make_activation(nn))
-KScale = keras.saving.register_keras_serializable(package="Interop")(make_scale(keras))
-NScale = nn.saving.register_keras_serializable(package="Interop")(make_scale(nn))
+KScale = keras.saving.register_keras_serializable(package="Interop")(scale_layer_class(keras))
+NScale = nn.saving.register_keras_serializable(package="Interop")(scale_layer_class(nn))
 k_loss = keras.saving.register_keras_serializable(package="Interop")(make_loss(keras))
 n_loss = nn.saving.register_keras_serializable(package="Interop")(make_loss(nn))
 # Unregistered in both: found only through custom_objects.
-KPlain = make_scale(keras)
-NPlain = make_scale(nn)
+KPlain = scale_layer_class(keras)
+NPlain = scale_layer_class(nn)
 KPlain.__name__ = NPlain.__name__ = "PlainScale"
 
 

@@ -17,19 +17,9 @@ from neuronio.saving import (
     register_keras_serializable,
     serialize_keras_object,
 )
+from tests.helpers import scale_layer_class
 
-
-@register_keras_serializable(package="TestCO")
-class Scale(nn.layers.Layer):
-    def __init__(self, factor=2.0, **kwargs):
-        super().__init__(**kwargs)
-        self.factor = factor
-
-    def build(self, input_shape):
-        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
-
-    def call(self, x):
-        return x * self.w * self.factor
+Scale = register_keras_serializable(package="TestCO")(scale_layer_class(nn))
 
 
 @register_keras_serializable(package="TestCO", name="sq_loss")
@@ -112,7 +102,7 @@ def test_an_overridden_get_config_is_used_as_written():
 
 def test_serialize_keras_object_envelopes():
     assert serialize_keras_object(Scale(3.0, name="s")) == {
-        "module": __name__,
+        "module": "tests.helpers",
         "class_name": "Scale",
         "config": {
             "name": "s",
