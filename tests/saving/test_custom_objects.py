@@ -247,3 +247,15 @@ def test_subclassed_models_are_refused_in_keras_files_with_a_reason(tmp_path):
     ):
         model.save(tmp_path / "s.keras")
     assert not (tmp_path / "s.keras").exists()
+
+
+def test_adding_to_get_custom_objects_registers_by_that_name():
+    envelope = serialize_keras_object(Unregistered(7, name="g"))
+    get_custom_objects()["Unregistered"] = Unregistered
+    try:
+        layer = deserialize_keras_object(envelope)
+        assert type(layer) is Unregistered and layer.units == 7
+    finally:
+        del get_custom_objects()["Unregistered"]
+    with pytest.raises(FileFormatError, match="Unknown object 'Unregistered'"):
+        deserialize_keras_object(envelope)
