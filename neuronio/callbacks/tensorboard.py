@@ -211,6 +211,7 @@ class TensorBoard(Callback):
         and functional models, and a model that cannot be serialized is skipped with a warning."""
         if type(self.model).__name__ not in ("Sequential", "Functional"):
             return
+        writer = self._writer("train")  # first: without tensorboardX, its ImportError names the extra
         from tensorboardX.proto.summary_pb2 import Summary, SummaryMetadata
         from tensorboardX.proto.tensor_pb2 import TensorProto
 
@@ -230,7 +231,6 @@ class TensorBoard(Callback):
         )
         tensor = TensorProto(dtype="DT_STRING", string_val=[config_json.encode("utf-8")])
         summary = Summary(value=[Summary.Value(tag="keras", tensor=tensor, metadata=metadata)])
-        writer = self._writer("train")
         writer._get_file_writer().add_summary(summary, 0)
         writer.flush()
 

@@ -157,3 +157,11 @@ def test_keras_defaults():
     )
     assert (callback.update_freq, callback.embeddings_freq, callback.embeddings_metadata) == ("epoch", 0, None)
     assert nn.callbacks.TensorBoard(update_freq="batch").update_freq == 1
+
+
+def test_missing_writer_package_names_the_extra(tmp_path, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "tensorboardX", None)
+    x, y = data()
+    model = small_model()
+    with pytest.raises(ImportError, match=r"pip install neuronio\[tensorboard\]"):
+        model.fit(x, y, epochs=1, verbose=0, callbacks=[nn.callbacks.TensorBoard(tmp_path)])
