@@ -7,7 +7,7 @@ them). Keras 3 writes a built-in activation into a layer config as a plain strin
 `serialize`.
 """
 
-from neuronio import ops
+from neuronio import _custom_objects, ops
 from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, as_tensor
 
@@ -174,7 +174,7 @@ def get(identifier):
     if identifier is None:
         return linear
     if isinstance(identifier, str):
-        return registry.lookup(identifier)
+        return _lookup(identifier)
     if isinstance(identifier, dict):
         return deserialize(identifier)
     if callable(identifier):
@@ -185,17 +185,33 @@ def get(identifier):
     )
 
 
-def serialize(activation) -> str:
-    """The canonical name of a registered activation, as Keras 3 writes it into layer configs.
+def _lookup(name):
+    """A registered activation, else the user's function of that name (registered with
+    register_keras_serializable or passed in custom_objects / a custom_object_scope)."""
+    if name in registry:
+        return registry.lookup(name)
+    custom = _custom_objects.lookup(name)
+    if callable(custom):
+        return custom
+    return registry.lookup(name)  # UnknownNameError listing the valid names
+
+
+def serialize(activation) -> str | dict:
+    """The canonical name of a registered activation, as Keras 3 writes it into layer configs; a
+    function registered with register_keras_serializable gets Keras's function envelope.
 
     >>> serialize(swish)
     'silu'
     """
     name = registry.name_of(activation)
     if name is None:
+        custom = _custom_objects.registered_name(activation)
+        if custom is not None:  # the user's function, as Keras 3 writes it
+            return {"module": "builtins", "class_name": "function", "config": custom, "registered_name": "function"}
         raise ValueError(
             f"Cannot serialize activation {activation!r}: it is not a registered activation. "
-            f"Use one of: {', '.join(registry.names())}; or wrap custom code in a layer."
+            f"Use one of: {', '.join(registry.names())}; or register your function with "
+            f"@neuronio.saving.register_keras_serializable()."
         )
     return name
 
@@ -207,10 +223,10 @@ def deserialize(config):
     older files put the name in "class_name". Nothing in a config is ever imported or evaluated.
     """
     if isinstance(config, str):
-        return registry.lookup(config)
+        return _lookup(config)
     if isinstance(config, dict):
         name = config.get("class_name")
         if name == "function":
             name = config.get("config")
-        return registry.lookup(name)
+        return _lookup(name)
     raise TypeError(f"activations.deserialize expects a name or a config dict; received {type(config).__name__}.")

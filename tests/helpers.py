@@ -205,3 +205,22 @@ def keras_on_torch():
     if keras.backend.backend() != "torch":
         pytest.skip("keras was already imported with another backend", allow_module_level=True)
     return keras
+
+
+def scale_layer_class(lib):
+    """A custom layer as Keras's guides write one (a weight in build, a constructor argument,
+    no get_config), for `lib` = neuronio or keras: the custom-object and saving tests register
+    it under the same name in both."""
+
+    class Scale(lib.layers.Layer):
+        def __init__(self, factor=2.0, **kwargs):
+            super().__init__(**kwargs)
+            self.factor = factor
+
+        def build(self, input_shape):
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * self.w * self.factor
+
+    return Scale

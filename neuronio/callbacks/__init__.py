@@ -14,6 +14,7 @@ from neuronio.callbacks.lr_scheduler import LearningRateScheduler
 from neuronio.callbacks.model_checkpoint import ModelCheckpoint
 from neuronio.callbacks.progbar import Progbar, ProgbarLogger
 from neuronio.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from neuronio.callbacks.tensorboard import TensorBoard
 from neuronio.callbacks.terminate_on_nan import TerminateOnNaN
 
 __all__ = [
@@ -29,5 +30,6 @@ __all__ = [
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -254,14 +254,51 @@ class Layer:
         """The mask of the outputs: the input's mask if the layer supports masking, else None."""
         return mask if self.supports_masking else None
 
+    def __new__(cls, *args, **kwargs):
+        instance = super().__new__(cls)
+        # A user's subclass that does not write get_config() gets one from the arguments it was
+        # constructed with, as in Keras 3 (neuronio's own layers all write theirs).
+        if registry.name_of(cls) is None and cls.get_config is Layer.get_config:
+            instance._auto_config, instance._auto_config_error = auto_config(cls, args, kwargs)
+        return instance
+
     def get_config(self) -> dict:
-        """Constructor arguments as JSON-serialisable values."""
-        config_dict = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        """Constructor arguments as JSON-serialisable values.
+
+        A subclass that does not override this gets Keras 3's automatic config: its constructor's
+        arguments (defaults included), when they are all plain values (str, int, float, bool,
+        None, and lists/tuples/dicts of them); otherwise NotImplementedError asks for a
+        get_config(), as Keras does.
+        """
+        auto = None
+        if registry.name_of(type(self)) is None and type(self).get_config is Layer.get_config:
+            auto = self._auto_config_or_raise()
+        config_dict = {"name": self.name}
+        if auto is not None:
+            config_dict.update(auto)
+            if not _init_takes_name(type(self)):
+                config_dict.pop("name")  # it could not be passed back to __init__
+        config_dict.update(trainable=self.trainable, dtype=self.dtype)
         if self.activity_regularizer is not None:
             config_dict["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
-        if self._batch_input_shape is not None:
+        if self._batch_input_shape is not None and auto is None:
             config_dict["batch_input_shape"] = list(self._batch_input_shape)
         return config_dict
+
+    def _auto_config_or_raise(self) -> dict:
+        auto = getattr(self, "_auto_config", None)
+        if auto is not None:
+            return dict(auto)
+        why = (
+            "positional-only or variadic positional arguments (*args), which cannot be passed back by name"
+            if getattr(self, "_auto_config_error", False)
+            else "argument values that are not plain str/int/float/bool/None (or lists/dicts of them)"
+        )
+        raise NotImplementedError(
+            f"Layer {type(self).__name__} was created with {why}, so its config cannot be generated "
+            f"automatically. Override get_config() (return super().get_config() updated with your "
+            f"constructor's arguments) to make it serializable."
+        )
 
     @classmethod
     def from_config(cls, config_dict: dict):
@@ -432,3 +469,45 @@ def _accepts(cls, argument: str) -> bool:
         cached = argument in inspect.signature(cls.call).parameters
         type.__setattr__(cls, key, cached)
     return cached
+
+
+# -- Keras 3's automatic config of a user's layer ---------------------------------------------------
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def auto_config(cls, args, kwargs):
+    """(the constructor arguments by name, defaults included, or None; whether None is due to
+    positional-only or *args arguments)."""
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return None, False
+    parameters = list(signature.parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in parameters):
+        return None, True
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(signature.parameters)))
+    for p in parameters:
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(p.name, {}))
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
+            return None, True
+    arguments.pop("name", None)
+    return (arguments, False) if _plain(arguments) else (None, False)
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, _PLAIN)
+
+
+def _init_takes_name(cls) -> bool:
+    """Keras keeps `name` in an automatic config only if __init__ takes `name` or `**kwargs`."""
+    parameters = inspect.signature(cls.__init__).parameters
+    kwargs = parameters.get("kwargs")
+    return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)

@@ -9,6 +9,7 @@ from neuronio.layers.core import InputLayer
 from neuronio.layers.op_node import OpLayer
 from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.models.model import Model
+from neuronio.saving.object_registration import custom_object_scope
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
 
 
@@ -227,12 +228,16 @@ class Functional(Model):
         }
 
     @classmethod
-    def from_config(cls, config_dict: dict, who: str = "config"):
-        """Rebuild the graph: create each layer, then replay its calls in file order."""
-        try:
-            return _rebuild(cls, config_dict, who)
-        except (KeyError, IndexError, TypeError) as exc:
-            raise FileFormatError(f"{who}: malformed functional model config ({type(exc).__name__}: {exc}).") from exc
+    def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
+        """Rebuild the graph: create each layer, then replay its calls in file order.
+        `custom_objects` maps the names of the user's own layers to their classes."""
+        with custom_object_scope(custom_objects):
+            try:
+                return _rebuild(cls, config_dict, who)
+            except (KeyError, IndexError, TypeError) as exc:
+                raise FileFormatError(
+                    f"{who}: malformed functional model config ({type(exc).__name__}: {exc})."
+                ) from exc
 
 
 def _map_tensors(kwargs: dict, fn) -> dict:

@@ -20,7 +20,7 @@ class Model(Trainer, Layer):
         if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
             functional = _functional()
             return functional.__new__(functional)
-        return super().__new__(cls)
+        return super().__new__(cls, *args, **kwargs)  # Layer.__new__ records a subclass's arguments
 
     def __init__(self, *args, **kwargs):
         if args or kwargs.keys() & {"inputs", "outputs"}:
@@ -80,10 +80,11 @@ class Model(Trainer, Layer):
         return {"name": self.name, "trainable": self.trainable}
 
     @classmethod
-    def from_config(cls, config_dict: dict, who: str = "config"):
-        """A functional config (with "input_layers") rebuilds a functional model."""
+    def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
+        """A functional config (with "input_layers") rebuilds a functional model; `custom_objects`
+        maps the names of the user's own layers to their classes."""
         if "input_layers" in config_dict:
-            return _functional().from_config(config_dict, who)
+            return _functional().from_config(config_dict, who, custom_objects=custom_objects)
         return cls(**config_dict)
 
     # -- saving (the work is in neuronio/saving) ---------------------------------------------------

@@ -7,6 +7,7 @@ from neuronio.layers.layer import Layer
 from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.models.functional import adjust_input_rank
 from neuronio.models.model import Model
+from neuronio.saving.object_registration import custom_object_scope
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
 
 
@@ -133,7 +134,13 @@ class Sequential(Model):
         return config_dict
 
     @classmethod
-    def from_config(cls, config_dict: dict, who: str = "config"):
+    def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
+        """Rebuild the model; `custom_objects` maps the names of the user's own layers to their classes."""
+        with custom_object_scope(custom_objects):
+            return cls._from_config(config_dict, who)
+
+    @classmethod
+    def _from_config(cls, config_dict: dict, who: str):
         model = cls(name=config_dict.get("name"), trainable=config_dict.get("trainable", True))
         for entry in config_dict.get("layers", []):
             if entry.get("class_name") == "InputLayer":

@@ -1,15 +1,33 @@
 """neuronio.saving: Keras 3's `.keras` archives and `.weights.h5` files, written atomically and
-read without ever running code from the file."""
+read without ever running code from the file; the user's own classes enter only through
+`register_keras_serializable`, `custom_object_scope` or `custom_objects=`."""
 
 from neuronio.saving.keras_archive import atomic_write, load_model, load_weights, save_model, save_weights
+from neuronio.saving.keras_objects import deserialize_keras_object, serialize_keras_object
+from neuronio.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
 
 __all__ = [
+    "CustomObjectScope",
     "atomic_write",
+    "custom_object_scope",
+    "deserialize_keras_object",
     "deserialize_layer",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "load_model",
     "load_weights",
+    "register_keras_serializable",
     "save_model",
     "save_weights",
+    "serialize_keras_object",
     "serialize_layer",
 ]

@@ -38,7 +38,7 @@ import h5py
 
 from neuronio import config
 from neuronio.errors import FileFormatError
-from neuronio.saving import guard, h5_store
+from neuronio.saving import guard, h5_store, object_registration
 from neuronio.saving.atomic import atomic_write, remove_stale_temps  # noqa: F401 - part of this module's API
 from neuronio.saving.serialization import deserialize_model, serialize_model
 
@@ -173,7 +173,9 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
 
     Args:
         filepath: the `.keras` file (or a folder saved with zipped=False).
-        custom_objects: not supported: register custom layers in `neuronio.layers.registry`.
+        custom_objects: {name: class or function} for the user's own layers, losses, metrics
+            (besides those registered with `register_keras_serializable`); only these and
+            neuronio's own classes are ever built.
         compile: restore the compile state (optimizer with its slots, loss, metrics).
         safe_mode: True (the default) refuses code stored in the file (a Lambda layer's Python
             lambda); False allows it, for files you trust, as in Keras. So does
@@ -186,13 +188,8 @@ def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: b
             model can need, or takes libhdf5 longer than `guard.PARSE_TIME_LIMIT` to parse.
     """
     # Steps: 1. find the members, 2. config.json -> model (+ compile), 3. weights into it.
-    if custom_objects:
-        raise TypeError(
-            "neuronio's load_model takes no custom_objects: loading resolves classes only through "
-            "neuronio's registries. Register a custom layer with @neuronio.layers.registry.register(name)."
-        )
     filepath = os.fspath(filepath)
-    with config.safe_mode_scope(safe_mode):
+    with config.safe_mode_scope(safe_mode), object_registration.custom_object_scope(custom_objects):
         return _load(filepath, compile)
 
 

@@ -19,7 +19,9 @@ import math
 
 from neuronio import _lambdas, config, losses, metrics, optimizers
 from neuronio.errors import FileFormatError, UnknownNameError
+from neuronio.layers.layer import Layer
 from neuronio.layers.layer import registry as layers_registry
+from neuronio.saving import object_registration
 
 # Layers neuronio has and Keras does not: saved under neuronio's own namespace.
 NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization", "ElasticDistortion"})
@@ -73,17 +75,17 @@ def serialize_layer(layer) -> dict:
     (`to_keras_envelope`); `from_config` reads both."""
     class_name = layers_registry.name_of(layer)
     if class_name is None:
-        raise TypeError(
-            f"Cannot serialize layer '{layer.name}' of class {type(layer).__name__}: it is not a "
-            f"registered neuronio layer. Register it with neuronio.layers.registry.register(name)."
-        )
-    neuronio_only = class_name in NEURONIO_ONLY_LAYERS
-    envelope = {
-        "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
-        "class_name": class_name,
-        "config": layer.get_config(),
-        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
-    }
+        # The user's own layer (a subclass of a neuronio layer included): Keras's custom envelope.
+        class_name = type(layer).__name__
+        envelope = object_registration.custom_envelope(type(layer), layer.get_config())
+    else:
+        neuronio_only = class_name in NEURONIO_ONLY_LAYERS
+        envelope = {
+            "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
+            "class_name": class_name,
+            "config": layer.get_config(),
+            "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
+        }
     if class_name in MODEL_CLASSES:
         envelope["config"].setdefault("dtype", layer.dtype)  # Keras writes one; the models ignore it on load
     build_config = _build_config(layer, class_name)
@@ -147,6 +149,8 @@ def _is_envelope(value) -> bool:
 def _nested_to_keras(envelope: dict) -> dict:
     """A wrapped layer's envelope in Keras's schema, named as serialize_layer names top-level ones."""
     class_name = envelope["class_name"]
+    if class_name not in layers_registry:  # the user's own layer keeps its custom envelope
+        return {**envelope, "config": to_keras_config(class_name, envelope["config"])}
     neuronio_only = class_name in NEURONIO_ONLY_LAYERS
     return {
         **envelope,
@@ -245,6 +249,9 @@ def layer_class(envelope: dict, who: str = "config"):
         raise FileFormatError(f"{who}: expected a layer entry with a 'class_name'; received {_short(envelope, 200)}.")
     class_name = envelope["class_name"]
     registered = envelope.get("registered_name")
+    custom = _custom_layer_class(envelope, who)
+    if custom is not None:
+        return custom
     if isinstance(registered, str) and registered.startswith("neuronio>"):
         class_name = registered.split(">", 1)[1]
     if class_name in CODE_LAYERS or ("lambda" in class_name.lower() and class_name != "Lambda"):
@@ -255,22 +262,49 @@ def layer_class(envelope: dict, who: str = "config"):
     if class_name == "Model" and isinstance(envelope.get("config"), dict) and "input_layers" in envelope["config"]:
         class_name = "Functional"  # early Keras 3 files name functional models "Model"
     if class_name not in layers_registry:
+        also = f" (registered as {registered!r})" if isinstance(registered, str) and registered != class_name else ""
         raise FileFormatError(
-            f"{who}: unknown layer class '{class_name}'. neuronio loads only its own registered "
-            f"layers ({', '.join(layers_registry.names())})."
+            f"{who}: unknown layer class '{class_name}'{also}. neuronio loads only its own registered "
+            f"layers ({', '.join(layers_registry.names())}) and the user's custom layers: register "
+            f"one with @neuronio.saving.register_keras_serializable() or pass "
+            f"custom_objects={{{class_name!r}: {class_name}}}."
         )
     return layers_registry.lookup(class_name)
 
 
+def _custom_layer_class(envelope: dict, who: str):
+    """The user's class an envelope names: by its registered name, then (unless the envelope is
+    one of Keras's or neuronio's own) by its class name; None when it names no custom object."""
+    class_name, registered = envelope["class_name"], envelope.get("registered_name")
+    module = envelope.get("module")
+    builtin = isinstance(module, str) and (module == "keras" or module.startswith(("keras.", "neuronio.")))
+    candidates = [] if builtin else [registered, class_name]
+    if builtin and class_name not in layers_registry:
+        candidates = [class_name]
+    for name in candidates:
+        obj = object_registration.get_registered_object(name)
+        if obj is None:
+            continue
+        if not (isinstance(obj, type) and issubclass(obj, Layer)):
+            raise FileFormatError(
+                f"{who}: the custom object registered as {name!r} is {obj!r}, not a Layer class, "
+                f"but the file uses it as a layer."
+            )
+        return obj
+    return None
+
+
 def class_name_of(envelope: dict, who: str = "config") -> str:
-    """The registry name of the class an envelope names (after the same checks as layer_class)."""
-    return layers_registry.name_of(layer_class(envelope, who))
+    """The registry name of the class an envelope names (after the same checks as layer_class);
+    a user's custom class is named by its class name."""
+    cls = layer_class(envelope, who)
+    return layers_registry.name_of(cls) or cls.__name__
 
 
 def deserialize_layer(envelope: dict, who: str = "config"):
     """Build (but not call) the layer an envelope describes."""
     cls = layer_class(envelope, who)
-    class_name = layers_registry.name_of(cls)
+    class_name = layers_registry.name_of(cls) or cls.__name__
     if class_name in MODEL_CLASSES:
         model = cls.from_config(normalize_model_config(envelope, who)["config"], who)
         return model
@@ -369,6 +403,13 @@ def _without_null_mask(node):
 # -- whole models -----------------------------------------------------------------------------------
 def serialize_model(model) -> dict:
     """The `config.json` of a `.keras` archive: the model's envelope plus its compile state."""
+    if layers_registry.name_of(model) not in MODEL_CLASSES:
+        raise TypeError(
+            f"Cannot save model '{model.name}' of class {type(model).__name__} as a .keras file: "
+            f"neuronio saves Sequential and functional models (Keras stores a subclassed model's "
+            f"weights by attribute path, which neuronio's archive does not write). Build it with "
+            f"the functional API, or keep its code and use save_weights()/load_weights()."
+        )
     envelope = to_keras_envelope(serialize_layer(model))
     compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
     if compile_config is not None:
@@ -379,6 +420,14 @@ def serialize_model(model) -> dict:
 def deserialize_model(envelope: dict, who: str = "config", compile: bool = True):
     """Rebuild a model from `config.json`, compiled from its `compile_config` when asked."""
     class_name = class_name_of(envelope, who)
+    cls = layer_class(envelope, who)
+    if class_name not in MODEL_CLASSES and hasattr(cls, "compile"):
+        raise FileFormatError(
+            f"{who}: the model is a subclassed model ('{class_name}'); neuronio loads Sequential and "
+            f"functional models only (Keras stores a subclassed model's weights by attribute path, "
+            f"which neuronio does not read). Rebuild it in code and load its weights, or save it as "
+            f"a functional model."
+        )
     if class_name not in MODEL_CLASSES:
         raise FileFormatError(
             f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "
@@ -398,9 +447,9 @@ def get_compile_config(model) -> dict | None:
         return None
     return {
         "optimizer": optimizers.serialize(model.optimizer),
-        "loss": _serialize_spec(model.loss, losses.serialize),
+        "loss": _serialize_spec(model.loss, object_registration.or_custom(losses.serialize)),
         "loss_weights": _jsonable(model.loss_weights),
-        "metrics": _serialize_spec(model._compile_metrics_spec, metrics.serialize),
+        "metrics": _serialize_spec(model._compile_metrics_spec, object_registration.or_custom(metrics.serialize)),
         "weighted_metrics": None,
         "run_eagerly": False,
         "steps_per_execution": 1,
@@ -421,8 +470,10 @@ def compile_from_config(model, compile_config: dict, who: str = "compile_config"
             f"{who}: the model was compiled with weighted_metrics={_short(compile_config['weighted_metrics'])}, "
             f"which neuronio does not implement. Load with compile=False and compile it again."
         )
-    loss = _deserialize_spec(compile_config.get("loss"), losses.deserialize)
-    compiled_metrics = _deserialize_spec(compile_config.get("metrics"), metrics.deserialize)
+    loss = _deserialize_spec(compile_config.get("loss"), object_registration.custom_or(losses.deserialize))
+    compiled_metrics = _deserialize_spec(
+        compile_config.get("metrics"), object_registration.custom_or(metrics.deserialize)
+    )
     # compile() resolves names on the first batch; a name no registry knows is refused here, at load.
     _check_names(loss, losses.get, skip=("crossentropy", "ce"))
     _check_names(compiled_metrics, metrics.get, skip=())
@@ -457,7 +508,7 @@ def _deserialize_spec(spec, deserialize):
 def _check_names(spec, get, skip) -> None:
     """Raise UnknownNameError for a name no registry knows (other lookup errors wait for the data)."""
     if isinstance(spec, str):
-        if spec.lower() not in skip:
+        if spec.lower() not in skip and not object_registration.is_custom(spec):
             try:
                 get(spec)
             except UnknownNameError:

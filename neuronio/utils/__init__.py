@@ -6,6 +6,15 @@ import numpy as np
 
 from neuronio import config
 from neuronio.models.streams import PyDataset, pack_x_y_sample_weight, unpack_x_y_sample_weight
+from neuronio.saving.keras_objects import deserialize_keras_object, serialize_keras_object
+from neuronio.saving.object_registration import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
 from neuronio.utils import np_utils
 from neuronio.utils.np_utils import normalize, to_categorical
 from neuronio.utils.plot_model import plot_model
@@ -36,15 +45,23 @@ def sequential_ascii(model, percent: str = "deck") -> str:
 Sequence = PyDataset
 
 __all__ = [
+    "CustomObjectScope",
     "PyDataset",
     "Sequence",
     "TimeseriesDataset",
+    "custom_object_scope",
+    "deserialize_keras_object",
+    "get_custom_objects",
+    "get_registered_name",
+    "get_registered_object",
     "normalize",
     "np_utils",
     "pack_x_y_sample_weight",
     "pad_sequences",
     "plot_model",
+    "register_keras_serializable",
     "sequential_ascii",
+    "serialize_keras_object",
     "set_random_seed",
     "timeseries_dataset_from_array",
     "to_categorical",

@@ -1,0 +1,114 @@
+"""`serialize_keras_object` / `deserialize_keras_object`: any object <-> Keras 3's envelope.
+
+    {"module": "keras.losses", "class_name": "Huber", "config": {...}, "registered_name": null}
+
+Plain values (None, numbers, strings) stay as they are; lists and dicts are converted item by
+item; functions are saved by name ({"class_name": "function", "config": "relu"}). Reading resolves
+an envelope through the user's custom objects (the call's `custom_objects`, the active
+`custom_object_scope`, `register_keras_serializable`), then through neuronio's registries by the
+Keras module it names. Nothing a file names is imported, and a lambda is refused.
+"""
+
+import inspect
+
+from neuronio import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+from neuronio.errors import FileFormatError
+from neuronio.layers.layer import Layer
+from neuronio.saving import object_registration
+from neuronio.saving.serialization import deserialize_layer, serialize_layer, to_keras_envelope
+
+# (base class, serialize, deserialize, the Keras module its envelopes name)
+_KINDS = (
+    (losses.Loss, losses.serialize, losses.deserialize, "keras.losses"),
+    (metrics.Metric, metrics.serialize, metrics.deserialize, "keras.metrics"),
+    (optimizers.Optimizer, optimizers.serialize, optimizers.deserialize, "keras.optimizers"),
+    (initializers.Initializer, initializers.serialize, initializers.deserialize, "keras.initializers"),
+    (regularizers.Regularizer, regularizers.serialize, regularizers.deserialize, "keras.regularizers"),
+    (constraints.Constraint, constraints.serialize, constraints.deserialize, "keras.constraints"),
+)
+_LAYER_MODULES = ("keras", "keras.layers", "keras.models", "keras.src.models.functional", "neuronio.layers")
+
+
+def serialize_keras_object(obj):
+    """The Keras 3 envelope of a layer, model, loss, metric, optimizer, initializer, regularizer,
+    constraint, function or registered custom object (plain values are returned as they are)."""
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, (list, tuple)):
+        return [serialize_keras_object(item) for item in obj]
+    if isinstance(obj, dict):
+        return {key: serialize_keras_object(value) for key, value in obj.items()}
+    if isinstance(obj, Layer):
+        return to_keras_envelope(serialize_layer(obj))
+    for base, serialize, _, _ in _KINDS:
+        if isinstance(obj, base):
+            return object_registration.or_custom(serialize)(obj)
+    if inspect.isfunction(obj) or inspect.isbuiltin(obj):
+        if obj in object_registration._GLOBAL_CUSTOM_NAMES:
+            return object_registration.serialize_custom(obj)
+        for registry in (activations.registry, losses.registry, metrics.registry):
+            name = registry.name_of(obj)
+            if name is not None:
+                return object_registration.function_envelope(name)
+    if type(obj).__name__ == "function" and getattr(obj, "__name__", "") == "<lambda>":
+        raise TypeError(
+            "Cannot serialize a lambda: loading would have to run its code. Use a named, registered function."
+        )
+    return object_registration.serialize_custom(obj)
+
+
+def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
+    """The object a Keras 3 envelope describes, built only from neuronio's classes and the
+    user's custom objects. `safe_mode` is accepted for Keras compatibility: neuronio never runs
+    code from a config, whatever it says."""
+    if kwargs:
+        raise TypeError(f"deserialize_keras_object got unexpected keyword arguments: {sorted(kwargs)}.")
+    with object_registration.custom_object_scope(custom_objects):
+        return _deserialize(config)
+
+
+def _deserialize(config):
+    if config is None or isinstance(config, (bool, int, float, str)):
+        return config
+    if isinstance(config, (list, tuple)):
+        return [_deserialize(item) for item in config]
+    if not isinstance(config, dict):
+        raise TypeError(f"deserialize_keras_object: cannot read {type(config).__name__} {config!r}.")
+    if "class_name" not in config:
+        return {key: _deserialize(value) for key, value in config.items()}
+    class_name = config["class_name"]
+    if class_name == "__lambda__":
+        raise FileFormatError(
+            "Refusing to load a lambda: it is Python code, and loading never executes code from a "
+            "config. Use a named function registered with register_keras_serializable."
+        )
+    module = config.get("module")
+    if class_name == "function":
+        custom = object_registration.deserialize_custom(config)
+        if custom is not None:
+            return custom
+        for registry in (activations.registry, losses.registry, metrics.registry):
+            if config.get("config") in registry:
+                return registry.lookup(config["config"])
+        raise FileFormatError(
+            f"Unknown function {config.get('config')!r}: register it with "
+            f"@neuronio.saving.register_keras_serializable() or pass it in custom_objects."
+        )
+    if module in _LAYER_MODULES:
+        return deserialize_layer(config)
+    for _, _, deserialize, kind_module in _KINDS:
+        if module == kind_module:
+            return object_registration.custom_or(deserialize)(config)
+    custom = object_registration.get_registered_object(config.get("registered_name")) or (
+        object_registration.get_registered_object(class_name)
+    )
+    if inspect.isclass(custom) and issubclass(custom, Layer):
+        return deserialize_layer(config)
+    if custom is not None:
+        return object_registration.deserialize_custom(config)
+    raise FileFormatError(
+        f"Unknown object {class_name!r} (registered_name={config.get('registered_name')!r}, "
+        f"module={module!r}): neuronio builds only its own classes and the user's custom objects. "
+        f"Register the class with @neuronio.saving.register_keras_serializable() or pass "
+        f"custom_objects={{{class_name!r}: {class_name}}}."
+    )
