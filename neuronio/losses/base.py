@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from neuronio import _lambdas, config, ops
-from neuronio._registry import Registry
+from neuronio._registry import Registry, kind_envelope
 from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
 from neuronio.errors import FileFormatError, ShapeError
 
@@ -260,13 +260,7 @@ def serialize(loss) -> dict:
     name = registry.name_of(loss)
     if name is None or not isinstance(loss, Loss):
         raise TypeError(f"Cannot serialize loss {loss!r}: it is not a registered Loss or loss function.")
-    keras_class = name in _KERAS_CLASSES
-    return {
-        "module": "keras.losses" if keras_class else "neuronio.losses",
-        "class_name": name,
-        "config": loss.get_config(),
-        "registered_name": None if keras_class else f"neuronio>{name}",
-    }
+    return kind_envelope("losses", name, loss.get_config(), _KERAS_CLASSES)
 
 
 def deserialize(config_dict):
