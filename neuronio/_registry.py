@@ -83,6 +83,19 @@ def to_envelope(registry: Registry, obj, module: str) -> dict | None:
     return {"module": module, "class_name": name, "config": obj.get_config(), "registered_name": None}
 
 
+def kind_envelope(kind: str, name: str, config: dict, keras_classes) -> dict:
+    """The envelope of a loss or metric class `name`: one of Keras's own (`keras_classes`) is saved
+    under keras.<kind> with registered_name None, a neuronio-only one under neuronio.<kind> as
+    "neuronio>Name" (so Keras reports it as a custom object rather than a class it lacks)."""
+    keras_class = name in keras_classes
+    return {
+        "module": f"keras.{kind}" if keras_class else f"neuronio.{kind}",
+        "class_name": name,
+        "config": config,
+        "registered_name": None if keras_class else f"neuronio>{name}",
+    }
+
+
 def from_envelope(registry: Registry, config_dict: dict):
     """The inverse of to_envelope; the class is resolved through the registry only."""
     cls = registry.lookup(config_dict.get("class_name"))

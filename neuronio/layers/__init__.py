@@ -1,6 +1,7 @@
 """neuronio.layers: Keras 3's layers (same names, arguments and defaults) and its lowercase merge
 functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and LocalResponseNormalization."""
 
+from neuronio.layers import op_node  # noqa: F401 - registers symbolic tensors' ops.* hook (OpLayer)
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
 from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D

@@ -5,7 +5,7 @@ import math
 import numpy as np
 
 from neuronio import activations, config, initializers
-from neuronio.layers.core import check_positive_int
+from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config

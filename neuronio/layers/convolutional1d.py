@@ -2,8 +2,7 @@
 
 from neuronio import activations, config, initializers, regularizers
 from neuronio.errors import ShapeError
-from neuronio.layers.convolutional import check_channels_last
-from neuronio.layers.core import check_positive_int
+from neuronio.layers.arguments import check_channels_last, check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config

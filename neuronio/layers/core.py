@@ -4,18 +4,16 @@ import numpy as np
 
 from neuronio import activations, initializers
 from neuronio.layers import legacy
+from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
+
+# Keras 2 kept Dropout, Flatten and Reshape in keras.layers.core; the decks import them from there.
+from neuronio.layers.regularization import Dropout
+from neuronio.layers.reshaping import Flatten, Reshape
 from neuronio.layers.symbolic import Node, SymbolicTensor
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops.linalg import matmul
-
-
-def check_positive_int(owner: str, name: str, value) -> int:
-    """`value` as an int, or a ValueError naming the layer and the argument."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value <= 0:
-        raise ValueError(f"{owner}: `{name}` must be a positive int; received {name}={value!r}.")
-    return int(value)
 
 
 @registry.register("InputLayer")
@@ -173,9 +171,5 @@ class Activation(Layer):
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
-
-# Keras 2 kept these in keras.layers.core; the decks import them from there.
-from neuronio.layers.regularization import Dropout  # noqa: E402
-from neuronio.layers.reshaping import Flatten, Reshape  # noqa: E402
 
 __all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Reshape"]

@@ -9,7 +9,7 @@ import numpy as np
 from neuronio import initializers
 from neuronio._legacy import warn_legacy
 from neuronio.autodiff.tensor import Tensor, as_array
-from neuronio.layers.core import check_positive_int
+from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.rnn_cells import initializer
 from neuronio.ops.elementwise import multiply

@@ -6,7 +6,7 @@ import numpy as np
 
 from neuronio import config
 from neuronio.autodiff.tensor import Tensor
-from neuronio.layers.convolutional import check_channels_last
+from neuronio.layers.arguments import check_channels_last
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import add, divide, getitem, multiply, pad, subtract
 from neuronio.ops.resize import INTERPOLATIONS, resize

@@ -19,6 +19,7 @@ from neuronio.autodiff.tensor import Tensor
 from neuronio.errors import FileFormatError
 from neuronio.layers.layer import Layer
 from neuronio.layers.symbolic import Node, SymbolicTensor
+from neuronio.ops import _symbolic
 
 # Keras's module of each op family (the op's class lives beside its function there).
 _NN = set(
@@ -338,3 +339,11 @@ def _deserialize(value, tensor_of):
             return np.asarray(cfg["value"], dtype=cfg.get("dtype"))
         raise FileFormatError(f"An op node's arguments hold an object neuronio cannot read: {value!r}.")
     return value
+
+
+def _record_op(name: str, fn, args: tuple, kwargs: dict):
+    """An ops.* call on symbolic tensors: a new OpLayer records it as a graph node."""
+    return OpLayer(name).record(args, kwargs)
+
+
+_symbolic.register((SymbolicTensor,), _record_op)

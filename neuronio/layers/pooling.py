@@ -1,7 +1,7 @@
 """Max and average pooling over windows, and their global forms."""
 
 from neuronio import config
-from neuronio.layers.convolutional import check_channels_last, check_window_fits
+from neuronio.layers.arguments import check_channels_last, check_window_fits
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import avg_pool2d, max, max_pool2d, mean

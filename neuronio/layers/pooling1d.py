@@ -5,7 +5,7 @@ import numpy as np
 from neuronio import config
 from neuronio.autodiff.tensor import Tensor, as_array
 from neuronio.errors import ShapeError
-from neuronio.layers.convolutional import check_channels_last
+from neuronio.layers.arguments import check_channels_last
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import avg_pool1d, divide, max, max_pool1d, mean, multiply, sum

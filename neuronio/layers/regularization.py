@@ -3,7 +3,7 @@
 import numpy as np
 
 from neuronio import config
-from neuronio.layers.convolutional import check_channels_last
+from neuronio.layers.arguments import check_channels_last
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import add, dropout

@@ -3,7 +3,7 @@
 import math
 
 from neuronio.errors import ShapeError
-from neuronio.layers.convolutional import check_channels_last, normalize_padding_pairs
+from neuronio.layers.arguments import check_channels_last, normalize_padding_pairs
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import getitem, reshape

@@ -4,8 +4,7 @@ UpSampling1D, ZeroPadding1D, Cropping1D, RepeatVector and Permute."""
 import numpy as np
 
 from neuronio import config
-from neuronio.layers.convolutional import check_channels_last
-from neuronio.layers.core import check_positive_int
+from neuronio.layers.arguments import check_channels_last, check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import getitem, pad, reshape, stack, transpose

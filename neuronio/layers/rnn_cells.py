@@ -15,7 +15,7 @@ import inspect
 import numpy as np
 
 from neuronio import activations, config, initializers
-from neuronio.layers.core import check_positive_int
+from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import recurrent
 from neuronio.ops.elementwise import multiply

@@ -6,12 +6,11 @@ symbolic inputs into which outputs). `Model(inputs, outputs)` later walks those 
 
 Arithmetic, indexing and `ops.*` calls on symbolic tensors record nodes too, as in Keras 3
 (`x = inputs * 2.0 + 1; x = ops.relu(x); x = x[:, :10]`): each becomes an OpLayer
-(layers/op_node.py), registered with neuronio.ops below.
+(layers/op_node.py, which registers SymbolicTensor with neuronio.ops; the layers package
+imports it, so the hook is in place whenever a SymbolicTensor can exist).
 """
 
 import numpy as np
-
-from neuronio.ops import _symbolic
 
 
 class SymbolicTensor:
@@ -110,13 +109,3 @@ def is_symbolic(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(v, SymbolicTensor) for v in value)
     return False
-
-
-def _record_op(name: str, fn, args: tuple, kwargs: dict):
-    """An ops.* call on symbolic tensors: a new OpLayer records it as a graph node."""
-    from neuronio.layers.op_node import OpLayer
-
-    return OpLayer(name).record(args, kwargs)
-
-
-_symbolic.register((SymbolicTensor,), _record_op)

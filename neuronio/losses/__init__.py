@@ -17,17 +17,17 @@ from-logits path), `regression`, `probabilistic` (KL divergence, Poisson, the hi
 Labels (`y_true`) never receive a gradient. Only `y_pred` does.
 """
 
-import inspect
-
-from neuronio import _lambdas, ops
-from neuronio.errors import FileFormatError
 from neuronio.losses.base import (
-    REDUCTIONS,  # noqa: F401 (module attributes before the split)
+    _KERAS_CLASSES,  # noqa: F401 (module attributes before the split)
+    REDUCTIONS,  # noqa: F401
     Loss,
     LossFunctionWrapper,
     apply_mask,  # noqa: F401 (the trainer masks padded timesteps with it)
+    deserialize,
+    get,
     reduce_weighted_values,
     registry,
+    serialize,
     standardize_reduction,  # noqa: F401
 )
 from neuronio.losses.crossentropy import (
@@ -81,35 +81,8 @@ from neuronio.losses.regression import (
     root_mean_squared_logarithmic_error,
 )
 
-# Classes Keras ships; others are neuronio's own and are saved with registered_name "neuronio>...".
-_KERAS_CLASSES = {
-    "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence", "Poisson",
-    "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity", "MeanAbsolutePercentageError",
-}  # fmt: skip
 
-
-# -- lookup and serialization ---------------------------------------------------------------------
-def get(identifier):
-    """A loss from a name, a config dict, a Loss class or instance, or a function.
-
-    Names resolve as in Keras: snake_case names ("categorical_crossentropy", "mse") give the
-    function, class names ("CategoricalCrossentropy") an instance. neuronio's root losses
-    ("rmse", "rmsle", ...) always give the class, because their root is taken after the batch
-    average. None gives None.
-    """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    obj = registry.lookup(identifier) if isinstance(identifier, str) else identifier
-    if inspect.isclass(obj) and issubclass(obj, Loss):
-        return obj()
-    if callable(obj):
-        return obj
-    raise TypeError(f"Cannot interpret {identifier!r} as a loss: give a name, a Loss, or a function (y_true, y_pred).")
-
-
+# -- resolution for compile -----------------------------------------------------------------------
 def resolve(identifier, y_true_shape, y_pred_shape) -> Loss:
     """The Loss object `compile(loss=identifier)` trains with (Keras's compile_utils.get_loss).
 
@@ -146,49 +119,6 @@ def _binary_or_sparse(y_true_shape: tuple, y_pred_shape: tuple) -> tuple[bool, b
     is_binary = pred_last == 1 or len(y_pred_shape) <= 1
     is_sparse = len(y_true_shape) < len(y_pred_shape) or (true_last == 1 and pred_last > 1)
     return is_binary, is_sparse
-
-
-def serialize(loss) -> dict:
-    """Keras's envelope: {"module", "class_name", "config", "registered_name"}.
-
-    A loss function is saved as Keras saves one: class_name "function", config its name.
-    """
-    if _lambdas.is_lambda(loss):
-        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(loss)}}
-    if inspect.isfunction(loss):
-        name = registry.name_of(loss)
-        if name is None:
-            raise TypeError(f"Cannot serialize the loss function {loss!r}: only registered losses can be saved.")
-        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
-    name = registry.name_of(loss)
-    if name is None or not isinstance(loss, Loss):
-        raise TypeError(f"Cannot serialize loss {loss!r}: it is not a registered Loss or loss function.")
-    keras_class = name in _KERAS_CLASSES
-    return {
-        "module": "keras.losses" if keras_class else "neuronio.losses",
-        "class_name": name,
-        "config": loss.get_config(),
-        "registered_name": None if keras_class else f"neuronio>{name}",
-    }
-
-
-def deserialize(config_dict):
-    """The inverse of serialize; also accepts a plain name. Resolves only through the registry."""
-    if isinstance(config_dict, str):
-        return get(config_dict)
-    if not isinstance(config_dict, dict) or "class_name" not in config_dict:
-        raise FileFormatError(
-            f"A serialized loss must be a name or a dict with 'class_name'; received {config_dict!r}."
-        )
-    class_name = config_dict["class_name"]
-    if class_name == "function":
-        return registry.lookup(config_dict.get("config"))
-    if class_name == "__lambda__":
-        return _lambdas.load(config_dict.get("config"), "a lambda loss", ops)
-    cls = registry.lookup(class_name)
-    if not (inspect.isclass(cls) and issubclass(cls, Loss)):
-        return cls
-    return cls.from_config(dict(config_dict.get("config") or {}))
 
 
 __all__ = [

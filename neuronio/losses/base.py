@@ -1,16 +1,20 @@
-"""The Loss base class, the reduction of per-sample losses, and the helpers every loss function shares.
+"""The Loss base class, the reduction of per-sample losses, the helpers every loss function shares,
+and the registry's lookup and serialization (get, serialize, deserialize: LossFunctionWrapper uses
+them, so they live here; neuronio.losses re-exports them).
 
 A loss function takes `(y_true, y_pred)` and returns one loss per sample; a `Loss` object also
 applies `sample_weight` and reduces to a scalar (`reduce_weighted_values`). Labels (`y_true`)
 never receive a gradient. Only `y_pred` does.
 """
 
+import inspect
+
 import numpy as np
 
-from neuronio import config, ops
-from neuronio._registry import Registry
+from neuronio import _lambdas, config, ops
+from neuronio._registry import Registry, kind_envelope
 from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
-from neuronio.errors import ShapeError
+from neuronio.errors import FileFormatError, ShapeError
 
 registry = Registry("loss")
 
@@ -191,9 +195,7 @@ class LossFunctionWrapper(Loss):
 
     def __init__(self, fn, reduction="sum_over_batch_size", name=None, **kwargs):
         if isinstance(fn, (str, dict)):
-            from neuronio.losses import get  # the lookup needs every loss module loaded
-
-            fn = get(fn)
+            fn = get(fn)  # by call time the package has loaded every loss module
         if not callable(fn):
             raise TypeError(f"LossFunctionWrapper needs a callable fn; received {fn!r}.")
         super().__init__(name=name or config.snake_case(getattr(fn, "__name__", "loss")), reduction=reduction)
@@ -204,7 +206,7 @@ class LossFunctionWrapper(Loss):
         return self.fn(y_true, y_pred, **self._fn_kwargs)
 
     def get_config(self):
-        return {**super().get_config(), "fn": _serialize_fn(self.fn), **self._fn_kwargs}
+        return {**super().get_config(), "fn": serialize(self.fn), **self._fn_kwargs}
 
 
 class _Wrapped(LossFunctionWrapper):
@@ -214,7 +216,67 @@ class _Wrapped(LossFunctionWrapper):
         return {**Loss.get_config(self), **self._fn_kwargs}
 
 
-def _serialize_fn(fn) -> dict:
-    from neuronio.losses import serialize  # the registry is complete once the package is loaded
+# -- lookup and serialization (through the registry, which every loss module fills) ----------------
+# Classes Keras ships; others are neuronio's own and are saved with registered_name "neuronio>...".
+_KERAS_CLASSES = {
+    "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
+    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence", "Poisson",
+    "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity", "MeanAbsolutePercentageError",
+}  # fmt: skip
 
-    return serialize(fn)
+
+def get(identifier):
+    """A loss from a name, a config dict, a Loss class or instance, or a function.
+
+    Names resolve as in Keras: snake_case names ("categorical_crossentropy", "mse") give the
+    function, class names ("CategoricalCrossentropy") an instance. neuronio's root losses
+    ("rmse", "rmsle", ...) always give the class, because their root is taken after the batch
+    average. None gives None.
+    """
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    obj = registry.lookup(identifier) if isinstance(identifier, str) else identifier
+    if inspect.isclass(obj) and issubclass(obj, Loss):
+        return obj()
+    if callable(obj):
+        return obj
+    raise TypeError(f"Cannot interpret {identifier!r} as a loss: give a name, a Loss, or a function (y_true, y_pred).")
+
+
+def serialize(loss) -> dict:
+    """Keras's envelope: {"module", "class_name", "config", "registered_name"}.
+
+    A loss function is saved as Keras saves one: class_name "function", config its name.
+    """
+    if _lambdas.is_lambda(loss):
+        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(loss)}}
+    if inspect.isfunction(loss):
+        name = registry.name_of(loss)
+        if name is None:
+            raise TypeError(f"Cannot serialize the loss function {loss!r}: only registered losses can be saved.")
+        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    name = registry.name_of(loss)
+    if name is None or not isinstance(loss, Loss):
+        raise TypeError(f"Cannot serialize loss {loss!r}: it is not a registered Loss or loss function.")
+    return kind_envelope("losses", name, loss.get_config(), _KERAS_CLASSES)
+
+
+def deserialize(config_dict):
+    """The inverse of serialize; also accepts a plain name. Resolves only through the registry."""
+    if isinstance(config_dict, str):
+        return get(config_dict)
+    if not isinstance(config_dict, dict) or "class_name" not in config_dict:
+        raise FileFormatError(
+            f"A serialized loss must be a name or a dict with 'class_name'; received {config_dict!r}."
+        )
+    class_name = config_dict["class_name"]
+    if class_name == "function":
+        return registry.lookup(config_dict.get("config"))
+    if class_name == "__lambda__":
+        return _lambdas.load(config_dict.get("config"), "a lambda loss", ops)
+    cls = registry.lookup(class_name)
+    if not (inspect.isclass(cls) and issubclass(cls, Loss)):
+        return cls
+    return cls.from_config(dict(config_dict.get("config") or {}))

@@ -18,6 +18,7 @@ the label and prediction shapes; `resolve` makes that choice, as Keras 3's compi
 import inspect
 
 from neuronio import _lambdas, losses, ops
+from neuronio._registry import kind_envelope
 from neuronio.errors import FileFormatError
 from neuronio.metrics.accuracy import (
     Accuracy,
@@ -154,13 +155,7 @@ def serialize(metric) -> dict:
     name = registry.name_of(metric)
     if name is None or not isinstance(metric, Metric):
         raise TypeError(f"Cannot serialize metric {metric!r}: it is not a registered Metric or metric function.")
-    keras_class = name in _KERAS_CLASSES
-    return {
-        "module": "keras.metrics" if keras_class else "neuronio.metrics",
-        "class_name": name,
-        "config": metric.get_config(),
-        "registered_name": None if keras_class else f"neuronio>{name}",
-    }
+    return kind_envelope("metrics", name, metric.get_config(), _KERAS_CLASSES)
 
 
 def deserialize(config_dict):

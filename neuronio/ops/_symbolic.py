@@ -1,7 +1,7 @@
 """The hook that lets `ops.*` calls on symbolic tensors become nodes of a functional graph.
 
-ops sit below layers (STYLE C1.4), so they cannot know SymbolicTensor. layers/symbolic.py
-registers its tensor type and a handler here; every public op of `neuronio.ops` checks its
+ops sit below layers (STYLE C1.4), so they cannot know SymbolicTensor. layers/op_node.py
+registers that tensor type and a handler here; every public op of `neuronio.ops` checks its
 arguments against that type and, when one is symbolic, hands the call to the handler instead of
 computing. Until a handler is registered the check costs one tuple test.
 """
@@ -13,7 +13,7 @@ _HANDLER = None
 
 
 def register(types: tuple, handler) -> None:
-    """Called once by neuronio.layers.symbolic: symbolic tensor types, and handler(name, fn, args, kwargs)."""
+    """Called once by neuronio.layers.op_node: symbolic tensor types, and handler(name, fn, args, kwargs)."""
     global _TYPES, _HANDLER
     _TYPES, _HANDLER = tuple(types), handler
 

@@ -1,5 +1,6 @@
 """Selecting, reordering and repeating entries: take, sort, top_k, flip, roll, tile, repeat,
-split, scatter and slice, and the sorts that return indices (argsort, top_k).
+split, scatter and slice, and the sorts that return indices (argsort, top_k); where and select,
+and nonzero (the coordinates where(condition) gives; ops.search re-exports it with the counts).
 
 Most of these are getitem, transpose, reshape or concatenate with an index computed in NumPy,
 so their gradient is those ops' (dy moved back to where each entry came from); that is the
@@ -408,12 +409,15 @@ def get_item(x, key) -> Tensor:
     return getitem(x, key)
 
 
+def nonzero(x) -> tuple:
+    """The coordinates of x's non-zero entries, one int32 Tensor per axis."""
+    return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(_value(x)))
+
+
 def where(condition, x1=None, x2=None):
     """x1 where `condition` else x2 (differentiable in both); with only a condition, the
     coordinates of its true entries (as nonzero)."""
     if x1 is None and x2 is None:
-        from neuronio.ops.search import nonzero
-
         return nonzero(condition)
     if x1 is None or x2 is None:
         raise ValueError("where: give both x1 and x2, or neither (for the coordinates of true entries).")

@@ -6,16 +6,16 @@ segment_max, segment_min, segment_prod (differentiable in the data).
 import numpy as np
 
 from neuronio.autodiff.tensor import Tensor, as_tensor
-from neuronio.ops.indexing import ScatterOp, _run, _value
+from neuronio.ops.indexing import (
+    ScatterOp,
+    _run,
+    _value,
+    nonzero,  # noqa: F401 - beside where(condition), which returns it
+)
 from neuronio.ops.shape import getitem
 
 
 # -- searches and counts (constants) ------------------------------------------------------------
-def nonzero(x) -> tuple:
-    """The coordinates of x's non-zero entries, one int32 Tensor per axis."""
-    return tuple(Tensor(i.astype(np.int32)) for i in np.nonzero(_value(x)))
-
-
 def count_nonzero(x, axis=None) -> Tensor:
     """How many entries of x are not zero along `axis`; int32."""
     return Tensor(np.asarray(np.count_nonzero(_value(x), axis=axis)).astype(np.int32))
