@@ -32,6 +32,11 @@ def configure(parser) -> None:
     )
     parser.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000; 0 picks a free one)")
     parser.add_argument(
+        "--onnx",
+        action="store_true",
+        help="run the Draw page's model in ONNX Runtime (each model exported to ONNX; needs neuronio[onnx])",
+    )
+    parser.add_argument(
         "--host",
         default="127.0.0.1",
         help="interface to listen on (default 127.0.0.1: this machine only); e.g. 0.0.0.0 exposes the lab "
@@ -72,8 +77,17 @@ def run(args) -> int:
         except (FileFormatError, OSError) as exc:
             print(f"neuronio lab: cannot open {args.model}: {exc}", file=sys.stderr)
             return 1
+    if args.onnx:
+        try:
+            import onnx  # noqa: F401
+            import onnxruntime  # noqa: F401
+        except ImportError as exc:
+            print(
+                f"neuronio lab --onnx needs onnx and onnxruntime ({exc}): pip install 'neuronio[onnx]'", file=sys.stderr
+            )
+            return 1
     local = _is_loopback(args.host)
-    app = create_app(model_path=args.model, local_only=local)
+    app = create_app(model_path=args.model, local_only=local, onnx=args.onnx)
     store = app.extensions["neuronio_lab"]["store"]
     # 2. The server: threaded, so a training stream and drawing requests are served together.
     said = io.StringIO()

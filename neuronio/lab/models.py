@@ -54,6 +54,7 @@ class LoadedModel:
     input_shape: tuple  # without the batch axis, e.g. (28, 28, 1)
     dataset: str | None
     class_names: list[str]
+    runtime: object | None = None  # the probe run by ONNX Runtime (`neuronio lab --onnx`), else None
 
     @property
     def drawable(self) -> bool:
@@ -64,6 +65,8 @@ class LoadedModel:
         """[(layer, output)] for one batch, in the order of `model.layers` (inference mode)."""
         from neuronio.autodiff.tape import no_grad
 
+        if self.runtime is not None:
+            return list(zip(self.model.layers, self.runtime.outputs(x)))
         with no_grad():
             if self.probe is None:
                 return [(self.model.layers[-1], _array(self.model(x, training=False)))]
@@ -87,8 +90,10 @@ def guess_dataset(input_shape: tuple) -> str | None:
 class ModelStore:
     """Issues model ids, lists them for the page and opens them (a few kept loaded)."""
 
-    def __init__(self, runs_root: pathlib.Path, given_path: pathlib.Path | None = None):
+    def __init__(self, runs_root: pathlib.Path, given_path: pathlib.Path | None = None, onnx: bool = False):
+        """onnx: run the opened models' layers in ONNX Runtime (their probe exported to ONNX)."""
         self.runs_root = pathlib.Path(runs_root)
+        self.onnx = onnx
         self._lock = threading.Lock()
         self._entries: dict[str, ModelEntry] = {}
         self._loaded: collections.OrderedDict[str, LoadedModel] = collections.OrderedDict()
@@ -153,7 +158,7 @@ class ModelStore:
             if entry.id in self._loaded and self._loaded[entry.id].entry.path == entry.path:
                 self._loaded.move_to_end(entry.id)
                 return self._loaded[entry.id]
-        loaded = _load(entry)
+        loaded = _load(entry, self.onnx)
         with self._lock:
             self._loaded[entry.id] = loaded
             while len(self._loaded) > _LOADED_CAPACITY:
@@ -166,7 +171,7 @@ class ModelStore:
             self._entries[entry.id] = entry
 
 
-def _load(entry: ModelEntry) -> LoadedModel:
+def _load(entry: ModelEntry, onnx: bool = False) -> LoadedModel:
     from neuronio.errors import FileFormatError
     from neuronio.models import Model
     from neuronio.saving import load_model
@@ -185,4 +190,17 @@ def _load(entry: ModelEntry) -> LoadedModel:
     names = CLASS_NAMES.get(dataset, [])
     if len(names) != n_classes:
         names = [str(i) for i in range(n_classes)]
-    return LoadedModel(entry, model, probe, input_shape, dataset, names)
+    runtime = _onnx_runtime(entry, probe) if onnx and probe is not None else None
+    return LoadedModel(entry, model, probe, input_shape, dataset, names, runtime)
+
+
+def _onnx_runtime(entry: ModelEntry, probe):
+    """The probe model exported to ONNX and opened in ONNX Runtime; a model ONNX cannot express
+    is refused with the exporter's reason (422), never silently run by neuronio instead."""
+    from neuronio.errors import NeuronioError
+    from neuronio.saving.onnx.runtime import OnnxRuntimeModel
+
+    try:
+        return OnnxRuntimeModel(probe)
+    except NeuronioError as exc:
+        raise LabInputError(f"Model {entry.id!r} cannot run in ONNX Runtime: {exc}", 422) from exc

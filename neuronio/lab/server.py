@@ -48,7 +48,7 @@ DRAIN_SECONDS = 0.5  # after a 413: how long a silent client may keep the connec
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1"}
 
 
-def create_app(model_path=None, runs_root=None, local_only: bool = True) -> Flask:
+def create_app(model_path=None, runs_root=None, local_only: bool = True, onnx: bool = False) -> Flask:
     """The lab as a Flask app (run it with `neuronio lab`, or test it with `app.test_client()`).
 
     Args:
@@ -58,11 +58,13 @@ def create_app(model_path=None, runs_root=None, local_only: bool = True) -> Flas
             $NEURONIO_HOME/runs, where `neuronio train` saves).
         local_only: refuse requests whose Host header is not the loopback interface (see above);
             `neuronio lab --host` turns it off.
+        onnx: compute the Draw page's predictions and layer outputs with ONNX Runtime on each
+            model's ONNX export (`neuronio lab --onnx`; needs the `onnx` extra).
     """
     runs_root = pathlib.Path(runs_root) if runs_root is not None else runs.runs_dir()
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # see _body
-    store = ModelStore(runs_root, model_path)
+    store = ModelStore(runs_root, model_path, onnx=onnx)
     trainer = training.TrainingManager(store, runs_root)
     playgrounds = playground.Playgrounds()
     app.extensions["neuronio_lab"] = {"store": store, "trainer": trainer, "playgrounds": playgrounds}

@@ -46,6 +46,11 @@ class OnnxRuntimeModel:
     def predict(self, x, batch_size=None, verbose=0) -> np.ndarray:
         return self._run(self._session, x)
 
+    def outputs(self, x) -> list[np.ndarray]:
+        """Every output of the model, in order (a probe model's per-layer outputs, for the lab)."""
+        session = self._session
+        return session.run(None, {session.get_inputs()[0].name: np.asarray(x, dtype=np.float32)})
+
     def logits(self, x):
         return None if self._logits_session is None else self._run(self._logits_session, x)
 
