@@ -296,3 +296,33 @@ def test_neuronio_train_runs_lstm_mnist(mnist_available, tmp_path, capsys):
     from neuronio.models import load_model
 
     assert load_model(tmp_path / "model.keras").input_shape == (None, 28, 28)
+
+
+# -- issue 21: a character-level text generator -----------------------------------------------------
+
+
+def test_char_rnn_learns_a_text_and_writes_samples_at_three_temperatures(tmp_path, capsys):
+    text = tmp_path / "verse.txt"
+    text.write_text("In the beginning God created the heaven and the earth.\n" * 80)
+    example = load_example("char_rnn")
+    argv = ["--text", str(text), "--epochs", "6", "--units", "32", "--length", "12", "--sample-length", "30"]
+    result = example.main([*argv, "--batch-size", "64", "--seed", "0"])
+    printed = capsys.readouterr().out
+    losses = result["losses"]
+    assert len(losses) == 6 and losses[-1] < 0.5 * losses[0]  # one repeated sentence: learned fast
+    assert printed.count("--- temperature 0.2:") == 6 and "--- temperature 1.0:" in printed
+    assert all(len(s) == 30 and set(s) <= set(result["chars"]) for e in result["samples"] for s in e.values())
+    # At temperature 0.2, after six epochs, the model writes words of the sentence.
+    assert any(word in result["samples"][-1][0.2] for word in ("the", "heaven", "earth", "God"))
+
+
+def test_char_rnn_reads_the_king_james_genesis_from_debian():
+    import shutil
+
+    if shutil.which("bible") is None:
+        pytest.skip("Debian's bible-kjv package is not installed (apt-get install bible-kjv)")
+    text = load_example("char_rnn").bible_text(["Gen"])
+    lines = text.splitlines()
+    assert lines[0] == "In the beginning God created the heaven and the earth."
+    assert lines[-1].startswith("So Joseph died, being an hundred and ten years old")
+    assert len(lines) == 1533  # Genesis's verses, each once
