@@ -6,7 +6,7 @@ import sys
 import numpy as np
 
 from neuronio import cli
-from neuronio.utils import to_categorical
+from neuronio.utils import runs, to_categorical
 
 
 def load_dataset(name, flat, samples=None):
@@ -17,6 +17,6 @@ def load_dataset(name, flat, samples=None):
 
 
 if __name__ == "__main__":
-    cli.load_dataset = load_dataset
+    runs.load_dataset = load_dataset  # what neuronio.utils.runs.Run.data reads
     sys.modules["matplotlib"] = None  # no report.html: `neuronio train` skips it with a note (faster)
     sys.exit(cli.main(sys.argv[1:]))
