@@ -6,7 +6,7 @@ included: a lazy import still ties the two modules together, it only delays the 
 
 | floor | top-level names under neuronio/ |
 |---|---|
-| 0 | config, errors, _registry, _legacy (the one legacy-argument warning: the standard library only), _lambdas |
+| 0 | config, errors, _registry, _legacy (the one legacy-argument warning: the standard library only), _lambdas, _custom_objects |
 | 1 | autodiff, ops, backend and random (Keras's keras.backend and keras.random) |
 | 2 | initializers, activations, regularizers, constraints, losses, metrics, optimizers, layers |
 | 3 | saving (it finds Sequential/Model through the registry, never by import); distribution (models as duck types) |
@@ -30,6 +30,7 @@ FLOORS = {
     "_registry": 0,
     "_legacy": 0,
     "_lambdas": 0,  # the one Lambda policy: config and errors only
+    "_custom_objects": 0,  # the user's registered classes and functions, which every kind resolves
     "autodiff": 1,
     "ops": 1,
     "backend": 1,  # Keras's keras.backend: config and the ops' symbolic hook
