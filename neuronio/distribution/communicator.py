@@ -24,6 +24,9 @@ DEFAULT_TIMEOUT = 300.0  # seconds a collective may wait for the slowest rank
 _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALRANKID")
 
 
+ABORT_GRACE_SECONDS = 0.5  # for mpiexec to forward the output before MPI_Abort ends every process
+
+
 def launched_by_mpi() -> bool:
     """Whether this process was started by mpiexec/mpirun (so it has siblings to talk to)."""
     return any(name in os.environ for name in _LAUNCHER_VARIABLES)
@@ -113,7 +116,7 @@ class MPICommunicator:
                 file=sys.stderr,
                 flush=True,
             )
-            self.comm.Abort(1)
+            self._abort_job()
 
         sys.excepthook = abort
 
@@ -136,6 +139,15 @@ class MPICommunicator:
             f"${TIMEOUT_ENV} if a step, a validation or a checkpoint legitimately takes longer."
         )
         print(message, file=sys.stderr, flush=True)
+        self._abort_job()
+
+    def _abort_job(self) -> None:
+        # mpiexec forwards each process's output asynchronously and drops what it has not forwarded
+        # when MPI_Abort tears the job down, which cut the error's traceback short now and then:
+        # give it a moment to pass on what this process wrote.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        time.sleep(ABORT_GRACE_SECONDS)
         self.comm.Abort(1)
 
     def allgather(self, obj) -> list:
