@@ -9,7 +9,8 @@ import pytest
 
 import neuronio as keras
 from neuronio import layers
-from neuronio.applications import LeNet5, cifar10_cnn, lenet_style, seed_cnn, seed_mlp
+from neuronio.applications import LeNet5, cifar10_cnn, gru_forecaster, lenet_style, seed_cnn, seed_mlp
+from neuronio.applications.decks import lstm_mnist
 from neuronio.saving.onnx import ExportError
 
 onnx = pytest.importorskip("onnx")
@@ -51,8 +52,10 @@ def data(shape, seed=0):
         (lenet_style, (28, 28, 1)),
         (cifar10_cnn, (32, 32, 3)),
         (LeNet5, (32, 32, 1)),
+        (lstm_mnist, (28, 28)),
+        (lambda: gru_forecaster(window=12, features=2, stacked=2), (12, 2)),
     ],
-    ids=["seed_mlp", "seed_cnn", "lenet_style", "cifar10_cnn", "LeNet5"],
+    ids=["seed_mlp", "seed_cnn", "lenet_style", "cifar10_cnn", "LeNet5", "lstm_mnist", "gru_forecaster"],
 )
 def test_deck_models_give_neuronio_outputs_in_onnx_runtime(build, shape, tmp_path):
     assert_exports_exactly(build(), data(shape), tmp_path)
@@ -237,3 +240,87 @@ def test_export_command_errors_are_one_line(tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert "missing.keras" in result.stderr
+
+
+# -- sequences --------------------------------------------------------------------------------------
+SEQUENCE_CASES = {
+    "lstm_last": lambda: _seq((5, 3), layers.LSTM(4)),
+    "lstm_sequences_backwards": lambda: _seq((5, 3), layers.LSTM(4, return_sequences=True, go_backwards=True)),
+    "lstm_hard_sigmoid_relu": lambda: _seq(
+        (5, 3), layers.LSTM(4, activation="relu", recurrent_activation="hard_sigmoid", return_sequences=True)
+    ),
+    "gru_reset_after": lambda: _seq((5, 3), layers.GRU(4, return_sequences=True)),
+    "gru_reset_before": lambda: _seq((5, 3), layers.GRU(4, reset_after=False)),
+    "gru_backwards": lambda: _seq((5, 3), layers.GRU(4, go_backwards=True)),
+    "simple_rnn": lambda: _seq((5, 3), layers.SimpleRNN(4, return_sequences=True)),
+    "bidirectional_concat": lambda: _seq((5, 3), layers.Bidirectional(layers.LSTM(4, return_sequences=True))),
+    "bidirectional_sum_gru": lambda: _seq((5, 3), layers.Bidirectional(layers.GRU(4), merge_mode="sum")),
+    "stacked_lstm_dense": lambda: _seq(
+        (6, 2), layers.LSTM(5, return_sequences=True), layers.LSTM(3), layers.Dense(2, activation="softmax")
+    ),
+    "repeat_permute": lambda: _seq((4,), layers.RepeatVector(3), layers.Permute((2, 1))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SEQUENCE_CASES))
+def test_each_sequence_layer_gives_neuronio_outputs_in_onnx_runtime(case, tmp_path):
+    model = SEQUENCE_CASES[case]()
+    for layer in model.layers:  # biases away from zero, so that their placement is checked too
+        for w in layer.weights:
+            if w.name == "bias":
+                w.assign(np.random.default_rng(3).normal(size=w.shape).astype("float32"))
+    assert_exports_exactly(model, data(model.input_shape[1:]), tmp_path)
+
+
+def test_lstm_states_and_an_embedding(tmp_path):
+    tokens = layers.Input((6,), dtype="int32")
+    embedded = layers.Embedding(20, 4)(tokens)
+    sequence, h, c = layers.LSTM(3, return_sequences=True, return_state=True)(embedded)
+    model = keras.Model(tokens, [sequence, h, c])
+    ids = np.random.default_rng(0).integers(0, 20, (3, 6)).astype("int32")
+    path = tmp_path / "m.onnx"
+    model.export(path, format="onnx", verbose=False)
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    assert session.get_inputs()[0].type == "tensor(int32)"  # token ids go in as the Input's ints
+    got = session.run(None, {session.get_inputs()[0].name: ids})
+    for g, e in zip(got, model.predict(ids, verbose=0), strict=True):
+        np.testing.assert_allclose(g, e, rtol=TOLERANCE, atol=TOLERANCE)
+
+
+def test_masks_are_refused_by_name(tmp_path):
+    model = _seq((5,), layers.Embedding(10, 3, mask_zero=True), layers.LSTM(2))
+    with pytest.raises(ExportError, match=r"'embedding.*' has mask_zero=True: masks have no ONNX form"):
+        model.export(tmp_path / "m.onnx", format="onnx")
+
+
+# -- Keras 3's vision and 1-D layers -----------------------------------------------------------------
+VISION_CASES = {
+    "depthwise_same_stride2": lambda: _seq(
+        (7, 7, 3), layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="relu")
+    ),
+    "separable": lambda: _seq((6, 6, 3), layers.SeparableConv2D(4, 3, depth_multiplier=2)),
+    "rescaling_then_conv": lambda: _seq((5, 5, 1), layers.Rescaling(1 / 255, offset=-0.5), layers.Conv2D(2, 2)),
+    "cropping": lambda: _seq((6, 7, 2), layers.Cropping2D(((1, 2), (0, 3)))),
+    "upsampling_nearest": lambda: _seq((3, 4, 2), layers.Conv2D(2, 1), layers.UpSampling2D((2, 3))),
+    "layer_norm_last_axis": lambda: _seq((4, 5), layers.LayerNormalization(gamma_initializer="random_uniform")),
+    "layer_norm_image_axes": lambda: _seq((3, 3, 2), layers.LayerNormalization(axis=[1, 2, 3], center=False)),
+    "noise_layers_are_identities": lambda: _seq((4, 4, 2), layers.GaussianNoise(0.5), layers.SpatialDropout2D(0.5)),
+    "conv1d_causal_dilated": lambda: _seq((9, 3), layers.Conv1D(4, 3, padding="causal", dilation_rate=2)),
+    "conv1d_same_strided_groups": lambda: _seq((9, 4), layers.Conv1D(4, 3, strides=2, padding="same", groups=2)),
+    "pool1d_max_same": lambda: _seq((7, 2), layers.MaxPooling1D(2, padding="same")),
+    "pool1d_average": lambda: _seq((8, 2), layers.AveragePooling1D(3, strides=2)),
+    "global_pool1d": lambda: _seq((6, 3), layers.Conv1D(2, 2), layers.GlobalMaxPooling1D()),
+    "global_average1d_keepdims": lambda: _seq((6, 3), layers.GlobalAveragePooling1D(keepdims=True)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(VISION_CASES))
+def test_each_vision_and_1d_layer_gives_neuronio_outputs_in_onnx_runtime(case, tmp_path):
+    model = VISION_CASES[case]()
+    assert_exports_exactly(model, data(model.input_shape[1:]) * 3, tmp_path)
+
+
+def test_subtract_of_two_branches(tmp_path):
+    a, b = layers.Input((4, 4, 2)), layers.Input((4, 4, 2))
+    model = keras.Model([a, b], layers.Subtract()([layers.Conv2D(2, 1)(a), b]))
+    assert_exports_exactly(model, [data((4, 4, 2), 1), data((4, 4, 2), 2)], tmp_path)

@@ -9,9 +9,12 @@ model takes exactly what `model.predict` takes and returns what it returns. Trai
 
 import os
 
+import numpy as np
+
 from neuronio.errors import NeuronioError
 from neuronio.layers.core import InputLayer
 from neuronio.saving.keras_archive import atomic_write
+from neuronio.saving.onnx import sequences, vision  # noqa: F401 (they register their layers' converters)
 from neuronio.saving.onnx.converters import CONVERTERS
 from neuronio.saving.onnx.graph import ExportError, GraphBuilder, Value
 
@@ -32,6 +35,12 @@ def _nodes(model) -> tuple[list, list, list]:
     """(input tensors, [(layer, input tensors, output tensors)], output tensors) of a built model."""
     if hasattr(model, "_nodes"):  # functional
         steps = [(n.layer, n.inputs, n.outputs) for n in model._nodes if not isinstance(n.layer, InputLayer)]
+        for n in model._nodes:
+            if getattr(n, "kwarg_tensors", None):  # e.g. an RNN's initial_state from another layer
+                raise ExportError(
+                    f"'{n.layer.name}' is called with tensors as keyword arguments "
+                    f"({', '.join(sorted(n.call_kwargs))}), which the ONNX export does not carry."
+                )
         return list(model._inputs), steps, list(model._outputs)
     if hasattr(model, "_stack"):  # Sequential: each layer's node that reads the previous output
         if model._input_layer is None:
@@ -99,13 +108,13 @@ def to_onnx(model):
         name = g.node("Identity", [v.name], "output" if len(outputs) == 1 else f"output_{k}")
         graph_outputs.append(Value(name, v.shape))
 
-    def info(v):
+    def info(v, dtype="float32"):
         dims = ["batch" if d is None else int(d) for d in v.shape]
-        return onnx.helper.make_tensor_value_info(v.name, onnx.TensorProto.FLOAT, dims)
+        element = onnx.helper.np_dtype_to_tensor_dtype(np.dtype(dtype))  # an Input's dtype: token ids stay ints
+        return onnx.helper.make_tensor_value_info(v.name, element, dims)
 
-    graph = onnx.helper.make_graph(
-        g.nodes, model.name, [info(v) for v in inputs], [info(v) for v in graph_outputs], g.initializers
-    )
+    graph_inputs = [info(v, t.dtype) for v, t in zip(inputs, model_inputs)]
+    graph = onnx.helper.make_graph(g.nodes, model.name, graph_inputs, [info(v) for v in graph_outputs], g.initializers)
     proto = onnx.helper.make_model(graph, opset_imports=[onnx.helper.make_opsetid("", OPSET)], producer_name="neuronio")
     proto.ir_version = 8  # the IR of opset 17, readable by older runtimes too
     onnx.checker.check_model(proto)
