@@ -62,7 +62,7 @@ def worker(args) -> None:
         x = rng.random((3 * args.batch_size, 28, 28, 1), dtype=np.float32)
         y = neuronio.utils.to_categorical(rng.integers(0, 10, len(x)), 10)
     else:
-        from neuronio.cli import load_dataset
+        from neuronio.utils.runs import load_dataset
 
         (x, y), _ = load_dataset("mnist", flat=False)
     model = seed_cnn()
