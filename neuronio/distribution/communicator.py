@@ -24,6 +24,7 @@ DEFAULT_TIMEOUT = 300.0  # seconds a collective may wait for the slowest rank
 _LAUNCHER_VARIABLES = ("PMI_RANK", "PMI_SIZE", "OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "MPI_LOCALRANKID")
 
 
+SPIN_SECONDS = 0.5  # how long a collective polls without sleeping (see _wait)
 ABORT_GRACE_SECONDS = 0.5  # for mpiexec to forward the output before MPI_Abort ends every process
 
 
@@ -121,14 +122,21 @@ class MPICommunicator:
         sys.excepthook = abort
 
     def _wait(self, request, what: str) -> None:
+        # MPI moves a large message in pieces, each only when both sides call into MPI: a process
+        # that slept between Test() calls stalled every piece (a 4 MB gradient exchange took ~300 ms
+        # between two ranks of one machine instead of a few). So poll without pause while the others
+        # are likely just finishing their share of the step, then back off to spare the CPU.
         started = time.perf_counter()
         deadline = started + self.timeout
+        spin_until = started + SPIN_SECONDS
         pause = 1e-5
         while not request.Test():
-            if time.perf_counter() > deadline:
+            now = time.perf_counter()
+            if now > deadline:
                 self._abort(what)
-            time.sleep(pause)
-            pause = min(pause * 2, 1e-3)
+            if now > spin_until:
+                time.sleep(pause)
+                pause = min(pause * 2, 1e-3)
         self.seconds += time.perf_counter() - started
 
     def _abort(self, what: str) -> None:
