@@ -230,3 +230,30 @@ def deserialize(config):
             name = config.get("config")
         return _lookup(name)
     raise TypeError(f"activations.deserialize expects a name or a config dict; received {type(config).__name__}.")
+
+
+__all__ = [
+    "arctan",
+    "binary_step",
+    "deserialize",
+    "elu",
+    "exponential",
+    "gelu",
+    "get",
+    "hard_sigmoid",
+    "identity",
+    "leaky_relu",
+    "linear",
+    "log_softmax",
+    "relu",
+    "relu6",
+    "selu",
+    "serialize",
+    "sigmoid",
+    "silu",
+    "softmax",
+    "softplus",
+    "softsign",
+    "swish",
+    "tanh",
+]

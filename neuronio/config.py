@@ -408,3 +408,43 @@ def _set_malloc_top_pad(n_bytes: int) -> bool:
         return False
     m_top_pad = -2  # glibc's <malloc.h> constant
     return bool(libc.mallopt(m_top_pad, n_bytes))
+
+
+# The public settings; the rest (rng, unique_name, process_settings, ...) serve neuronio's own modules.
+__all__ = [
+    "backend",
+    "check_numerics",
+    "clear_session",
+    "compiled_kernels",
+    "disable_flash_attention",
+    "disable_interactive_logging",
+    "disable_traceback_filtering",
+    "dtype_policy",
+    "enable_flash_attention",
+    "enable_interactive_logging",
+    "enable_traceback_filtering",
+    "enable_unsafe_deserialization",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "in_safe_mode",
+    "is_flash_attention_enabled",
+    "is_interactive_logging_enabled",
+    "is_nnx_enabled",
+    "is_traceback_filtering_enabled",
+    "kernels",
+    "max_epochs",
+    "max_steps_per_epoch",
+    "neuronio_home",
+    "set_backend",
+    "set_check_numerics",
+    "set_compiled_kernels",
+    "set_dtype_policy",
+    "set_epsilon",
+    "set_floatx",
+    "set_image_data_format",
+    "set_kernels",
+    "set_max_epochs",
+    "set_max_steps_per_epoch",
+    "set_random_seed",
+]

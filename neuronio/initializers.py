@@ -327,3 +327,25 @@ def deserialize(config_dict: dict) -> Initializer:
     """The inverse of serialize (resolves the class through the registry only)."""
     cls = registry.lookup(config_dict.get("class_name"))
     return cls.from_config(dict(config_dict.get("config") or {}))
+
+
+__all__ = [
+    "Constant",
+    "GlorotNormal",
+    "GlorotUniform",
+    "HeNormal",
+    "HeUniform",
+    "Initializer",
+    "LecunNormal",
+    "LecunUniform",
+    "Ones",
+    "Orthogonal",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "VarianceScaling",
+    "Zeros",
+    "deserialize",
+    "get",
+    "serialize",
+]
