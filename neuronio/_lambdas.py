@@ -36,6 +36,15 @@ def dump(fn) -> list:
     return [code, defaults, closure]
 
 
+def envelope(fn, layer: bool = False) -> dict:
+    """A lambda's {"class_name": "__lambda__", "config": ...} as Keras writes it: {"code",
+    "defaults", "closure"} in a Lambda layer's config, {"value": [code, defaults, closure]} anywhere
+    else (a lambda loss or metric). `load` reads both."""
+    code, defaults, closure = dump(fn)
+    inner = {"code": code, "defaults": defaults, "closure": closure} if layer else {"value": [code, defaults, closure]}
+    return {"class_name": "__lambda__", "config": inner}
+
+
 def refusal(what: str) -> FileFormatError:
     """The error for a stored lambda in safe mode; `what` names it ("the Lambda layer 'f'", ...)."""
     return FileFormatError(
@@ -43,6 +52,21 @@ def refusal(what: str) -> FileFormatError:
         f"code from the file. If you trust the file, pass safe_mode=False to load_model, or call "
         f"neuronio.config.enable_unsafe_deserialization() (as in Keras); otherwise rebuild it in code."
     )
+
+
+def refuse_stored(value, prefix: str, what: str) -> None:
+    """In safe mode, refuse a stored lambda anywhere in `value` (a config tree) before any of it is
+    built; outside safe mode the deserializers load them with `load`."""
+    if not config.in_safe_mode():
+        return
+    if isinstance(value, dict):
+        if value.get("class_name") == "__lambda__":
+            raise FileFormatError(f"{prefix}{refusal(what)}")
+        for item in value.values():
+            refuse_stored(item, prefix, what)
+    elif isinstance(value, list):
+        for item in value:
+            refuse_stored(item, prefix, what)
 
 
 def load(inner: dict, what: str, ops=None):

@@ -7,7 +7,7 @@ name any other way: no if/elif chains, no imports by module string (STYLE C5).
 
 import difflib
 
-from neuronio.errors import UnknownNameError
+from neuronio.errors import FileFormatError, UnknownNameError
 
 
 class Registry:
@@ -69,37 +69,122 @@ class Registry:
         return name
 
 
-# -- Keras's config envelope for the small kinds (regularizers, constraints) ------------------------
-def to_envelope(registry: Registry, obj, module: str) -> dict | None:
-    """{"module", "class_name", "config", "registered_name"} for a registered object (None stays None)."""
+# -- Keras's config envelope, for every kind -------------------------------------------------------
+# The one place that says which of neuronio's classes are Keras's own, by kind (the Keras module
+# after "keras."). A class not listed is neuronio's own: it is saved under neuronio.<kind> as
+# "neuronio>Name", so Keras reports a custom object it lacks instead of misreading a class of its
+# own. tests/reference/test_keras_own_classes.py checks the table against Keras in both directions.
+KERAS_OWN = {
+    "layers": frozenset({
+        "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
+        "Bidirectional", "CenterCrop", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Cropping1D",
+        "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "ELU", "Embedding", "Flatten", "Functional", "GRU",
+        "GRUCell", "GaussianNoise", "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalMaxPooling1D",
+        "GlobalMaxPooling2D", "InputLayer", "LSTM", "LSTMCell", "Lambda", "LayerNormalization", "LeakyReLU",
+        "Masking", "MaxPooling1D", "MaxPooling2D", "Maximum", "Multiply", "Normalization", "PReLU", "Permute",
+        "RNN", "RandomCrop", "RandomErasing", "RandomFlip", "RandomRotation", "RandomTranslation", "RandomZoom",
+        "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "SeparableConv2D", "Sequential", "SimpleRNN",
+        "SimpleRNNCell", "Softmax", "SpatialDropout2D", "StackedRNNCells", "Subtract", "TimeDistributed",
+        "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+    }),
+    "losses": frozenset({
+        "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
+        "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence",
+        "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity",
+        "MeanAbsolutePercentageError",
+    }),
+    "metrics": frozenset({
+        "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
+        "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy",
+        "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError", "RootMeanSquaredError",
+        "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
+        "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "MeanAbsolutePercentageError", "LogCoshError",
+        "CosineSimilarity", "Precision", "Recall", "AUC", "FBetaScore", "F1Score", "MeanIoU", "TruePositives",
+        "FalsePositives", "TrueNegatives", "FalseNegatives",
+    }),
+    "optimizers": frozenset({"SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop"}),
+    "optimizers.schedules": frozenset({
+        "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
+    }),
+    "initializers": frozenset({
+        "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
+        "Orthogonal", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+    }),
+    "regularizers": frozenset({"L1", "L2", "L1L2", "OrthogonalRegularizer"}),
+    "constraints": frozenset({"MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm"}),
+}  # fmt: skip
+
+
+def is_keras_own(kind: str, class_name: str) -> bool:
+    """Whether Keras ships the class `class_name` of `kind` ("layers", "losses", ...)."""
+    return class_name in KERAS_OWN[kind]
+
+
+def envelope(kind: str, class_name: str, config, keras_module: str | None = None) -> dict:
+    """Keras's {"module", "class_name", "config", "registered_name"} for neuronio's class
+    `class_name` of `kind`: one of Keras's own under `keras_module` (keras.<kind> by default) with
+    registered_name None, one of neuronio's own under neuronio.<kind> as "neuronio>Name"."""
+    own = is_keras_own(kind, class_name)
+    return {
+        "module": (keras_module or f"keras.{kind}") if own else f"neuronio.{kind}",
+        "class_name": class_name,
+        "config": config,
+        "registered_name": None if own else f"neuronio>{class_name}",
+    }
+
+
+def function_envelope(name: str) -> dict:
+    """Keras's envelope of a function saved by name (an activation, a loss or metric function)."""
+    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+
+
+def class_name_in(envelope_dict: dict):
+    """The class an envelope names: its "neuronio>Name" registered name wins over class_name."""
+    registered = envelope_dict.get("registered_name")
+    if isinstance(registered, str) and registered.startswith("neuronio>"):
+        return registered.split(">", 1)[1]
+    return envelope_dict.get("class_name")
+
+
+def parts(envelope_dict, kind: str) -> tuple[str, dict]:
+    """(the class an envelope names, a copy of its config), after checking its structure where it
+    is parsed: a JSON object with a string "class_name" and an object (or null) "config".
+    FileFormatError names the fault; what the class's from_config raises is its own."""
+    if not isinstance(envelope_dict, dict) or not isinstance(envelope_dict.get("class_name"), str):
+        raise FileFormatError(
+            f"A serialized {kind} must be a JSON object with a string 'class_name'; received {_short(envelope_dict)}."
+        )
+    inner = envelope_dict.get("config")
+    if inner is not None and not isinstance(inner, dict):
+        raise FileFormatError(
+            f"The serialized {kind} {envelope_dict['class_name']!r} needs a JSON object as its 'config'; "
+            f"received {_short(inner)}."
+        )
+    return class_name_in(envelope_dict), dict(inner or {})
+
+
+def _short(value, limit: int = 120) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def to_envelope(registry: Registry, obj, kind: str) -> dict | None:
+    """The envelope of an instance of a registered class (None stays None)."""
     if obj is None:
         return None
     name = registry.name_of(type(obj))
     if name is None:
         raise TypeError(
             f"Cannot serialize {registry.kind} {obj!r}: its class is not registered. Register it with "
-            f"{module.replace('keras', 'neuronio')}.registry.register(name)."
+            f"neuronio.{kind}.registry.register(name)."
         )
-    return {"module": module, "class_name": name, "config": obj.get_config(), "registered_name": None}
-
-
-def kind_envelope(kind: str, name: str, config: dict, keras_classes) -> dict:
-    """The envelope of a loss or metric class `name`: one of Keras's own (`keras_classes`) is saved
-    under keras.<kind> with registered_name None, a neuronio-only one under neuronio.<kind> as
-    "neuronio>Name" (so Keras reports it as a custom object rather than a class it lacks)."""
-    keras_class = name in keras_classes
-    return {
-        "module": f"keras.{kind}" if keras_class else f"neuronio.{kind}",
-        "class_name": name,
-        "config": config,
-        "registered_name": None if keras_class else f"neuronio>{name}",
-    }
+    return envelope(kind, name, obj.get_config())
 
 
 def from_envelope(registry: Registry, config_dict: dict):
     """The inverse of to_envelope; the class is resolved through the registry only."""
-    cls = registry.lookup(config_dict.get("class_name"))
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    name, inner = parts(config_dict, registry.kind)
+    return registry.lookup(name).from_config(inner)
 
 
 def resolve(registry: Registry, base: type, identifier, examples: str):

@@ -8,7 +8,7 @@ them). Keras 3 writes a built-in activation into a layer config as a plain strin
 """
 
 from neuronio import _custom_objects, ops
-from neuronio._registry import Registry
+from neuronio._registry import Registry, function_envelope
 from neuronio.autodiff.tensor import Tensor, as_tensor
 
 registry = Registry("activation")
@@ -207,7 +207,7 @@ def serialize(activation) -> str | dict:
     if name is None:
         custom = _custom_objects.registered_name(activation)
         if custom is not None:  # the user's function, as Keras 3 writes it
-            return {"module": "builtins", "class_name": "function", "config": custom, "registered_name": "function"}
+            return function_envelope(custom)
         raise ValueError(
             f"Cannot serialize activation {activation!r}: it is not a registered activation. "
             f"Use one of: {', '.join(registry.names())}; or register your function with "

@@ -135,7 +135,7 @@ min_max_norm = MinMaxNorm
 
 def serialize(constraint) -> dict | None:
     """Keras's envelope: {"module": "keras.constraints", "class_name", "config", "registered_name"}."""
-    return to_envelope(registry, constraint, "keras.constraints")
+    return to_envelope(registry, constraint, "constraints")
 
 
 def deserialize(config_dict: dict) -> Constraint:

@@ -10,7 +10,7 @@ import math
 import numpy as np
 
 from neuronio import config
-from neuronio._registry import Registry
+from neuronio._registry import Registry, envelope, from_envelope
 
 registry = Registry("initializer")
 
@@ -315,18 +315,12 @@ def serialize(initializer) -> dict:
     name = registry.name_of(initializer)
     if name is None:
         raise TypeError(f"Cannot serialize initializer {initializer!r}: it is not a registered Initializer.")
-    return {
-        "module": "keras.initializers",
-        "class_name": name,
-        "config": initializer.get_config(),
-        "registered_name": None,
-    }
+    return envelope("initializers", name, initializer.get_config())
 
 
 def deserialize(config_dict: dict) -> Initializer:
     """The inverse of serialize (resolves the class through the registry only)."""
-    cls = registry.lookup(config_dict.get("class_name"))
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    return from_envelope(registry, config_dict)
 
 
 __all__ = [

@@ -135,7 +135,7 @@ orthogonal_regularizer = OrthogonalRegularizer
 
 def serialize(regularizer) -> dict | None:
     """Keras's envelope: {"module": "keras.regularizers", "class_name", "config", "registered_name"}."""
-    return to_envelope(registry, regularizer, "keras.regularizers")
+    return to_envelope(registry, regularizer, "regularizers")
 
 
 def deserialize(config_dict: dict) -> Regularizer:

@@ -5,7 +5,7 @@ import importlib
 import pathlib
 
 import neuronio.ops as ops
-from neuronio import layers
+from neuronio import _registry, layers
 
 OPS_TESTS = pathlib.Path(__file__).parent / "ops"
 
@@ -46,3 +46,14 @@ def _preprocessing_layers():
     except ImportError:
         return set()
     return {name for name in dir(preprocessing) if name.startswith(("Random", "Elastic"))}
+
+
+def test_a_class_missing_from_the_table_is_saved_as_neuronios_own():
+    # A new neuronio-only class needs no list to remember: it is not Keras's until the table says so.
+    assert _registry.envelope("layers", "BrandNewLayer", {}) == {
+        "module": "neuronio.layers",
+        "class_name": "BrandNewLayer",
+        "config": {},
+        "registered_name": "neuronio>BrandNewLayer",
+    }
+    assert _registry.envelope("layers", "Dense", {"units": 1})["registered_name"] is None

@@ -9,6 +9,7 @@ from a file and must be given in code.
 import inspect
 
 from neuronio import _lambdas, ops
+from neuronio._registry import function_envelope
 from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import FileFormatError
 from neuronio.layers.layer import Layer, registry
@@ -82,12 +83,11 @@ class Lambda(Layer):
 def _serialize_function(fn, layer_name: str) -> dict:
     """Keras's form: a Python lambda as its bytecode, a named function by name."""
     if _lambdas.is_lambda(fn):
-        code, defaults, closure = _lambdas.dump(fn)
-        return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
+        return _lambdas.envelope(fn, layer=True)
     name = getattr(fn, "__name__", None)
     if name is None:
         raise TypeError(f"Lambda '{layer_name}': cannot save the callable {fn!r}: it has no name.")
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    return function_envelope(name)
 
 
 def _deserialize_function(entry, layer_name: str, custom_objects):

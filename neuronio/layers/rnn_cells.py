@@ -14,7 +14,7 @@ import inspect
 
 import numpy as np
 
-from neuronio import activations, config, initializers
+from neuronio import _registry, activations, config, initializers
 from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import recurrent
@@ -449,12 +449,10 @@ def serialize_cell(layer) -> dict:
         raise TypeError(
             f"Cannot serialize {type(layer).__name__}: register it with neuronio.layers.registry.register(name)."
         )
-    return {"module": "keras.layers", "class_name": name, "config": layer.get_config(), "registered_name": None}
+    return _registry.envelope("layers", name, layer.get_config())
 
 
 def deserialize_cell(envelope: dict):
     """The inverse of serialize_cell, through the layer registry only (no code from the file)."""
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("class_name"), str):
-        raise ValueError(f"Expected a layer config with 'class_name'; received {envelope!r}.")
-    cls = registry.lookup(envelope["class_name"])
-    return cls.from_config(dict(envelope.get("config") or {}))
+    class_name, config_dict = _registry.parts(envelope, "layer")
+    return registry.lookup(class_name).from_config(config_dict)

@@ -1,5 +1,6 @@
 """TimeDistributed: one layer applied to every step of a sequence, with its weights shared over time."""
 
+from neuronio._registry import envelope, parts
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import reshape
@@ -7,26 +8,18 @@ from neuronio.ops import reshape
 
 def nested_config(layer: Layer) -> dict:
     """A sublayer's Keras envelope, as wrappers put it in their config (`"layer": {...}`)."""
-    return {
-        "module": "keras.layers",
-        "class_name": registry.name_of(layer),
-        "config": layer.get_config(),
-        "registered_name": None,
-    }
+    return envelope("layers", registry.name_of(layer), layer.get_config())
 
 
-def nested_layer(envelope, owner: str) -> Layer:
+def nested_layer(nested, owner: str) -> Layer:
     """The layer a nested envelope describes (resolved through the layer registry only), or a
     Layer given as is."""
-    if isinstance(envelope, Layer):
-        return envelope
-    if not isinstance(envelope, dict) or not isinstance(envelope.get("class_name"), str):
-        raise TypeError(f"{owner}: `layer` must be a Layer instance; received {type(envelope).__name__}.")
-    class_name = envelope["class_name"]
-    registered = envelope.get("registered_name")
-    if isinstance(registered, str) and registered.startswith("neuronio>"):
-        class_name = registered.split(">", 1)[1]
-    return registry.lookup(class_name).from_config(dict(envelope.get("config") or {}))
+    if isinstance(nested, Layer):
+        return nested
+    if not isinstance(nested, dict) or not isinstance(nested.get("class_name"), str):
+        raise TypeError(f"{owner}: `layer` must be a Layer instance; received {type(nested).__name__}.")
+    class_name, config_dict = parts(nested, "layer")
+    return registry.lookup(class_name).from_config(config_dict)
 
 
 @registry.register("TimeDistributed")

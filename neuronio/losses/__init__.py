@@ -18,7 +18,6 @@ Labels (`y_true`) never receive a gradient. Only `y_pred` does.
 """
 
 from neuronio.losses.base import (
-    _KERAS_CLASSES,  # noqa: F401 (module attributes before the split)
     REDUCTIONS,  # noqa: F401
     Loss,
     LossFunctionWrapper,

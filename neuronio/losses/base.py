@@ -12,7 +12,7 @@ import inspect
 import numpy as np
 
 from neuronio import _lambdas, config, ops
-from neuronio._registry import Registry, kind_envelope
+from neuronio._registry import Registry, envelope, function_envelope, parts
 from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
 from neuronio.errors import FileFormatError, ShapeError
 
@@ -217,12 +217,6 @@ class _Wrapped(LossFunctionWrapper):
 
 
 # -- lookup and serialization (through the registry, which every loss module fills) ----------------
-# Classes Keras ships; others are neuronio's own and are saved with registered_name "neuronio>...".
-_KERAS_CLASSES = {
-    "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence", "Poisson",
-    "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity", "MeanAbsolutePercentageError",
-}  # fmt: skip
 
 
 def get(identifier):
@@ -251,16 +245,16 @@ def serialize(loss) -> dict:
     A loss function is saved as Keras saves one: class_name "function", config its name.
     """
     if _lambdas.is_lambda(loss):
-        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(loss)}}
+        return _lambdas.envelope(loss)
     if inspect.isfunction(loss):
         name = registry.name_of(loss)
         if name is None:
             raise TypeError(f"Cannot serialize the loss function {loss!r}: only registered losses can be saved.")
-        return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+        return function_envelope(name)
     name = registry.name_of(loss)
     if name is None or not isinstance(loss, Loss):
         raise TypeError(f"Cannot serialize loss {loss!r}: it is not a registered Loss or loss function.")
-    return kind_envelope("losses", name, loss.get_config(), _KERAS_CLASSES)
+    return envelope("losses", name, loss.get_config())
 
 
 def deserialize(config_dict):
@@ -276,7 +270,8 @@ def deserialize(config_dict):
         return registry.lookup(config_dict.get("config"))
     if class_name == "__lambda__":
         return _lambdas.load(config_dict.get("config"), "a lambda loss", ops)
-    cls = registry.lookup(class_name)
+    name, inner = parts(config_dict, "loss")
+    cls = registry.lookup(name)
     if not (inspect.isclass(cls) and issubclass(cls, Loss)):
         return cls
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    return cls.from_config(inner)

@@ -18,7 +18,7 @@ the label and prediction shapes; `resolve` makes that choice, as Keras 3's compi
 import inspect
 
 from neuronio import _lambdas, losses, ops
-from neuronio._registry import kind_envelope
+from neuronio._registry import envelope, parts
 from neuronio.errors import FileFormatError
 from neuronio.metrics.accuracy import (
     Accuracy,
@@ -75,15 +75,6 @@ from neuronio.metrics.regression import (
     mse,
     msle,
 )
-
-_KERAS_CLASSES = {
-    "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
-    "SparseCategoricalAccuracy", "TopKCategoricalAccuracy", "SparseTopKCategoricalAccuracy", "MeanSquaredError",
-    "MeanAbsoluteError", "MeanSquaredLogarithmicError", "RootMeanSquaredError", "BinaryCrossentropy",
-    "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence", "Poisson", "Hinge", "SquaredHinge",
-    "CategoricalHinge", "MeanAbsolutePercentageError", "LogCoshError", "CosineSimilarity", "Precision", "Recall", "AUC",
-    "FBetaScore", "F1Score", "MeanIoU", "TruePositives", "FalsePositives", "TrueNegatives", "FalseNegatives",
-}  # fmt: skip
 
 
 # -- lookup, "accuracy" resolution, serialization -------------------------------------------------
@@ -155,7 +146,7 @@ def serialize(metric) -> dict:
     name = registry.name_of(metric)
     if name is None or not isinstance(metric, Metric):
         raise TypeError(f"Cannot serialize metric {metric!r}: it is not a registered Metric or metric function.")
-    return kind_envelope("metrics", name, metric.get_config(), _KERAS_CLASSES)
+    return envelope("metrics", name, metric.get_config())
 
 
 def deserialize(config_dict):
@@ -170,8 +161,8 @@ def deserialize(config_dict):
         return _function(config_dict)
     if config_dict["class_name"] == "__lambda__":
         return _lambdas.load(config_dict.get("config"), "a lambda metric", ops)
-    cls = registry.lookup(config_dict["class_name"])
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    name, inner = parts(config_dict, "metric")
+    return registry.lookup(name).from_config(inner)
 
 
 __all__ = [

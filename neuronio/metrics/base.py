@@ -8,7 +8,7 @@ import inspect
 import numpy as np
 
 from neuronio import _lambdas, config, initializers, losses, ops
-from neuronio._registry import Registry
+from neuronio._registry import Registry, function_envelope
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import FileFormatError, ShapeError
@@ -255,10 +255,10 @@ def _function(identifier):
 
 def _serialize_function(fn) -> dict:
     if _lambdas.is_lambda(fn):
-        return {"class_name": "__lambda__", "config": {"value": _lambdas.dump(fn)}}
+        return _lambdas.envelope(fn)
     name = getattr(fn, "__name__", None)
     if _FUNCTIONS.get(name) is not fn and losses.registry.name_of(fn) is None:
         raise TypeError(
             f"Cannot serialize the metric function {fn!r}: only neuronio's metric and loss functions can be saved."
         )
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    return function_envelope(name)

@@ -8,6 +8,7 @@ from neuronio.errors import FileFormatError, ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.op_node import OpLayer
 from neuronio.layers.symbolic import SymbolicTensor
+from neuronio.models import graph_config
 from neuronio.models.model import Model
 from neuronio.saving.object_registration import custom_object_scope
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
@@ -231,13 +232,9 @@ class Functional(Model):
     def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
         """Rebuild the graph: create each layer, then replay its calls in file order.
         `custom_objects` maps the names of the user's own layers to their classes."""
+        graph_config.check(config_dict, who)  # faults of the file: FileFormatError; bugs propagate
         with custom_object_scope(custom_objects):
-            try:
-                return _rebuild(cls, config_dict, who)
-            except (KeyError, IndexError, TypeError) as exc:
-                raise FileFormatError(
-                    f"{who}: malformed functional model config ({type(exc).__name__}: {exc})."
-                ) from exc
+            return _rebuild(cls, config_dict, who)
 
 
 def _map_tensors(kwargs: dict, fn) -> dict:
@@ -258,6 +255,10 @@ def _map_refs(kwargs: dict, tensor) -> dict:
     return {k: [one(x) for x in v] if isinstance(v, list) else one(v) for k, v in kwargs.items()}
 
 
+class _NotYet(KeyError):
+    """A node's input is made later in the replay (a KeyError, as layers/op_node.py expects)."""
+
+
 def _rebuild(cls, config_dict, who):
     created, outputs_of = {}, {}  # layer name -> layer; (layer name, node index) -> outputs
     pending = list(config_dict["layers"])
@@ -275,10 +276,19 @@ def _rebuild(cls, config_dict, who):
             outputs_of[(entry["name"], 0)] = [layer.output]
 
     def tensor(ref):
-        if isinstance(ref, dict):
-            ref = ref["config"]["keras_history"]
-        name, node_i, tensor_i = ref
-        return outputs_of[(name, node_i)][tensor_i]
+        if not graph_config.is_tensor(ref):
+            raise FileFormatError(f"{who}: malformed functional model config: {ref!r} is not a tensor reference.")
+        name, node_i, tensor_i = graph_config.history(ref)
+        if name not in created:
+            raise FileFormatError(f"{who}: the layer graph refers to a layer {name!r} that does not exist.")
+        if (name, node_i) not in outputs_of:
+            raise _NotYet(name)  # made later in the replay (or never: then the replay stops)
+        outs = outputs_of[(name, node_i)]
+        if tensor_i >= len(outs):
+            raise FileFormatError(
+                f"{who}: the layer graph refers to output {tensor_i} of layer {name!r}, which has {len(outs)}."
+            )
+        return outs[tensor_i]
 
     # Replay calls until every node is made (a node waits until its inputs exist).
     remaining = [
@@ -295,7 +305,7 @@ def _rebuild(cls, config_dict, who):
             if isinstance(layer, OpLayer):
                 try:
                     out = layer.replay(node, tensor)
-                except KeyError:
+                except _NotYet:
                     continue
                 outputs_of[(entry["name"], i)] = out if isinstance(out, list) else [out]
                 remaining.remove(item)
@@ -306,7 +316,7 @@ def _rebuild(cls, config_dict, who):
             try:
                 inputs = [tensor(r) for r in refs]
                 kwargs = _map_refs(node.get("kwargs") or {}, tensor)  # tensors in kwargs: initial_state
-            except KeyError:
+            except _NotYet:
                 continue
             layer = created[entry["name"]]
             as_list = len(args) == 1 and isinstance(args[0], list)
@@ -318,9 +328,12 @@ def _rebuild(cls, config_dict, who):
             raise FileFormatError(f"{who}: the layer graph refers to layers or nodes that do not exist.")
 
     def collect(spec):
-        if spec and isinstance(spec[0], list):
-            return [tensor(s) for s in spec]
-        return tensor(spec)
+        try:
+            return [tensor(s) for s in spec] if spec and isinstance(spec[0], list) else tensor(spec)
+        except _NotYet as missing:
+            raise FileFormatError(
+                f"{who}: the model's inputs or outputs name a node of {missing} that is never made."
+            ) from None
 
     return cls(
         collect(config_dict["input_layers"]),

@@ -5,6 +5,7 @@ optimizers.SGD(learning_rate=0.1, momentum=0.9, nesterov=True)
 optimizer.apply_gradients(zip(grads, model.trainable_variables))
 """
 
+from neuronio._registry import envelope, parts
 from neuronio.errors import UnknownNameError
 from neuronio.optimizers import schedules
 from neuronio.optimizers.adadelta import Adadelta
@@ -73,15 +74,11 @@ def serialize(optimizer: Optimizer) -> dict:
     name = registry.name_of(optimizer)
     if name is None:
         raise TypeError(f"Cannot serialize {optimizer!r}: it is not an instance of a registered optimizer.")
-    return {"module": "keras.optimizers", "class_name": name, "config": optimizer.get_config(), "registered_name": None}
+    return envelope("optimizers", name, optimizer.get_config())
 
 
 def deserialize(config_dict: dict) -> Optimizer:
     """The inverse of serialize. The class is found by `class_name` only: a file saved by Keras on
     the torch backend names a backend-specific module, so `module` is not consulted."""
-    if not isinstance(config_dict, dict) or "class_name" not in config_dict:
-        raise ValueError(
-            f"An optimizer config must be a dict with 'class_name' and 'config'; received {config_dict!r}."
-        )
-    cls = _lookup(config_dict["class_name"])
-    return cls.from_config(dict(config_dict.get("config") or {}))
+    name, inner = parts(config_dict, "optimizer")
+    return _lookup(name).from_config(inner)

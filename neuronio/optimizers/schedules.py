@@ -17,13 +17,10 @@ import math
 
 import numpy as np
 
-from neuronio._registry import Registry
+from neuronio._registry import Registry, envelope, parts
 from neuronio.errors import UnknownNameError
 
 registry = Registry("learning rate schedule")
-
-# Schedules Keras does not have: saved under neuronio's namespace.
-NEURONIO_ONLY = frozenset({"OneCycle"})
 
 
 class LearningRateSchedule:
@@ -327,28 +324,15 @@ def serialize(schedule: LearningRateSchedule) -> dict:
             f"neuronio.optimizers.schedules.LearningRateSchedule and register it with "
             f"@schedules.registry.register('Name'), or use a float."
         )
-    neuronio_only = class_name in NEURONIO_ONLY
-    return {
-        "module": "neuronio.optimizers.schedules" if neuronio_only else "keras.optimizers.schedules",
-        "class_name": class_name,
-        "config": schedule.get_config(),
-        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
-    }
+    return envelope("optimizers.schedules", class_name, schedule.get_config())
 
 
 def deserialize(config_dict: dict) -> LearningRateSchedule:
     """The inverse of serialize; the class is found in the registry by name, never imported."""
-    if not isinstance(config_dict, dict) or not isinstance(config_dict.get("class_name"), str):
-        raise ValueError(
-            f"A learning rate schedule config must be a dict with 'class_name' and 'config'; received {config_dict!r}."
-        )
-    name = config_dict["class_name"]
-    registered = config_dict.get("registered_name")
-    if isinstance(registered, str) and registered.startswith("neuronio>"):
-        name = registered.split(">", 1)[1]
+    name, inner = parts(config_dict, "learning rate schedule")
     if name not in registry:
         raise UnknownNameError(registry.unknown_message(name))
-    return registry.lookup(name).from_config(dict(config_dict.get("config") or {}))
+    return registry.lookup(name).from_config(inner)
 
 
 # -- helpers --------------------------------------------------------------------------------------------

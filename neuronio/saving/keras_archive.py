@@ -57,23 +57,22 @@ _MAX_EXPANSION = 1100
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _ZIP_MAGIC = b"PK\x03\x04"
 
-# What zipfile, zlib, json and h5py raise on damaged input; wrapped into FileFormatError.
-_DAMAGE = (
+# What zipfile and zlib raise on a damaged archive, wrapped into FileFormatError around zipfile's
+# own calls only (RuntimeError: an encrypted member; NotImplementedError: an unknown compression
+# method; struct.error, IndexError: cut or edited headers). The HDF5 reader has its own list
+# (h5_store.H5_DAMAGE), and config.json is checked where it is parsed (see _build).
+_ZIP_DAMAGE = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
     zlib.error,
     EOFError,
     OSError,
     ValueError,
-    KeyError,
     IndexError,
-    TypeError,
     struct.error,
     NotImplementedError,
     RuntimeError,
     OverflowError,
-    RecursionError,
-    UnicodeDecodeError,
 )
 
 
@@ -201,7 +200,7 @@ def _load(filepath: str, compile: bool):
     _check_kind(filepath)
     try:
         zf = zipfile.ZipFile(filepath, "r")
-    except _DAMAGE as exc:
+    except _ZIP_DAMAGE as exc:
         raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
     with zf:
         _check_members(zf, filepath)
@@ -250,7 +249,7 @@ def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
                 data = _read_member(zf, WEIGHTS_NAME, filepath, limit=limit)
         except FileFormatError:
             raise
-        except _DAMAGE as exc:
+        except _ZIP_DAMAGE as exc:
             raise FileFormatError(f"{filepath}: not a readable .keras archive (zip): {exc}") from exc
         _load_state(data, model, f"{filepath} ({WEIGHTS_NAME})", skip_mismatch)
         return
@@ -284,7 +283,7 @@ def read_root_attrs(filepath, trusted: bool = False) -> dict:
                 found.update({key: h5file.attrs[key] for key in h5file.attrs})
         except FileFormatError:
             raise
-        except _DAMAGE as exc:
+        except h5_store.H5_DAMAGE as exc:
             raise FileFormatError(f"{filepath}: damaged HDF5 attributes ({exc}).") from exc
 
     _parse_guarded(data, parse, filepath, trusted, memory=4 * len(data))
@@ -298,7 +297,7 @@ def _load_state(data: bytes, model, who: str, skip_mismatch: bool = False, trust
                 h5_store.read_model_state(h5file, model, who, skip_mismatch, assign=assign)
         except FileFormatError:
             raise
-        except _DAMAGE as exc:
+        except h5_store.H5_DAMAGE as exc:
             raise FileFormatError(f"{who}: damaged HDF5 data ({type(exc).__name__}: {exc}).") from exc
 
     memory = 4 * len(data) + h5_store.max_state_bytes(model)
@@ -384,7 +383,7 @@ def _read_member(zf: zipfile.ZipFile, name: str, filepath: str, limit: int | Non
     try:
         with zf.open(info) as member:
             data = member.read(info.file_size + 1)
-    except _DAMAGE as exc:
+    except _ZIP_DAMAGE as exc:
         raise FileFormatError(f"{filepath}: '{name}' is damaged or truncated ({type(exc).__name__}: {exc}).") from exc
     if len(data) != info.file_size:
         raise FileFormatError(f"{filepath}: '{name}' should hold {info.file_size} bytes but holds {len(data)}.")
@@ -423,7 +422,11 @@ def _json_constant(name: str) -> float:
 
 
 def _build(config: dict, filepath: str, compile: bool):
-    """config.json -> model; every failure caused by the file's content becomes FileFormatError."""
+    """config.json -> model. The structure of the config is checked where it is parsed (envelopes:
+    _registry.parts and serialization.layer_class; a functional graph: models/graph_config.py), and
+    a constructor refuses a value it cannot take with ValueError or TypeError: those become
+    FileFormatError naming the file. Anything else (AttributeError, KeyError, IndexError, ...) is a
+    bug in neuronio or in a user's from_config, and propagates as it is."""
     who = f"{filepath} ({CONFIG_NAME})"
     try:
         return deserialize_model(config, who, compile)
@@ -433,7 +436,7 @@ def _build(config: dict, filepath: str, compile: bool):
         raise FileFormatError(f"{who}: {exc}") from exc  # raised by a module that did not know the file
     except MemoryError as exc:
         raise FileFormatError(f"{who}: the model it describes does not fit in memory ({exc}).") from exc
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as exc:
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
         raise FileFormatError(
             f"{who}: describes a model neuronio cannot build ({type(exc).__name__}: {exc}). If the "
             f"compile state is the problem, load with compile=False."

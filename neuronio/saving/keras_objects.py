@@ -6,12 +6,14 @@ Plain values (None, numbers, strings) stay as they are; lists and dicts are conv
 item; functions are saved by name ({"class_name": "function", "config": "relu"}). Reading resolves
 an envelope through the user's custom objects (the call's `custom_objects`, the active
 `custom_object_scope`, `register_keras_serializable`), then through neuronio's registries by the
-Keras module it names. Nothing a file names is imported, and a lambda is refused.
+module it names (keras.<kind>, or neuronio.<kind> for neuronio's own classes). Nothing a file
+names is imported; a lambda follows the one lambda policy (neuronio/_lambdas.py).
 """
 
 import inspect
 
-from neuronio import activations, constraints, initializers, losses, metrics, optimizers, regularizers
+from neuronio import _lambdas, activations, constraints, initializers, losses, metrics, ops, optimizers, regularizers
+from neuronio import config as config_module
 from neuronio.errors import FileFormatError
 from neuronio.layers.layer import Layer
 from neuronio.saving import object_registration
@@ -50,20 +52,18 @@ def serialize_keras_object(obj):
             name = registry.name_of(obj)
             if name is not None:
                 return object_registration.function_envelope(name)
-    if type(obj).__name__ == "function" and getattr(obj, "__name__", "") == "<lambda>":
-        raise TypeError(
-            "Cannot serialize a lambda: loading would have to run its code. Use a named, registered function."
-        )
+    if _lambdas.is_lambda(obj):
+        return _lambdas.envelope(obj)  # loading it is the one lambda policy's to allow (neuronio/_lambdas.py)
     return object_registration.serialize_custom(obj)
 
 
 def deserialize_keras_object(config, custom_objects=None, safe_mode=True, **kwargs):
     """The object a Keras 3 envelope describes, built only from neuronio's classes and the
-    user's custom objects. `safe_mode` is accepted for Keras compatibility: neuronio never runs
-    code from a config, whatever it says."""
+    user's custom objects. A stored lambda loads only with `safe_mode=False` (or after
+    `neuronio.config.enable_unsafe_deserialization()`), as in Keras: neuronio/_lambdas.py."""
     if kwargs:
         raise TypeError(f"deserialize_keras_object got unexpected keyword arguments: {sorted(kwargs)}.")
-    with object_registration.custom_object_scope(custom_objects):
+    with config_module.safe_mode_scope(safe_mode), object_registration.custom_object_scope(custom_objects):
         return _deserialize(config)
 
 
@@ -78,10 +78,7 @@ def _deserialize(config):
         return {key: _deserialize(value) for key, value in config.items()}
     class_name = config["class_name"]
     if class_name == "__lambda__":
-        raise FileFormatError(
-            "Refusing to load a lambda: it is Python code, and loading never executes code from a "
-            "config. Use a named function registered with register_keras_serializable."
-        )
+        return _lambdas.load(config.get("config"), "a lambda", ops)
     module = config.get("module")
     if class_name == "function":
         custom = object_registration.deserialize_custom(config)
@@ -97,7 +94,7 @@ def _deserialize(config):
     if module in _LAYER_MODULES:
         return deserialize_layer(config)
     for _, _, deserialize, kind_module in _KINDS:
-        if module == kind_module:
+        if module in (kind_module, kind_module.replace("keras.", "neuronio.", 1)):
             return object_registration.custom_or(deserialize)(config)
     custom = object_registration.get_registered_object(config.get("registered_name")) or (
         object_registration.get_registered_object(class_name)

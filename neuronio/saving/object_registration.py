@@ -13,7 +13,7 @@ evaluates nothing a file says.
 
 import inspect
 
-from neuronio import _custom_objects
+from neuronio import _custom_objects, _registry
 from neuronio._custom_objects import GLOBAL_CUSTOM_NAMES as _GLOBAL_CUSTOM_NAMES
 from neuronio._custom_objects import GLOBAL_CUSTOM_OBJECTS as _GLOBAL_CUSTOM_OBJECTS
 
@@ -104,7 +104,7 @@ def custom_envelope(cls, config_dict) -> dict:
 
 def function_envelope(name: str) -> dict:
     """Keras's envelope of a function, saved by name."""
-    return {"module": "builtins", "class_name": "function", "config": name, "registered_name": "function"}
+    return _registry.function_envelope(name)
 
 
 def serialize_custom(obj) -> dict:

@@ -17,14 +17,11 @@ constraints are constructor arguments of the layers (see neuronio/regularizers.p
 import inspect
 import math
 
-from neuronio import _lambdas, config, losses, metrics, optimizers
+from neuronio import _lambdas, _registry, losses, metrics, optimizers
 from neuronio.errors import FileFormatError, UnknownNameError
 from neuronio.layers.layer import Layer
 from neuronio.layers.layer import registry as layers_registry
 from neuronio.saving import object_registration
-
-# Layers neuronio has and Keras does not: saved under neuronio's own namespace.
-NEURONIO_ONLY_LAYERS = frozenset({"Maxout", "APL", "RReLU", "LocalResponseNormalization", "ElasticDistortion"})
 
 # Keras layers that run arbitrary code; never loaded, whatever the file says. (Lambda is loaded by its
 # own from_config, which refuses a stored Python lambda unless the user opts out of safe mode.)
@@ -79,13 +76,7 @@ def serialize_layer(layer) -> dict:
         class_name = type(layer).__name__
         envelope = object_registration.custom_envelope(type(layer), layer.get_config())
     else:
-        neuronio_only = class_name in NEURONIO_ONLY_LAYERS
-        envelope = {
-            "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
-            "class_name": class_name,
-            "config": layer.get_config(),
-            "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
-        }
+        envelope = _registry.envelope("layers", class_name, layer.get_config(), _keras_module(class_name))
     if class_name in MODEL_CLASSES:
         envelope["config"].setdefault("dtype", layer.dtype)  # Keras writes one; the models ignore it on load
     build_config = _build_config(layer, class_name)
@@ -151,12 +142,11 @@ def _nested_to_keras(envelope: dict) -> dict:
     class_name = envelope["class_name"]
     if class_name not in layers_registry:  # the user's own layer keeps its custom envelope
         return {**envelope, "config": to_keras_config(class_name, envelope["config"])}
-    neuronio_only = class_name in NEURONIO_ONLY_LAYERS
     return {
         **envelope,
-        "module": "neuronio.layers" if neuronio_only else _keras_module(class_name),
-        "registered_name": f"neuronio>{class_name}" if neuronio_only else None,
-        "config": to_keras_config(class_name, envelope["config"]),
+        **_registry.envelope(
+            "layers", class_name, to_keras_config(class_name, envelope["config"]), _keras_module(class_name)
+        ),
     }
 
 
@@ -252,8 +242,7 @@ def layer_class(envelope: dict, who: str = "config"):
     custom = _custom_layer_class(envelope, who)
     if custom is not None:
         return custom
-    if isinstance(registered, str) and registered.startswith("neuronio>"):
-        class_name = registered.split(">", 1)[1]
+    class_name = _registry.class_name_in(envelope)
     if class_name in CODE_LAYERS or ("lambda" in class_name.lower() and class_name != "Lambda"):
         raise FileFormatError(
             f"{who}: refusing to load a '{class_name}' layer: it holds Python code, and loading "
@@ -310,11 +299,28 @@ def deserialize_layer(envelope: dict, who: str = "config"):
         return model
     config_dict = from_keras_config(class_name, envelope.get("config") or {}, who)
     layer = cls.from_config(config_dict)
-    build_config = envelope.get("build_config")
-    if isinstance(build_config, dict) and build_config.get("input_shape") and not layer.built:
-        shape = build_config["input_shape"]
-        layer._maybe_build([tuple(s) for s in shape] if isinstance(shape[0], list) else tuple(shape))
+    shape = _build_shape(envelope.get("build_config"), who)
+    if shape is not None and not layer.built:
+        layer._maybe_build(shape)
     return layer
+
+
+def _build_shape(build_config, who: str):
+    """The shape (or list of shapes) a `build_config` names; None when it names none."""
+    shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
+    if not shape:
+        return None
+
+    def dims(s) -> bool:
+        return isinstance(s, list) and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in s)
+
+    if dims(shape):
+        return tuple(shape)
+    if isinstance(shape, list) and all(dims(s) for s in shape):
+        return [tuple(s) for s in shape]
+    raise FileFormatError(
+        f"{who}: a build_config's input_shape must be a shape or a list of shapes; received {_short(shape)}."
+    )
 
 
 def normalize_model_config(envelope: dict, who: str = "config") -> dict:
@@ -323,6 +329,11 @@ def normalize_model_config(envelope: dict, who: str = "config") -> dict:
     config_dict = envelope.get("config")
     if not isinstance(config_dict, dict) or not isinstance(config_dict.get("layers"), list):
         raise FileFormatError(f"{who}: a model entry needs a config with a 'layers' list; received {_short(envelope)}.")
+    for entry in config_dict["layers"]:
+        if not isinstance(entry, dict):
+            raise FileFormatError(
+                f"{who}: each entry of a model's 'layers' must be a JSON object; received {_short(entry)}."
+            )
     layers = []
     for entry in _without_mask_ops(config_dict["layers"]):
         if str(entry.get("module", "")).startswith("keras.src.ops."):
@@ -388,7 +399,8 @@ def _without_mask_ops(entries: list) -> list:
 def _without_op_mask(node, ops: set):
     kwargs = node.get("kwargs") if isinstance(node, dict) else None
     mask = kwargs.get("mask") if isinstance(kwargs, dict) else None
-    history = (mask.get("config") or {}).get("keras_history") if isinstance(mask, dict) else None
+    inner = mask.get("config") if isinstance(mask, dict) else None
+    history = inner.get("keras_history") if isinstance(inner, dict) else None
     if isinstance(history, list) and history and history[0] in ops:
         return {**node, "kwargs": {k: v for k, v in kwargs.items() if k != "mask"}}
     return node
@@ -462,7 +474,7 @@ def compile_from_config(model, compile_config: dict, who: str = "compile_config"
     does), so that the optimizer state saved next to the weights can be loaded into them."""
     if not isinstance(compile_config, dict):
         raise FileFormatError(f"{who}: expected a JSON object; received {_short(compile_config)}.")
-    _refuse_lambdas(compile_config, who)
+    _lambdas.refuse_stored(compile_config, f"{who}: ", "a lambda in the compile state")
     optimizer = compile_config.get("optimizer", "rmsprop")
     optimizer = optimizers.deserialize(optimizer) if isinstance(optimizer, dict) else optimizer
     if compile_config.get("weighted_metrics"):
@@ -521,21 +533,6 @@ def _check_names(spec, get, skip) -> None:
     elif isinstance(spec, dict):
         for item in spec.values():
             _check_names(item, get, skip)
-
-
-def _refuse_lambdas(value, who: str) -> None:
-    """Refuse a stored lambda anywhere in the compile state, in safe mode (neuronio/_lambdas.py);
-    outside it, the loss and metric deserializers load them."""
-    if not config.in_safe_mode():
-        return
-    if isinstance(value, dict):
-        if value.get("class_name") == "__lambda__":
-            raise FileFormatError(f"{who}: {_lambdas.refusal('a lambda in the compile state')}")
-        for item in value.values():
-            _refuse_lambdas(item, who)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_lambdas(item, who)
 
 
 def _jsonable(value):

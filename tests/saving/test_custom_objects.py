@@ -160,6 +160,16 @@ def test_lambda_envelopes_are_refused():
         deserialize_keras_object({"module": "builtins", "class_name": "__lambda__", "config": {"code": "x"}})
 
 
+def test_a_lambda_follows_the_one_lambda_policy():
+    # The same policy as a Lambda layer or a lambda loss (neuronio/_lambdas.py): saved as Keras
+    # saves it, refused in safe mode, loaded when the user opts out of it.
+    envelope = serialize_keras_object(lambda x, k=3: x * k)
+    assert envelope["class_name"] == "__lambda__" and set(envelope["config"]) == {"value"}
+    with pytest.raises(FileFormatError, match=r"Refusing to load a lambda.*safe_mode=False"):
+        deserialize_keras_object(envelope)
+    assert deserialize_keras_object(envelope, safe_mode=False)(2) == 6
+
+
 def model_with_custom_parts(layer):
     nn.utils.set_random_seed(1)
     model = nn.Sequential([nn.Input((3,)), layer, nn.layers.Dense(2)])
