@@ -476,6 +476,10 @@ def compile_from_config(model, compile_config: dict, who: str = "compile_config"
         raise FileFormatError(f"{who}: expected a JSON object; received {_short(compile_config)}.")
     _lambdas.refuse_stored(compile_config, f"{who}: ", "a lambda in the compile state")
     optimizer = compile_config.get("optimizer", "rmsprop")
+    if not isinstance(optimizer, (dict, str)):
+        raise FileFormatError(
+            f"{who}: 'optimizer' must be an optimizer's config or name; received {_short(optimizer)}."
+        )
     optimizer = optimizers.deserialize(optimizer) if isinstance(optimizer, dict) else optimizer
     if compile_config.get("weighted_metrics"):
         raise FileFormatError(
