@@ -91,7 +91,7 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Loss:
     string the user wrote.
     """
     if isinstance(identifier, str) and identifier.lower() in ("crossentropy", "ce"):
-        is_binary, is_sparse = _binary_or_sparse(tuple(y_true_shape), tuple(y_pred_shape))
+        is_binary, is_sparse = binary_or_sparse(tuple(y_true_shape), tuple(y_pred_shape))
         fn = (
             binary_crossentropy
             if is_binary
@@ -107,7 +107,7 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Loss:
     return LossFunctionWrapper(fn, name=name)
 
 
-def _binary_or_sparse(y_true_shape: tuple, y_pred_shape: tuple) -> tuple[bool, bool]:
+def binary_or_sparse(y_true_shape: tuple, y_pred_shape: tuple) -> tuple[bool, bool]:
     """Keras's is_binary_or_sparse_categorical, shared with metrics' "accuracy" resolution.
 
     One difference: predictions of shape (N,) (one score per sample) count as binary. Keras 3

@@ -35,22 +35,22 @@ def _labels(y_true) -> np.ndarray:
     return y_true.data if isinstance(y_true, Tensor) else as_array(y_true)
 
 
-def _match_ranks(y_true: np.ndarray, y_pred: Tensor) -> tuple[np.ndarray, Tensor]:
+def match_ranks(y_true, y_pred):
     """Keras's squeeze_or_expand_to_same_rank: fix a rank difference of one size-1 last axis.
 
     (N,) labels against (N, 1) predictions become (N, 1); (N, T, 1) predictions against (N, T)
-    labels become (N, T).
+    labels become (N, T). Works on arrays and Tensors alike (both reshape); losses and metrics share it.
     """
     if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
         if y_pred.ndim == 1:
-            y_pred = ops.reshape(y_pred, (*y_pred.shape, 1))
+            y_pred = y_pred.reshape((*y_pred.shape, 1))
         else:
             y_true = y_true.reshape(y_true.shape[:-1])
     elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
         if y_true.ndim == 1:
-            y_true = y_true.reshape(*y_true.shape, 1)
+            y_true = y_true.reshape((*y_true.shape, 1))
         else:
-            y_pred = ops.reshape(y_pred, y_pred.shape[:-1])
+            y_pred = y_pred.reshape(y_pred.shape[:-1])
     return y_true, y_pred
 
 
@@ -60,7 +60,7 @@ def _dense_pair(who: str, y_true, y_pred, class_hint: bool = False) -> tuple[np.
     class_hint: on a mismatch that looks like integer class ids, suggest the sparse loss.
     """
     y_pred = _prediction(y_pred)
-    y_true, y_pred = _match_ranks(_labels(y_true), y_pred)
+    y_true, y_pred = match_ranks(_labels(y_true), y_pred)
     if y_true.shape != y_pred.shape:
         hint = ""
         looks_sparse = y_pred.ndim >= 1 and y_pred.shape[-1] > 1 and y_true.shape == y_pred.shape[:-1]
@@ -136,7 +136,7 @@ def reduce_weighted_values(values: Tensor, sample_weight=None, reduction="sum_ov
     weights = None
     if sample_weight is not None:
         weights = np.asarray(_labels(sample_weight), dtype=values.dtype)
-        weights, values = _match_ranks(weights, values)
+        weights, values = match_ranks(weights, values)
         try:
             np.broadcast_shapes(weights.shape, values.shape)
         except ValueError:

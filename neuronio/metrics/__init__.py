@@ -126,7 +126,7 @@ def resolve(identifier, y_true_shape, y_pred_shape) -> Metric:
     written (the log key: "acc", "mse"); a function is wrapped and named after it.
     """
     if isinstance(identifier, str) and identifier.lower() in ("accuracy", "acc"):
-        is_binary, is_sparse = losses._binary_or_sparse(tuple(y_true_shape), tuple(y_pred_shape))
+        is_binary, is_sparse = losses.binary_or_sparse(tuple(y_true_shape), tuple(y_pred_shape))
         cls = BinaryAccuracy if is_binary else SparseCategoricalAccuracy if is_sparse else CategoricalAccuracy
         return cls(name=identifier)
     metric = get(identifier)

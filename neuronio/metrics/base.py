@@ -12,6 +12,7 @@ from neuronio._registry import Registry, function_envelope
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import FileFormatError, ShapeError
+from neuronio.losses.base import match_ranks as _match_ranks  # one rank rule for losses and metrics
 
 registry = Registry("metric")
 
@@ -28,21 +29,6 @@ def function_form(*functions) -> None:
 
 def _array(x) -> np.ndarray:
     return np.asarray(x.data if isinstance(x, Tensor) else x)
-
-
-def _match_ranks(y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Keras's squeeze_or_expand_to_same_rank on arrays: (N,) against (N, 1) becomes (N, 1)."""
-    if y_true.ndim == y_pred.ndim + 1 and y_true.shape[-1] == 1:
-        if y_pred.ndim == 1:
-            y_pred = y_pred[:, None]
-        else:
-            y_true = y_true[..., 0]
-    elif y_pred.ndim == y_true.ndim + 1 and y_pred.shape[-1] == 1:
-        if y_true.ndim == 1:
-            y_true = y_true[:, None]
-        else:
-            y_pred = y_pred[..., 0]
-    return y_true, y_pred
 
 
 def _same_shape(who: str, y_true: np.ndarray, y_pred: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
