@@ -5,7 +5,12 @@ from neuronio import activations, config, initializers, regularizers
 from neuronio.layers.arguments import check_channels_last, check_one, check_positive_int, check_window_fits
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import (
+    add_kernel_and_bias,
+    set_weight_options,
+    weight_options,
+    weight_options_config,
+)
 from neuronio.ops import add, conv2d
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 from neuronio.ops.depthwise import depthwise_conv2d
@@ -103,14 +108,7 @@ class Conv2DTranspose(_WindowLayer):
     def build(self, input_shape):
         channels = self._channels(input_shape)
         shape = (*self.kernel_size, self.filters, channels)  # (KH, KW, F, C): Keras's order
-        self.kernel = self.add_weight(
-            shape=shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
-            )
+        add_kernel_and_bias(self, shape, self.filters)
 
     def call(self, inputs):
         x = conv2d_transpose(inputs, self.kernel, self.strides, self.padding, self.output_padding)

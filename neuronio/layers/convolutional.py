@@ -11,7 +11,11 @@ from neuronio.layers.arguments import (
 )
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import (
+    add_kernel_and_bias,
+    set_weight_options,
+    weight_options_config,
+)
 from neuronio.ops import conv2d, pad
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 
@@ -85,15 +89,7 @@ class Conv2D(Layer):
         channels = input_shape[-1]
         if channels is None:
             raise ValueError(f"Conv2D '{self.name}': the channel axis must be known; received {input_shape}.")
-        kernel_shape = (*self.kernel_size, channels, self.filters)  # (KH, KW, C, F)
-        self.kernel = self.add_weight(
-            shape=kernel_shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
-            )
+        add_kernel_and_bias(self, (*self.kernel_size, channels, self.filters), self.filters)  # (KH, KW, C, F)
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):

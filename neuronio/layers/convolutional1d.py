@@ -5,7 +5,11 @@ from neuronio.errors import ShapeError
 from neuronio.layers.arguments import check_channels_last, check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import (
+    add_kernel_and_bias,
+    set_weight_options,
+    weight_options_config,
+)
 from neuronio.ops import concatenate, conv1d, getitem
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_single
 
@@ -83,15 +87,9 @@ class Conv1D(Layer):
                 f"Conv1D '{self.name}': the channel axis must be known and divisible by groups={self.groups}; "
                 f"received input shape {tuple(input_shape)}."
             )
-        kernel_shape = (self.kernel_size, channels // self.groups, self.filters)  # (K, C / groups, F)
-        self.kernel = self.add_weight(
-            shape=kernel_shape, initializer=self.kernel_initializer, name="kernel", **weight_options(self, "kernel")
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.filters,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
-            )
+        add_kernel_and_bias(
+            self, (self.kernel_size, channels // self.groups, self.filters), self.filters
+        )  # (K, C/G, F)
         self.input_spec = InputSpec(ndim=3, axes={-1: channels})
 
     def call(self, inputs):

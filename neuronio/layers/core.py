@@ -12,7 +12,11 @@ from neuronio.layers.layer import Layer, registry
 from neuronio.layers.regularization import Dropout
 from neuronio.layers.reshaping import Flatten, Reshape
 from neuronio.layers.symbolic import Node, SymbolicTensor
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import (
+    add_kernel_and_bias,
+    set_weight_options,
+    weight_options_config,
+)
 from neuronio.ops.linalg import matmul
 
 
@@ -115,17 +119,7 @@ class Dense(Layer):
         input_dim = input_shape[-1]
         if input_dim is None:
             raise ValueError(f"Dense '{self.name}': the last axis of the input must be known; received {input_shape}.")
-        self.kernel = self.add_weight(
-            shape=(input_dim, self.units),
-            initializer=self.kernel_initializer,
-            name="kernel",
-            **weight_options(self, "kernel"),
-        )
-        self.bias = None
-        if self.use_bias:
-            self.bias = self.add_weight(
-                shape=(self.units,), initializer=self.bias_initializer, name="bias", **weight_options(self, "bias")
-            )
+        add_kernel_and_bias(self, (input_dim, self.units), self.units)
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):

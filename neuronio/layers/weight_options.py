@@ -23,3 +23,16 @@ def weight_options_config(layer, *weights: str) -> dict:
     entries = {f"{w}_regularizer": regularizers.serialize(getattr(layer, f"{w}_regularizer")) for w in weights}
     entries.update({f"{w}_constraint": constraints.serialize(getattr(layer, f"{w}_constraint")) for w in weights})
     return entries
+
+
+def add_kernel_and_bias(layer, kernel_shape: tuple, units: int) -> None:
+    """`layer.kernel` of kernel_shape and `layer.bias` of (units,) (None without use_bias), each with
+    the layer's initializer, regularizer and constraint: what Dense and the convolutions build."""
+    layer.kernel = layer.add_weight(
+        shape=kernel_shape, initializer=layer.kernel_initializer, name="kernel", **weight_options(layer, "kernel")
+    )
+    layer.bias = None
+    if layer.use_bias:
+        layer.bias = layer.add_weight(
+            shape=(units,), initializer=layer.bias_initializer, name="bias", **weight_options(layer, "bias")
+        )
