@@ -100,7 +100,9 @@ KERAS_OWN = {
         "BinaryCrossentropy", "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "KLDivergence",
         "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "MeanAbsolutePercentageError", "LogCoshError",
         "CosineSimilarity", "Precision", "Recall", "AUC", "FBetaScore", "F1Score", "MeanIoU", "TruePositives",
-        "FalsePositives", "TrueNegatives", "FalseNegatives",
+        "FalsePositives", "TrueNegatives", "FalseNegatives", "IoU", "BinaryIoU", "OneHotIoU", "OneHotMeanIoU",
+        "R2Score", "PearsonCorrelation", "ConcordanceCorrelation", "SensitivityAtSpecificity",
+        "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision",
     }),
     "optimizers": frozenset({"SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop"}),
     "optimizers.schedules": frozenset({

@@ -1,7 +1,5 @@
-"""Per-class classification metrics: FBetaScore / F1Score (precision and recall combined) and
-MeanIoU (intersection over union, averaged over classes), with Keras 3's formulas."""
-
-import warnings
+"""Per-class classification metrics: FBetaScore / F1Score (precision and recall combined), with
+Keras 3's formulas. The IoU metrics are in neuronio/metrics/iou.py."""
 
 import numpy as np
 
@@ -92,71 +90,3 @@ class F1Score(FBetaScore):
         config_dict = super().get_config()
         del config_dict["beta"]
         return config_dict
-
-
-@registry.register("MeanIoU", "mean_io_u", "mean_iou")
-class MeanIoU(Metric):
-    """The mean over classes of TP / (TP + FP + FN), from a running confusion matrix.
-
-    Classes that never occur (in labels or predictions) are left out of the mean.
-
-    Args:
-        num_classes: the number of classes.
-        ignore_class: a label whose pixels/samples are not counted.
-        sparse_y_true, sparse_y_pred: whether labels/predictions are class ids (True) or scores
-            to take the argmax of along `axis` (False).
-    As in Keras, the matrix is int32 by default, so float sample weights are truncated (a warning
-    says so); pass dtype="float32" for fractional weights.
-    """
-
-    def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
-                 sparse_y_pred=True, axis=-1):  # fmt: skip
-        super().__init__(name=name or "mean_io_u", dtype=dtype or "int32")
-        if isinstance(num_classes, bool) or not isinstance(num_classes, int) or num_classes < 1:
-            raise ValueError(f"MeanIoU '{self.name}': `num_classes` must be a positive int; received {num_classes!r}.")
-        self.num_classes, self.ignore_class, self.axis = num_classes, ignore_class, axis
-        self.sparse_y_true, self.sparse_y_pred = bool(sparse_y_true), bool(sparse_y_pred)
-        self.total_cm = self.add_variable(shape=(num_classes, num_classes), name="total_confusion_matrix")
-
-    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
-        y_true, y_pred = _array(y_true), _array(y_pred)
-        if not self.sparse_y_true:
-            y_true = np.argmax(y_true, axis=self.axis)
-        if not self.sparse_y_pred:
-            y_pred = np.argmax(y_pred, axis=self.axis)
-        y_true, y_pred = y_true.reshape(-1).astype(np.int64), y_pred.reshape(-1).astype(np.int64)
-        if sample_weight is None:
-            weights = np.ones(y_true.shape)
-        else:
-            weights = _array(sample_weight)
-            if weights.dtype.kind == "f" and np.dtype(self.dtype).kind == "i":
-                warnings.warn(
-                    f"MeanIoU '{self.name}': float sample weights are cast to its dtype {self.dtype} "
-                    f"(truncated, as in Keras); use dtype='float32' for fractional weights.",
-                    UserWarning,
-                    stacklevel=2,
-                )
-            weights = np.broadcast_to(weights.astype(self.dtype).reshape(-1), y_true.shape)
-        valid = (y_true >= 0) & (y_true < self.num_classes) & (y_pred >= 0) & (y_pred < self.num_classes)
-        if self.ignore_class is not None:
-            valid &= y_true != self.ignore_class
-        index = y_true[valid] * self.num_classes + y_pred[valid]
-        counts = np.bincount(index, weights=weights[valid], minlength=self.num_classes**2)
-        self.total_cm.assign_add(counts.reshape(self.num_classes, self.num_classes).astype(self.dtype))
-
-    def result(self) -> float:
-        cm = self.total_cm.data.astype(np.float64)
-        tp = np.diag(cm)
-        denominator = cm.sum(axis=0) + cm.sum(axis=1) - tp
-        valid = denominator != 0
-        return float(np.sum(tp[valid] / denominator[valid]) / valid.sum()) if valid.any() else 0.0
-
-    def get_config(self):
-        return {
-            "num_classes": self.num_classes,
-            **super().get_config(),
-            "ignore_class": self.ignore_class,
-            "sparse_y_true": self.sparse_y_true,
-            "sparse_y_pred": self.sparse_y_pred,
-            "axis": self.axis,
-        }
