@@ -42,8 +42,13 @@ def _data(rng):
 METRICS = [
     # (class, kwargs, y_true key, y_pred key, weights key or None)
     ("IoU", {"num_classes": K, "target_class_ids": [0, 2]}, "class_ids", "pred_ids", None),
-    ("IoU", {"num_classes": K, "target_class_ids": [1], "sparse_y_pred": False, "ignore_class": 0}, "labels",
-     "probs", "counts"),  # fmt: skip
+    (
+        "IoU",
+        {"num_classes": K, "target_class_ids": [1], "sparse_y_pred": False, "ignore_class": 0},
+        "labels",
+        "probs",
+        "counts",
+    ),
     ("BinaryIoU", {}, "bits", "scores", None),
     ("BinaryIoU", {"target_class_ids": [1], "threshold": 0.3}, "bits", "scores", "counts"),
     ("BinaryIoU", {"dtype": "float32"}, "bits", "scores", "weights"),
@@ -52,16 +57,26 @@ METRICS = [
     ("OneHotMeanIoU", {"num_classes": K, "dtype": "float32"}, "one_hot", "probs", "weights"),
     ("R2Score", {}, "targets", "outputs", None),
     ("R2Score", {"class_aggregation": None}, "targets", "outputs", "weights"),
-    ("R2Score", {"class_aggregation": "variance_weighted_average", "num_regressors": 3}, "targets", "outputs",
-     "weights"),  # fmt: skip
+    (
+        "R2Score",
+        {"class_aggregation": "variance_weighted_average", "num_regressors": 3},
+        "targets",
+        "outputs",
+        "weights",
+    ),
     ("R2Score", {"num_regressors": 40}, "targets", "outputs", None),  # too many: the plain score
     ("PearsonCorrelation", {}, "targets", "outputs", "weights"),
     ("PearsonCorrelation", {"axis": 0}, "targets", "outputs", None),  # last batch of 1: nan, as Keras
     ("ConcordanceCorrelation", {}, "targets", "outputs", "weights"),
     ("ConcordanceCorrelation", {"axis": 0}, "targets", "outputs", None),
     ("SensitivityAtSpecificity", {"specificity": 0.5}, "binary", "probs", None),
-    ("SensitivityAtSpecificity", {"specificity": 0.7, "num_thresholds": 7, "class_id": 1}, "binary", "probs",
-     "weights"),  # fmt: skip
+    (
+        "SensitivityAtSpecificity",
+        {"specificity": 0.7, "num_thresholds": 7, "class_id": 1},
+        "binary",
+        "probs",
+        "weights",
+    ),
     ("SpecificityAtSensitivity", {"sensitivity": 0.6}, "binary", "probs", "weights"),
     ("PrecisionAtRecall", {"recall": 0.8}, "binary", "probs", "weights"),
     ("PrecisionAtRecall", {"recall": 0.3}, "binary", "outputs", None),  # scores outside [0, 1]: clipped
