@@ -88,6 +88,9 @@ class IoU(_IoUBase):
         sparse_y_true, sparse_y_pred: class ids (True) or scores to take the argmax of along `axis`.
     """
 
+    # Constructor arguments a subclass fixes (MeanIoU's targets, the one-hot labels): not in its config.
+    _fixed: tuple = ()
+
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None,
                  sparse_y_true=True, sparse_y_pred=True, axis=-1):  # fmt: skip
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
@@ -104,7 +107,7 @@ class IoU(_IoUBase):
         return self._mean_iou(self.target_class_ids)
 
     def get_config(self):
-        return {
+        config_dict = {
             "num_classes": self.num_classes,
             **super().get_config(),
             "ignore_class": self.ignore_class,
@@ -113,6 +116,7 @@ class IoU(_IoUBase):
             "sparse_y_pred": self.sparse_y_pred,
             "axis": self.axis,
         }
+        return {key: value for key, value in config_dict.items() if key not in self._fixed}
 
 
 @registry.register("MeanIoU", "mean_io_u", "mean_iou")
@@ -122,17 +126,14 @@ class MeanIoU(IoU):
     Arguments as IoU, without target_class_ids (all classes are targets).
     """
 
+    _fixed = ("target_class_ids",)
+
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_true=True,
                  sparse_y_pred=True, axis=-1):  # fmt: skip
         _check_count(type(self).__name__, name or config.snake_case(type(self).__name__), num_classes)
         super().__init__(num_classes, list(range(num_classes)), name=name, dtype=dtype,
                          ignore_class=ignore_class, sparse_y_true=sparse_y_true, sparse_y_pred=sparse_y_pred,
                          axis=axis)  # fmt: skip
-
-    def get_config(self):
-        config_dict = super().get_config()
-        del config_dict["target_class_ids"]
-        return config_dict
 
 
 @registry.register("BinaryIoU", "binary_io_u", "binary_iou")
@@ -169,29 +170,23 @@ class OneHotIoU(IoU):
     Arguments as IoU; labels are always one-hot (there is no sparse_y_true).
     """
 
+    _fixed = ("sparse_y_true",)
+
     def __init__(self, num_classes, target_class_ids, name=None, dtype=None, ignore_class=None, sparse_y_pred=False,
                  axis=-1):  # fmt: skip
         super().__init__(num_classes, target_class_ids, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)  # fmt: skip
-
-    def get_config(self):
-        config_dict = super().get_config()
-        del config_dict["sparse_y_true"]
-        return config_dict
 
 
 @registry.register("OneHotMeanIoU", "one_hot_mean_io_u", "one_hot_mean_iou")
 class OneHotMeanIoU(MeanIoU):
     """MeanIoU with one-hot labels (argmax along `axis`); predictions are scores unless sparse_y_pred."""
 
+    _fixed = ("target_class_ids", "sparse_y_true")
+
     def __init__(self, num_classes, name=None, dtype=None, ignore_class=None, sparse_y_pred=False, axis=-1):
         super().__init__(num_classes, name=name, dtype=dtype, ignore_class=ignore_class,
                          sparse_y_true=False, sparse_y_pred=sparse_y_pred, axis=axis)  # fmt: skip
-
-    def get_config(self):
-        config_dict = super().get_config()
-        del config_dict["sparse_y_true"]
-        return config_dict
 
 
 def _check_count(who: str, name: str, num_classes) -> None:

@@ -14,29 +14,18 @@ import torch  # noqa: E402
 import neuronio  # noqa: E402
 from neuronio import metrics  # noqa: E402
 from neuronio.autodiff import GradientTape, Variable  # noqa: E402
+from tests.reference.test_keras_more_losses_metrics import ATOL, RTOL, K, N  # noqa: E402
+from tests.reference.test_keras_more_losses_metrics import _data as _shared_data  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING, pytest.mark.filterwarnings("ignore::UserWarning")]
 
-RTOL, ATOL = 2e-5, 2e-6
-N, K = 9, 4
-
 
 def _data(rng):
-    labels = rng.integers(0, K, N)
-    return {
-        "probs": rng.dirichlet(np.ones(K), N).astype(np.float32),
-        "one_hot": np.eye(K, dtype=np.float32)[labels],
-        "binary": rng.integers(0, 2, (N, K)).astype(np.float32),
-        "targets": rng.uniform(-3, 3, (N, K)).astype(np.float32),
-        "outputs": rng.uniform(-3, 3, (N, K)).astype(np.float32),
-        "labels": labels,
-        "class_ids": rng.integers(0, K, (N, 3)),
-        "pred_ids": rng.integers(0, K, (N, 3)),
-        "bits": rng.integers(0, 2, N),
-        "scores": rng.uniform(0, 1, N).astype(np.float32),
-        "weights": rng.uniform(0, 2, N).astype(np.float32),
-        "counts": rng.integers(0, 4, N),  # integer weights: the int32 IoU matrices keep them whole
-    }
+    """The data of the other losses' and metrics' reference test, plus binary labels with scores
+    and integer weights (the int32 IoU matrices keep them whole)."""
+    data = _shared_data(rng)
+    return {**data, "bits": rng.integers(0, 2, N), "scores": rng.uniform(0, 1, N).astype(np.float32),
+            "counts": rng.integers(0, 4, N)}  # fmt: skip
 
 
 METRICS = [
