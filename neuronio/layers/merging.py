@@ -1,5 +1,5 @@
-"""Layers that merge several inputs into one: Add, Subtract, Multiply, Average, Maximum, Concatenate,
-and Keras's lowercase functional forms (`add([a, b])` is `Add()([a, b])`)."""
+"""Layers that merge several inputs into one: Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate, Dot, and Keras's lowercase functional forms (`add([a, b])` is `Add()([a, b])`)."""
 
 import functools
 
@@ -7,7 +7,9 @@ from neuronio.errors import ShapeError
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import add as _add
 from neuronio.ops import concatenate as _concatenate
+from neuronio.ops import matmul, normalize, transpose
 from neuronio.ops import maximum as _maximum
+from neuronio.ops import minimum as _minimum
 from neuronio.ops import multiply as _multiply
 from neuronio.ops import subtract as _subtract
 
@@ -89,6 +91,14 @@ class Maximum(_Merge):
         return functools.reduce(_maximum, inputs)
 
 
+@registry.register("Minimum")
+class Minimum(_Merge):
+    """The elementwise minimum of its inputs."""
+
+    def _merge(self, inputs):
+        return functools.reduce(_minimum, inputs)
+
+
 @registry.register("Concatenate")
 class Concatenate(Layer):
     """Joins its inputs along `axis` (default: the last, i.e. channels or features)."""
@@ -131,6 +141,93 @@ class Concatenate(Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
+@registry.register("Dot")
+class Dot(Layer):
+    """The dot product of two inputs along one axis each, sample by sample (Keras's batch dot).
+
+        y[n, i..., j...] = sum over k of a[n, i..., k] * b[n, k, j...]   (k on the axes chosen)
+
+    The output keeps a's other axes, then b's; two vectors per sample give (batch, 1).
+
+    Args:
+        axes: one int for both inputs, or (axis of a, axis of b); negative counts from the end;
+            never the batch axis 0.
+        normalize: first scale both inputs to unit L2 norm along those axes, so the product is
+            the cosine similarity.
+
+    >>> import numpy as np
+    >>> Dot(axes=1)([np.ones((2, 3), "float32"), np.ones((2, 3), "float32")]).numpy().tolist()
+    [[3.0], [3.0]]
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        pair = [axes, axes] if _is_int(axes) else list(axes) if isinstance(axes, (list, tuple)) else None
+        if pair is None or len(pair) != 2 or not all(_is_int(a) for a in pair):
+            raise ValueError(
+                f"Dot '{self.name}': `axes` must be an int or a list/tuple of 2 ints; received axes={axes!r}."
+            )
+        self.axes = int(axes) if _is_int(axes) else [int(a) for a in axes]
+        self._pair = [int(a) for a in pair]
+        self.normalize = bool(normalize)
+
+    def _resolve(self, shapes) -> tuple[int, int]:
+        """The two contracted axes as non-negative ints, after checking ranks and sizes."""
+        if not isinstance(shapes, list) or len(shapes) != 2:
+            count = len(shapes) if isinstance(shapes, list) else 1
+            raise ValueError(f"Dot '{self.name}' takes a list of exactly 2 inputs, [a, b]; received {count} input(s).")
+        resolved = []
+        for i, (shape, axis) in enumerate(zip(shapes, self._pair)):
+            rank = len(shape)
+            if rank < 2 or not -rank <= axis < rank or axis % rank == 0:
+                raise ShapeError(
+                    f"Dot '{self.name}': axes={self.axes} must name a non-batch axis of each input; input {i} has "
+                    f"shape {tuple(shape)}."
+                )
+            resolved.append(axis % rank)
+        size_a, size_b = shapes[0][resolved[0]], shapes[1][resolved[1]]
+        if size_a is not None and size_b is not None and size_a != size_b:
+            raise ShapeError(
+                f"Dot '{self.name}': the contracted axes must have the same size; input 0 has {size_a} on axis "
+                f"{resolved[0]} (shape {tuple(shapes[0])}) but input 1 has {size_b} on axis {resolved[1]} "
+                f"(shape {tuple(shapes[1])})."
+            )
+        return resolved[0], resolved[1]
+
+    def build(self, input_shape):
+        self._resolve(input_shape)
+
+    def call(self, inputs):
+        a, b = inputs
+        axis_a, axis_b = self._resolve([a.shape, b.shape])
+        if self.normalize:
+            a, b = normalize(a, axis=axis_a), normalize(b, axis=axis_b)
+        rest_a = [d for i, d in enumerate(a.shape) if i not in (0, axis_a)]
+        rest_b = [d for i, d in enumerate(b.shape) if i not in (0, axis_b)]
+        n, k = a.shape[0], a.shape[axis_a]
+        order_a = [0, *[i for i in range(1, a.ndim) if i != axis_a], axis_a]
+        order_b = [0, axis_b, *[i for i in range(1, b.ndim) if i != axis_b]]
+        left = transpose(a, order_a).reshape(n, -1, k)  # (N, Pa, K)
+        right = transpose(b, order_b).reshape(n, k, -1)  # (N, K, Pb)
+        y = matmul(left, right)  # (N, Pa, Pb)
+        return y.reshape(n, *rest_a, *rest_b) if rest_a or rest_b else y.reshape(n, 1)
+
+    def compute_output_shape(self, input_shape):
+        axis_a, axis_b = self._resolve(input_shape)
+        a, b = input_shape
+        rest = [d for i, d in enumerate(a) if i not in (0, axis_a)] + [
+            d for i, d in enumerate(b) if i not in (0, axis_b)
+        ]
+        return (a[0], *rest) if rest else (a[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 # -- Keras's functional forms: build the layer and call it on the list of inputs --------------------------
 def add(inputs, **kwargs):
     """`Add(**kwargs)(inputs)`: the elementwise sum of a list of tensors."""
@@ -155,6 +252,16 @@ def average(inputs, **kwargs):
 def maximum(inputs, **kwargs):
     """`Maximum(**kwargs)(inputs)`: the elementwise maximum of a list of tensors."""
     return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """`Minimum(**kwargs)(inputs)`: the elementwise minimum of a list of tensors."""
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """`Dot(axes, **kwargs)(inputs)`: the per-sample dot product of two tensors along `axes`."""
+    return Dot(axes=axes, **kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):

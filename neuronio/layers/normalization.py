@@ -6,7 +6,7 @@ import numpy as np
 
 from neuronio import initializers, ops
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import add_gamma_and_beta, set_weight_options, weight_options_config
 from neuronio.ops import add, multiply, subtract
 from neuronio.ops.normalization import batch_norm_train, layer_norm, local_response_normalization
 
@@ -67,18 +67,7 @@ class BatchNormalization(Layer):
         axis = self.axis % rank
         channels = input_shape[axis]
         shape = (channels,)
-        self.gamma = (
-            self.add_weight(
-                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
-            )
-            if self.scale
-            else None
-        )
-        self.beta = (
-            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
-            if self.center
-            else None
-        )
+        add_gamma_and_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             shape=shape, initializer=self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -209,18 +198,7 @@ class LayerNormalization(Layer):
         self._axes = tuple(sorted(a % rank for a in self.axis))
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(rank))  # (1, ..., D)
-        self.gamma = (
-            self.add_weight(
-                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
-            )
-            if self.scale or self.rms_scaling
-            else None
-        )
-        self.beta = (
-            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
-            if self.center and not self.rms_scaling
-            else None
-        )
+        add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def _param(self, variable, fill):
         if variable is None:

@@ -36,3 +36,17 @@ def add_kernel_and_bias(layer, kernel_shape: tuple, units: int) -> None:
         layer.bias = layer.add_weight(
             shape=(units,), initializer=layer.bias_initializer, name="bias", **weight_options(layer, "bias")
         )
+
+
+def add_gamma_and_beta(layer, shape: tuple, scale: bool, center: bool) -> None:
+    """`layer.gamma` (if scale) then `layer.beta` (if center), of `shape`, else None, each with the
+    layer's initializer, regularizer and constraint: what the normalization layers build."""
+    layer.gamma = layer.beta = None
+    if scale:
+        layer.gamma = layer.add_weight(
+            shape=shape, initializer=layer.gamma_initializer, name="gamma", **weight_options(layer, "gamma")
+        )
+    if center:
+        layer.beta = layer.add_weight(
+            shape=shape, initializer=layer.beta_initializer, name="beta", **weight_options(layer, "beta")
+        )
