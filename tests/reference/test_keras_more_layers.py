@@ -216,3 +216,27 @@ def test_summary_shows_keras_parameter_counts():
     ours.summary(print_fn=ours_text.append)
     theirs.summary(print_fn=lambda line, **kwargs: theirs_text.append(line))
     assert "\n".join(ours_text).strip() == "\n".join(theirs_text).strip()
+
+
+def test_masks_pass_through_the_mask_keeping_layers_as_in_keras(rng):
+    def build(api):
+        layers = api.layers
+        return api.models.Sequential(
+            [
+                layers.Input((5,)),
+                layers.Embedding(7, 4, mask_zero=True),
+                layers.Identity(),
+                layers.SpatialDropout1D(0.2),
+                layers.GaussianDropout(0.2),
+                layers.AlphaDropout(0.2),
+                layers.ActivityRegularization(l2=0.01),
+                layers.UnitNormalization(),
+                layers.GroupNormalization(groups=2),
+                layers.GlobalAveragePooling1D(),  # averages the unmasked steps only
+            ]
+        )
+
+    ours, theirs = build(neuronio), build(keras)
+    _same_weights(ours, theirs, rng)
+    tokens = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0]], "int32")
+    np.testing.assert_allclose(ours.predict(tokens, verbose=0), theirs.predict(tokens, verbose=0), rtol=RTOL, atol=ATOL)
