@@ -6,7 +6,7 @@ import numpy as np
 
 from neuronio import initializers, ops
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import add_gamma_and_beta, set_weight_options, weight_options_config
+from neuronio.layers.weight_options import add_gamma_and_beta, gamma_beta_config, set_gamma_beta_options
 from neuronio.ops import add, multiply, subtract
 from neuronio.ops.normalization import batch_norm_train, layer_norm, local_response_normalization
 
@@ -55,12 +55,10 @@ class BatchNormalization(Layer):
             )
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
-        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+        set_gamma_beta_options(self, gamma_initializer, beta_initializer, gamma_regularizer, beta_regularizer,
+                               gamma_constraint, beta_constraint)  # fmt: skip
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -108,11 +106,9 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            **weight_options_config(self, "beta", "gamma"),
+            **gamma_beta_config(self),
         }
 
 
@@ -183,10 +179,8 @@ class LayerNormalization(Layer):
         self.axis, self.epsilon = axes, float(epsilon)
         self._axis_given = axis  # the config holds it as given until build, then as a list (as Keras)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
-        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+        set_gamma_beta_options(self, gamma_initializer, beta_initializer, gamma_regularizer, beta_regularizer,
+                               gamma_constraint, beta_constraint)  # fmt: skip
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -223,9 +217,7 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            **weight_options_config(self, "beta", "gamma"),
+            **gamma_beta_config(self),
         }
 
 

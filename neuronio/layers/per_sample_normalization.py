@@ -3,9 +3,8 @@ so training and inference compute the same)."""
 
 import numpy as np
 
-from neuronio import initializers
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import add_gamma_and_beta, set_weight_options, weight_options_config
+from neuronio.layers.weight_options import add_gamma_and_beta, gamma_beta_config, set_gamma_beta_options
 from neuronio.ops import add, maximum, mean, multiply, reshape, rsqrt, square, subtract, sum, var
 
 # Keras's floor under the squared norm: vectors shorter than 1e-12 are divided by 1e-12, not by ~0.
@@ -96,10 +95,8 @@ class GroupNormalization(Layer):
             raise ValueError(f"GroupNormalization '{self.name}': `epsilon` must be > 0; received epsilon={epsilon!r}.")
         self.groups, self.axis, self.epsilon = int(groups), int(axis), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
-        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+        set_gamma_beta_options(self, gamma_initializer, beta_initializer, gamma_regularizer, beta_regularizer,
+                               gamma_constraint, beta_constraint)  # fmt: skip
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -148,7 +145,5 @@ class GroupNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            **weight_options_config(self, "beta", "gamma"),
+            **gamma_beta_config(self),
         }

@@ -188,7 +188,7 @@ _SELU_SATURATION = -1.0507009873554805 * 1.6732632423543772
 
 
 @registry.register("AlphaDropout")
-class AlphaDropout(Layer):
+class AlphaDropout(Dropout):
     """Dropout for self-normalizing (SELU) networks: keeps the inputs' mean and variance.
 
     While training, a fraction `rate` of the inputs is set to SELU's saturation value
@@ -205,14 +205,7 @@ class AlphaDropout(Layer):
         seed: a seed for this layer's own generator; otherwise `set_random_seed`'s generator.
     """
 
-    supports_masking = True
-
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
-        super().__init__(**kwargs)
-        self.rate = check_rate(self, rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
-        self.seed = seed
-        self._rng = seeded_rng(seed)
+    # Dropout's arguments, checks and config; only the noise differs.
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
@@ -227,13 +220,6 @@ class AlphaDropout(Layer):
         scale = (a * keep).astype(inputs.dtype)
         shift = (a * _SELU_SATURATION * (1.0 - keep) + b).astype(inputs.dtype)
         return add(multiply(inputs, scale), shift)
-
-    def compute_output_shape(self, input_shape):
-        return input_shape
-
-    def get_config(self):
-        noise_shape = None if self.noise_shape is None else list(self.noise_shape)
-        return {**super().get_config(), "rate": self.rate, "seed": self.seed, "noise_shape": noise_shape}
 
 
 @registry.register("ActivityRegularization")

@@ -15,12 +15,17 @@ keras = keras_on_torch()
 
 import neuronio  # noqa: E402
 from neuronio.saving.serialization import to_keras_config  # noqa: E402
-from tests.reference.test_keras_vision_layers import _model, _same_weights  # noqa: E402
+from tests.reference.keras_layer_checks import (  # noqa: E402
+    ATOL,
+    RTOL,
+    check_crossing,
+    check_forward,
+    check_keras_config,
+    check_one_sgd_step,
+    same_weights,
+)
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
-
-# float32 rounding: the engines sum in different orders.
-RTOL, ATOL = 1e-5, 1e-5
 
 # (layer class, constructor arguments, one sample's input shape)
 LAYERS = [
@@ -52,27 +57,12 @@ def _ids(cases):
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
 def test_forward_and_parameter_count_match_keras(rng, name, kwargs, shape):
-    ours, theirs = _model(neuronio, name, kwargs, shape), _model(keras, name, kwargs, shape)
-    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
-    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
-    assert ours.count_params() == theirs.count_params()
-    _same_weights(ours, theirs, rng)
-    x = rng.standard_normal((3, *shape)).astype("float32")
-    assert ours.output_shape == theirs.output_shape
-    np.testing.assert_allclose(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+    check_forward(neuronio, keras, rng, name, kwargs, shape)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), WEIGHTED, ids=_ids(WEIGHTED))
 def test_one_sgd_step_matches_keras(rng, name, kwargs, shape):
-    ours, theirs = _model(neuronio, name, kwargs, shape), _model(keras, name, kwargs, shape)
-    _same_weights(ours, theirs, rng)
-    x = rng.standard_normal((4, *shape)).astype("float32")
-    y = rng.standard_normal((4, *theirs.output_shape[1:])).astype("float32")
-    for model, api in ((ours, neuronio), (theirs, keras)):
-        model.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
-    np.testing.assert_allclose(ours.train_on_batch(x, y), theirs.train_on_batch(x, y), rtol=RTOL)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    check_one_sgd_step(neuronio, keras, rng, name, kwargs, shape)
 
 
 def test_activity_regularization_trains_as_keras(rng):
@@ -82,7 +72,7 @@ def test_activity_regularization_trains_as_keras(rng):
         )
 
     ours, theirs = build(neuronio), build(keras)
-    _same_weights(ours, theirs, rng)
+    same_weights(ours, theirs, rng)
     x, y = rng.standard_normal((5, 3)).astype("float32"), rng.standard_normal((5, 4)).astype("float32")
     for model, api in ((ours, neuronio), (theirs, keras)):
         model.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
@@ -96,24 +86,12 @@ def test_activity_regularization_trains_as_keras(rng):
 @pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
 def test_saved_layer_crosses_between_engines(tmp_path, rng, name, kwargs, shape, direction):
     source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
-    model = _model(source, name, kwargs, shape)
-    if model.weights:
-        model.set_weights([rng.standard_normal(tuple(w.shape)).astype("float32") for w in model.weights])
-    model.save(tmp_path / "m.keras")
-    loaded = target.models.load_model(tmp_path / "m.keras")
-    assert type(loaded.layers[-1]).__name__ == name
-    assert json.loads(json.dumps(loaded.layers[-1].get_config()))["name"] == model.layers[-1].name
-    x = rng.standard_normal((2, *shape)).astype("float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+    check_crossing(source, target, tmp_path, rng, name, kwargs, shape)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
 def test_configs_are_keras_configs(name, kwargs, shape):
-    ours = getattr(neuronio.layers, name)(**kwargs, name="layer")
-    theirs = getattr(keras.layers, name)(**kwargs, name="layer")
-    written = to_keras_config(name, ours.get_config())  # as neuronio writes it into config.json
-    expected = json.loads(json.dumps(theirs.get_config()))
-    assert written == expected
+    check_keras_config(neuronio, keras, name, kwargs)
 
 
 # -- the dropouts: Keras's values and statistics while training, identity at inference ------------------
@@ -155,7 +133,7 @@ def test_dot_and_minimum_match_keras_and_cross_both_ways(tmp_path, rng):
         return api.models.Model([a, b, c], outputs)
 
     ours, theirs = build(neuronio), build(keras)
-    _same_weights(ours, theirs, rng)
+    same_weights(ours, theirs, rng)
     x = [rng.standard_normal((2, *s)).astype("float32") for s in ((4, 3), (5, 3), (4, 3))]
     expected = theirs.predict(x, verbose=0)
     for a, b in zip(ours.predict(x, verbose=0), expected, strict=True):
@@ -237,6 +215,6 @@ def test_masks_pass_through_the_mask_keeping_layers_as_in_keras(rng):
         )
 
     ours, theirs = build(neuronio), build(keras)
-    _same_weights(ours, theirs, rng)
+    same_weights(ours, theirs, rng)
     tokens = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0]], "int32")
     np.testing.assert_allclose(ours.predict(tokens, verbose=0), theirs.predict(tokens, verbose=0), rtol=RTOL, atol=ATOL)
