@@ -3,11 +3,14 @@ Concatenate, Dot, and Keras's lowercase functional forms (`add([a, b])` is `Add(
 
 import functools
 
+import numpy as np
+
+from neuronio.autodiff.tensor import as_array
 from neuronio.errors import ShapeError
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import add as _add
 from neuronio.ops import concatenate as _concatenate
-from neuronio.ops import matmul, normalize, transpose
+from neuronio.ops import matmul, normalize, transpose, where
 from neuronio.ops import maximum as _maximum
 from neuronio.ops import minimum as _minimum
 from neuronio.ops import multiply as _multiply
@@ -36,12 +39,47 @@ class _Merge(Layer):
     def build(self, input_shape):
         self._check_inputs(input_shape)
 
-    def call(self, inputs):
-        return self._merge(list(inputs))
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        inputs = list(inputs)
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return self._merge(inputs)
+        # Each mask (N, steps) -> (N, steps, features) of its input, True where the input holds data.
+        held = [None if m is None else np.broadcast_to(as_array(m).astype(bool)[..., None], x.shape) for x, m in
+                zip(inputs, mask)]  # fmt: skip
+        return self._merge_held(inputs, held)
+
+    def _merge_held(self, inputs, held):
+        """The merge when some inputs have masks (None: every entry held); Add, Subtract and
+        Average merge the values as they are, as Keras does."""
+        return self._merge(inputs)
 
     def compute_output_shape(self, input_shape):
         self._check_inputs(input_shape)
         return tuple(input_shape[0])
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3's merge rule: when every input has a mask, a step is kept where any input keeps
+        it; an input without a mask holds every step, so then the output has no mask."""
+        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        return np.logical_or.reduce([as_array(m).astype(bool) for m in mask])
+
+
+def _extreme_of_held(op, inputs, held):
+    """op (maximum or minimum) over the entries the inputs hold, folding left to right: an entry an
+    input does not hold is replaced by the running result (or, until some input holds it, the
+    running result by that input), so it never wins; an entry no input holds keeps inputs[0]'s value."""
+    output, output_held = inputs[0], held[0]
+    for x, x_held in zip(inputs[1:], held[1:]):
+        if x_held is not None:
+            x = where(x_held, x, output)
+        if output_held is not None:
+            output = where(output_held, output, x)
+        output_held = None if x_held is None or output_held is None else output_held | x_held
+        output = op(output, x)
+    return output
 
 
 @registry.register("Add")
@@ -74,6 +112,15 @@ class Multiply(_Merge):
     def _merge(self, inputs):
         return functools.reduce(_multiply, inputs)
 
+    def _merge_held(self, inputs, held):
+        # Entries an input does not hold count as 1, the product's identity; when every input has a
+        # mask, entries no input holds are 0 (Keras's rule for masked outputs).
+        ones = [x if h is None else where(h, x, np.ones((), x.dtype)) for x, h in zip(inputs, held)]
+        output = functools.reduce(_multiply, ones)
+        if all(h is not None for h in held):
+            output = where(np.logical_or.reduce(held), output, np.zeros((), output.dtype))
+        return output
+
 
 @registry.register("Average")
 class Average(_Merge):
@@ -90,6 +137,9 @@ class Maximum(_Merge):
     def _merge(self, inputs):
         return functools.reduce(_maximum, inputs)
 
+    def _merge_held(self, inputs, held):
+        return _extreme_of_held(_maximum, inputs, held)
+
 
 @registry.register("Minimum")
 class Minimum(_Merge):
@@ -97,6 +147,9 @@ class Minimum(_Merge):
 
     def _merge(self, inputs):
         return functools.reduce(_minimum, inputs)
+
+    def _merge_held(self, inputs, held):
+        return _extreme_of_held(_minimum, inputs, held)
 
 
 @registry.register("Concatenate")

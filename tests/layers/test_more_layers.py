@@ -143,6 +143,25 @@ def test_minimum_and_its_functional_form():
         check_gradients(lambda p, q: layer([p, q]), [rng.normal(size=(2, 3)), rng.normal(size=(2, 3))], mode="full")
 
 
+def test_masked_merges_take_only_held_entries_and_pass_gradients_to_them():
+    # masks (N, steps) on inputs (N, steps, features): an entry an input does not hold never wins
+    x = np.array([[[1.0], [5.0], [2.0]]], "float32")
+    y = np.array([[[7.0], [-4.0], [3.0]]], "float32")
+    masks = [np.array([[True, False, False]]), np.array([[False, True, False]])]
+    assert layers.Minimum()([x, y], mask=masks).numpy().ravel().tolist() == [1.0, -4.0, 2.0]
+    assert layers.Maximum()([x, y], mask=masks).numpy().ravel().tolist() == [1.0, -4.0, 2.0]
+    assert layers.Multiply()([x, y], mask=masks).numpy().ravel().tolist() == [1.0, -4.0, 0.0]
+    assert layers.Add()([x, y], mask=masks).numpy().ravel().tolist() == [8.0, 1.0, 5.0]
+    assert layers.Minimum().compute_mask([x, y], masks).tolist() == [[True, True, False]]
+    assert layers.Minimum().compute_mask([x, y], [masks[0], None]) is None
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(2, 3, 2)), rng.normal(size=(2, 3, 2))
+    held = [rng.random((2, 3)) < 0.6, rng.random((2, 3)) < 0.6]
+    with config.floatx_scope("float64"):
+        for layer in (layers.Minimum(), layers.Maximum(), layers.Multiply()):
+            check_gradients(lambda p, q, layer=layer: layer([p, q], mask=held), [a, b], mode="full")
+
+
 @pytest.mark.parametrize(
     ("shape_a", "shape_b", "axes", "subscripts"),
     [

@@ -218,3 +218,31 @@ def test_masks_pass_through_the_mask_keeping_layers_as_in_keras(rng):
     same_weights(ours, theirs, rng)
     tokens = np.array([[1, 2, 0, 0, 0], [3, 4, 5, 6, 0]], "int32")
     np.testing.assert_allclose(ours.predict(tokens, verbose=0), theirs.predict(tokens, verbose=0), rtol=RTOL, atol=ATOL)
+
+
+def test_merges_of_masked_inputs_give_keras_values_and_masks(rng):
+    def build(api):
+        layers = api.layers
+        a, b = layers.Input((4,)), layers.Input((4,))
+        left = layers.Embedding(6, 3, mask_zero=True)(a)
+        right = layers.Embedding(6, 3, mask_zero=True)(b)
+        plain = layers.Dense(3)(layers.Embedding(6, 3)(b))  # no mask: it holds every step
+        merged = [
+            layers.minimum([left, right]),
+            layers.maximum([left, right, left]),
+            layers.multiply([left, right]),
+            layers.add([left, right]),
+            layers.average([left, right]),
+            layers.subtract([left, right]),
+            layers.minimum([plain, left]),
+            layers.multiply([left, plain]),
+            layers.maximum([left, plain]),
+        ]
+        # the raw merged values (steps no input holds included), and a masked mean of each
+        return api.models.Model([a, b], merged + [layers.GlobalAveragePooling1D()(m) for m in merged])
+
+    ours, theirs = build(neuronio), build(keras)
+    same_weights(ours, theirs, rng)
+    x = [np.array([[1, 2, 0, 0], [3, 1, 4, 0]], "int32"), np.array([[5, 0, 2, 0], [1, 1, 0, 1]], "int32")]
+    for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), strict=True):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
