@@ -242,7 +242,11 @@ class ActivityRegularization(Layer):
         for name, value in (("l1", l1), ("l2", l2)):
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not value >= 0:
                 raise ValueError(f"ActivityRegularization: `{name}` must be a number >= 0; received {name}={value!r}.")
-        kwargs.pop("activity_regularizer", None)  # it is l1 and l2's, not an argument of its own
+        if kwargs.pop("activity_regularizer", None) is not None:
+            raise TypeError(
+                "ActivityRegularization: its penalty is given by `l1` and `l2`; it takes no `activity_regularizer` "
+                "(use another layer's activity_regularizer= for a different penalty)."
+            )
         super().__init__(activity_regularizer=regularizers.L1L2(l1=l1, l2=l2), **kwargs)
         self.l1, self.l2 = float(l1), float(l2)
 

@@ -259,6 +259,8 @@ def test_other_bad_arguments_say_what_is_wrong():
             cls(1)
     with pytest.raises(ValueError, match=r"ActivityRegularization: `l2` must be a number >= 0; received l2=-1"):
         layers.ActivityRegularization(l2=-1)
+    with pytest.raises(TypeError, match=r"ActivityRegularization: its penalty is given by `l1` and `l2`"):
+        layers.ActivityRegularization(l1=0.1, activity_regularizer="l2")
 
 
 # -- Wrapper and layers.serialize / deserialize -------------------------------------------------------------

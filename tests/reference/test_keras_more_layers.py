@@ -246,3 +246,30 @@ def test_merges_of_masked_inputs_give_keras_values_and_masks(rng):
     x = [np.array([[1, 2, 0, 0], [3, 1, 4, 0]], "int32"), np.array([[5, 0, 2, 0], [1, 1, 0, 1]], "int32")]
     for a, b in zip(ours.predict(x, verbose=0), theirs.predict(x, verbose=0), strict=True):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+
+
+def _twice_class(api):
+    """A user's Wrapper subclass (applies its layer twice), registered under the same name in `api`."""
+
+    @api.saving.register_keras_serializable(package="more_layers_test")
+    class Twice(api.layers.Wrapper):
+        def call(self, inputs):
+            return self.layer(self.layer(inputs))
+
+        def compute_output_shape(self, input_shape):
+            return input_shape
+
+    return Twice
+
+
+@pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
+def test_a_users_wrapper_crosses_between_engines_with_its_wrapped_layer(tmp_path, rng, direction):
+    source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
+    twice, _ = _twice_class(source), _twice_class(target)
+    model = source.models.Sequential([source.layers.Input((3,)), twice(source.layers.Dense(3, name="inner"))])
+    model.set_weights([rng.standard_normal(tuple(w.shape)).astype("float32") for w in model.weights])
+    model.save(tmp_path / "m.keras")
+    loaded = target.models.load_model(tmp_path / "m.keras")
+    assert type(loaded.layers[-1]).__name__ == "Twice" and loaded.layers[-1].layer.name == "inner"
+    x = rng.standard_normal((2, 3)).astype("float32")
+    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
