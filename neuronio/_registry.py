@@ -76,6 +76,9 @@ class Registry:
 # own. tests/reference/test_keras_own_classes.py checks the table against Keras in both directions.
 KERAS_OWN = {
     "layers": frozenset({
+        "ActivityRegularization", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D", "AdaptiveMaxPooling1D",
+        "AdaptiveMaxPooling2D", "AlphaDropout", "Dot", "GaussianDropout", "GroupNormalization", "Identity", "Minimum",
+        "SpatialDropout1D", "UnitNormalization",
         "Activation", "Add", "Average", "AveragePooling1D", "AveragePooling2D", "BatchNormalization",
         "Bidirectional", "CenterCrop", "Concatenate", "Conv1D", "Conv2D", "Conv2DTranspose", "Cropping1D",
         "Cropping2D", "Dense", "DepthwiseConv2D", "Dropout", "ELU", "Embedding", "Flatten", "Functional", "GRU",

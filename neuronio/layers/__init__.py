@@ -3,11 +3,17 @@ functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and Lo
 
 from neuronio.layers import op_node  # noqa: F401 - registers symbolic tensors' ops.* hook (OpLayer)
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
+from neuronio.layers.adaptive_pooling import (
+    AdaptiveAveragePooling1D,
+    AdaptiveAveragePooling2D,
+    AdaptiveMaxPooling1D,
+    AdaptiveMaxPooling2D,
+)
 from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
-from neuronio.layers.core import Activation, Dense, Input, InputLayer
+from neuronio.layers.core import Activation, Dense, Identity, Input, InputLayer
 from neuronio.layers.embedding import Embedding, Masking
 from neuronio.layers.image_preprocessing import CenterCrop, Normalization, Rescaling, Resizing
 from neuronio.layers.input_spec import InputSpec
@@ -17,17 +23,22 @@ from neuronio.layers.merging import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
+    Minimum,
     Multiply,
     Subtract,
     add,
     average,
     concatenate,
+    dot,
     maximum,
+    minimum,
     multiply,
     subtract,
 )
 from neuronio.layers.normalization import BatchNormalization, LayerNormalization, LocalResponseNormalization
+from neuronio.layers.per_sample_normalization import GroupNormalization, UnitNormalization
 from neuronio.layers.pooling import (
     AveragePooling2D,
     GlobalAveragePooling2D,
@@ -44,12 +55,21 @@ from neuronio.layers.preprocessing import (
     RandomTranslation,
     RandomZoom,
 )
-from neuronio.layers.regularization import Dropout, GaussianNoise, SpatialDropout2D
+from neuronio.layers.regularization import (
+    ActivityRegularization,
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
 from neuronio.layers.reshaping import Cropping2D, Flatten, Reshape, UpSampling2D
 from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from neuronio.layers.rnn import GRU, LSTM, RNN, SimpleRNN
 from neuronio.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
-from neuronio.layers.wrappers import TimeDistributed
+from neuronio.layers.serialization import deserialize, serialize
+from neuronio.layers.wrappers import TimeDistributed, Wrapper
 
 # Keras's short aliases.
 Convolution2DTranspose = Conv2DTranspose
@@ -67,7 +87,13 @@ Convolution1D = Conv1D
 __all__ = [
     "APL",
     "Activation",
+    "ActivityRegularization",
+    "AdaptiveAveragePooling1D",
+    "AdaptiveAveragePooling2D",
+    "AdaptiveMaxPooling1D",
+    "AdaptiveMaxPooling2D",
     "Add",
+    "AlphaDropout",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
@@ -87,6 +113,7 @@ __all__ = [
     "Cropping2D",
     "Dense",
     "DepthwiseConv2D",
+    "Dot",
     "Dropout",
     "ELU",
     "ElasticDistortion",
@@ -94,6 +121,7 @@ __all__ = [
     "Flatten",
     "GRU",
     "GRUCell",
+    "GaussianDropout",
     "GaussianNoise",
     "GlobalAveragePooling1D",
     "GlobalAveragePooling2D",
@@ -103,6 +131,8 @@ __all__ = [
     "GlobalMaxPool2D",
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
+    "GroupNormalization",
+    "Identity",
     "Input",
     "InputLayer",
     "InputSpec",
@@ -120,6 +150,7 @@ __all__ = [
     "MaxPooling2D",
     "Maximum",
     "Maxout",
+    "Minimum",
     "Multiply",
     "Normalization",
     "PReLU",
@@ -142,19 +173,26 @@ __all__ = [
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
+    "SpatialDropout1D",
     "SpatialDropout2D",
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
+    "UnitNormalization",
     "UpSampling1D",
     "UpSampling2D",
+    "Wrapper",
     "ZeroPadding1D",
     "ZeroPadding2D",
     "add",
     "average",
     "concatenate",
+    "deserialize",
+    "dot",
     "maximum",
+    "minimum",
     "multiply",
     "registry",
+    "serialize",
     "subtract",
 ]

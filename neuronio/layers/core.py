@@ -1,4 +1,4 @@
-"""Input/InputLayer, Dense and Activation."""
+"""Input/InputLayer, Dense, Activation and Identity."""
 
 import numpy as np
 
@@ -166,4 +166,20 @@ class Activation(Layer):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
 
 
-__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Input", "InputLayer", "Reshape"]
+@registry.register("Identity")
+class Identity(Layer):
+    """Returns its input unchanged (a placeholder, e.g. where a model may or may not transform).
+
+    Input shape: any.  Output shape: the same; a mask passes through.
+    """
+
+    supports_masking = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+
+__all__ = ["Activation", "Dense", "Dropout", "Flatten", "Identity", "Input", "InputLayer", "Reshape"]

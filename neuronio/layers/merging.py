@@ -1,13 +1,18 @@
-"""Layers that merge several inputs into one: Add, Subtract, Multiply, Average, Maximum, Concatenate,
-and Keras's lowercase functional forms (`add([a, b])` is `Add()([a, b])`)."""
+"""Layers that merge several inputs into one: Add, Subtract, Multiply, Average, Maximum, Minimum,
+Concatenate, Dot, and Keras's lowercase functional forms (`add([a, b])` is `Add()([a, b])`)."""
 
 import functools
 
+import numpy as np
+
+from neuronio.autodiff.tensor import as_array
 from neuronio.errors import ShapeError
 from neuronio.layers.layer import Layer, registry
 from neuronio.ops import add as _add
 from neuronio.ops import concatenate as _concatenate
+from neuronio.ops import matmul, normalize, transpose, where
 from neuronio.ops import maximum as _maximum
+from neuronio.ops import minimum as _minimum
 from neuronio.ops import multiply as _multiply
 from neuronio.ops import subtract as _subtract
 
@@ -34,12 +39,47 @@ class _Merge(Layer):
     def build(self, input_shape):
         self._check_inputs(input_shape)
 
-    def call(self, inputs):
-        return self._merge(list(inputs))
+    supports_masking = True
+
+    def call(self, inputs, mask=None):
+        inputs = list(inputs)
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return self._merge(inputs)
+        # Each mask (N, steps) -> (N, steps, features) of its input, True where the input holds data.
+        held = [None if m is None else np.broadcast_to(as_array(m).astype(bool)[..., None], x.shape) for x, m in
+                zip(inputs, mask)]  # fmt: skip
+        return self._merge_held(inputs, held)
+
+    def _merge_held(self, inputs, held):
+        """The merge when some inputs have masks (None: every entry held); Add, Subtract and
+        Average merge the values as they are, as Keras does."""
+        return self._merge(inputs)
 
     def compute_output_shape(self, input_shape):
         self._check_inputs(input_shape)
         return tuple(input_shape[0])
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3's merge rule: when every input has a mask, a step is kept where any input keeps
+        it; an input without a mask holds every step, so then the output has no mask."""
+        if not isinstance(mask, (list, tuple)) or any(m is None for m in mask):
+            return None
+        return np.logical_or.reduce([as_array(m).astype(bool) for m in mask])
+
+
+def _extreme_of_held(op, inputs, held):
+    """op (maximum or minimum) over the entries the inputs hold, folding left to right: an entry an
+    input does not hold is replaced by the running result (or, until some input holds it, the
+    running result by that input), so it never wins; an entry no input holds keeps inputs[0]'s value."""
+    output, output_held = inputs[0], held[0]
+    for x, x_held in zip(inputs[1:], held[1:]):
+        if x_held is not None:
+            x = where(x_held, x, output)
+        if output_held is not None:
+            output = where(output_held, output, x)
+        output_held = None if x_held is None or output_held is None else output_held | x_held
+        output = op(output, x)
+    return output
 
 
 @registry.register("Add")
@@ -72,6 +112,15 @@ class Multiply(_Merge):
     def _merge(self, inputs):
         return functools.reduce(_multiply, inputs)
 
+    def _merge_held(self, inputs, held):
+        # Entries an input does not hold count as 1, the product's identity; when every input has a
+        # mask, entries no input holds are 0 (Keras's rule for masked outputs).
+        ones = [x if h is None else where(h, x, np.ones((), x.dtype)) for x, h in zip(inputs, held)]
+        output = functools.reduce(_multiply, ones)
+        if all(h is not None for h in held):
+            output = where(np.logical_or.reduce(held), output, np.zeros((), output.dtype))
+        return output
+
 
 @registry.register("Average")
 class Average(_Merge):
@@ -87,6 +136,20 @@ class Maximum(_Merge):
 
     def _merge(self, inputs):
         return functools.reduce(_maximum, inputs)
+
+    def _merge_held(self, inputs, held):
+        return _extreme_of_held(_maximum, inputs, held)
+
+
+@registry.register("Minimum")
+class Minimum(_Merge):
+    """The elementwise minimum of its inputs."""
+
+    def _merge(self, inputs):
+        return functools.reduce(_minimum, inputs)
+
+    def _merge_held(self, inputs, held):
+        return _extreme_of_held(_minimum, inputs, held)
 
 
 @registry.register("Concatenate")
@@ -131,6 +194,93 @@ class Concatenate(Layer):
         return {**super().get_config(), "axis": self.axis}
 
 
+@registry.register("Dot")
+class Dot(Layer):
+    """The dot product of two inputs along one axis each, sample by sample (Keras's batch dot).
+
+        y[n, i..., j...] = sum over k of a[n, i..., k] * b[n, k, j...]   (k on the axes chosen)
+
+    The output keeps a's other axes, then b's; two vectors per sample give (batch, 1).
+
+    Args:
+        axes: one int for both inputs, or (axis of a, axis of b); negative counts from the end;
+            never the batch axis 0.
+        normalize: first scale both inputs to unit L2 norm along those axes, so the product is
+            the cosine similarity.
+
+    >>> import numpy as np
+    >>> Dot(axes=1)([np.ones((2, 3), "float32"), np.ones((2, 3), "float32")]).numpy().tolist()
+    [[3.0], [3.0]]
+    """
+
+    def __init__(self, axes, normalize=False, **kwargs):
+        super().__init__(**kwargs)
+        pair = [axes, axes] if _is_int(axes) else list(axes) if isinstance(axes, (list, tuple)) else None
+        if pair is None or len(pair) != 2 or not all(_is_int(a) for a in pair):
+            raise ValueError(
+                f"Dot '{self.name}': `axes` must be an int or a list/tuple of 2 ints; received axes={axes!r}."
+            )
+        self.axes = int(axes) if _is_int(axes) else [int(a) for a in axes]
+        self._pair = [int(a) for a in pair]
+        self.normalize = bool(normalize)
+
+    def _resolve(self, shapes) -> tuple[int, int]:
+        """The two contracted axes as non-negative ints, after checking ranks and sizes."""
+        if not isinstance(shapes, list) or len(shapes) != 2:
+            count = len(shapes) if isinstance(shapes, list) else 1
+            raise ValueError(f"Dot '{self.name}' takes a list of exactly 2 inputs, [a, b]; received {count} input(s).")
+        resolved = []
+        for i, (shape, axis) in enumerate(zip(shapes, self._pair)):
+            rank = len(shape)
+            if rank < 2 or not -rank <= axis < rank or axis % rank == 0:
+                raise ShapeError(
+                    f"Dot '{self.name}': axes={self.axes} must name a non-batch axis of each input; input {i} has "
+                    f"shape {tuple(shape)}."
+                )
+            resolved.append(axis % rank)
+        size_a, size_b = shapes[0][resolved[0]], shapes[1][resolved[1]]
+        if size_a is not None and size_b is not None and size_a != size_b:
+            raise ShapeError(
+                f"Dot '{self.name}': the contracted axes must have the same size; input 0 has {size_a} on axis "
+                f"{resolved[0]} (shape {tuple(shapes[0])}) but input 1 has {size_b} on axis {resolved[1]} "
+                f"(shape {tuple(shapes[1])})."
+            )
+        return resolved[0], resolved[1]
+
+    def build(self, input_shape):
+        self._resolve(input_shape)
+
+    def call(self, inputs):
+        a, b = inputs
+        axis_a, axis_b = self._resolve([a.shape, b.shape])
+        if self.normalize:
+            a, b = normalize(a, axis=axis_a), normalize(b, axis=axis_b)
+        rest_a = [d for i, d in enumerate(a.shape) if i not in (0, axis_a)]
+        rest_b = [d for i, d in enumerate(b.shape) if i not in (0, axis_b)]
+        n, k = a.shape[0], a.shape[axis_a]
+        order_a = [0, *[i for i in range(1, a.ndim) if i != axis_a], axis_a]
+        order_b = [0, axis_b, *[i for i in range(1, b.ndim) if i != axis_b]]
+        left = transpose(a, order_a).reshape(n, -1, k)  # (N, Pa, K)
+        right = transpose(b, order_b).reshape(n, k, -1)  # (N, K, Pb)
+        y = matmul(left, right)  # (N, Pa, Pb)
+        return y.reshape(n, *rest_a, *rest_b) if rest_a or rest_b else y.reshape(n, 1)
+
+    def compute_output_shape(self, input_shape):
+        axis_a, axis_b = self._resolve(input_shape)
+        a, b = input_shape
+        rest = [d for i, d in enumerate(a) if i not in (0, axis_a)] + [
+            d for i, d in enumerate(b) if i not in (0, axis_b)
+        ]
+        return (a[0], *rest) if rest else (a[0], 1)
+
+    def get_config(self):
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 # -- Keras's functional forms: build the layer and call it on the list of inputs --------------------------
 def add(inputs, **kwargs):
     """`Add(**kwargs)(inputs)`: the elementwise sum of a list of tensors."""
@@ -155,6 +305,16 @@ def average(inputs, **kwargs):
 def maximum(inputs, **kwargs):
     """`Maximum(**kwargs)(inputs)`: the elementwise maximum of a list of tensors."""
     return Maximum(**kwargs)(inputs)
+
+
+def minimum(inputs, **kwargs):
+    """`Minimum(**kwargs)(inputs)`: the elementwise minimum of a list of tensors."""
+    return Minimum(**kwargs)(inputs)
+
+
+def dot(inputs, axes=-1, **kwargs):
+    """`Dot(axes, **kwargs)(inputs)`: the per-sample dot product of two tensors along `axes`."""
+    return Dot(axes=axes, **kwargs)(inputs)
 
 
 def concatenate(inputs, axis=-1, **kwargs):

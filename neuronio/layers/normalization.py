@@ -6,7 +6,7 @@ import numpy as np
 
 from neuronio import initializers, ops
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import add_gamma_and_beta, gamma_beta_config, set_gamma_beta_options
 from neuronio.ops import add, multiply, subtract
 from neuronio.ops.normalization import batch_norm_train, layer_norm, local_response_normalization
 
@@ -55,30 +55,17 @@ class BatchNormalization(Layer):
             )
         self.axis, self.momentum, self.epsilon = axis, float(momentum), float(epsilon)
         self.center, self.scale = bool(center), bool(scale)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
         self.moving_mean_initializer = initializers.get(moving_mean_initializer)
         self.moving_variance_initializer = initializers.get(moving_variance_initializer)
-        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
-        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+        set_gamma_beta_options(self, gamma_initializer, beta_initializer, gamma_regularizer, beta_regularizer,
+                               gamma_constraint, beta_constraint)  # fmt: skip
 
     def build(self, input_shape):
         rank = len(input_shape)
         axis = self.axis % rank
         channels = input_shape[axis]
         shape = (channels,)
-        self.gamma = (
-            self.add_weight(
-                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
-            )
-            if self.scale
-            else None
-        )
-        self.beta = (
-            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
-            if self.center
-            else None
-        )
+        add_gamma_and_beta(self, shape, self.scale, self.center)
         self.moving_mean = self.add_weight(
             shape=shape, initializer=self.moving_mean_initializer, trainable=False, name="moving_mean"
         )
@@ -119,11 +106,9 @@ class BatchNormalization(Layer):
             "epsilon": self.epsilon,
             "center": self.center,
             "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
             "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
             "moving_variance_initializer": initializers.serialize(self.moving_variance_initializer),
-            **weight_options_config(self, "beta", "gamma"),
+            **gamma_beta_config(self),
         }
 
 
@@ -194,10 +179,8 @@ class LayerNormalization(Layer):
         self.axis, self.epsilon = axes, float(epsilon)
         self._axis_given = axis  # the config holds it as given until build, then as a list (as Keras)
         self.center, self.scale, self.rms_scaling = bool(center), bool(scale), bool(rms_scaling)
-        self.beta_initializer = initializers.get(beta_initializer)
-        self.gamma_initializer = initializers.get(gamma_initializer)
-        set_weight_options(self, "beta", beta_regularizer, beta_constraint)
-        set_weight_options(self, "gamma", gamma_regularizer, gamma_constraint)
+        set_gamma_beta_options(self, gamma_initializer, beta_initializer, gamma_regularizer, beta_regularizer,
+                               gamma_constraint, beta_constraint)  # fmt: skip
 
     def build(self, input_shape):
         rank = len(input_shape)
@@ -209,18 +192,7 @@ class LayerNormalization(Layer):
         self._axes = tuple(sorted(a % rank for a in self.axis))
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = tuple(input_shape[a] if a in self._axes else 1 for a in range(rank))  # (1, ..., D)
-        self.gamma = (
-            self.add_weight(
-                shape=shape, initializer=self.gamma_initializer, name="gamma", **weight_options(self, "gamma")
-            )
-            if self.scale or self.rms_scaling
-            else None
-        )
-        self.beta = (
-            self.add_weight(shape=shape, initializer=self.beta_initializer, name="beta", **weight_options(self, "beta"))
-            if self.center and not self.rms_scaling
-            else None
-        )
+        add_gamma_and_beta(self, shape, self.scale or self.rms_scaling, self.center and not self.rms_scaling)
 
     def _param(self, variable, fill):
         if variable is None:
@@ -245,9 +217,7 @@ class LayerNormalization(Layer):
             "center": self.center,
             "scale": self.scale,
             "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            **weight_options_config(self, "beta", "gamma"),
+            **gamma_beta_config(self),
         }
 
 

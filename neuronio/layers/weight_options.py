@@ -1,7 +1,7 @@
 """The `<weight>_regularizer=` / `<weight>_constraint=` arguments layers with weights take
 (Dense's kernel and bias, BatchNormalization's gamma and beta, ...), stored and saved one way."""
 
-from neuronio import constraints, regularizers
+from neuronio import constraints, initializers, regularizers
 
 
 def set_weight_options(layer, weight: str, regularizer=None, constraint=None) -> None:
@@ -36,3 +36,35 @@ def add_kernel_and_bias(layer, kernel_shape: tuple, units: int) -> None:
         layer.bias = layer.add_weight(
             shape=(units,), initializer=layer.bias_initializer, name="bias", **weight_options(layer, "bias")
         )
+
+
+def add_gamma_and_beta(layer, shape: tuple, scale: bool, center: bool) -> None:
+    """`layer.gamma` (if scale) then `layer.beta` (if center), of `shape`, else None, each with the
+    layer's initializer, regularizer and constraint: what the normalization layers build."""
+    layer.gamma = layer.beta = None
+    if scale:
+        layer.gamma = layer.add_weight(
+            shape=shape, initializer=layer.gamma_initializer, name="gamma", **weight_options(layer, "gamma")
+        )
+    if center:
+        layer.beta = layer.add_weight(
+            shape=shape, initializer=layer.beta_initializer, name="beta", **weight_options(layer, "beta")
+        )
+
+
+def set_gamma_beta_options(layer, gamma_initializer, beta_initializer, gamma_regularizer=None,
+                           beta_regularizer=None, gamma_constraint=None, beta_constraint=None) -> None:  # fmt: skip
+    """Resolve and store a normalization layer's initializer, regularizer and constraint of gamma and beta."""
+    layer.gamma_initializer = initializers.get(gamma_initializer)
+    layer.beta_initializer = initializers.get(beta_initializer)
+    set_weight_options(layer, "beta", beta_regularizer, beta_constraint)
+    set_weight_options(layer, "gamma", gamma_regularizer, gamma_constraint)
+
+
+def gamma_beta_config(layer) -> dict:
+    """The config entries Keras writes for gamma and beta: initializers, regularizers, constraints."""
+    return {
+        "beta_initializer": initializers.serialize(layer.beta_initializer),
+        "gamma_initializer": initializers.serialize(layer.gamma_initializer),
+        **weight_options_config(layer, "beta", "gamma"),
+    }

@@ -1,4 +1,5 @@
-"""TimeDistributed: one layer applied to every step of a sequence, with its weights shared over time."""
+"""Wrapper, the base of layers that hold one other layer, and TimeDistributed: one layer applied to
+every step of a sequence, with its weights shared over time."""
 
 from neuronio._registry import envelope, parts
 from neuronio.layers.input_spec import InputSpec
@@ -22,8 +23,31 @@ def nested_layer(nested, owner: str) -> Layer:
     return registry.lookup(class_name).from_config(config_dict)
 
 
+class Wrapper(Layer):
+    """The base class of a layer that wraps one other layer (`self.layer`), as Keras's Wrapper.
+
+    A subclass writes `call` (and `compute_output_shape` if its shape differs); the wrapper builds
+    the inner layer on its own input shape unless a subclass says otherwise, owns its weights,
+    and saves it nested in its config (`"layer": {...}`), from which `from_config` rebuilds it.
+
+    Args:
+        layer: the Layer to wrap (or its serialized config).
+    """
+
+    def __init__(self, layer, **kwargs):
+        super().__init__(**kwargs)
+        self.layer = nested_layer(layer, f"{type(self).__name__} '{self.name}'")
+
+    def build(self, input_shape=None):
+        if not self.layer.built and input_shape is not None:
+            self.layer._maybe_build(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "layer": nested_config(self.layer)}
+
+
 @registry.register("TimeDistributed")
-class TimeDistributed(Layer):
+class TimeDistributed(Wrapper):
     """Applies `layer` to every step: (batch, steps, *features) -> (batch, steps, *layer's output).
 
     The steps are folded into the batch, so the wrapped layer runs once on (batch * steps,
@@ -36,8 +60,7 @@ class TimeDistributed(Layer):
     """
 
     def __init__(self, layer, **kwargs):
-        super().__init__(**kwargs)
-        self.layer = nested_layer(layer, f"TimeDistributed '{self.name}'")
+        super().__init__(layer, **kwargs)
         self.input_spec = InputSpec(min_ndim=3)
 
     def build(self, input_shape):
@@ -52,6 +75,3 @@ class TimeDistributed(Layer):
     def compute_output_shape(self, input_shape):
         child = self.layer.compute_output_shape((input_shape[0], *input_shape[2:]))
         return (child[0], input_shape[1], *child[1:])
-
-    def get_config(self):
-        return {**super().get_config(), "layer": nested_config(self.layer)}

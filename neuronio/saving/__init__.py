@@ -2,6 +2,7 @@
 read without ever running code from the file; the user's own classes enter only through
 `register_keras_serializable`, `custom_object_scope` or `custom_objects=`."""
 
+from neuronio.layers import serialization as _layers_serialization
 from neuronio.saving.keras_archive import atomic_write, load_model, load_weights, save_model, save_weights
 from neuronio.saving.keras_objects import deserialize_keras_object, serialize_keras_object
 from neuronio.saving.object_registration import (
@@ -13,6 +14,9 @@ from neuronio.saving.object_registration import (
     register_keras_serializable,
 )
 from neuronio.saving.serialization import deserialize_layer, serialize_layer
+
+# layers.serialize / layers.deserialize are Keras's names in keras.layers; the envelope rules are here.
+_layers_serialization.use_codec(serialize_keras_object, deserialize_keras_object)
 
 __all__ = [
     "CustomObjectScope",

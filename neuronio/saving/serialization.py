@@ -62,7 +62,7 @@ _FEATURES = (
 
 _FLOAT_POLICIES = ("float16", "float32", "float64")
 # Layers whose config Keras writes with a plain dtype string rather than a DTypePolicy envelope.
-_PLAIN_DTYPE = ("InputLayer", "SpatialDropout2D")
+_PLAIN_DTYPE = ("InputLayer", "SpatialDropout1D", "SpatialDropout2D")
 
 
 # -- layers -----------------------------------------------------------------------------------------

@@ -10,11 +10,17 @@ from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
 keras = keras_on_torch()
 
 import neuronio  # noqa: E402
+from tests.reference.keras_layer_checks import (  # noqa: E402
+    ATOL,
+    RTOL,
+    check_crossing,
+    check_forward,
+    check_keras_config,
+    check_one_sgd_step,
+)
+from tests.reference.keras_layer_checks import same_weights as _same_weights  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
-
-# float32 rounding: the engines sum in different orders.
-RTOL, ATOL = 1e-5, 1e-5
 
 # (layer class, constructor arguments, one sample's input shape)
 LAYERS = [
@@ -64,56 +70,21 @@ def _ids(cases):
     return [f"{c[0]}-{i}" for i, c in enumerate(cases)]
 
 
-def _model(api, name, kwargs, shape):
-    return api.models.Sequential([api.layers.Input(shape), getattr(api.layers, name)(**kwargs)])
-
-
-def _same_weights(ours, theirs, rng):
-    values = [rng.standard_normal(tuple(w.shape)).astype("float32") for w in theirs.weights]
-    theirs.set_weights(values)
-    ours.set_weights(values)
-
-
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
 def test_forward_and_parameter_count_match_keras(rng, name, kwargs, shape):
-    ours, theirs = _model(neuronio, name, kwargs, shape), _model(keras, name, kwargs, shape)
-    assert [tuple(w.shape) for w in ours.weights] == [tuple(w.shape) for w in theirs.weights]
-    assert [w.name for w in ours.weights] == [w.name for w in theirs.weights]
-    assert ours.count_params() == theirs.count_params()
-    _same_weights(ours, theirs, rng)
-    x = rng.standard_normal((3, *shape)).astype("float32")
-    expected = theirs.predict(x, verbose=0)
-    assert ours.output_shape == theirs.output_shape
-    np.testing.assert_allclose(ours.predict(x, verbose=0), expected, rtol=RTOL, atol=ATOL)
+    check_forward(neuronio, keras, rng, name, kwargs, shape)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), WEIGHTED, ids=_ids(WEIGHTED))
 def test_one_sgd_step_matches_keras(rng, name, kwargs, shape):
-    ours, theirs = _model(neuronio, name, kwargs, shape), _model(keras, name, kwargs, shape)
-    _same_weights(ours, theirs, rng)
-    x = rng.standard_normal((4, *shape)).astype("float32")
-    y = rng.standard_normal((4, *theirs.output_shape[1:])).astype("float32")
-    for model, api in ((ours, neuronio), (theirs, keras)):
-        model.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
-    loss_ours, loss_theirs = ours.train_on_batch(x, y), theirs.train_on_batch(x, y)
-    np.testing.assert_allclose(loss_ours, loss_theirs, rtol=RTOL)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    check_one_sgd_step(neuronio, keras, rng, name, kwargs, shape)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
 @pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
 def test_saved_layer_crosses_between_engines(tmp_path, rng, name, kwargs, shape, direction):
     source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
-    model = _model(source, name, kwargs, shape)
-    if model.weights:
-        values = [rng.standard_normal(tuple(w.shape)).astype("float32") for w in model.weights]
-        model.set_weights(values)
-    model.save(tmp_path / "m.keras")
-    loaded = target.models.load_model(tmp_path / "m.keras")
-    assert type(loaded.layers[-1]).__name__ == name
-    x = rng.standard_normal((2, *shape)).astype("float32")
-    np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=RTOL, atol=ATOL)
+    check_crossing(source, target, tmp_path, rng, name, kwargs, shape)
 
 
 @pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
@@ -205,16 +176,4 @@ def test_summary_shows_keras_parameter_counts():
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
 def test_configs_are_keras_configs(name, kwargs, shape):
-    import json
-
-    from neuronio.saving.serialization import to_keras_config
-
-    ours = getattr(neuronio.layers, name)(**kwargs, name="layer")
-    theirs = getattr(keras.layers, name)(**kwargs, name="layer")
-    written = to_keras_config(name, ours.get_config())  # as neuronio writes it into config.json
-    expected = json.loads(json.dumps(theirs.get_config()))
-    for value in expected.values():  # Keras >= 3.13's initializer keys, which Keras 3.8 cannot read
-        if isinstance(value, dict) and isinstance(value.get("config"), dict):
-            value["config"].pop("input_axes", None)
-            value["config"].pop("output_axes", None)
-    assert written == expected
+    check_keras_config(neuronio, keras, name, kwargs)
