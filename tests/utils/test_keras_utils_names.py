@@ -143,7 +143,7 @@ def test_image_dataset_from_directory_batches_labels_and_splits(tmp_path, capsys
     assert (len(train), len(val)) == (3, 2)
     seen = {float(x[0, 0, 0]) for x, _ in train} | {float(x[0, 0, 0]) for x, _ in val}
     assert seen == {0, 1, 2, 10, 11}  # disjoint and complete
-    model = models.Sequential([layers.Input((4, 4, 3)), layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(2)])
+    model = models.Sequential([layers.Input((4, 4, 3)), layers.Rescaling(1 / 255), layers.Flatten(), layers.Dense(2, activation="softmax")])
     model.compile("sgd", "sparse_categorical_crossentropy")
     history = model.fit(ds, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
