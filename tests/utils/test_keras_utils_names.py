@@ -273,6 +273,16 @@ def test_split_dataset_keeps_the_kind_of_data():
     np.testing.assert_array_equal(right[0][1], batches[3][1])
 
 
+def test_split_dataset_shuffles_as_keras_tf_path_does():
+    """Keras's tf path: random.seed(seed); random.shuffle(samples); left = first, right = last."""
+    import random
+
+    samples = list(range(10))
+    random.Random(5).shuffle(samples)
+    left, right = utils.split_dataset(np.arange(10), left_size=0.6, right_size=0.3, shuffle=True, seed=5)
+    assert left.tolist() == samples[:6] and right.tolist() == samples[-3:]
+
+
 @pytest.mark.parametrize(
     ("left", "right", "error", "message"),
     [
