@@ -2,6 +2,8 @@
 read without ever running code from the file; the user's own classes enter only through
 `register_keras_serializable`, `custom_object_scope` or `custom_objects=`."""
 
+from neuronio.saving.file_editor import KerasFileEditor
+from neuronio.saving.json_model import model_from_json, model_to_json
 from neuronio.saving.keras_archive import atomic_write, load_model, load_weights, save_model, save_weights
 from neuronio.saving.keras_objects import deserialize_keras_object, serialize_keras_object
 from neuronio.saving.object_registration import (
@@ -16,6 +18,7 @@ from neuronio.saving.serialization import deserialize_layer, serialize_layer
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "atomic_write",
     "custom_object_scope",
     "deserialize_keras_object",
