@@ -99,9 +99,12 @@ def parse_batch(raw: bytes, where) -> tuple[np.ndarray, np.ndarray]:
     return planes.transpose(0, 2, 3, 1), labels  # (N, H, W, C)
 
 
-def _read_members(file, where, names, max_member=MAX_RECORDS * RECORD_BYTES, max_tar=MAX_TAR_BYTES) -> dict[str, bytes]:
+def _read_members(file, where, names, max_member=None, max_tar=None) -> dict[str, bytes]:
     """The named regular-file members of a .tar.gz stream, each read exactly once; a member over
-    `max_member` bytes, or an archive unpacking to over `max_tar`, is refused (CIFAR-100 reuses it)."""
+    `max_member` bytes, or an archive unpacking to over `max_tar`, is refused (CIFAR-100 reuses it;
+    by default CIFAR-10's bounds)."""
+    max_member = MAX_RECORDS * RECORD_BYTES if max_member is None else max_member
+    max_tar = MAX_TAR_BYTES if max_tar is None else max_tar
     found = {}
     try:
         # gzip.GzipFile, not tarfile's "r|gz": tarfile's own gzip reader raises TypeError on a
