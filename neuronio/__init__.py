@@ -35,6 +35,7 @@ from neuronio import (
     regularizers,
     utils,
     visualize,
+    wrappers,
 )
 from neuronio.autodiff import GradientTape, Tensor, Variable, constant, no_grad
 from neuronio.layers import Input, Layer
@@ -73,4 +74,5 @@ __all__ = [
     "regularizers",
     "utils",
     "visualize",
+    "wrappers",
 ]

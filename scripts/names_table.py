@@ -156,6 +156,13 @@ ROWS = [
     ),
     ("`neuronio.backend`", "neuronio.backend", "backend", '`backend()` is `"numpy"`'),
     (
+        "`neuronio.wrappers`",
+        "neuronio.wrappers",
+        "wrappers",
+        "scikit-learn estimators (clone, Pipeline, cross-validation) around compiled models or model functions; the "
+        "`sklearn` extra",
+    ),
+    (
         "`neuronio.config`",
         "neuronio.config",
         "config",
@@ -193,7 +200,7 @@ NOT_YET = {
         "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation", "hinge", "huber",
         "kl_divergence", "log_cosh", "mean_absolute_percentage_error", "pearson_correlation", "poisson",
         "sparse_categorical_crossentropy", "squared_hinge"],
-    NAMESPACES: ["distillation", "wrappers"],
+    NAMESPACES: ["distillation"],
     "optimizers": ["Adafactor", "Ftrl", "Lamb", "Lion", "MultiOptimizer", "Muon", "OptimizerMap",
         "ScheduleFreeAdamW"],
 }
