@@ -46,21 +46,11 @@ def model_to_dot(
     details asked for), one edge per connection, Keras's arguments. Needs pydot
     (`pip install 'neuronio[dot]'`); rendering it to an image needs the Graphviz program, which
     `plot_model` does without."""
-    from neuronio.visualize.plot_model import _SPLINES, _graph
+    from neuronio.visualize.plot_model import _graph, check_arguments
 
     who = "model_to_dot"
     show_param_counts = kwargs.pop("show_param_counts", False)
-    if kwargs:
-        raise ValueError(f"{who}: unrecognized keyword arguments: {sorted(kwargs)}.")
-    if rankdir not in ("TB", "LR"):
-        raise ValueError(f"{who}: rankdir must be 'TB' (top to bottom) or 'LR' (left to right); received {rankdir!r}.")
-    if splines not in _SPLINES:
-        raise ValueError(f"{who}: splines must be one of {', '.join(_SPLINES)}; received {splines!r}.")
-    if not getattr(model, "built", False):
-        raise ValueError(
-            f"{who}: this model has not yet been built. Build it first by giving it an input shape or by calling it "
-            "on a batch of data."
-        )
+    check_arguments(who, model, rankdir, splines, kwargs)
     pydot = _pydot(who)
     show = {
         "shapes": show_shapes,
