@@ -156,6 +156,13 @@ ROWS = [
     ),
     ("`neuronio.backend`", "neuronio.backend", "backend", '`backend()` is `"numpy"`'),
     (
+        "`neuronio.distillation`",
+        "neuronio.distillation",
+        "distillation",
+        "`Distiller` trains a student from a frozen teacher's outputs or layers (`LogitsDistillation`, "
+        "`FeatureDistillation`, your own `DistillationLoss`) with Keras's losses and logs",
+    ),
+    (
         "`neuronio.wrappers`",
         "neuronio.wrappers",
         "wrappers",
@@ -200,7 +207,6 @@ NOT_YET = {
         "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation", "hinge", "huber",
         "kl_divergence", "log_cosh", "mean_absolute_percentage_error", "pearson_correlation", "poisson",
         "sparse_categorical_crossentropy", "squared_hinge"],
-    NAMESPACES: ["distillation"],
     "optimizers": ["Adafactor", "Ftrl", "Lamb", "Lion", "MultiOptimizer", "Muon", "OptimizerMap",
         "ScheduleFreeAdamW"],
 }
