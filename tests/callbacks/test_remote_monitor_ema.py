@@ -123,3 +123,25 @@ def test_swap_ema_weights_evaluates_with_the_averages():
 def test_swap_ema_weights_needs_use_ema():
     with pytest.raises(ValueError, match="SwapEMAWeights must be used when `use_ema=True`"):
         _fit(callbacks.SwapEMAWeights(), epochs=1)
+
+
+def test_swap_on_epoch_lets_later_callbacks_see_the_averages():
+    model = models.Sequential([layers.Input((2,)), layers.Dense(1)])
+    opt = optimizers.SGD(0.1, use_ema=True, ema_momentum=0.8)
+    model.compile(opt, "mse")
+    x, y = np.random.default_rng(1).normal(size=(8, 2)), np.ones((8, 1))
+    averages, seen = {}, {}
+
+    class Before(callbacks.Callback):  # runs first at epoch end: the raw weights, their averages
+        def on_epoch_end(self, epoch, logs=None):
+            averages[epoch] = opt._model_variables_moving_average[0].numpy().copy()
+
+    class After(callbacks.Callback):  # placed after SwapEMAWeights, as a ModelCheckpoint would be
+        def on_epoch_end(self, epoch, logs=None):
+            seen[epoch] = self.model.layers[0].kernel.numpy().copy()
+
+    model.fit(x, y, epochs=3, batch_size=4, verbose=0,
+              callbacks=[Before(), callbacks.SwapEMAWeights(swap_on_epoch=True), After()])  # fmt: skip
+    for epoch in range(3):
+        np.testing.assert_array_equal(seen[epoch], averages[epoch])
+    np.testing.assert_array_equal(model.layers[0].kernel.numpy(), averages[2])  # fit ends with the averages

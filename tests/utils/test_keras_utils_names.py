@@ -337,3 +337,27 @@ def test_model_to_dot_without_pydot_names_the_extra(monkeypatch):
     monkeypatch.setitem(sys.modules, "pydot", None)
     with pytest.raises(ImportError, match=r"neuronio\[dot\]"):
         utils.model_to_dot(_two_input_model()[3])
+
+
+def test_get_file_force_download_md5_and_untar(tmp_path):
+    source = tmp_path / "v.txt"
+    source.write_text("one")
+    cache = tmp_path / "c"
+    path = utils.get_file(origin=source.as_uri(), cache_dir=cache, hash_algorithm="md5",
+                          file_hash=hashlib.md5(b"one").hexdigest())  # fmt: skip
+    source.write_text("two")
+    assert pathlib.Path(utils.get_file(origin=source.as_uri(), cache_dir=cache)).read_text() == "one"
+    assert pathlib.Path(utils.get_file(origin=source.as_uri(), cache_dir=cache, force_download=True)).read_text() == "two"
+    assert path == str(cache / "datasets" / "v.txt")
+    # a cached file whose hash no longer matches is fetched again
+    source.write_text("three")
+    fresh = utils.get_file(origin=source.as_uri(), cache_dir=cache, file_hash=hashlib.sha256(b"three").hexdigest())
+    assert pathlib.Path(fresh).read_text() == "three"
+    tar_path = tmp_path / "old.tar"
+    with tarfile.open(tar_path, "w") as archive:
+        info = tarfile.TarInfo("x.txt")
+        info.size = 1
+        archive.addfile(info, io.BytesIO(b"x"))
+    folder = utils.get_file("old", tar_path.as_uri(), untar=True, cache_dir=cache)
+    assert folder == str(cache / "datasets" / "old") and (pathlib.Path(folder) / "x.txt").read_text() == "x"
+    assert (cache / "datasets" / "old_archive").exists()
