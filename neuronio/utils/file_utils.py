@@ -12,9 +12,7 @@ import os
 import pathlib
 import shutil
 import tarfile
-import urllib.error
 import urllib.parse
-import urllib.request
 import warnings
 import zipfile
 
@@ -108,6 +106,9 @@ def get_file(
 
 
 def _download(origin, target: pathlib.Path, file_hash, hash_algorithm) -> None:
+    import urllib.error  # ~20 ms with urllib.request: only a download needs them
+    import urllib.request
+
     _print_msg(f"Downloading data from {origin}")
     temp = target.with_name(f".{target.name}.{os.getpid()}.part")
     try:
