@@ -21,6 +21,7 @@ from neuronio import (
     callbacks,
     constraints,
     datasets,
+    distillation,
     distribution,
     errors,
     initializers,
@@ -35,6 +36,7 @@ from neuronio import (
     regularizers,
     utils,
     visualize,
+    wrappers,
 )
 from neuronio.autodiff import GradientTape, Tensor, Variable, constant, no_grad
 from neuronio.layers import Input, Layer
@@ -58,6 +60,7 @@ __all__ = [
     "constant",
     "constraints",
     "datasets",
+    "distillation",
     "distribution",
     "errors",
     "initializers",
@@ -73,4 +76,5 @@ __all__ = [
     "regularizers",
     "utils",
     "visualize",
+    "wrappers",
 ]

@@ -98,7 +98,7 @@ ROWS = [
         "callbacks",
         "`TensorBoard` writes event files the `tensorboard` program reads (Keras's folders and tags, histograms, "
         "the graph; the `tensorboard` extra); `profile_batch` and `embeddings_freq` raise, as on Keras's torch "
-        "backend",
+        "backend; `SwapEMAWeights` works with any optimizer built with `use_ema=True`",
     ),
     (
         "`neuronio.saving`",
@@ -141,7 +141,10 @@ ROWS = [
         "`neuronio.utils`",
         "neuronio.utils",
         "utils",
-        "`timeseries_dataset_from_array` gives batches one at a time (`for x, y in ds`, `len(ds)`, `ds[i]`)",
+        "`timeseries_dataset_from_array` and `image_dataset_from_directory` give batches one at a time (`for x, y "
+        "in ds`, `len(ds)`, `ds[i]`) that `fit` takes directly; `get_file` caches under `$NEURONIO_HOME` and unpacks "
+        "archives only inside their folder; images need Pillow and `model_to_dot` pydot (the `image` and `dot` "
+        "extras)",
     ),
     ("`neuronio.ops`", "neuronio.ops", "ops", None),  # counted, not listed: see ops_cell
     (
@@ -152,6 +155,20 @@ ROWS = [
         "Keras's own streams)",
     ),
     ("`neuronio.backend`", "neuronio.backend", "backend", '`backend()` is `"numpy"`'),
+    (
+        "`neuronio.distillation`",
+        "neuronio.distillation",
+        "distillation",
+        "`Distiller` trains a student from a frozen teacher's outputs or layers (`LogitsDistillation`, "
+        "`FeatureDistillation`, your own `DistillationLoss`) with Keras's losses and logs",
+    ),
+    (
+        "`neuronio.wrappers`",
+        "neuronio.wrappers",
+        "wrappers",
+        "scikit-learn estimators (clone, Pipeline, cross-validation) around compiled models or model functions; the "
+        "`sklearn` extra",
+    ),
     (
         "`neuronio.config`",
         "neuronio.config",
@@ -172,9 +189,6 @@ LAYER_GROUPS = {
 NOT_YET = {
     "activations": ["celu", "glu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "mish",
         "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"],
-    "callbacks": ["RemoteMonitor", "SwapEMAWeights"],
-    "datasets": ["boston_housing", "california_housing", "cifar100"],
-    "distribution": ["get_device_count"],
     "initializers": ["Identity", "IdentityInitializer", "OrthogonalInitializer", "constant", "glorot_normal",
         "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones",
         "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "zeros"],
@@ -185,15 +199,8 @@ NOT_YET = {
         "categorical_focal_crossentropy", "categorical_generalized_cross_entropy", "circle", "ctc", "dice",
         "tversky"],
     "metrics": ["binary_focal_crossentropy", "categorical_focal_crossentropy"],
-    "models": ["model_from_json", "save_model"],
-    NAMESPACES: ["distillation", "wrappers"],
     "optimizers": ["Adafactor", "Ftrl", "Lamb", "Lion", "MultiOptimizer", "Muon", "OptimizerMap",
         "ScheduleFreeAdamW"],
-    "saving": ["KerasFileEditor"],
-    "utils": ["Config", "Progbar", "array_to_img", "clear_session", "disable_interactive_logging",
-        "enable_interactive_logging", "get_file", "get_source_inputs", "image_dataset_from_directory",
-        "img_to_array", "is_interactive_logging_enabled", "is_keras_tensor", "load_img", "model_to_dot",
-        "save_img", "split_dataset", "standardize_dtype"],
 }
 # fmt: on
 
@@ -300,8 +307,7 @@ LEFT_OUT = [
     (
         "Not written yet",
         "in scope and welcome; several are other spellings of what neuronio has elsewhere (the "
-        "loss functions in `keras.metrics` are in `neuronio.losses`, `utils.clear_session` is `backend.clear_session`, "
-        "`models.save_model` is `saving.save_model`, `utils.Progbar` is `callbacks.Progbar`)",
+        "loss functions in `keras.metrics` are in `neuronio.losses`)",
         NOT_YET,
     ),
 ]

@@ -14,6 +14,8 @@ from neuronio.callbacks.lr_scheduler import LearningRateScheduler
 from neuronio.callbacks.model_checkpoint import ModelCheckpoint
 from neuronio.callbacks.progbar import Progbar, ProgbarLogger
 from neuronio.callbacks.reduce_lr_on_plateau import ReduceLROnPlateau
+from neuronio.callbacks.remote_monitor import RemoteMonitor
+from neuronio.callbacks.swap_ema_weights import SwapEMAWeights
 from neuronio.callbacks.tensorboard import TensorBoard
 from neuronio.callbacks.terminate_on_nan import TerminateOnNaN
 
@@ -30,6 +32,8 @@ __all__ = [
     "Progbar",
     "ProgbarLogger",
     "ReduceLROnPlateau",
+    "RemoteMonitor",
+    "SwapEMAWeights",
     "TensorBoard",
     "TerminateOnNaN",
 ]

@@ -15,7 +15,10 @@ A callback reaches the model only through `self.model` (set by `set_model`), so 
 never imports `neuronio.models`.
 """
 
+import logging
 import sys
+
+from neuronio import config
 
 
 class Callback:
@@ -110,7 +113,15 @@ class Callback:
 
 
 def _print_msg(message: str, line_break: bool = True) -> None:
-    """Write to the *current* sys.stdout (so pytest's capsys sees it) and flush, as Keras does."""
+    """Write to the *current* sys.stdout (so pytest's capsys sees it) and flush, as Keras does.
+
+    With `utils.disable_interactive_logging()`, the message goes to the "neuronio" logger at INFO
+    level instead (Keras sends it to absl's or Python's logging), one record per message."""
+    if not config.is_interactive_logging_enabled():
+        text = message.rstrip("\n")
+        if text:
+            logging.getLogger("neuronio").info(text)
+        return
     if sys.stdout is None:  # pythonw and some services run without a console
         return
     text = f"{message}\n" if line_break else message

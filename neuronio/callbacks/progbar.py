@@ -22,6 +22,7 @@ import time
 
 import numpy as np
 
+from neuronio import config
 from neuronio.callbacks.callback import Callback, _print_msg
 
 _BAR_CHAR = "━"
@@ -76,7 +77,8 @@ class Progbar:
         else:
             self.stateful_metrics = set(stateful_metrics or ())
             self.stateless_metrics = None
-        self._live = _is_live_display(sys.stdout)
+        # Logged lines (interactive logging disabled) are plain final frames, as elsewhere off a terminal.
+        self._live = _is_live_display(sys.stdout) and config.is_interactive_logging_enabled()
         self._values: dict[str, list] = {}  # name -> [weighted sum, weight], in first-seen order
         self._seen_so_far = 0
         self._start = time.monotonic()

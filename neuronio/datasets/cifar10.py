@@ -99,8 +99,12 @@ def parse_batch(raw: bytes, where) -> tuple[np.ndarray, np.ndarray]:
     return planes.transpose(0, 2, 3, 1), labels  # (N, H, W, C)
 
 
-def _read_members(file, where, names) -> dict[str, bytes]:
-    """The named regular-file members of a .tar.gz stream, each read exactly once."""
+def _read_members(file, where, names, max_member=None, max_tar=None) -> dict[str, bytes]:
+    """The named regular-file members of a .tar.gz stream, each read exactly once; a member over
+    `max_member` bytes, or an archive unpacking to over `max_tar`, is refused (CIFAR-100 reuses it;
+    by default CIFAR-10's bounds)."""
+    max_member = MAX_RECORDS * RECORD_BYTES if max_member is None else max_member
+    max_tar = MAX_TAR_BYTES if max_tar is None else max_tar
     found = {}
     try:
         # gzip.GzipFile, not tarfile's "r|gz": tarfile's own gzip reader raises TypeError on a
@@ -109,14 +113,14 @@ def _read_members(file, where, names) -> dict[str, bytes]:
         with (
             gzip.GzipFile(fileobj=file) as gz,
             tarfile.open(
-                fileobj=_fetch.BoundedReader(gz, where, MAX_TAR_BYTES, "the unpacked archive"), mode="r|"
+                fileobj=_fetch.BoundedReader(gz, where, max_tar, "the unpacked archive"), mode="r|"
             ) as archive,
         ):
             for member in archive:
                 name = member.name.removeprefix("./")
                 if name not in names:
                     continue
-                if name in found or not member.isreg() or member.size > MAX_RECORDS * RECORD_BYTES:
+                if name in found or not member.isreg() or member.size > max_member:
                     raise FileFormatError(f"{where}: member {name} is repeated, not a regular file, or too large.")
                 data = archive.extractfile(member).read()
                 if len(data) != member.size:

@@ -16,6 +16,7 @@ __all__ = [
     "DEFAULT_MICRO_BATCH_SIZE",
     "DataParallel",
     "distribution",
+    "get_device_count",
     "inference",
     "initialize",
     "list_devices",
@@ -57,6 +58,18 @@ def list_devices(device_type=None) -> list[str]:
     from neuronio.distribution.communicator import import_mpi
 
     return [f"cpu:{rank}" for rank in range(import_mpi().COMM_WORLD.Get_size())]
+
+
+def get_device_count(device_type=None) -> int:
+    """How many devices of `device_type` the job has: its processes for "cpu" (and for None, since
+    neuronio computes on CPUs only), 0 for "gpu" and "tpu". (Keras 3.15's torch backend has no
+    implementation of this function; its JAX and TensorFlow ones count the same way.)"""
+    kind = "cpu" if device_type is None else str(device_type).lower()
+    if kind in ("gpu", "tpu"):
+        return 0
+    if kind != "cpu":
+        raise ValueError(f"get_device_count: device_type must be 'cpu', 'gpu', 'tpu' or None; received {device_type!r}.")
+    return len(list_devices("cpu"))
 
 
 def initialize(job_addresses=None, num_processes=None, process_id=None) -> None:

@@ -6,11 +6,11 @@ from neuronio.models.committee import Committee, committee
 from neuronio.models.functional import Functional
 from neuronio.models.model import Model
 from neuronio.models.sequential import Sequential
-from neuronio.saving import load_model
+from neuronio.saving import load_model, model_from_json, save_model
 
 # Models are layers too: registered by their Keras names, so that configs (a Sequential nested in
 # a functional model, a whole `.keras` file) resolve them through the registry like any layer.
 layers_registry.add("Sequential", Sequential)
 layers_registry.add("Functional", Functional)
 
-__all__ = ["Committee", "Functional", "Model", "Sequential", "clone_model", "committee", "load_model"]
+__all__ = ["Committee", "Functional", "Model", "Sequential", "clone_model", "committee", "load_model", "model_from_json", "save_model"]

@@ -88,6 +88,10 @@ class Model(Trainer, Layer):
         return cls(**config_dict)
 
     # -- saving (the work is in neuronio/saving) ---------------------------------------------------
+    def to_json(self, **kwargs) -> str:
+        """The architecture (and compile state) as Keras 3's JSON; `models.model_from_json` reads it."""
+        return saving.model_to_json(self, **kwargs)
+
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
         """Save the whole model (config, weights, compile state with the optimizer's slots) as a
         Keras 3 `.keras` archive that Keras can open. The write is atomic."""

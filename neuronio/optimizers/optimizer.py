@@ -29,7 +29,7 @@ from neuronio._legacy import renamed, warn_legacy
 from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import ShapeError
-from neuronio.optimizers import schedules
+from neuronio.optimizers import ema, schedules
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
@@ -48,9 +48,11 @@ class Optimizer:
         clipvalue: clip each gradient entry to [-clipvalue, clipvalue].
         global_clipnorm: scale all gradients together so that their joint L2 norm is at most this.
         loss_scale_factor: gradients are divided by it before anything else (see `scale_loss`).
-        use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps: accepted for
-            Keras compatibility with their defaults; neuronio implements neither EMA nor
-            gradient accumulation, and says so if asked for them.
+        use_ema, ema_momentum, ema_overwrite_frequency: keep an exponential moving average of the
+            weights (optimizers/ema.py): `fit` ends with the averages in the weights, and
+            `callbacks.SwapEMAWeights` evaluates with them.
+        gradient_accumulation_steps: accepted for Keras compatibility with its default; neuronio
+            does not implement gradient accumulation, and says so if asked for it.
         name: the prefix of the optimizer's variable paths; "adam", "adam_1", ... if omitted.
         lr: Keras 1/2 spelling of `learning_rate`, accepted with a warning.
         decay: Keras 2's per-step decay, lr / (1 + decay * iterations): accepted with a warning and
@@ -100,12 +102,12 @@ class Optimizer:
         # Stored as Python floats: a NumPy float64 scalar would turn float32 arrays into float64 ones.
         numbers = {**clips, "weight_decay": weight_decay, "loss_scale_factor": loss_scale_factor}
         numbers = {key: None if v is None else float(_check_number(who, key, v, low=0.0)) for key, v in numbers.items()}
-        if use_ema or gradient_accumulation_steps:
+        if gradient_accumulation_steps:
             raise ValueError(
-                f"{who}: neuronio does not implement use_ema or gradient_accumulation_steps; received "
-                f"use_ema={use_ema}, gradient_accumulation_steps={gradient_accumulation_steps}. "
-                f"Leave them at their defaults (False and None)."
+                f"{who}: neuronio does not implement gradient_accumulation_steps; received "
+                f"gradient_accumulation_steps={gradient_accumulation_steps}. Leave it at its default (None)."
             )
+        ema.check_arguments(who, use_ema, ema_momentum, ema_overwrite_frequency)
         self.name = name or config.unique_name(config.snake_case(who))
         self.weight_decay = numbers["weight_decay"]
         self.clipnorm = numbers["clipnorm"]
@@ -216,6 +218,8 @@ class Optimizer:
         self._trainable_variables = list(var_list)
         self._index = {id(variable): i for i, variable in enumerate(self._trainable_variables)}
         self._scratch = [np.empty_like(variable.data) for variable in self._trainable_variables]
+        if self.use_ema:
+            self._model_variables_moving_average = ema.build_averages(self, self._trainable_variables)
         self.built = True
 
     def _get_variable_index(self, variable) -> int:
@@ -252,12 +256,20 @@ class Optimizer:
         learning_rate = self._current_learning_rate()
         self._apply_weight_decay(variables, learning_rate)
         self._update_steps(grads, variables, learning_rate)
+        if self.use_ema:
+            ema.update_averages(self)
         # 6. Project each constrained weight back onto its constraint (Keras: after the update).
         for variable in variables:
             if getattr(variable, "constraint", None) is not None:
                 variable.assign(variable.constraint(variable))
         # 7. Count the step.
         self._iterations.data += 1
+
+    def finalize_variable_values(self, var_list=None) -> None:
+        """Called by `fit` when training ends: with `use_ema`, the weights take their averages."""
+        del var_list  # the averages belong to the weights the optimizer was built on
+        if self.use_ema and self.built:
+            ema.overwrite_with_averages(self)
 
     def _resolve_variables(self, grads, trainable_variables) -> list[Variable]:
         who = f"{type(self).__name__} '{self.name}'"

@@ -3,6 +3,8 @@ read without ever running code from the file; the user's own classes enter only 
 `register_keras_serializable`, `custom_object_scope` or `custom_objects=`."""
 
 from neuronio.layers import serialization as _layers_serialization
+from neuronio.saving.file_editor import KerasFileEditor
+from neuronio.saving.json_model import model_from_json, model_to_json
 from neuronio.saving.keras_archive import atomic_write, load_model, load_weights, save_model, save_weights
 from neuronio.saving.keras_objects import deserialize_keras_object, serialize_keras_object
 from neuronio.saving.object_registration import (
@@ -20,6 +22,7 @@ _layers_serialization.use_codec(serialize_keras_object, deserialize_keras_object
 
 __all__ = [
     "CustomObjectScope",
+    "KerasFileEditor",
     "atomic_write",
     "custom_object_scope",
     "deserialize_keras_object",

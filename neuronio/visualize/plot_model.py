@@ -88,17 +88,7 @@ def plot_model(
     who = "plot_model"
     if kwargs.pop("layer_range", None) is not None:
         raise ValueError(f"{who}: the argument `layer_range` is no longer supported (as in Keras 3).")
-    if kwargs:
-        raise ValueError(f"{who}: unrecognized keyword arguments: {sorted(kwargs)}.")
-    if rankdir not in ("TB", "LR"):
-        raise ValueError(f"{who}: rankdir must be 'TB' (top to bottom) or 'LR' (left to right); received {rankdir!r}.")
-    if splines not in _SPLINES:
-        raise ValueError(f"{who}: splines must be one of {', '.join(_SPLINES)}; received {splines!r}.")
-    if not getattr(model, "built", False):
-        raise ValueError(
-            f"{who}: this model has not yet been built. Build it first by giving it an input shape or by calling "
-            f"it on a batch of data."
-        )
+    check_arguments(who, model, rankdir, splines, kwargs)
     _style.require_matplotlib(who)
     show = {
         "shapes": show_shapes,
@@ -119,6 +109,22 @@ def plot_model(
         limit = 60000 / max(fig.get_size_inches())  # Agg draws at most 65,536 pixels a side
         fig.savefig(path, format=fmt, dpi=min(dpi, limit), facecolor="white")
     return fig
+
+
+def check_arguments(who: str, model, rankdir, splines, kwargs) -> None:
+    """The checks plot_model and utils.model_to_dot share: no unknown keyword, a known rankdir and
+    splines, a built model."""
+    if kwargs:
+        raise ValueError(f"{who}: unrecognized keyword arguments: {sorted(kwargs)}.")
+    if rankdir not in ("TB", "LR"):
+        raise ValueError(f"{who}: rankdir must be 'TB' (top to bottom) or 'LR' (left to right); received {rankdir!r}.")
+    if splines not in _SPLINES:
+        raise ValueError(f"{who}: splines must be one of {', '.join(_SPLINES)}; received {splines!r}.")
+    if not getattr(model, "built", False):
+        raise ValueError(
+            f"{who}: this model has not yet been built. Build it first by giving it an input shape or by calling "
+            f"it on a batch of data."
+        )
 
 
 # -- 1. the graph: boxes and edges ----------------------------------------------------------------

@@ -1,6 +1,6 @@
 import pytest
 
-from neuronio.datasets import _word_sequences, cifar10, fashion_mnist, imdb, mnist, reuters
+from neuronio.datasets import _housing, _word_sequences, cifar10, cifar100, fashion_mnist, imdb, mnist, reuters
 
 
 def pytest_configure(config):
@@ -21,6 +21,8 @@ def isolated(tmp_path, monkeypatch):
     monkeypatch.setattr(fashion_mnist, "ZALANDO_BASE", f"{nowhere}/zalando/")
     monkeypatch.setattr(fashion_mnist, "DEBIAN_DIR", tmp_path / "nowhere" / "debian")
     monkeypatch.setattr(cifar10, "URL", f"{nowhere}/cifar-10-binary.tar.gz")
+    monkeypatch.setattr(cifar100, "URL", f"{nowhere}/cifar-100-python.tar.gz")
+    monkeypatch.setattr(_housing, "KERAS_BASE", f"{nowhere}/")
     monkeypatch.setattr(imdb, "URL", f"{nowhere}/imdb.npz")
     monkeypatch.setattr(reuters, "URL", f"{nowhere}/reuters.npz")
     monkeypatch.setattr(_word_sequences, "KERAS_BASE", f"{nowhere}/")

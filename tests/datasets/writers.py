@@ -173,6 +173,30 @@ def cifar_dataset(rng, n_per_batch=(3, 2, 4, 1, 2), n_test=3):
     return ((x_train, y_train), (x_test, y_test)), members
 
 
+def cifar100_pickle(x: np.ndarray, fine: list, coarse: list) -> bytes:
+    """One batch of the Python version as its authors' Python 2 pickled it: a dict of str keys,
+    `data` (N, 3072) uint8 channel-major rows, label lists of ints, file names."""
+    batch = {
+        "filenames": [f"image_{i}.png" for i in range(len(x))],
+        "batch_label": "training batch 1 of 1",
+        "fine_labels": [int(v) for v in fine],
+        "coarse_labels": [int(v) for v in coarse],
+        "data": np.ascontiguousarray(x.transpose(0, 3, 1, 2).reshape(len(x), -1)),
+    }
+    return py2_pickle(batch)
+
+
+def cifar100_dataset(rng, n_train=5, n_test=3):
+    """(x, fine, coarse) per split, and the archive bytes holding them."""
+    splits, members = {}, {"cifar-100-python/meta": py2_pickle({"fine_label_names": ["apple"]})}
+    for name, n in (("train", n_train), ("test", n_test)):
+        x = rng.integers(0, 256, (n, 32, 32, 3), dtype=np.uint8)
+        fine, coarse = rng.integers(0, 100, n).tolist(), rng.integers(0, 20, n).tolist()
+        splits[name] = (x, fine, coarse)
+        members[f"cifar-100-python/{name}"] = cifar100_pickle(x, fine, coarse)
+    return splits, cifar_archive_bytes(members, extra=False)
+
+
 # ---------------------------------------------------------------------------------------------
 # IMDB and Reuters: Keras's npz of object arrays of int lists (pickled inside the .npy members)
 

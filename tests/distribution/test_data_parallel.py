@@ -195,3 +195,12 @@ def test_keras_names_and_arguments():
         theirs = list(inspect.signature(getattr(keras.distribution, name)).parameters)
         ours = list(inspect.signature(getattr(neuronio.distribution, name)).parameters)
         assert ours[: len(theirs)] == theirs, name
+
+
+def test_get_device_count_counts_the_processes():
+    from neuronio import distribution
+
+    assert distribution.get_device_count() == distribution.get_device_count("CPU") == len(distribution.list_devices())
+    assert distribution.get_device_count("gpu") == distribution.get_device_count("tpu") == 0
+    with pytest.raises(ValueError, match="device_type must be 'cpu', 'gpu', 'tpu' or None; received 'xpu'"):
+        distribution.get_device_count("xpu")
