@@ -86,6 +86,7 @@ KERAS_OWN = {
         "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "SeparableConv2D", "Sequential", "SimpleRNN",
         "SimpleRNNCell", "Softmax", "SpatialDropout2D", "StackedRNNCells", "Subtract", "TimeDistributed",
         "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+        "Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D",
     }),
     "losses": frozenset({
         "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",

@@ -5,6 +5,7 @@ from neuronio.layers import op_node  # noqa: F401 - registers symbolic tensors' 
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
 from neuronio.layers.bidirectional import Bidirectional
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from neuronio.layers.conv_variants1d import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Input, InputLayer
@@ -53,6 +54,8 @@ from neuronio.layers.wrappers import TimeDistributed
 
 # Keras's short aliases.
 Convolution2DTranspose = Conv2DTranspose
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
@@ -78,14 +81,17 @@ __all__ = [
     "CenterCrop",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
     "Conv2DTranspose",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Cropping1D",
     "Cropping2D",
     "Dense",
+    "DepthwiseConv1D",
     "DepthwiseConv2D",
     "Dropout",
     "ELU",
@@ -137,7 +143,9 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "SeparableConv1D",
     "SeparableConv2D",
+    "SeparableConvolution1D",
     "SeparableConvolution2D",
     "SimpleRNN",
     "SimpleRNNCell",

@@ -33,6 +33,12 @@ LAYERS = [
         {"filters": 2, "kernel_size": 2, "strides": 2, "padding": "same", "use_bias": False},
         (5, 4, 3),
     ),
+    ("Conv1DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (5, 2)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}, (4, 2)),
+    ("DepthwiseConv1D", {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same"}, (6, 3)),
+    ("DepthwiseConv1D", {"kernel_size": 2, "use_bias": False}, (5, 2)),
+    ("SeparableConv1D", {"filters": 4, "kernel_size": 3, "depth_multiplier": 2, "activation": "tanh"}, (6, 3)),
+    ("SeparableConv1D", {"filters": 2, "kernel_size": 2, "strides": 2, "padding": "same"}, (5, 3)),
     ("UpSampling2D", {"size": (2, 3)}, (3, 2, 2)),
     ("UpSampling2D", {"interpolation": "bilinear"}, (3, 4, 2)),
     ("Cropping2D", {"cropping": ((1, 2), (0, 1))}, (5, 4, 2)),
@@ -56,7 +62,9 @@ LAYERS = [
 WEIGHTED = [
     case
     for case in LAYERS
-    if case[0] in ("Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "LayerNormalization")
+    if case[0]
+    in ("Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "LayerNormalization")
+    + ("Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D")
 ]
 
 
