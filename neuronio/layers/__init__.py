@@ -4,6 +4,7 @@ functions (`add`, `concatenate`, ...), plus the decks' Maxout, APL, RReLU and Lo
 from neuronio.layers import op_node  # noqa: F401 - registers symbolic tensors' ops.* hook (OpLayer)
 from neuronio.layers.activations import APL, ELU, LeakyReLU, Maxout, PReLU, ReLU, RReLU, Softmax
 from neuronio.layers.bidirectional import Bidirectional
+from neuronio.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
 from neuronio.layers.conv_variants1d import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
@@ -50,6 +51,7 @@ from neuronio.layers.reshaping import Cropping2D, Flatten, Reshape, UpSampling2D
 from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from neuronio.layers.rnn import GRU, LSTM, RNN, SimpleRNN
 from neuronio.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from neuronio.layers.spectral_normalization import SpectralNormalization
 from neuronio.layers.wrappers import TimeDistributed
 
 # Keras's short aliases.
@@ -84,6 +86,8 @@ __all__ = [
     "Conv1DTranspose",
     "Conv2D",
     "Conv2DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
     "Convolution1D",
     "Convolution1DTranspose",
     "Convolution2D",
@@ -151,6 +155,7 @@ __all__ = [
     "SimpleRNNCell",
     "Softmax",
     "SpatialDropout2D",
+    "SpectralNormalization",
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",
