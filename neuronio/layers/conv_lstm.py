@@ -21,7 +21,7 @@ from neuronio.layers.arguments import check_channels_last, check_positive_int
 from neuronio.layers.input_spec import InputSpec, check_input
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.rnn import RNN, _Fused
-from neuronio.layers.rnn_cells import initializer
+from neuronio.layers.rnn_cells import forget_bias_initializer, fraction, initializer
 from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
 from neuronio.ops import conv1d, conv2d, multiply
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair, normalize_single
@@ -29,12 +29,6 @@ from neuronio.ops.shape import getitem
 
 _CONV = {1: conv1d, 2: conv2d}
 _LAYOUTS = {1: ("NTLC", "(0, 1, 3, 2)"), 2: ("NTHWC", "(0, 1, 3, 4, 2)")}
-
-
-def _fraction(owner: str, name: str, value) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
-        raise ValueError(f"{owner}: `{name}` must be a fraction in [0, 1); received {name}={value!r}.")
-    return float(value)
 
 
 class ConvLSTMCell(Layer):
@@ -80,8 +74,8 @@ class ConvLSTMCell(Layer):
         set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
         set_weight_options(self, "recurrent", recurrent_regularizer, recurrent_constraint)
         set_weight_options(self, "bias", bias_regularizer, bias_constraint)
-        self.dropout = _fraction(owner, "dropout", dropout)
-        self.recurrent_dropout = _fraction(owner, "recurrent_dropout", recurrent_dropout)
+        self.dropout = fraction(owner, "dropout", dropout)
+        self.recurrent_dropout = fraction(owner, "recurrent_dropout", recurrent_dropout)
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
         self.spatial = None  # the output feature maps' spatial shape, known once built
@@ -129,13 +123,7 @@ class ConvLSTMCell(Layer):
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
-                filters, base = self.filters, self.bias_initializer
-
-                def init(shape, dtype=None):
-                    values = np.asarray(base((gates,), dtype=dtype)).copy()
-                    values[filters : 2 * filters] = 1.0  # the forget gate starts open
-                    return values
-
+                init = forget_bias_initializer(self.bias_initializer, self.filters)
             self.bias = self.add_weight(shape=(gates,), initializer=init, name="bias", **weight_options(self, "bias"))
 
     # -- dropout masks: drawn once per call of the RNN layer (it calls reset_dropout_mask) ---------

@@ -5,7 +5,7 @@ model holding the layer crosses to Keras and back through `.keras` files with th
 import numpy as np
 import pytest
 
-from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, assert_one_sgd_step_matches, keras_on_torch, same_random_weights
 
 keras = keras_on_torch()
 
@@ -76,10 +76,7 @@ def _model(api, name, kwargs, shape):
     return api.models.Sequential([api.layers.Input(shape), getattr(api.layers, name)(**kwargs)])
 
 
-def _same_weights(ours, theirs, rng):
-    values = [rng.standard_normal(tuple(w.shape)).astype("float32") for w in theirs.weights]
-    theirs.set_weights(values)
-    ours.set_weights(values)
+_same_weights = same_random_weights
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
@@ -99,14 +96,7 @@ def test_forward_and_parameter_count_match_keras(rng, name, kwargs, shape):
 def test_one_sgd_step_matches_keras(rng, name, kwargs, shape):
     ours, theirs = _model(neuronio, name, kwargs, shape), _model(keras, name, kwargs, shape)
     _same_weights(ours, theirs, rng)
-    x = rng.standard_normal((4, *shape)).astype("float32")
-    y = rng.standard_normal((4, *theirs.output_shape[1:])).astype("float32")
-    for model, api in ((ours, neuronio), (theirs, keras)):
-        model.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
-    loss_ours, loss_theirs = ours.train_on_batch(x, y), theirs.train_on_batch(x, y)
-    np.testing.assert_allclose(loss_ours, loss_theirs, rtol=RTOL)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    assert_one_sgd_step_matches(ours, theirs, (neuronio, keras), rng, shape, RTOL, ATOL)
 
 
 @pytest.mark.parametrize(("name", "kwargs", "shape"), LAYERS, ids=_ids(LAYERS))
