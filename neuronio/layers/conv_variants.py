@@ -46,7 +46,7 @@ class _WindowLayer(Layer):
         self.strides = self._tuple("strides", strides, owner)
         self.padding = normalize_padding(padding, owner)
         check_channels_last(owner, data_format, *_LAYOUTS[self.rank])
-        check_one(owner, "dilation_rate", dilation_rate)
+        self.dilation_rate = self._tuple("dilation_rate", dilation_rate, owner)
         self.activation = activations.get(activation)
         self.use_bias = bool(use_bias)
         self.input_spec = InputSpec(ndim=self.rank + 2)
@@ -73,6 +73,10 @@ class _WindowLayer(Layer):
     def _strides2(self) -> tuple:
         return (1,) * (2 - self.rank) + self.strides
 
+    @property
+    def _dilation2(self) -> tuple:
+        return (1,) * (2 - self.rank) + self.dilation_rate
+
     def _channels(self, input_shape) -> int:
         if input_shape[-1] is None:
             raise ValueError(
@@ -88,8 +92,8 @@ class _WindowLayer(Layer):
 
     def _window_output_shape(self, input_shape, channels_out):
         sizes = [
-            conv_output_size(size, k, s, self.padding)
-            for size, k, s in zip(input_shape[1:-1], self.kernel_size, self.strides, strict=True)
+            conv_output_size(size, k, s, self.padding, d)
+            for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, strict=True)
         ]
         pad = [1] * (2 - self.rank)
         check_window_fits(self, input_shape, (*pad, *self.kernel_size), *pad, *sizes)
@@ -102,7 +106,7 @@ class _WindowLayer(Layer):
             "strides": list(self.strides),
             "padding": self.padding,
             "data_format": config.image_data_format(),
-            "dilation_rate": [1] * self.rank,
+            "dilation_rate": list(self.dilation_rate),
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
             **weight_options_config(self, *self._option_weights),
@@ -118,6 +122,7 @@ class Conv2DTranspose(_WindowLayer):
         filters: output channels F.  kernel_size, strides: int or pair.
         padding: "valid" (OH = (H - 1)*SH + max(KH, SH)) or "same" (OH = H*SH).
         output_padding: None, an int or a pair: extra rows/columns at the end (each < stride).
+        dilation_rate: only 1 (a dilated transposed convolution is refused, loudly).
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Conv2D.
 
@@ -133,6 +138,7 @@ class Conv2DTranspose(_WindowLayer):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
                          **kwargs)  # fmt: skip
         owner = f"{type(self).__name__} '{self.name}'"
+        check_one(owner, "dilation_rate", dilation_rate)
         self.filters = check_positive_int(owner, "filters", filters)
         self.output_padding = None
         if output_padding is not None:
@@ -187,6 +193,8 @@ class Conv2DTranspose(_WindowLayer):
 class DepthwiseConv2D(_WindowLayer):
     """Convolves every input channel with its own `depth_multiplier` filters (no channel mixing).
 
+    `dilation_rate` (int or pair) spaces the kernel's taps, as in Conv2D (also SeparableConv2D's).
+
     Weights: kernel (KH, KW, C, depth_multiplier), bias (C * depth_multiplier,).
     Input shape: (batch, H, W, C).  Output shape: (batch, OH, OW, C * depth_multiplier);
     OH as in Conv2D.
@@ -222,7 +230,8 @@ class DepthwiseConv2D(_WindowLayer):
             )
 
     def call(self, inputs):
-        x = depthwise_conv2d(self._lift(inputs), self._lift_kernel(self.kernel), self._strides2, self.padding)
+        kernel = self._lift_kernel(self.kernel)
+        x = depthwise_conv2d(self._lift(inputs), kernel, self._strides2, self.padding, self._dilation2)
         return self._finish(self._drop(x))
 
     def compute_output_shape(self, input_shape):
@@ -288,7 +297,8 @@ class SeparableConv2D(_WindowLayer):
             )
 
     def call(self, inputs):
-        x = depthwise_conv2d(self._lift(inputs), self._lift_kernel(self.depthwise_kernel), self._strides2, self.padding)
+        kernel = self._lift_kernel(self.depthwise_kernel)
+        x = depthwise_conv2d(self._lift(inputs), kernel, self._strides2, self.padding, self._dilation2)
         x = conv2d(x, self._lift_kernel(self.pointwise_kernel), bias=self.bias)  # (N, OH, OW, F)
         return self.activation(self._drop(x))
 
