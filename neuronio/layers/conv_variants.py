@@ -7,7 +7,7 @@ shapes, and run the same 2-D ops on a height-1 view (`_lift` / `_drop`), as conv
 """
 
 from neuronio import activations, config, initializers, regularizers
-from neuronio.layers.arguments import check_channels_last, check_one, check_positive_int, check_window_fits
+from neuronio.layers.arguments import check_channels_last, check_positive_int, check_window_fits
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import (
@@ -122,7 +122,7 @@ class Conv2DTranspose(_WindowLayer):
         filters: output channels F.  kernel_size, strides: int or pair.
         padding: "valid" (OH = (H - 1)*SH + max(KH, SH)) or "same" (OH = H*SH).
         output_padding: None, an int or a pair: extra rows/columns at the end (each < stride).
-        dilation_rate: only 1 (a dilated transposed convolution is refused, loudly).
+        dilation_rate: int or pair, the spacing of the kernel's taps (with strides 1 only, as Keras).
         activation, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
         bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint: as in Conv2D.
 
@@ -138,7 +138,11 @@ class Conv2DTranspose(_WindowLayer):
         super().__init__(kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias, weights,
                          **kwargs)  # fmt: skip
         owner = f"{type(self).__name__} '{self.name}'"
-        check_one(owner, "dilation_rate", dilation_rate)
+        if max(self.strides) > 1 and max(self.dilation_rate) > 1:
+            raise ValueError(
+                f"{owner}: `strides > 1` not supported in conjunction with `dilation_rate > 1` (as in Keras); "
+                f"received strides={strides!r} and dilation_rate={dilation_rate!r}. Use one of the two."
+            )
         self.filters = check_positive_int(owner, "filters", filters)
         self.output_padding = None
         if output_padding is not None:
@@ -168,14 +172,16 @@ class Conv2DTranspose(_WindowLayer):
 
     def call(self, inputs):
         pads = None if self.output_padding is None else (0,) * (2 - self.rank) + self.output_padding
-        x = conv2d_transpose(self._lift(inputs), self._lift_kernel(self.kernel), self._strides2, self.padding, pads)
+        kernel = self._lift_kernel(self.kernel)
+        x = conv2d_transpose(self._lift(inputs), kernel, self._strides2, self.padding, pads, self._dilation2)
         return self._finish(self._drop(x))  # (N, OH, OW, F)
 
     def compute_output_shape(self, input_shape):
         pads = self.output_padding or (None,) * self.rank
+        spans = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate, strict=True)]
         sizes = [
             None if size is None else transpose_crop(size, k, s, self.padding, p)[1]
-            for size, k, s, p in zip(input_shape[1:-1], self.kernel_size, self.strides, pads, strict=True)
+            for size, k, s, p in zip(input_shape[1:-1], spans, self.strides, pads, strict=True)
         ]
         return (input_shape[0], *sizes, self.filters)
 

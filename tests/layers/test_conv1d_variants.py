@@ -20,6 +20,8 @@ CASES = [
     (layers.SeparableConv1D, {"filters": 3, "kernel_size": 3, "padding": "same", "depth_multiplier": 2}, (2, 4, 2),
      (2, 4, 3), 3, ("depthwise_kernel", "pointwise_kernel", "bias")),
     (layers.DepthwiseConv1D, {"kernel_size": 2, "dilation_rate": 3}, (2, 6, 2), (2, 3, 2), 2, ("kernel", "bias")),
+    (layers.Conv1DTranspose, {"filters": 2, "kernel_size": 3, "dilation_rate": 2}, (1, 3, 2), (1, 7, 2), 2,
+     ("kernel", "bias")),
 ]  # fmt: skip
 
 
@@ -71,7 +73,7 @@ def test_configs_keep_one_axis_and_aliases_name_the_same_classes():
         (lambda: layers.Conv1DTranspose(2, (3, 3)), r"kernel_size.*tuple of 1 int"),
         (lambda: layers.DepthwiseConv1D(3, padding="causal"), r"padding.*'valid' or 'same'.*causal"),
         (lambda: layers.SeparableConv1D(2, 3, data_format="channels_first"), r"channels_last.*NLC.*\(0, 2, 1\)"),
-        (lambda: layers.Conv1DTranspose(2, 3, dilation_rate=2), r"only dilation_rate=1.*dilation_rate=2"),
+        (lambda: layers.Conv1DTranspose(2, 3, strides=2, dilation_rate=2), r"strides > 1.*dilation_rate > 1"),
         (lambda: layers.DepthwiseConv1D(3, depth_multiplier=0), r"depth_multiplier.*positive int"),
     ],
 )

@@ -106,6 +106,18 @@ CASES = [
         lambda x, k: naive_conv_transpose(x, k, 2, "same", 1),
     ),
     OpCase(
+        "conv_transpose_dilated_same",
+        lambda x, k: conv2d_transpose(x, k, 1, "same", dilation_rate=(2, 3)),
+        _normal((1, 3, 4, 2), (2, 2, 2, 2)),
+        lambda x, k: naive_conv_transpose(x, dilate(k, (2, 3)), 1, "same"),
+    ),
+    OpCase(
+        "conv_transpose_dilated_valid",
+        lambda x, k: conv2d_transpose(x, k, dilation_rate=2),
+        _normal((2, 2, 3, 1), (3, 2, 2, 1)),
+        lambda x, k: naive_conv_transpose(x, dilate(k, (2, 2)), 1, "valid"),
+    ),
+    OpCase(
         "depthwise_valid_multiplier2",
         lambda x, k: depthwise_conv2d(x, k),
         _normal((2, 4, 5, 2), (3, 2, 2, 2)),

@@ -35,6 +35,8 @@ LAYERS = [
     ),
     ("Conv1DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (5, 2)),
     ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}, (4, 2)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "dilation_rate": 3, "padding": "same"}, (5, 2)),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": (3, 2), "dilation_rate": (2, 3)}, (4, 5, 2)),
     ("DepthwiseConv1D", {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same"}, (6, 3)),
     ("DepthwiseConv1D", {"kernel_size": 2, "use_bias": False}, (5, 2)),
     ("DepthwiseConv1D", {"kernel_size": 3, "dilation_rate": 2, "padding": "same"}, (7, 2)),
