@@ -96,7 +96,8 @@ class _WindowLayer(Layer):
             for size, k, s, d in zip(input_shape[1:-1], self.kernel_size, self.strides, self.dilation_rate, strict=True)
         ]
         pad = [1] * (2 - self.rank)
-        check_window_fits(self, input_shape, (*pad, *self.kernel_size), *pad, *sizes)
+        spans = [(k - 1) * d + 1 for k, d in zip(self.kernel_size, self.dilation_rate, strict=True)]  # dilated
+        check_window_fits(self, input_shape, (*pad, *spans), *pad, *sizes)
         return (input_shape[0], *sizes, channels_out)
 
     def get_config(self):

@@ -153,13 +153,14 @@ def _drop_new_initializer_keys(config_dict):
                 _drop_new_initializer_keys(inner)
 
 
-def test_summary_shows_keras_rows():
+def test_summary_shows_keras_rows():  # the 1-D convolution variants too
     def build(api):
         L = api.layers
         return api.models.Sequential([
             L.Input((3, 6, 6, 1)), L.ConvLSTM2D(4, 3, padding="same", return_sequences=True),
             L.ConvLSTM2D(2, 3), L.Flatten(), L.SpectralNormalization(L.Dense(3)),
-            L.Reshape((3, 1, 1)), L.ConvLSTM1D(2, 1),
+            L.Reshape((3, 1, 1)), L.ConvLSTM1D(2, 1), L.Conv1DTranspose(4, 3, strides=2, padding="same"),
+            L.SeparableConv1D(3, 2, dilation_rate=2, padding="same"), L.DepthwiseConv1D(2, depth_multiplier=2),
         ])  # fmt: skip
 
     keras.backend.clear_session()  # Keras numbers names across its session: start both at "sequential"
