@@ -8,7 +8,7 @@ shapes, and run the same 2-D ops on a height-1 view (`_lift` / `_drop`), as conv
 
 from neuronio import activations, config, initializers, regularizers
 from neuronio.layers.arguments import check_channels_last, check_positive_int, check_window_fits
-from neuronio.layers.input_spec import InputSpec
+from neuronio.layers.input_spec import InputSpec, check_input
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.weight_options import (
     add_kernel_and_bias,
@@ -78,11 +78,13 @@ class _WindowLayer(Layer):
         return (1,) * (2 - self.rank) + self.dilation_rate
 
     def _channels(self, input_shape) -> int:
+        check_input(self.input_spec, input_shape, self, 0)  # the rank, before the shape is read
         if input_shape[-1] is None:
             raise ValueError(
                 f"{type(self).__name__} '{self.name}': the channel axis must be known; received {input_shape}."
             )
         self.input_spec = InputSpec(ndim=self.rank + 2, axes={-1: input_shape[-1]})
+        self.compute_output_shape(input_shape)  # a window that does not fit fails here, naming the layer
         return input_shape[-1]
 
     def _finish(self, x):
