@@ -172,3 +172,18 @@ def test_spectral_normalization_leaves_a_zero_kernel_and_the_gradient_skips_sigm
         x = np.random.default_rng(7).standard_normal((3, 4))
         wrapped(x, training=True)  # normalize once; inference then runs the wrapped layer on it
         check_gradients(lambda t: wrapped(t), [Tensor(x)], params=wrapped.trainable_weights, mode="full")
+
+
+def test_conv_lstm_regularizers_and_constraints_reach_the_cell_weights():
+    layer = layers.ConvLSTM1D(2, 2, kernel_regularizer="l2", recurrent_constraint="non_neg", bias_regularizer="l1")
+    layer(np.ones((1, 2, 3, 1), "float32"))
+    kernel, bias = layer.cell.kernel.numpy(), layer.cell.bias.numpy()
+    penalties = [float(np.asarray(getattr(p, "data", p))) for p in layer.losses]
+    np.testing.assert_allclose(
+        sorted(penalties), sorted([0.01 * np.sum(kernel**2), 0.01 * np.sum(np.abs(bias))]), rtol=1e-5
+    )
+    assert layer.cell.recurrent_kernel.constraint is not None
+    config_dict = layer.get_config()
+    assert config_dict["kernel_regularizer"]["class_name"] == "L2"
+    assert config_dict["recurrent_constraint"]["class_name"] == "NonNeg"
+    assert layers.ConvLSTM1D.from_config(config_dict).get_config() == config_dict
