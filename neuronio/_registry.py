@@ -89,6 +89,7 @@ KERAS_OWN = {
         "ReLU", "RepeatVector", "Rescaling", "Reshape", "Resizing", "SeparableConv2D", "Sequential", "SimpleRNN",
         "SimpleRNNCell", "Softmax", "SpatialDropout2D", "StackedRNNCells", "Subtract", "TimeDistributed",
         "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
+        "Conv1DTranspose", "ConvLSTM1D", "ConvLSTM2D", "DepthwiseConv1D", "SeparableConv1D", "SpectralNormalization",
     }),
     "losses": frozenset({
         "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",

@@ -192,8 +192,6 @@ NOT_YET = {
     "initializers": ["Identity", "IdentityInitializer", "OrthogonalInitializer", "constant", "glorot_normal",
         "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones",
         "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "zeros"],
-    "layers": ["Conv1DTranspose", "ConvLSTM1D", "ConvLSTM2D", "Convolution1DTranspose", "DepthwiseConv1D",
-        "SeparableConv1D", "SeparableConvolution1D", "SpectralNormalization"],
     "losses": ["BinaryFocalCrossentropy", "CTC", "CategoricalFocalCrossentropy",
         "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky", "binary_focal_crossentropy",
         "categorical_focal_crossentropy", "categorical_generalized_cross_entropy", "circle", "ctc", "dice",

@@ -195,6 +195,25 @@ KERAS_ARRAY_COPY_WARNING = pytest.mark.filterwarnings(
 )
 
 
+def same_random_weights(ours, theirs, rng, scale: float = 1.0) -> None:
+    """Give a neuronio model and a Keras model the same random weights (Keras's order)."""
+    values = [scale * rng.standard_normal(tuple(w.shape)).astype("float32") for w in theirs.weights]
+    theirs.set_weights(values)
+    ours.set_weights(values)
+
+
+def assert_one_sgd_step_matches(ours, theirs, apis, rng, shape, rtol: float, atol: float) -> None:
+    """Compile both models (same order as `apis`: neuronio, keras) with SGD(0.1) and MSE, take one
+    train_on_batch step on the same random batch: the losses and the new weights must agree."""
+    x = rng.standard_normal((4, *shape)).astype("float32")
+    y = rng.standard_normal((4, *theirs.output_shape[1:])).astype("float32")
+    for model, api in zip((ours, theirs), apis, strict=True):
+        model.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
+    np.testing.assert_allclose(ours.train_on_batch(x, y), theirs.train_on_batch(x, y), rtol=rtol)
+    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
+        np.testing.assert_allclose(a, b, rtol=rtol, atol=atol)
+
+
 def keras_on_torch():
     """Real Keras 3 on the torch backend (the `keras` extra), or a clean skip of the caller: of a
     test, or of a whole module when called at import time."""

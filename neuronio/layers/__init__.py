@@ -10,7 +10,9 @@ from neuronio.layers.adaptive_pooling import (
     AdaptiveMaxPooling2D,
 )
 from neuronio.layers.bidirectional import Bidirectional
+from neuronio.layers.conv_lstm import ConvLSTM1D, ConvLSTM2D
 from neuronio.layers.conv_variants import Conv2DTranspose, DepthwiseConv2D, SeparableConv2D
+from neuronio.layers.conv_variants1d import Conv1DTranspose, DepthwiseConv1D, SeparableConv1D
 from neuronio.layers.convolutional import Conv2D, Convolution2D, ZeroPadding2D
 from neuronio.layers.convolutional1d import Conv1D
 from neuronio.layers.core import Activation, Dense, Identity, Input, InputLayer
@@ -69,10 +71,13 @@ from neuronio.layers.reshaping1d import Cropping1D, Permute, RepeatVector, UpSam
 from neuronio.layers.rnn import GRU, LSTM, RNN, SimpleRNN
 from neuronio.layers.rnn_cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from neuronio.layers.serialization import deserialize, serialize
+from neuronio.layers.spectral_normalization import SpectralNormalization
 from neuronio.layers.wrappers import TimeDistributed, Wrapper
 
 # Keras's short aliases.
 Convolution2DTranspose = Conv2DTranspose
+Convolution1DTranspose = Conv1DTranspose
+SeparableConvolution1D = SeparableConv1D
 SeparableConvolution2D = SeparableConv2D
 MaxPool2D = MaxPooling2D
 AvgPool2D = AveragePooling2D
@@ -104,14 +109,19 @@ __all__ = [
     "CenterCrop",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
     "Conv2DTranspose",
+    "ConvLSTM1D",
+    "ConvLSTM2D",
     "Convolution1D",
+    "Convolution1DTranspose",
     "Convolution2D",
     "Convolution2DTranspose",
     "Cropping1D",
     "Cropping2D",
     "Dense",
+    "DepthwiseConv1D",
     "DepthwiseConv2D",
     "Dot",
     "Dropout",
@@ -168,13 +178,16 @@ __all__ = [
     "Rescaling",
     "Reshape",
     "Resizing",
+    "SeparableConv1D",
     "SeparableConv2D",
+    "SeparableConvolution1D",
     "SeparableConvolution2D",
     "SimpleRNN",
     "SimpleRNNCell",
     "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
+    "SpectralNormalization",
     "StackedRNNCells",
     "Subtract",
     "TimeDistributed",

@@ -29,7 +29,7 @@ def check_channels_last(owner: str, data_format, layout: str = "NHWC", transpose
 
 
 def check_one(owner: str, name: str, value) -> None:
-    if value not in (1, (1, 1), [1, 1]):
+    if value not in (1, (1,), [1], (1, 1), [1, 1]):
         raise ValueError(f"{owner}: only {name}=1 is implemented; received {name}={value!r}.")
 
 

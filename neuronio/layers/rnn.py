@@ -110,19 +110,26 @@ class RNN(Layer):
         """Zero the states a stateful layer carries from batch to batch."""
         self.states = None
 
+    def _state_shapes(self, batch: int) -> list[tuple]:
+        """The shape of each state for a batch: (batch, size) (a ConvLSTM's are feature maps)."""
+        return [(batch, s) for s in _sizes(self.cell)]
+
+    def _step_output_shape(self, batch: int) -> tuple:
+        """The shape of one step's output: (batch, output_size)."""
+        return (batch, self._output_size)
+
     def get_initial_state(self, batch_size):
-        """Zero states for a batch, one (batch_size, size) array per state of the cell."""
-        return [np.zeros((batch_size, s), dtype=self.dtype) for s in _sizes(self.cell)]
+        """Zero states for a batch, one array per state of the cell, (batch_size, size) each."""
+        return [np.zeros(shape, dtype=self.dtype) for shape in self._state_shapes(batch_size)]
 
     def _initial_states(self, batch: int, dtype, initial_state) -> list[Tensor]:
-        sizes = _sizes(self.cell)
+        expected = self._state_shapes(batch)
         if initial_state is not None:
             given = list(initial_state) if isinstance(initial_state, (list, tuple)) else [initial_state]
             tensors = [self._to_tensor(s) for s in given]
-            expected = [(batch, s) for s in sizes]
             if [t.shape for t in tensors] != expected:
                 raise ValueError(
-                    f"{type(self).__name__} '{self.name}': initial_state must be {len(sizes)} array(s) of "
+                    f"{type(self).__name__} '{self.name}': initial_state must be {len(expected)} array(s) of "
                     f"shapes {expected}; received shapes {[t.shape for t in tensors]}."
                 )
             return tensors
@@ -134,7 +141,7 @@ class RNN(Layer):
                     f"fixed (batch_size= in fit/predict) or call reset_states() first."
                 )
             return [Tensor(s) for s in self.states]
-        return [Tensor(np.zeros((batch, s), dtype=dtype)) for s in sizes]
+        return [Tensor(np.zeros(shape, dtype=dtype)) for shape in expected]
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         batch = sequences.shape[0]
@@ -158,12 +165,12 @@ class RNN(Layer):
         """The generic scan: one cell call per step, differentiated by the tape."""
         batch, steps = sequences.shape[0], sequences.shape[1]
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
-        previous = Tensor(np.zeros((batch, self._output_size), dtype=sequences.dtype))
+        previous = Tensor(np.zeros(self._step_output_shape(batch), dtype=sequences.dtype))
         outputs = []
         for t in order:
             out, new = call_cell(self.cell, getitem(sequences, (slice(None), t)), states, training)
             if mask is not None:
-                m = mask[:, t : t + 1]  # (N, 1)
+                m = mask[:, t].reshape((batch,) + (1,) * (previous.ndim - 1))  # (N, 1) or (N, 1, ..., 1)
                 new = [where(m, n, s) for n, s in zip(new, states)]
                 out = where(m, out, 0.0 * previous if self.zero_output_for_mask else previous)
                 previous = out

@@ -54,7 +54,20 @@ def initializer(value):
     return initializers.get(value)
 
 
-def _rate(owner: str, name: str, value) -> float:
+def forget_bias_initializer(base, units: int):
+    """An LSTM bias initializer (gates i, f, c, o of `units` each): `base`, with the forget gate's
+    block at 1 (Keras's unit_forget_bias), so that the cell starts by keeping its memory."""
+
+    def init(shape, dtype=None):
+        values = np.asarray(base((4 * units,), dtype=dtype)).copy()
+        values[units : 2 * units] = 1.0
+        return values
+
+    return init
+
+
+def fraction(owner: str, name: str, value) -> float:
+    """A dropout rate in [0, 1), or a ValueError naming the layer and the argument."""
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 <= value < 1:
         raise ValueError(f"{owner}: `{name}` must be a fraction in [0, 1); received {name}={value!r}.")
     return float(value)
@@ -88,8 +101,8 @@ class _Cell(Layer):
         self.kernel_initializer = initializer(kernel_initializer)
         self.recurrent_initializer = initializer(recurrent_initializer)
         self.bias_initializer = initializer(bias_initializer)
-        self.dropout = _rate(who, "dropout", dropout)
-        self.recurrent_dropout = _rate(who, "recurrent_dropout", recurrent_dropout)
+        self.dropout = fraction(who, "dropout", dropout)
+        self.recurrent_dropout = fraction(who, "recurrent_dropout", recurrent_dropout)
         self.seed = seed
         self._rng = None if seed is None else np.random.default_rng(seed)
         self.reset_dropout_mask()
@@ -249,13 +262,7 @@ class LSTMCell(_GatedCell):
         if self.use_bias:
             init = self.bias_initializer
             if self.unit_forget_bias:
-                units, base = self.units, self.bias_initializer
-
-                def init(shape, dtype=None):
-                    values = np.asarray(base((4 * units,), dtype=dtype)).copy()
-                    values[units : 2 * units] = 1.0
-                    return values
-
+                init = forget_bias_initializer(self.bias_initializer, self.units)
             self.bias = self.add_weight(shape=(4 * self.units,), initializer=init, name="bias")
 
     def call(self, inputs, states, training=False):

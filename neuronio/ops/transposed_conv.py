@@ -36,7 +36,7 @@ def transpose_crop(size: int, kernel: int, stride: int, padding: str, output_pad
 
 
 class Conv2DTransposeOp(Function):
-    """full[n, i*SH + a, j*SW + b, f] = sum over (i, j, c) of x[n, i, j, c] * kernel[a, b, f, c];
+    """full[n, i*SH + a*DH, j*SW + b*DW, f] = sum over (i, j, c) of x[n, i, j, c] * kernel[a, b, f, c];
     y = full[:, top : top + OH, left : left + OW] (zeros beyond the full output).
 
     With dfull = dy placed back into the full output's frame and `cols` its im2col matrix
@@ -44,21 +44,22 @@ class Conv2DTransposeOp(Function):
         dx = cols @ kernel as (KH*KW*F, C),   dkernel = cols^T @ x as (N*H*W, C).
     """
 
-    def __init__(self, strides: tuple[int, int], crops):
+    def __init__(self, strides: tuple[int, int], crops, dilation: tuple[int, int] = (1, 1)):
         self.strides = strides  # (SH, SW)
         self.crops = crops  # ((top, OH), (left, OW))
+        self.dilation = dilation  # (DH, DW): tap (a, b) lands a*DH rows, b*DW columns further
 
     def forward(self, x, kernel):
-        sh, sw = self.strides
+        (sh, sw), (dh, dw) = self.strides, self.dilation
         n, h, w, c = x.shape
         kh, kw, f, _ = kernel.shape
-        full_shape = (n, (h - 1) * sh + kh, (w - 1) * sw + kw, f)
+        full_shape = (n, (h - 1) * sh + (kh - 1) * dh + 1, (w - 1) * sw + (kw - 1) * dw + 1, f)
         x2 = x.reshape(-1, c)  # (N*H*W, C)
         full = np.zeros(full_shape, dtype=np.result_type(x, kernel))
         for a in range(kh):
             for b in range(kw):
                 tap = x2 @ kernel[a, b].T  # (N*H*W, F)
-                full[:, a : a + sh * h : sh, b : b + sw * w : sw, :] += tap.reshape(n, h, w, f)
+                full[:, a * dh : a * dh + sh * h : sh, b * dw : b * dw + sw * w : sw, :] += tap.reshape(n, h, w, f)
         self.save_for_backward(x, kernel, full_shape)
         return _crop(full, self.crops)  # (N, OH, OW, F)
 
@@ -66,7 +67,7 @@ class Conv2DTransposeOp(Function):
         x, kernel, full_shape = self.saved
         kh, kw, f, c = kernel.shape
         dfull = _uncrop(dy, self.crops, full_shape)  # (N, FH, FW, F)
-        windows = window_view(dfull, (kh, kw), self.strides)  # (N, H, W, KH, KW, F): a view
+        windows = window_view(dfull, (kh, kw), self.strides, self.dilation)  # (N, H, W, KH, KW, F): a view
         cols = windows.reshape(-1, kh * kw * f)  # the one copy: (N*H*W, KH*KW*F)
         dx = dkernel = None
         if self.needs_input_grad[0]:
@@ -95,7 +96,7 @@ def _uncrop(dy: np.ndarray, crops, full_shape: tuple) -> np.ndarray:
     return dfull
 
 
-def conv2d_transpose(x, kernel, strides=1, padding: str = "valid", output_padding=None) -> Tensor:
+def conv2d_transpose(x, kernel, strides=1, padding: str = "valid", output_padding=None, dilation_rate=1) -> Tensor:
     """Transposed convolution ("deconvolution"), the adjoint of conv2d; Keras's `ops.conv_transpose`.
 
     Args:
@@ -104,6 +105,8 @@ def conv2d_transpose(x, kernel, strides=1, padding: str = "valid", output_paddin
         strides: int or (SH, SW): the upsampling factor.
         padding: "valid" (OH = (H - 1)*SH + max(KH, SH)) or "same" (OH = H*SH).
         output_padding: None, an int or (ph, pw): extra rows/columns at the end, each < stride.
+        dilation_rate: int or (DH, DW): the spacing of the kernel's taps (Keras allows it with
+            strides 1 only); the kernel then spans (K - 1) * D + 1 in the sizes above.
 
     >>> import numpy as np
     >>> conv2d_transpose(np.ones((1, 3, 3, 2), "float32"), np.ones((3, 3, 4, 2), "float32"), 2, "same").shape
@@ -117,9 +120,11 @@ def conv2d_transpose(x, kernel, strides=1, padding: str = "valid", output_paddin
             f"conv2d_transpose expects x of shape (batch, H, W, C) and kernel of shape (KH, KW, filters, C) "
             f"with C = x.shape[-1]; received x.shape={x.shape} and kernel.shape={kernel.shape}."
         )
+    dilation = normalize_pair("dilation_rate", dilation_rate, owner="conv2d_transpose")
     pads = normalize_output_padding(output_padding, strides)
-    crops = tuple(transpose_crop(x.shape[1 + i], kernel.shape[i], strides[i], padding, pads[i]) for i in range(2))
-    return Conv2DTransposeOp(strides, crops).apply(x, kernel)
+    spans = [(kernel.shape[i] - 1) * dilation[i] + 1 for i in range(2)]
+    crops = tuple(transpose_crop(x.shape[1 + i], spans[i], strides[i], padding, pads[i]) for i in range(2))
+    return Conv2DTransposeOp(strides, crops, dilation).apply(x, kernel)
 
 
 def normalize_output_padding(output_padding, strides) -> tuple:

@@ -14,12 +14,16 @@ CASES = [
      (1, 6, 6, 2), 2, 0, ("kernel", "bias"), False),
     (layers.Conv2DTranspose, {"filters": 2, "kernel_size": (2, 3), "strides": (2, 1), "activation": "tanh"},
      (2, 2, 3, 1), (2, 4, 5, 2), 2, 0, ("kernel", "bias"), False),
+    (layers.Conv2DTranspose, {"filters": 2, "kernel_size": 2, "dilation_rate": (2, 1), "padding": "same"},
+     (1, 3, 3, 2), (1, 3, 3, 2), 2, 0, ("kernel", "bias"), False),
     (layers.DepthwiseConv2D, {"kernel_size": 3, "depth_multiplier": 2}, (2, 4, 4, 2), (2, 2, 2, 4), 2, 0,
      ("kernel", "bias"), False),
     (layers.DepthwiseConv2D, {"kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False}, (1, 5, 5, 3),
      (1, 3, 3, 3), 1, 0, ("kernel",), False),
     (layers.SeparableConv2D, {"filters": 3, "kernel_size": 3, "padding": "same"}, (1, 4, 4, 2), (1, 4, 4, 3), 3, 0,
      ("depthwise_kernel", "pointwise_kernel", "bias"), False),
+    (layers.SeparableConv2D, {"filters": 2, "kernel_size": 2, "dilation_rate": (2, 1)}, (1, 5, 4, 2), (1, 3, 3, 2),
+     3, 0, ("depthwise_kernel", "pointwise_kernel", "bias"), False),
     (layers.UpSampling2D, {}, (2, 2, 3, 2), (2, 4, 6, 2), 0, 0, (), False),
     (layers.UpSampling2D, {"size": (2, 3), "interpolation": "bilinear"}, (1, 3, 2, 2), (1, 6, 6, 2), 0, 0, (), False),
     (layers.Cropping2D, {"cropping": ((1, 0), (0, 2))}, (2, 4, 5, 2), (2, 3, 3, 2), 0, 0, (), False),
@@ -187,8 +191,10 @@ def test_bad_arguments_say_what_is_wrong():
         layers.Conv2DTranspose(0, 3)
     with pytest.raises(ValueError, match=r"output_padding.*\[0, stride\)"):
         layers.Conv2DTranspose(2, 3, strides=2, output_padding=3)
-    with pytest.raises(ValueError, match=r"only dilation_rate=1"):
-        layers.DepthwiseConv2D(3, dilation_rate=2)
+    with pytest.raises(ValueError, match=r"Conv2DTranspose .*strides > 1.*dilation_rate > 1.*strides=2"):
+        layers.Conv2DTranspose(2, 3, strides=2, dilation_rate=2)
+    with pytest.raises(ValueError, match=r"dilation_rate.*positive ints"):
+        layers.DepthwiseConv2D(3, dilation_rate=(0, 1))
     with pytest.raises(ValueError, match=r"UpSampling2D .*interpolation.*'bicubic'"):
         layers.UpSampling2D(interpolation="bicubic")
     with pytest.raises(ShapeError, match=r"Cropping2D '.*': cropping=.*leaves nothing"):

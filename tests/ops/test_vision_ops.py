@@ -35,6 +35,14 @@ def naive_conv_transpose(x, kernel, strides, padding, output_padding=None):
     return out
 
 
+def dilate(kernel, dilation):
+    """The kernel with dilation - 1 zero rows/columns between its taps: a dilated kernel's undilated twin."""
+    (dh, dw), (kh, kw) = dilation, kernel.shape[:2]
+    out = np.zeros(((kh - 1) * dh + 1, (kw - 1) * dw + 1, *kernel.shape[2:]))
+    out[::dh, ::dw] = kernel
+    return out
+
+
 def naive_depthwise(x, kernel, strides=1, padding="valid"):
     sh, sw = (strides, strides) if isinstance(strides, int) else strides
     kh, kw, c, m = kernel.shape
@@ -98,6 +106,18 @@ CASES = [
         lambda x, k: naive_conv_transpose(x, k, 2, "same", 1),
     ),
     OpCase(
+        "conv_transpose_dilated_same",
+        lambda x, k: conv2d_transpose(x, k, 1, "same", dilation_rate=(2, 3)),
+        _normal((1, 3, 4, 2), (2, 2, 2, 2)),
+        lambda x, k: naive_conv_transpose(x, dilate(k, (2, 3)), 1, "same"),
+    ),
+    OpCase(
+        "conv_transpose_dilated_valid",
+        lambda x, k: conv2d_transpose(x, k, dilation_rate=2),
+        _normal((2, 2, 3, 1), (3, 2, 2, 1)),
+        lambda x, k: naive_conv_transpose(x, dilate(k, (2, 2)), 1, "valid"),
+    ),
+    OpCase(
         "depthwise_valid_multiplier2",
         lambda x, k: depthwise_conv2d(x, k),
         _normal((2, 4, 5, 2), (3, 2, 2, 2)),
@@ -108,6 +128,18 @@ CASES = [
         lambda x, k: depthwise_conv2d(x, k, 2, "same"),
         _normal((1, 5, 5, 3), (3, 3, 3, 1)),
         lambda x, k: naive_depthwise(x, k, 2, "same"),
+    ),
+    OpCase(
+        "depthwise_same_dilated",
+        lambda x, k: depthwise_conv2d(x, k, 1, "same", dilation_rate=(2, 1)),
+        _normal((1, 5, 4, 2), (3, 2, 2, 2)),
+        lambda x, k: naive_depthwise(x, dilate(k, (2, 1)), 1, "same"),
+    ),
+    OpCase(
+        "depthwise_valid_dilated_stride2",
+        lambda x, k: depthwise_conv2d(x, k, 2, dilation_rate=2),
+        _normal((1, 6, 7, 2), (2, 2, 2, 1)),
+        lambda x, k: naive_depthwise(x, dilate(k, (2, 2)), 2),
     ),
     OpCase(
         "resize_bilinear_up",

@@ -8,6 +8,8 @@ import json
 import numpy as np
 
 from neuronio.saving.serialization import to_keras_config
+from tests.helpers import assert_one_sgd_step_matches
+from tests.helpers import same_random_weights as same_weights
 
 # float32 rounding: the engines sum in different orders.
 RTOL, ATOL = 1e-5, 1e-5
@@ -16,13 +18,6 @@ RTOL, ATOL = 1e-5, 1e-5
 def model(api, name, kwargs, shape):
     """Sequential([Input(shape), layers.<name>(**kwargs)]) in `api`."""
     return api.models.Sequential([api.layers.Input(shape), getattr(api.layers, name)(**kwargs)])
-
-
-def same_weights(ours, theirs, rng):
-    """Give both models the same random weights (in Keras's weight order)."""
-    values = [rng.standard_normal(tuple(w.shape)).astype("float32") for w in theirs.weights]
-    theirs.set_weights(values)
-    ours.set_weights(values)
 
 
 def check_forward(neuronio, keras, rng, name, kwargs, shape):
@@ -42,13 +37,7 @@ def check_one_sgd_step(neuronio, keras, rng, name, kwargs, shape):
     """The loss of one SGD step on the same batch and the weights after it match Keras's."""
     ours, theirs = model(neuronio, name, kwargs, shape), model(keras, name, kwargs, shape)
     same_weights(ours, theirs, rng)
-    x = rng.standard_normal((4, *shape)).astype("float32")
-    y = rng.standard_normal((4, *theirs.output_shape[1:])).astype("float32")
-    for each, api in ((ours, neuronio), (theirs, keras)):
-        each.compile(optimizer=api.optimizers.SGD(learning_rate=0.1), loss="mse")
-    np.testing.assert_allclose(ours.train_on_batch(x, y), theirs.train_on_batch(x, y), rtol=RTOL)
-    for a, b in zip(ours.get_weights(), theirs.get_weights(), strict=True):
-        np.testing.assert_allclose(a, b, rtol=RTOL, atol=ATOL)
+    assert_one_sgd_step_matches(ours, theirs, (neuronio, keras), rng, shape, RTOL, ATOL)
 
 
 def check_crossing(source, target, tmp_path, rng, name, kwargs, shape):

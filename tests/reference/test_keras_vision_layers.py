@@ -18,7 +18,7 @@ from tests.reference.keras_layer_checks import (  # noqa: E402
     check_keras_config,
     check_one_sgd_step,
 )
-from tests.reference.keras_layer_checks import same_weights as _same_weights  # noqa: E402
+from tests.helpers import same_random_weights as _same_weights  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
@@ -39,6 +39,18 @@ LAYERS = [
         {"filters": 2, "kernel_size": 2, "strides": 2, "padding": "same", "use_bias": False},
         (5, 4, 3),
     ),
+    ("Conv1DTranspose", {"filters": 3, "kernel_size": 3, "strides": 2, "padding": "same"}, (5, 2)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "strides": 3, "output_padding": 1}, (4, 2)),
+    ("Conv1DTranspose", {"filters": 2, "kernel_size": 4, "dilation_rate": 3, "padding": "same"}, (5, 2)),
+    ("Conv2DTranspose", {"filters": 2, "kernel_size": (3, 2), "dilation_rate": (2, 3)}, (4, 5, 2)),
+    ("DepthwiseConv1D", {"kernel_size": 3, "depth_multiplier": 2, "strides": 2, "padding": "same"}, (6, 3)),
+    ("DepthwiseConv1D", {"kernel_size": 2, "use_bias": False}, (5, 2)),
+    ("DepthwiseConv1D", {"kernel_size": 3, "dilation_rate": 2, "padding": "same"}, (7, 2)),
+    ("DepthwiseConv2D", {"kernel_size": 3, "dilation_rate": (2, 1), "depth_multiplier": 2}, (7, 6, 2)),
+    ("SeparableConv2D", {"filters": 3, "kernel_size": 2, "dilation_rate": 2, "padding": "same"}, (5, 6, 2)),
+    ("SeparableConv1D", {"filters": 4, "kernel_size": 3, "depth_multiplier": 2, "activation": "tanh"}, (6, 3)),
+    ("SeparableConv1D", {"filters": 2, "kernel_size": 2, "strides": 2, "padding": "same"}, (5, 3)),
+    ("SeparableConv1D", {"filters": 3, "kernel_size": 2, "dilation_rate": 3}, (8, 2)),
     ("UpSampling2D", {"size": (2, 3)}, (3, 2, 2)),
     ("UpSampling2D", {"interpolation": "bilinear"}, (3, 4, 2)),
     ("Cropping2D", {"cropping": ((1, 2), (0, 1))}, (5, 4, 2)),
@@ -62,7 +74,9 @@ LAYERS = [
 WEIGHTED = [
     case
     for case in LAYERS
-    if case[0] in ("Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "LayerNormalization")
+    if case[0]
+    in ("Conv2DTranspose", "DepthwiseConv2D", "SeparableConv2D", "LayerNormalization")
+    + ("Conv1DTranspose", "DepthwiseConv1D", "SeparableConv1D")
 ]
 
 

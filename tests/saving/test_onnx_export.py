@@ -299,6 +299,7 @@ VISION_CASES = {
         (7, 7, 3), layers.DepthwiseConv2D(3, strides=2, padding="same", depth_multiplier=2, activation="relu")
     ),
     "separable": lambda: _seq((6, 6, 3), layers.SeparableConv2D(4, 3, depth_multiplier=2)),
+    "separable_dilated_same": lambda: _seq((7, 6, 3), layers.SeparableConv2D(4, 3, padding="same", dilation_rate=2)),
     "rescaling_then_conv": lambda: _seq((5, 5, 1), layers.Rescaling(1 / 255, offset=-0.5), layers.Conv2D(2, 2)),
     "cropping": lambda: _seq((6, 7, 2), layers.Cropping2D(((1, 2), (0, 3)))),
     "upsampling_nearest": lambda: _seq((3, 4, 2), layers.Conv2D(2, 1), layers.UpSampling2D((2, 3))),

@@ -94,9 +94,10 @@ def _depthwise(g, layer, x, kernel, hint):
     convolved with kernel[:, :, c, m], as Keras orders them."""
     kh, kw, c, m = kernel.shape
     w = kernel.transpose(2, 3, 0, 1).reshape(c * m, 1, kh, kw)
-    pads = _pads(layer, x.shape[1:3], (kh, kw), tuple(layer.strides))
+    dh, dw = layer.dilation_rate
+    pads = _pads(layer, x.shape[1:3], ((kh - 1) * dh + 1, (kw - 1) * dw + 1), tuple(layer.strides))
     return g.node("Conv", [x.name, g.constant(f"{hint}_kernel", w)], hint, kernel_shape=[kh, kw],
-                  strides=list(layer.strides), pads=pads, group=c)  # fmt: skip
+                  strides=list(layer.strides), pads=pads, dilations=[dh, dw], group=c)  # fmt: skip
 
 
 @converts(DepthwiseConv2D)
