@@ -70,7 +70,7 @@ def test_keras_edits_our_file_and_we_load_it(tmp_path):
 def test_model_from_json_both_ways():
     theirs = _keras_model()
     ours = models.model_from_json(theirs.to_json())
-    assert [type(l).__name__ for l in ours.layers] == [type(l).__name__ for l in theirs.layers]
+    assert [type(x).__name__ for x in ours.layers] == [type(x).__name__ for x in theirs.layers]
     assert ours.compiled and type(ours.optimizer).__name__ == "Adam"
     back = keras.models.model_from_json(ours.to_json())
     assert [w.shape for w in back.get_weights()] == [w.shape for w in theirs.get_weights()]

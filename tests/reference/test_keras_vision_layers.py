@@ -10,6 +10,7 @@ from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
 keras = keras_on_torch()
 
 import neuronio  # noqa: E402
+from tests.helpers import same_random_weights as _same_weights  # noqa: E402
 from tests.reference.keras_layer_checks import (  # noqa: E402
     ATOL,
     RTOL,
@@ -18,7 +19,6 @@ from tests.reference.keras_layer_checks import (  # noqa: E402
     check_keras_config,
     check_one_sgd_step,
 )
-from tests.helpers import same_random_weights as _same_weights  # noqa: E402
 
 pytestmark = [pytest.mark.keras, KERAS_ARRAY_COPY_WARNING]
 
