@@ -12,12 +12,10 @@ from neuronio.errors import FileFormatError
 from neuronio.layers.layer import registry as layers_registry
 from neuronio.saving.serialization import (
     MODEL_CLASSES,
-    build_shape,
     class_name_of,
     compile_from_config,
     custom_layer_class,
     deserialize_layer,
-    from_keras_config,
     layer_class,
     serialize_layer,
     to_keras_envelope,
@@ -57,14 +55,13 @@ def deserialize_model(envelope: dict, who: str = "config", compile: bool = True)
                 f"{who}: the model's class '{class_name}' subclasses {_graph_subclass(cls)}, which neuronio "
                 f"does not load under a user's class name. Rebuild it in code and load its weights."
             )
-        model = _subclassed_model(cls, envelope, who)
     elif class_name not in MODEL_CLASSES:
         raise FileFormatError(
             f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "
             f"Functional); load it with neuronio.layers, or wrap it in a model before saving."
         )
-    else:
-        model = deserialize_layer(envelope, who)
+    # A subclassed model: from_config, then built for its saved shape (Model.build_from_config).
+    model = deserialize_layer(envelope, who)
     compile_config = envelope.get("compile_config")
     if compile and compile_config:
         compile_from_config(model, compile_config, f"{who}: compile_config")
@@ -96,14 +93,3 @@ def _graph_subclass(cls) -> str | None:
         if issubclass(cls, layers_registry.lookup(name)):
             return name
     return None
-
-
-def _subclassed_model(cls, envelope: dict, who: str):
-    """A user's Model subclass from its envelope: `from_config`, then built for the shape it was
-    saved with (running its `call` once, Model.build_from_config), so the weights can be loaded."""
-    config_dict = from_keras_config(cls.__name__, envelope.get("config") or {}, who)
-    model = cls.from_config(config_dict)
-    shape = build_shape(envelope.get("build_config"), who)
-    if shape is not None:
-        model.build_from_config({"input_shape": shape})
-    return model

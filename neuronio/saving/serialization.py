@@ -299,13 +299,16 @@ def deserialize_layer(envelope: dict, who: str = "config"):
         return model
     config_dict = from_keras_config(class_name, envelope.get("config") or {}, who)
     layer = cls.from_config(config_dict)
-    shape = build_shape(envelope.get("build_config"), who)
+    shape = _build_shape(envelope.get("build_config"), who)
     if shape is not None and not layer.built:
-        layer._maybe_build(shape)
+        if hasattr(layer, "build_from_config"):  # a subclassed model: builds its sublayers by calling itself
+            layer.build_from_config({"input_shape": shape})
+        else:
+            layer._maybe_build(shape)
     return layer
 
 
-def build_shape(build_config, who: str):
+def _build_shape(build_config, who: str):
     """The shape (or list of shapes) a `build_config` names; None when it names none."""
     shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
     if not shape:

@@ -155,3 +155,22 @@ def test_sublayers_in_a_dict_attribute_are_tracked_and_trained():
     tracked = {id(layer) for layer in model.layers}
     assert id(model.table["a"]) in tracked and id(model.table["b"]) in tracked
     assert len(model.trainable_weights) == 6 * 2 + 2 and len(model.non_trainable_weights) == 2
+
+
+def test_deserialize_keras_object_builds_a_subclassed_model_with_its_weights():
+    model = Net(width=4)
+    model(X)
+    envelope = nn.saving.serialize_keras_object(model)
+    assert envelope["build_config"] == {"input_shape": [6, 4]}
+    rebuilt = nn.saving.deserialize_keras_object(envelope)
+    assert type(rebuilt) is Net and rebuilt.width == 4
+    assert [w.shape for w in rebuilt.weights] == [w.shape for w in model.weights]
+
+
+def test_a_subclassed_model_inside_a_functional_model_round_trips(tmp_path):
+    inputs = nn.Input((4,))
+    outer = nn.Model(inputs, nn.layers.Dense(2)(Net(width=2)(inputs)))
+    outer.save(tmp_path / "outer.keras")
+    loaded = nn.models.load_model(tmp_path / "outer.keras")
+    assert len(loaded.weights) == len(outer.weights) == 18
+    np.testing.assert_array_equal(loaded.predict(X, verbose=0), outer.predict(X, verbose=0))
