@@ -97,3 +97,45 @@ def test_a_model_with_its_own_get_config_crosses_both_ways(tmp_path, writer):
     loaded = reader.models.load_model(tmp_path / "c.keras", custom_objects=objects)
     assert loaded.hidden == 5 and loaded.classes == 2
     np.testing.assert_allclose(_predict(loaded), _predict(model), **TOL)
+
+
+def _block_class(lib):
+    class Block(lib.layers.Layer):  # sublayers in a private attribute and in a list
+        def __init__(self, units=3, **kwargs):
+            super().__init__(**kwargs)
+            self.units = units
+            self._inner = lib.layers.Dense(units)
+            self.stack = [lib.layers.Dense(units), lib.layers.Dense(units)]
+
+        def call(self, x):
+            return self.stack[1](self.stack[0](self._inner(x)))
+
+    return Block
+
+
+BLOCKS = {"keras": _block_class(keras), "neuronio": _block_class(neuronio)}
+BLOCK_GROUPS = {
+    "vars": 0,
+    "layers/input_layer/vars": 0,
+    "layers/block/vars": 0,
+    "layers/block/stack/dense/vars": 2,
+    "layers/block/stack/dense_1/vars": 2,
+    "layers/block/_inner/vars": 2,
+}
+
+
+@pytest.mark.filterwarnings("ignore:`build\\(\\)` was called on layer 'block':UserWarning")  # Keras, loading
+@pytest.mark.parametrize("writer", ["keras", "neuronio"])
+def test_a_custom_layers_sublayers_are_keyed_as_keras_keys_them(tmp_path, writer):
+    """Private attributes after public ones, lists as containers numbered by class name."""
+    lib = keras if writer == "keras" else neuronio
+    inputs = lib.Input((4,))
+    model = lib.Model(inputs, BLOCKS[writer]()(inputs))
+    model.save(tmp_path / "b.keras")
+    with zipfile.ZipFile(tmp_path / "b.keras") as zf:
+        assert weight_groups(zf.read("model.weights.h5")) == BLOCK_GROUPS
+    reader = neuronio if writer == "keras" else keras
+    loaded = reader.models.load_model(
+        tmp_path / "b.keras", custom_objects={"Block": BLOCKS["neuronio" if writer == "keras" else "keras"]}
+    )
+    np.testing.assert_allclose(_predict(loaded), _predict(model), **TOL)
