@@ -60,7 +60,8 @@ def deserialize_model(envelope: dict, who: str = "config", compile: bool = True)
             f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "
             f"Functional); load it with neuronio.layers, or wrap it in a model before saving."
         )
-    # A subclassed model: from_config, then built for its saved shape (Model.build_from_config).
+    # Sequential/Functional from their graph; a subclassed model from its config, then built for
+    # its saved shape (Model.build_from_config) so that its weights can be loaded.
     model = deserialize_layer(envelope, who)
     compile_config = envelope.get("compile_config")
     if compile and compile_config:
