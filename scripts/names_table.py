@@ -104,9 +104,10 @@ ROWS = [
         "`neuronio.saving`",
         "neuronio.saving",
         "saving",
-        "`.keras` files both ways with real Keras, custom layers and losses included; loading builds only "
-        "neuronio's classes and those registered or passed as `custom_objects=`; a custom layer without "
-        "`get_config` gets Keras 3's one from its constructor arguments",
+        "`.keras` files both ways with real Keras, custom layers, losses and subclassed models included "
+        "(weights keyed by attribute path, as Keras); loading builds only neuronio's classes and those "
+        "registered or passed as `custom_objects=`; a custom layer or model without `get_config` gets "
+        "Keras 3's one from its constructor arguments",
     ),
     (
         "`neuronio.regularizers`",

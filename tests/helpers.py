@@ -243,3 +243,28 @@ def scale_layer_class(lib):
             return x * self.w * self.factor
 
     return Scale
+
+
+def subclassed_model_class(lib):
+    """A subclassed model as Keras's guides write one (sublayers as attributes, in a list, in a
+    dict and in a private attribute; a constructor argument; no get_config), for `lib` = neuronio
+    or keras: the saving tests register it under the same name in both. Its attributes cover
+    every way Keras keys a sublayer's weights: `bn/vars`, `blocks/dense_1/vars`, and
+    `layers/dense_N/vars` for those whose attribute sorts after "layers" (`table`, `_private`, `zeta`)."""
+
+    class Net(lib.Model):
+        def __init__(self, width=3, **kwargs):
+            super().__init__(**kwargs)
+            self.width = width
+            self.blocks = [lib.layers.Dense(width, activation="relu"), lib.layers.Dense(3)]
+            self.table = {"b": lib.layers.Dense(2), "a": lib.layers.Dense(2)}
+            self._private = lib.layers.Dense(2)
+            self.bn = lib.layers.BatchNormalization()
+            self.zeta = lib.layers.Dense(1)
+
+        def call(self, x, training=False):
+            h = self.blocks[1](self.blocks[0](x))
+            h = self._private(self.table["a"](self.table["b"](h)))
+            return self.zeta(self.bn(h, training=training))
+
+    return Net

@@ -14,7 +14,7 @@ import numpy as np
 
 from neuronio import config
 from neuronio.autodiff.tape import GradientTape, no_grad
-from neuronio.autodiff.tensor import Tensor, Variable
+from neuronio.autodiff.tensor import Tensor, Variable, same_object_index
 
 # Central differences in float64 have truncation error O(eps^2) and rounding error
 # O(1e-16 / eps); eps = 1e-6 balances them near 1e-10 for smooth functions of O(1) values.
@@ -68,7 +68,7 @@ def check_gradients(fn, inputs, params=(), mode="full", eps=EPS, atol=ATOL, rtol
             numeric = [_numeric_full(loss, t, eps) for t in targets]
             worst = 0.0
             for t, a, n in zip(targets, analytic, numeric):
-                worst = max(worst, _compare(a, n, atol, rtol, _who(t, targets, tensors)))
+                worst = max(worst, _compare(a, n, atol, rtol, _who(t, tensors)))
             return worst
         directions = [rng.standard_normal(t.shape) for t in targets]
         for t, d in zip(targets, directions):
@@ -98,10 +98,11 @@ def _numeric_full(loss, t: Tensor, eps: float) -> np.ndarray:
     return grad
 
 
-def _who(t, targets, tensors) -> str:
+def _who(t, tensors) -> str:
     if isinstance(t, Variable):
         return f"parameter '{t.path}'"
-    return f"input {targets.index(t) if t in tensors else '?'}"
+    i = same_object_index(tensors, t)  # the inputs come first in targets
+    return f"input {i if i >= 0 else '?'}"
 
 
 def _compare(analytic, numeric, atol, rtol, who) -> float:

@@ -89,7 +89,24 @@ class Tensor:
     def __ge__(self, other):
         return self.data >= _value(other)
 
-    # Tensors are graph nodes: identity, not value, decides equality and hashing.
+    # == and != are elementwise too, as on Keras's tensors and Variables (a metric's
+    # `ops.cast(y_true == y_pred, "float32")`). Against anything that is not array-like (None, a
+    # string, a layer) they fall back to identity, as torch's tensors do.
+    def __eq__(self, other):
+        if not _comparable(other):
+            return NotImplemented
+        return np.equal(self.data, _value(other))
+
+    def __ne__(self, other):
+        if not _comparable(other):
+            return NotImplemented
+        return np.not_equal(self.data, _value(other))
+
+    # Hashing stays by identity, so Tensors and Variables still key dicts and fill sets: for two
+    # distinct live objects the identity hashes differ, so Python never calls the elementwise ==
+    # on a lookup (it compares by `is` first, then only entries of an equal hash). Lists are
+    # another matter: `in`, `.index` and `.remove` call ==, so engine code that looks a Tensor up
+    # in a list compares ids (`same_object_index` below).
     __hash__ = object.__hash__
 
 
@@ -145,6 +162,25 @@ class Variable(Tensor):
 
 def _value(x):
     return x.data if isinstance(x, Tensor) else x
+
+
+def _comparable(other) -> bool:
+    """Whether `tensor == other` compares values: other is a Tensor, an array or a number (or a
+    nested list of them); anything else compares by identity."""
+    if isinstance(other, (Tensor, np.ndarray, np.generic, bool, int, float)):
+        return True
+    if not isinstance(other, (list, tuple)):
+        return False
+    try:
+        return np.asarray(other).dtype.kind in "fiub"
+    except (TypeError, ValueError):  # ragged, or holding symbolic placeholders
+        return False
+
+
+def same_object_index(items, target) -> int:
+    """The position of `target` itself in `items` (by identity), or -1. `list.index` and `in`
+    compare with ==, which on Tensors is elementwise (as in Keras), so it cannot find a Tensor."""
+    return next((i for i, item in enumerate(items) if item is target), -1)
 
 
 def as_array(value, dtype=None) -> np.ndarray:

@@ -90,7 +90,8 @@ class Layer:
     # -- attribute tracking: sublayers assigned as attributes become part of this layer ---------
     def __setattr__(self, name, value):
         if getattr(self, "_tracking", False) and name != "_layers":
-            items = value if isinstance(value, (list, tuple)) else [value]
+            items = list(value.values()) if isinstance(value, dict) else value
+            items = items if isinstance(items, (list, tuple)) else [value]
             for item in items:
                 if isinstance(item, Layer) and item is not self and item not in self._layers:
                     self._layers.append(item)

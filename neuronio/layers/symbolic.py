@@ -30,7 +30,8 @@ class SymbolicTensor:
     def __repr__(self) -> str:
         return f"<SymbolicTensor shape={self.shape}, dtype={self.dtype.name}, name={self.name}>"
 
-    # Tensors are graph nodes: identity decides equality (== is not overloaded, as in Keras).
+    # As Keras 3's KerasTensor: == is identity (so `x in [inputs]` and `list.index` find a
+    # placeholder), while != records a not_equal node (set with the other operators below).
     __hash__ = object.__hash__
 
     def __array__(self, dtype=None, copy=None):
@@ -72,12 +73,13 @@ _OPERATORS = {
     "le": "less_equal",
     "gt": "greater",
     "ge": "greater_equal",
+    "ne": "not_equal",  # Keras 3 records != as a node, but keeps == as identity (below)
     "and": "logical_and",
     "or": "logical_or",
 }
 for _dunder, _op in _OPERATORS.items():
     setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))
-    if _dunder not in ("lt", "le", "gt", "ge"):  # Python reflects comparisons by itself
+    if _dunder not in ("lt", "le", "gt", "ge", "ne"):  # Python reflects comparisons by itself
         setattr(SymbolicTensor, f"__r{_dunder}__", _operator(_op, reflected=True))
 for _dunder, _op in {"neg": "negative", "abs": "absolute", "invert": "logical_not", "getitem": "get_item"}.items():
     setattr(SymbolicTensor, f"__{_dunder}__", _operator(_op))

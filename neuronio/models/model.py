@@ -3,7 +3,10 @@ subclasses write `call` themselves (Keras's subclassing style)."""
 
 import os
 
+import numpy as np
+
 from neuronio import saving
+from neuronio.autodiff.tape import no_grad
 from neuronio.layers.layer import Layer, registry
 from neuronio.models.trainer import Trainer
 from neuronio.saving import serialization
@@ -76,16 +79,31 @@ class Model(Trainer, Layer):
             layer_range=layer_range,
         )
 
-    def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+    # get_config is Layer's: a subclass that does not write one gets Keras 3's automatic config
+    # (name, its constructor's arguments, trainable, dtype), so it saves to `.keras` when registered.
 
     @classmethod
     def from_config(cls, config_dict: dict, who: str = "config", custom_objects=None):
         """A functional config (with "input_layers") rebuilds a functional model; `custom_objects`
-        maps the names of the user's own layers to their classes."""
+        maps the names of the user's own layers to their classes. A subclassed model is
+        constructed from its config (its constructor's arguments), as in Keras."""
         if "input_layers" in config_dict:
             return _functional().from_config(config_dict, who, custom_objects=custom_objects)
         return cls(**config_dict)
+
+    def build_from_config(self, config: dict) -> None:
+        """Create the weights from a saved `build_config` ({"input_shape": shape or list of shapes}),
+        as Keras does when loading: a subclassed model runs `call` once on zeros of that shape (an
+        unknown batch size counts as 1), so that every sublayer builds its weights."""
+        shape = (config or {}).get("input_shape")
+        if self.built or not shape:
+            return
+        multi = isinstance(shape[0], (list, tuple))
+        shapes = [tuple(s) for s in shape] if multi else [tuple(shape)]
+        zeros = [np.zeros([1 if d is None else d for d in s], dtype=self.dtype) for s in shapes]
+        with no_grad():
+            self(zeros if multi else zeros[0], training=False)
+        self._build_shapes = shapes if multi else shapes[0]
 
     # -- saving (the work is in neuronio/saving) ---------------------------------------------------
     def to_json(self, **kwargs) -> str:

@@ -27,7 +27,7 @@ import numpy as np
 from neuronio import config
 from neuronio._legacy import renamed, warn_legacy
 from neuronio._registry import Registry
-from neuronio.autodiff.tensor import Tensor, Variable
+from neuronio.autodiff.tensor import Tensor, Variable, same_object_index
 from neuronio.errors import ShapeError
 from neuronio.optimizers import ema, schedules
 
@@ -153,7 +153,7 @@ class Optimizer:
         if callable(value):
             # A schedule replaces the Variable, which then leaves `variables` (as in Keras).
             if isinstance(self._learning_rate, Variable):
-                self._variables.remove(self._learning_rate)
+                del self._variables[same_object_index(self._variables, self._learning_rate)]
             self._learning_rate = value
             self._schedule_takes_step = _takes_an_argument(value)
             return

@@ -26,6 +26,7 @@ import numpy as np
 
 from neuronio import config
 from neuronio.errors import FileFormatError
+from neuronio.layers.layer import Layer
 from neuronio.layers.layer import registry as layers_registry
 
 _MODEL_CLASSES = ("Sequential", "Functional")
@@ -50,7 +51,13 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
         return
     seen.add(id(obj))
     found.append((path, obj))
-    if layers_registry.name_of(obj) not in _MODEL_CLASSES:
+    class_name = layers_registry.name_of(obj)
+    if class_name is None:
+        # The user's own layer or subclassed model: its sublayers by attribute, as Keras walks them.
+        for key, child in _attribute_children(obj):
+            _walk(child, _join(path, key), found, seen)
+        return
+    if class_name not in _MODEL_CLASSES:
         # A layer made of layers saves each one under the attribute Keras tracks it by. A layer may
         # name them (an RNN's cell, Bidirectional's two RNNs: layers/lstm/cell/vars); otherwise its
         # public attributes holding sublayers are walked in sorted order, as Keras walks them
@@ -67,6 +74,39 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
     for layer in obj.layers:
         key = _unique_key(config.snake_case(layers_registry.name_of(layer) or type(layer).__name__), used)
         _walk(layer, _join(path, "layers", key), found, seen)
+
+
+def _attribute_children(obj) -> list[tuple[str, object]]:
+    """(key, sublayer) of a user's layer or subclassed model, in Keras's order (saving_lib's walk).
+
+    Keras visits the object's attributes by name, public ones first, then private ones: a sublayer
+    held by an attribute is saved under that attribute's name (`hidden/vars`); a list, tuple or
+    dict of them is a container whose layers are keyed by their snake_case class name, numbered
+    in order (`blocks/dense`, `blocks/dense_1`). A model also has its `layers` list among its
+    attributes: there a sublayer not reached under an earlier name is saved (`layers/dense_1`, if
+    it sits in an attribute named after "layers", such as `out`). A layer reached twice is saved at
+    its first place (`_walk` skips it after).
+    """
+    tracked = {id(layer) for layer in obj._layers}
+    names = [a for a in vars(obj) if a != "_layers" and not a.startswith("__")]
+    if hasattr(obj, "compile"):  # a model: Keras's Model.layers
+        names.append("layers")
+    children = []
+    for attr in sorted(set(names), key=lambda a: "~" + a if a.startswith("_") else a):
+        value = obj.layers if attr == "layers" else vars(obj)[attr]
+        if isinstance(value, Layer):
+            if value is not obj and id(value) in tracked:
+                children.append((attr, value))
+            continue
+        items = list(value.values()) if isinstance(value, dict) else value
+        if not isinstance(items, (list, tuple)):
+            continue
+        used: dict[str, int] = {}
+        for item in items:
+            if isinstance(item, Layer) and item is not obj and id(item) in tracked:
+                key = _unique_key(config.snake_case(layers_registry.name_of(item) or type(item).__name__), used)
+                children.append((_join(attr, key), item))
+    return children
 
 
 def _unique_key(name: str, used: dict[str, int]) -> str:

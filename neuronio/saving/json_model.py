@@ -5,7 +5,7 @@ import json
 
 from neuronio.errors import FileFormatError
 from neuronio.saving import object_registration
-from neuronio.saving.serialization import deserialize_model, serialize_model
+from neuronio.saving.model_config import deserialize_model, serialize_model
 
 
 def model_to_json(model, **kwargs) -> str:

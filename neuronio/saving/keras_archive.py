@@ -40,7 +40,7 @@ from neuronio import config
 from neuronio.errors import FileFormatError
 from neuronio.saving import guard, h5_store, object_registration
 from neuronio.saving.atomic import atomic_write, remove_stale_temps  # noqa: F401 - part of this module's API
-from neuronio.saving.serialization import deserialize_model, serialize_model
+from neuronio.saving.model_config import deserialize_model, serialize_model
 
 CONFIG_NAME = "config.json"
 METADATA_NAME = "metadata.json"

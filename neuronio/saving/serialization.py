@@ -239,7 +239,7 @@ def layer_class(envelope: dict, who: str = "config"):
         raise FileFormatError(f"{who}: expected a layer entry with a 'class_name'; received {_short(envelope, 200)}.")
     class_name = envelope["class_name"]
     registered = envelope.get("registered_name")
-    custom = _custom_layer_class(envelope, who)
+    custom = custom_layer_class(envelope, who)
     if custom is not None:
         return custom
     class_name = _registry.class_name_in(envelope)
@@ -261,7 +261,7 @@ def layer_class(envelope: dict, who: str = "config"):
     return layers_registry.lookup(class_name)
 
 
-def _custom_layer_class(envelope: dict, who: str):
+def custom_layer_class(envelope: dict, who: str):
     """The user's class an envelope names: by its registered name, then (unless the envelope is
     one of Keras's or neuronio's own) by its class name; None when it names no custom object."""
     class_name, registered = envelope["class_name"], envelope.get("registered_name")
@@ -301,7 +301,10 @@ def deserialize_layer(envelope: dict, who: str = "config"):
     layer = cls.from_config(config_dict)
     shape = _build_shape(envelope.get("build_config"), who)
     if shape is not None and not layer.built:
-        layer._maybe_build(shape)
+        if hasattr(layer, "build_from_config"):  # a subclassed model: builds its sublayers by calling itself
+            layer.build_from_config({"input_shape": shape})
+        else:
+            layer._maybe_build(shape)
     return layer
 
 
@@ -410,46 +413,6 @@ def _without_null_mask(node):
     if isinstance(node, dict) and isinstance(node.get("kwargs"), dict) and node["kwargs"].get("mask", 0) is None:
         return {**node, "kwargs": {k: v for k, v in node["kwargs"].items() if k != "mask"}}
     return node
-
-
-# -- whole models -----------------------------------------------------------------------------------
-def serialize_model(model) -> dict:
-    """The `config.json` of a `.keras` archive: the model's envelope plus its compile state."""
-    if layers_registry.name_of(model) not in MODEL_CLASSES:
-        raise TypeError(
-            f"Cannot save model '{model.name}' of class {type(model).__name__} as a .keras file: "
-            f"neuronio saves Sequential and functional models (Keras stores a subclassed model's "
-            f"weights by attribute path, which neuronio's archive does not write). Build it with "
-            f"the functional API, or keep its code and use save_weights()/load_weights()."
-        )
-    envelope = to_keras_envelope(serialize_layer(model))
-    compile_config = model.get_compile_config() if getattr(model, "compiled", False) else None
-    if compile_config is not None:
-        envelope["compile_config"] = compile_config
-    return envelope
-
-
-def deserialize_model(envelope: dict, who: str = "config", compile: bool = True):
-    """Rebuild a model from `config.json`, compiled from its `compile_config` when asked."""
-    class_name = class_name_of(envelope, who)
-    cls = layer_class(envelope, who)
-    if class_name not in MODEL_CLASSES and hasattr(cls, "compile"):
-        raise FileFormatError(
-            f"{who}: the model is a subclassed model ('{class_name}'); neuronio loads Sequential and "
-            f"functional models only (Keras stores a subclassed model's weights by attribute path, "
-            f"which neuronio does not read). Rebuild it in code and load its weights, or save it as "
-            f"a functional model."
-        )
-    if class_name not in MODEL_CLASSES:
-        raise FileFormatError(
-            f"{who}: the top-level object is a '{class_name}' layer, not a model (Sequential or "
-            f"Functional); load it with neuronio.layers, or wrap it in a model before saving."
-        )
-    model = deserialize_layer(envelope, who)
-    compile_config = envelope.get("compile_config")
-    if compile and compile_config:
-        compile_from_config(model, compile_config, f"{who}: compile_config")
-    return model
 
 
 # -- compile state ----------------------------------------------------------------------------------

@@ -24,11 +24,7 @@ PROGRAMS = sorted(name for name in os.listdir(HERE) if name.startswith("p") and 
 
 # Programs that need a feature being built on another branch. strict=True: the mark fails the
 # moment the feature lands, and is then removed here.
-NEEDS = {
-    # Its update_state compares two tensors with `==`: elementwise in Keras, identity in neuronio,
-    # whose Tensors are graph nodes (autodiff/tensor.py), so the count stays 0.
-    "p21_custom_metrics.py": "needs elementwise `==` on tensors (neuronio compares Tensors by identity)",
-}
+NEEDS: dict[str, str] = {}
 
 
 def _run(engine: str) -> dict:

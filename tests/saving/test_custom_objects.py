@@ -249,12 +249,25 @@ class Subclassed(nn.Model):
         return {"units": self.units}
 
 
-def test_subclassed_models_are_refused_in_keras_files_with_a_reason(tmp_path):
-    model = Subclassed()
-    model(np.ones((1, 3), "float32"))
-    with pytest.raises(
-        TypeError, match=r"Cannot save model .* of class Subclassed as a \.keras file: neuronio saves Sequential"
-    ):
+def test_a_registered_subclassed_model_round_trips_with_its_own_get_config(tmp_path):
+    model = Subclassed(units=3)
+    x = np.arange(6, dtype="float32").reshape(2, 3)
+    model(x)
+    model.save(tmp_path / "s.keras")
+    loaded = nn.models.load_model(tmp_path / "s.keras")
+    assert type(loaded) is Subclassed and loaded.units == 3
+    np.testing.assert_array_equal(loaded(x).numpy(), model(x).numpy())
+
+
+class FunctionalSubclass(nn.Model):
+    def __init__(self, **kwargs):
+        inputs = nn.Input((3,))
+        super().__init__(inputs, nn.layers.Dense(2)(inputs), **kwargs)
+
+
+def test_functional_subclasses_are_refused_in_keras_files_with_a_reason(tmp_path):
+    model = FunctionalSubclass()
+    with pytest.raises(TypeError, match=r"Cannot save model .* of class FunctionalSubclass .* subclasses Functional"):
         model.save(tmp_path / "s.keras")
     assert not (tmp_path / "s.keras").exists()
 
