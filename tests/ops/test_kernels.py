@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from neuronio import config
-from neuronio.autodiff import Variable
+from neuronio.autodiff import GradientTape, Variable
 from neuronio.ops import _kernels
 from neuronio.ops.activation import ReluOp
 from neuronio.ops.conv import Conv2DOp
@@ -95,6 +95,49 @@ def test_conv2d_matches_the_reference(name, case):
     got = using(name, dtype, "conv2d", run)
     for what, a, b in zip(("y", "dx", "dkernel", "dbias"), got, want):
         close(a, b, dtype, what)
+
+
+@pytest.mark.parametrize("name", implementations("conv2d"))
+@pytest.mark.parametrize("needs", [(False, True, True), (True, False, True), (True, True, False), (False, False, True)])
+def test_conv2d_computes_exactly_the_gradients_asked_for(name, needs):
+    """The first layer needs no dx (None, its work skipped), a frozen kernel no dkernel: the reference's values where needed."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 9, 9, 3)).astype(np.float32)
+    kernel, bias = rng.standard_normal((3, 3, 3, 8)).astype(np.float32), rng.standard_normal(8).astype(np.float32)
+
+    def run():
+        op = Conv2DOp((1, 1), ((1, 1), (1, 1)), has_bias=True)
+        op.needs_input_grad = needs
+        y = op.forward(x, kernel, bias)
+        return op.backward(np.random.default_rng(3).standard_normal(y.shape).astype(np.float32))
+
+    want = using("numpy", np.float32, "conv2d", run)
+    got = using(name, np.float32, "conv2d", run)
+    assert (got[0] is None) == (not needs[0]) == (want[0] is None)  # no input-gradient work for the first layer
+    for what, needed, a, b in zip(("dx", "dkernel", "dbias"), needs, got, want):
+        if needed:
+            close(a, b, np.float32, what)
+
+
+@pytest.mark.parametrize("name", implementations("conv2d"))
+def test_conv2d_of_float32_images_and_a_float64_kernel_matches_the_reference(name):
+    """The seam chooses by the images' dtype; a float64 kernel must be read as float64, not as raw float32."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 6, 6, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 4))  # float64
+
+    def run():
+        op = Conv2DOp((1, 1), ((0, 0), (0, 0)))
+        op.needs_input_grad = (True, True)
+        y = op.forward(x, kernel)
+        dx, dkernel = op.backward(np.ones(y.shape, np.float32))
+        return y.astype(np.float64), dx, dkernel
+
+    want = using("numpy", np.float32, "conv2d", run)
+    got = using(name, np.float32, "conv2d", run)
+    assert got[1].dtype == np.float32 and got[2].dtype == np.float64
+    for what, a, b in zip(("y", "dx", "dkernel"), got, want):
+        np.testing.assert_allclose(a, b, rtol=0, atol=REORDERED[np.float32] * np.abs(b).max(), err_msg=what)
 
 
 def test_an_implementation_without_float64_leaves_it_to_the_next():
@@ -327,13 +370,17 @@ def test_onednn_runs_its_optimised_kernels_not_its_reference_ones():
     config.set_kernels("onednn")
     try:
         for x_shape, k_shape, padding in shapes:
-            ops.conv2d(np.ones(x_shape, np.float32), np.ones(k_shape, np.float32), padding=padding)
+            x, kernel = Variable(np.ones(x_shape, np.float32)), Variable(np.ones(k_shape, np.float32))
+            with GradientTape() as tape:
+                y = ops.conv2d(x, kernel, padding=padding)
+            tape.gradient(y, [x, kernel])  # makes the backward primitives
     finally:
         config.set_kernels(previous)
     cache = onednn.loaded.extra["cache"]
     names = [entry.kernels for key, entry in cache.items() if (key[0], key[1]) in [(x, k) for x, k, _ in shapes]]
     assert len(names) == len(shapes)
     for kernels in names:
+        assert set(kernels) == {"forward", "backward data", "backward weights"}, kernels
         assert not any(name.startswith("ref") for name in kernels.values()), kernels
 
 
