@@ -29,7 +29,7 @@ def _tapes() -> list:
 
 def is_recording() -> bool:
     """True while some GradientTape is open and not paused by `no_grad`/`stop_recording`."""
-    return bool(_tapes()) and _state.paused == 0
+    return bool(getattr(_state, "tapes", None)) and _state.paused == 0  # no tape yet in this thread: False
 
 
 @contextlib.contextmanager

@@ -38,6 +38,53 @@ class MatMulOp(Function):
         return da, db
 
 
+class LinearOp(Function):
+    """y = x @ kernel + bias, Dense's product and bias in one op (as Conv2DOp carries its bias).
+
+    x: (..., D), kernel: (D, U), bias: (U,). With x2 = x as (M, D) and dy2 = dy as (M, U):
+        dx = dy @ kernel^T,   dkernel = x2^T @ dy2,   dbias = the sum of dy2 over its M rows.
+    One op instead of matmul then add: the bias is added in place into the product (no second
+    (M, U) array), and a layer's call runs one op's bookkeeping instead of two. Saved state: (x, kernel).
+    """
+
+    def forward(self, x, kernel, bias):
+        y = x @ kernel
+        if y.dtype == bias.dtype:
+            y += bias  # in place: y is the product's fresh array
+        else:  # mixed dtypes promote as `x @ kernel + bias` would
+            y = y + bias
+        self.save_for_backward(x, kernel)
+        return y
+
+    def backward(self, dy):
+        x, kernel = self.saved
+        dy2 = dy.reshape(-1, dy.shape[-1])  # (M, U)
+        dx = dkernel = dbias = None
+        if self.needs_input_grad[0]:
+            dx = (dy @ kernel.T).astype(x.dtype, copy=False)
+        if self.needs_input_grad[1]:
+            dkernel = (x.reshape(-1, x.shape[-1]).T @ dy2).astype(kernel.dtype, copy=False)
+        if self.needs_input_grad[2]:
+            dbias = dy2.sum(axis=0)
+        return dx, dkernel, dbias
+
+
+def linear(x, kernel, bias):
+    """x @ kernel + bias for x of shape (..., D), kernel (D, U) and bias (U,): Dense's op.
+
+    >>> import numpy as np
+    >>> linear(np.ones((2, 3), "float32"), np.ones((3, 4), "float32"), np.arange(4, dtype="float32")).numpy()[0]
+    array([3., 4., 5., 6.], dtype=float32)
+    """
+    x, kernel, bias = as_tensor(x), as_tensor(kernel), as_tensor(bias)
+    if x.ndim < 1 or kernel.ndim != 2 or bias.shape != (kernel.shape[1],) or x.shape[-1] != kernel.shape[0]:
+        raise ShapeError(
+            f"linear expects x of shape (..., D), kernel (D, U) and bias (U,); received x.shape={x.shape}, "
+            f"kernel.shape={kernel.shape}, bias.shape={bias.shape}."
+        )
+    return LinearOp().apply(x, kernel, bias)
+
+
 def matmul(x1, x2):
     """Matrix product x @ y with NumPy's rules (batched over leading axes).
 
