@@ -83,6 +83,14 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
     return y
 
 
+def fusable(activation) -> str | None:
+    """The name of `activation` when layers may fuse it into their op ("relu": Dense's linear op),
+    else None (the layer applies it after the op). The one place that decides what is fused:
+    only the built-in relu with its default arguments, whose fused form computes the same values
+    and gradients (tests/layers/test_fused_activation.py)."""
+    return "relu" if activation is relu else None
+
+
 @registry.register("relu6")
 def relu6(x) -> Tensor:
     """min(max(x, 0), 6)."""

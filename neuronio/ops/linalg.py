@@ -39,13 +39,20 @@ class MatMulOp(Function):
 
 
 class LinearOp(Function):
-    """y = x @ kernel + bias, Dense's product and bias in one op (as Conv2DOp carries its bias).
+    """y = x @ kernel + bias, Dense's product and bias in one op (as Conv2DOp carries its bias),
+    and with `relu` the ReLU of that: y = max(x @ kernel + bias, 0).
 
-    x: (..., D), kernel: (D, U), bias: (U,). With x2 = x as (M, D) and dy2 = dy as (M, U):
-        dx = dy @ kernel^T,   dkernel = x2^T @ dy2,   dbias = the sum of dy2 over its M rows.
-    One op instead of matmul then add: the bias is added in place into the product (no second
-    (M, U) array), and a layer's call runs one op's bookkeeping instead of two. Saved state: (x, kernel).
+    x: (..., D), kernel: (D, U), bias: (U,). With g = dy where y > 0 (relu) else dy, g2 = g as
+    (M, U) and x2 = x as (M, D):
+        dx = g @ kernel^T,   dkernel = x2^T @ g2,   dbias = the sum of g2 over its M rows.
+    One op instead of matmul, add and relu: the bias and the ReLU are applied in place on the
+    product's fresh array (no second and third (M, U) array), and a layer's call runs one op's
+    bookkeeping instead of three. Saved state: (x, kernel, y if relu else None); y > 0 exactly
+    where the pre-activation is > 0, the mask ReLU's gradient needs.
     """
+
+    def __init__(self, relu: bool = False):
+        self.relu = relu
 
     def forward(self, x, kernel, bias):
         y = x @ kernel
@@ -53,11 +60,15 @@ class LinearOp(Function):
             y += bias  # in place: y is the product's fresh array
         else:  # mixed dtypes promote as `x @ kernel + bias` would
             y = y + bias
-        self.save_for_backward(x, kernel)
+        if self.relu:
+            np.maximum(y, 0, out=y)  # NaN stays NaN, as ReluOp's np.maximum keeps it
+        self.save_for_backward(x, kernel, y if self.relu else None)
         return y
 
     def backward(self, dy):
-        x, kernel = self.saved
+        x, kernel, y = self.saved
+        if y is not None:
+            dy = dy * (y > 0)
         dy2 = dy.reshape(-1, dy.shape[-1])  # (M, U)
         dx = dkernel = dbias = None
         if self.needs_input_grad[0]:
@@ -69,12 +80,15 @@ class LinearOp(Function):
         return dx, dkernel, dbias
 
 
-def linear(x, kernel, bias):
-    """x @ kernel + bias for x of shape (..., D), kernel (D, U) and bias (U,): Dense's op.
+def linear(x, kernel, bias, activation: str | None = None):
+    """x @ kernel + bias for x of shape (..., D), kernel (D, U) and bias (U,): Dense's op; with
+    activation="relu" its ReLU too, in the same op.
 
     >>> import numpy as np
     >>> linear(np.ones((2, 3), "float32"), np.ones((3, 4), "float32"), np.arange(4, dtype="float32")).numpy()[0]
     array([3., 4., 5., 6.], dtype=float32)
+    >>> linear(np.ones((1, 2), "float32"), -np.ones((2, 2), "float32"), np.array([1, 3], "float32"), "relu").numpy()
+    array([[0., 1.]], dtype=float32)
     """
     x, kernel, bias = as_tensor(x), as_tensor(kernel), as_tensor(bias)
     if x.ndim < 1 or kernel.ndim != 2 or bias.shape != (kernel.shape[1],) or x.shape[-1] != kernel.shape[0]:
@@ -82,7 +96,9 @@ def linear(x, kernel, bias):
             f"linear expects x of shape (..., D), kernel (D, U) and bias (U,); received x.shape={x.shape}, "
             f"kernel.shape={kernel.shape}, bias.shape={bias.shape}."
         )
-    return LinearOp().apply(x, kernel, bias)
+    if activation not in (None, "relu"):
+        raise ValueError(f"linear fuses activation None or 'relu'; received activation={activation!r}.")
+    return LinearOp(relu=activation == "relu").apply(x, kernel, bias)
 
 
 def matmul(x1, x2):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from neuronio import ops
-from neuronio.autodiff import GradientTape, Variable
+from neuronio.autodiff import GradientTape, Tensor, Variable
 from neuronio.errors import ShapeError
 from neuronio.ops.linalg import linear
 from tests.helpers import OpCase, check_op
@@ -23,6 +23,13 @@ CASES = [
     OpCase("linear_2d", linear, _normal((3, 4), (4, 2), (2,)), lambda x, k, b: x @ k + b),
     OpCase("linear_sequence", linear, _normal((2, 3, 4), (4, 5), (5,)), lambda x, k, b: x @ k + b),
     OpCase("linear_large", linear, _normal((64, 50), (50, 30), (30,)), lambda x, k, b: x @ k + b),
+    # with the ReLU fused; inputs scaled so that no pre-activation sits near the kink
+    OpCase(
+        "linear_relu",
+        lambda x, k, b: linear(x, k, b, activation="relu"),
+        lambda rng: (rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5) * 0.01),
+        lambda x, k, b: np.maximum(x @ k + b, 0),
+    ),
 ]
 
 
@@ -51,6 +58,14 @@ def test_linear_computes_only_the_gradients_asked_for_and_matches_matmul_plus_ad
     for got, want in zip(tape.gradient(fused, [kernel, bias]), tape.gradient(plain, [kernel, bias])):
         assert got.dtype == want.dtype == np.float32
         np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-5)
+
+
+def test_linear_relu_keeps_nan_and_refuses_other_activations():
+    x = Tensor(np.array([[np.nan, 1.0]], np.float32))  # a Tensor: as_array refuses NaN from outside
+    y = linear(x, np.ones((2, 1), np.float32), np.zeros(1, np.float32), "relu")
+    assert np.isnan(y.numpy()).all()  # as ReluOp's np.maximum
+    with pytest.raises(ValueError, match=r"linear fuses activation None or 'relu'; received activation='tanh'"):
+        linear(np.ones((1, 2), np.float32), np.ones((2, 2), np.float32), np.ones(2, np.float32), "tanh")
 
 
 def test_linear_refuses_a_bias_of_the_wrong_length():

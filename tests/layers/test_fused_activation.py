@@ -1,0 +1,38 @@
+"""Fused activations (activations.fusable): a layer whose activation rides inside its op computes
+the same values and gradients as the op followed by the activation, and only the built-in relu
+with its default arguments is fused."""
+
+import functools
+
+import numpy as np
+import pytest
+
+from neuronio import activations, layers, ops
+from neuronio.autodiff import GradientTape, Variable
+
+
+def test_only_the_builtin_relu_is_fused():
+    assert activations.fusable(activations.get("relu")) == "relu"
+    assert activations.fusable(activations.get(None)) is None
+    assert activations.fusable(activations.get("tanh")) is None
+    assert activations.fusable(functools.partial(activations.relu, negative_slope=0.1)) is None
+    assert activations.fusable(lambda x: activations.relu(x)) is None
+
+
+@pytest.mark.parametrize("shape", [(6, 5), (2, 3, 5)])
+def test_dense_relu_matches_the_unfused_layer_in_values_and_gradients(shape):
+    rng = np.random.default_rng(0)
+    x = Variable(rng.standard_normal(shape).astype(np.float32))
+    fused = layers.Dense(4, activation="relu")
+    plain = layers.Dense(4, activation=lambda t: activations.relu(t))  # a callable: not fused
+    fused(x), plain(x)  # build
+    plain.set_weights(fused.get_weights())
+    upstream = rng.standard_normal((*shape[:-1], 4)).astype(np.float32)
+    results = []
+    for layer in (fused, plain):
+        with GradientTape() as tape:
+            loss = ops.sum(layer(x) * upstream)
+        results.append((layer(x).numpy(), *[g.numpy() for g in tape.gradient(loss, [x, *layer.trainable_weights])]))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()  # both sides of the kink exercised
