@@ -9,6 +9,7 @@ them). Keras 3 writes a built-in activation into a layer config as a plain strin
 
 from neuronio import _custom_objects, ops
 from neuronio._registry import Registry, function_envelope
+from neuronio.autodiff.tape import is_recording
 from neuronio.autodiff.tensor import Tensor, as_tensor
 
 registry = Registry("activation")
@@ -84,11 +85,17 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
 
 
 def fusable(activation) -> str | None:
-    """The name of `activation` when layers may fuse it into their op ("relu": Dense's linear op),
-    else None (the layer applies it after the op). The one place that decides what is fused:
-    only the built-in relu with its default arguments, whose fused form computes the same values
-    and gradients (tests/layers/test_fused_activation.py)."""
-    return "relu" if activation is relu else None
+    """The name of `activation` when layers may fuse it into their op (Dense's linear op takes
+    "relu" and "softmax"), else None (the layer applies it after the op). The one place that
+    decides what is fused: only the built-in relu and softmax with their default arguments, whose
+    fused forms compute the same values and gradients (tests/layers/test_fused_activation.py).
+    softmax only while no GradientTape records: in training it stays its own op, through which the
+    cross-entropy losses find the logits (losses/crossentropy.py)."""
+    try:
+        name = _FUSABLE.get(activation)
+    except TypeError:  # an unhashable callable object: never one of the built-ins
+        return None
+    return None if name == "softmax" and is_recording() else name
 
 
 @registry.register("relu6")
@@ -265,3 +272,6 @@ __all__ = [
     "swish",
     "tanh",
 ]
+
+
+_FUSABLE = {relu: "relu", softmax: "softmax"}  # fusable()'s table: the built-ins whose fused forms ops implement

@@ -30,6 +30,12 @@ CASES = [
         lambda rng: (rng.normal(size=(4, 3)), rng.normal(size=(3, 5)), rng.normal(size=5) * 0.01),
         lambda x, k, b: np.maximum(x @ k + b, 0),
     ),
+    OpCase(
+        "linear_softmax",
+        lambda x, k, b: linear(x, k, b, activation="softmax"),
+        _normal((2, 3, 4), (4, 5), (5,)),
+        lambda x, k, b: np.exp(x @ k + b) / np.exp(x @ k + b).sum(axis=-1, keepdims=True),
+    ),
 ]
 
 
@@ -64,7 +70,7 @@ def test_linear_relu_keeps_nan_and_refuses_other_activations():
     x = Tensor(np.array([[np.nan, 1.0]], np.float32))  # a Tensor: as_array refuses NaN from outside
     y = linear(x, np.ones((2, 1), np.float32), np.zeros(1, np.float32), "relu")
     assert np.isnan(y.numpy()).all()  # as ReluOp's np.maximum
-    with pytest.raises(ValueError, match=r"linear fuses activation None or 'relu'; received activation='tanh'"):
+    with pytest.raises(ValueError, match=r"linear fuses activation None, 'relu' or 'softmax'; received activation='tanh'"):
         linear(np.ones((1, 2), np.float32), np.ones((2, 2), np.float32), np.ones(2, np.float32), "tanh")
 
 
