@@ -84,9 +84,10 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
     return y
 
 
-def fusable(activation) -> str | None:
-    """The name of `activation` when layers may fuse it into their op (Dense's linear op takes
-    "relu" and "softmax"), else None (the layer applies it after the op). The one place that
+def fusable(activation, op_takes=("relu", "softmax")) -> str | None:
+    """The name of `activation` when a layer may fuse it into its op, which fuses the activations
+    `op_takes` (Dense's linear op "relu" and "softmax", Conv2D's conv2d "relu"), else None (the
+    layer applies it after the op). The one place that
     decides what is fused: only the built-in relu and softmax with their default arguments, whose
     fused forms compute the same values and gradients (tests/layers/test_fused_activation.py).
     softmax only while no GradientTape records: in training it stays its own op, through which the
@@ -95,7 +96,9 @@ def fusable(activation) -> str | None:
         name = _FUSABLE.get(activation)
     except TypeError:  # an unhashable callable object: never one of the built-ins
         return None
-    return None if name == "softmax" and is_recording() else name
+    if name not in op_takes or (name == "softmax" and is_recording()):
+        return None
+    return name
 
 
 @registry.register("relu6")

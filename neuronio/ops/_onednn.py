@@ -1,6 +1,6 @@
 """oneDNN's convolutions behind the kernel seam (the optional `onednn` extra), float32 only.
 
-conv2d's forward (bias fused into the primitive), its input gradient and its kernel gradient (the
+conv2d's forward (bias and a fused ReLU in the primitive, the ReLU as a post-op), its input gradient and its kernel gradient (the
 bias's gradient fused) run oneDNN's direct convolution kernels (register-blocked JIT code for the
 CPU's AVX2/AVX-512, what PyTorch runs). The kernel gradient was first kept as the reference's
 im2col GEMM, measured no faster on a loaded machine; interleaved in one process, oneDNN's took
@@ -37,6 +37,7 @@ _SUCCESS, _CPU, _IN_ORDER, _F32 = 0, 1, 1, 3
 _FORMAT_ANY = 1
 _FORWARD_TRAINING, _BACKWARD_DATA, _BACKWARD_WEIGHTS = 64, 160, 192
 _CONVOLUTION_DIRECT = 1
+_ELTWISE_RELU = 0x20
 _QUERY_IMPL_INFO_STR, _QUERY_WEIGHTS_MD, _QUERY_DIFF_WEIGHTS_MD = 8, 131, 132
 _ARG_SRC, _ARG_DST, _ARG_WEIGHTS, _ARG_BIAS, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 33, 41, 129, 145
 _ARG_DIFF_WEIGHTS, _ARG_DIFF_BIAS = 161, 169
@@ -92,6 +93,12 @@ _SIGNATURES = {
         *(_Dims, _Dims, _Dims, _Dims, _handle, _handle),  # strides, dilates, padding_l, padding_r, hint, attr
     ),
     "dnnl_reorder_primitive_desc_create": (_out, _handle, _handle, _handle, _handle, _handle),
+    "dnnl_primitive_attr_create": (_out,),
+    "dnnl_primitive_attr_destroy": (_handle,),
+    "dnnl_post_ops_create": (_out,),
+    "dnnl_post_ops_destroy": (_handle,),
+    "dnnl_post_ops_append_eltwise": (_handle, ctypes.c_int, ctypes.c_float, ctypes.c_float),  # alg, alpha, beta
+    "dnnl_primitive_attr_set_post_ops": (_handle, _handle),
     "dnnl_primitive_create": (_out, _handle),
     "dnnl_memory_create": (_out, _handle, _handle, ctypes.c_void_p),
     "dnnl_memory_set_data_handle": (_handle, ctypes.c_void_p),
@@ -177,7 +184,7 @@ class _Convolution:
     backward the input gradient and the kernel's (with the bias's), with the reorders between the
     HWIO kernel and each primitive's own weight layout."""
 
-    def __init__(self, dnnl: _Library, x_shape, kernel_shape, strides, pads, dilation, has_bias):
+    def __init__(self, dnnl: _Library, x_shape, kernel_shape, strides, pads, dilation, has_bias, activation=None):
         self.dnnl = d = dnnl
         kh, kw, c, f = kernel_shape
         n, h, w, _ = x_shape
@@ -197,11 +204,21 @@ class _Convolution:
             _dims((bottom, right)),
         )
         self.descs = [self.src, self.dst, self.weights_user, self.weights_any] + ([self.bias] if has_bias else [])
-        self.fwd_pd = d.new(
-            "dnnl_convolution_forward_primitive_desc_create",
-            *(d.engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT, self.src, self.weights_any, self.bias, self.dst),
-            *(*self.geometry, None),
-        )
+        attr = None
+        if activation == "relu":  # the ReLU as the primitive's post-op: applied as each output is written
+            attr, post_ops = d.new("dnnl_primitive_attr_create"), d.new("dnnl_post_ops_create")
+            d.call("dnnl_post_ops_append_eltwise", post_ops, _ELTWISE_RELU, 0.0, 0.0)  # alpha 0: plain max(x, 0)
+            d.call("dnnl_primitive_attr_set_post_ops", attr, post_ops)  # the attribute keeps its own copy
+            d.call("dnnl_post_ops_destroy", post_ops)
+        try:
+            self.fwd_pd = d.new(
+                "dnnl_convolution_forward_primitive_desc_create",
+                *(d.engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT, self.src, self.weights_any, self.bias, self.dst),
+                *(*self.geometry, attr),
+            )
+        finally:
+            if attr is not None:
+                d.call("dnnl_primitive_attr_destroy", attr)
         self.pds, self.primitives = [self.fwd_pd], []
         self.kernels = {"forward": d.implementation_name(self.fwd_pd)}
         self.forward_primitive = self._primitive(self.fwd_pd)
@@ -325,7 +342,7 @@ def _conv2d():
     lock = threading.Lock()  # one stream, shared memory objects: one convolution at a time
 
     def primitives(op, x_shape, kernel_shape):
-        key = (x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias)
+        key = (x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias, op.activation)
         entry = cache.get(key)
         if entry is None:
             if len(cache) >= _CACHE_LIMIT:
@@ -333,7 +350,7 @@ def _conv2d():
                     old.close()
                 cache.clear()
             entry = cache[key] = _Convolution(
-                dnnl, x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias
+                dnnl, x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias, op.activation
             )
         return entry
 
@@ -344,7 +361,7 @@ def _conv2d():
         with lock:
             y = primitives(op, x.shape, kernel.shape).forward(x, kernel32, bias)
         op.save_for_backward(x, kernel, None)  # no cols: oneDNN's weight gradient reads x itself
-        return y
+        return op.activate(y, applied=True)  # a fused ReLU ran in the primitive
 
     def backward(op, dy):
         x, kernel, _ = op.saved

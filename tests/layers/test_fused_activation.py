@@ -73,3 +73,23 @@ def test_softmax_is_fused_in_inference_only_so_that_losses_still_find_the_logits
         assert activations.fusable(activations.softmax) is None
         assert activations.fusable(activations.relu) == "relu"
     assert LinearOp("softmax").activation == "softmax"
+
+
+def test_conv2d_relu_matches_the_unfused_layer_in_values_and_gradients():
+    rng = np.random.default_rng(2)
+    x = Variable(rng.standard_normal((2, 7, 7, 3)).astype(np.float32))
+    fused = layers.Conv2D(4, 3, padding="same", activation="relu")
+    plain = layers.Conv2D(4, 3, padding="same", activation=lambda t: activations.relu(t))  # a callable: not fused
+    fused(x), plain(x)
+    plain.set_weights(fused.get_weights())
+    upstream = rng.standard_normal((2, 7, 7, 4)).astype(np.float32)
+    results = []
+    for layer in (fused, plain):
+        with GradientTape() as tape:
+            y = layer(x)
+            loss = ops.sum(y * upstream)
+        results.append((y.numpy(), *[g.numpy() for g in tape.gradient(loss, [x, *layer.trainable_weights])]))
+    for got, want in zip(*results):
+        np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
+    assert (results[0][0] == 0).any() and (results[0][0] > 0).any()
+    assert activations.fusable(activations.softmax, op_takes=("relu",)) is None  # conv2d fuses relu only

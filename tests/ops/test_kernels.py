@@ -140,6 +140,32 @@ def test_conv2d_of_float32_images_and_a_float64_kernel_matches_the_reference(nam
         np.testing.assert_allclose(a, b, rtol=0, atol=REORDERED[np.float32] * np.abs(b).max(), err_msg=what)
 
 
+@pytest.mark.parametrize("name", implementations("conv2d"))
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[2], CONV_CASES[5]], ids=["5x5", "same-3x3", "float64"])
+def test_conv2d_with_the_relu_fused_matches_the_reference(name, case):
+    """activation="relu": every implementation returns max(y, 0) (oneDNN as a post-op) and keeps it
+    as `output`; backward masks dy by it before the implementation's own backward."""
+    n, h, w, c, kh, kw, f, strides, pads, has_bias, dtype, dilation = case
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    kernel, bias = rng.standard_normal((kh, kw, c, f)).astype(dtype), rng.standard_normal(f).astype(dtype)
+
+    def run():
+        op = Conv2DOp(strides, pads, has_bias=True, dilation=dilation, activation="relu")
+        op.needs_input_grad = (True, True, True)
+        y = op.forward(x, kernel, bias)
+        assert op.output is y and (y >= 0).all() and (y == 0).any()
+        dy = np.random.default_rng(6).standard_normal(y.shape).astype(dtype)
+        result = (y, *op.backward(dy))
+        assert op.output is None  # released by backward
+        return result
+
+    want = using("numpy", dtype, "conv2d", run)
+    got = using(name, dtype, "conv2d", run)
+    for what, a, b in zip(("y", "dx", "dkernel", "dbias"), got, want):
+        close(a, b, dtype, what)
+
+
 def test_an_implementation_without_float64_leaves_it_to_the_next():
     """oneDNN registers float32 only: float64 convolutions go to numba (or NumPy) behind it."""
     onednn = _kernels.registered("conv2d")["conv2d"].get("onednn")
@@ -364,6 +390,7 @@ def test_onednn_runs_its_optimised_kernels_not_its_reference_ones():
         pytest.skip(f"oneDNN unavailable: {onednn.error if onednn else 'not registered'}")
     shapes = [((4, 28, 28, 1), (5, 5, 1, 32), "valid"), ((4, 12, 12, 32), (5, 5, 32, 64), "valid")]
     shapes.append(((4, 32, 32, 3), (3, 3, 3, 32), "same"))
+    shapes.append(((4, 32, 32, 32), (3, 3, 32, 32), "valid"))  # the CIFAR CNN's second, with the ReLU fused
     from neuronio import ops
 
     previous = config.kernels()
@@ -372,12 +399,13 @@ def test_onednn_runs_its_optimised_kernels_not_its_reference_ones():
         for x_shape, k_shape, padding in shapes:
             x, kernel = Variable(np.ones(x_shape, np.float32)), Variable(np.ones(k_shape, np.float32))
             with GradientTape() as tape:
-                y = ops.conv2d(x, kernel, padding=padding)
+                y = ops.conv2d(x, kernel, padding=padding, activation="relu" if k_shape[2] == 32 else None)  # as expected
             tape.gradient(y, [x, kernel])  # makes the backward primitives
     finally:
         config.set_kernels(previous)
     cache = onednn.loaded.extra["cache"]
-    names = [entry.kernels for key, entry in cache.items() if (key[0], key[1]) in [(x, k) for x, k, _ in shapes]]
+    expected = [(x, k, "relu" if k[2] == 32 else None) for x, k, _ in shapes]
+    names = [entry.kernels for key, entry in cache.items() if (key[0], key[1], key[-1]) in expected]
     assert len(names) == len(shapes)
     for kernels in names:
         assert set(kernels) == {"forward", "backward data", "backward weights"}, kernels
