@@ -336,7 +336,7 @@ class _Convolution:
 
 
 def _conv2d():
-    """conv2d's replacement: oneDNN's forward (bias fused), input gradient and kernel gradient (bias's fused)."""
+    """conv2d's replacement: oneDNN's forward (bias and ReLU fused), input gradient and kernel gradient (bias's fused)."""
     dnnl = _Library(library_path())
     cache: dict = {}
     lock = threading.Lock()  # one stream, shared memory objects: one convolution at a time
@@ -366,16 +366,16 @@ def _conv2d():
     def backward(op, dy):
         x, kernel, _ = op.saved
         dy = np.ascontiguousarray(dy, dtype=np.float32)
-        convolution = primitives(op, x.shape, kernel.shape)
         dkernel = dbias = dx = None
-        if op.needs_input_grad[1] or (op.has_bias and op.needs_input_grad[2]):
-            with lock:
+        with lock:  # the cache and the primitives' memory objects are shared
+            convolution = primitives(op, x.shape, kernel.shape)
+            if op.needs_input_grad[1] or (op.has_bias and op.needs_input_grad[2]):
                 dkernel, dbias = convolution.kernel_gradients(x, dy, kernel.shape)
+            if op.needs_input_grad[0]:
+                dx = convolution.input_gradient(dy, np.ascontiguousarray(kernel, dtype=np.float32), x.shape)
+        if dkernel is not None:
             dkernel = dkernel.astype(kernel.dtype, copy=False) if op.needs_input_grad[1] else None
             dbias = dbias if op.has_bias and op.needs_input_grad[2] else None
-        if op.needs_input_grad[0]:
-            with lock:
-                dx = convolution.input_gradient(dy, np.ascontiguousarray(kernel, dtype=np.float32), x.shape)
         return op.gradients(dx, dkernel, dbias)
 
     return _kernels.Replacement(forward, backward, {"library": dnnl.path, "cache": cache})
