@@ -9,6 +9,7 @@ them). Keras 3 writes a built-in activation into a layer config as a plain strin
 
 from neuronio import _custom_objects, ops
 from neuronio._registry import Registry, function_envelope
+from neuronio.autodiff.tape import is_recording
 from neuronio.autodiff.tensor import Tensor, as_tensor
 
 registry = Registry("activation")
@@ -81,6 +82,23 @@ def relu(x, negative_slope: float = 0.0, max_value: float | None = None, thresho
     if negative_slope != 0.0:
         y = y - ops.relu(threshold - x) * negative_slope
     return y
+
+
+def fusable(activation, op_takes=("relu", "softmax")) -> str | None:
+    """The name of `activation` when a layer may fuse it into its op, which fuses the activations
+    `op_takes` (Dense's linear op "relu" and "softmax", Conv2D's conv2d "relu"), else None (the
+    layer applies it after the op). The one place that
+    decides what is fused: only the built-in relu and softmax with their default arguments, whose
+    fused forms compute the same values and gradients (tests/layers/test_fused_activation.py).
+    softmax only while no GradientTape records: in training it stays its own op, through which the
+    cross-entropy losses find the logits (losses/crossentropy.py)."""
+    try:
+        name = _FUSABLE.get(activation)
+    except TypeError:  # an unhashable callable object: never one of the built-ins
+        return None
+    if name not in op_takes or (name == "softmax" and is_recording()):
+        return None
+    return name
 
 
 @registry.register("relu6")
@@ -257,3 +275,6 @@ __all__ = [
     "swish",
     "tanh",
 ]
+
+
+_FUSABLE = {relu: "relu", softmax: "softmax"}  # fusable()'s table: the built-ins whose fused forms ops implement

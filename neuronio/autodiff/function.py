@@ -43,8 +43,10 @@ class Function:
 
     def apply(self, *inputs) -> Tensor:
         """Run forward on the inputs' arrays and link the output into the graph if recording."""
-        tensors = tuple(x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs)
-        arrays = tuple(t.data for t in tensors)
+        # Lists, not generator-fed tuples: this runs once per op call, and inference of a small
+        # model is mostly such bookkeeping (the single-image latency).
+        tensors = [x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs]
+        arrays = [t.data for t in tensors]
         for array in arrays:
             if array.dtype.kind != "f":
                 raise DTypeError(
@@ -56,8 +58,9 @@ class Function:
             for array in arrays:
                 if not np.isfinite(array).all():
                     raise NumericsError(_nonfinite_message(array, f"input of {self.name}"))
-        record = _tape.is_recording() and any(t.requires_grad for t in tensors)
-        self.needs_input_grad = tuple(t.requires_grad for t in tensors) if record else ()
+        needs = tuple([t.requires_grad for t in tensors]) if _tape.is_recording() else ()
+        record = True in needs
+        self.needs_input_grad = needs if record else ()
         y = self.forward(*arrays)
         if type(y) is not np.ndarray:
             # NumPy returns scalars, not 0-d arrays, from arithmetic on 0-d arrays.
@@ -65,5 +68,5 @@ class Function:
         if not record:
             self.saved = ()
             return Tensor(y)
-        self.inputs = tensors
+        self.inputs = tuple(tensors)
         return Tensor(y, requires_grad=True, node=self)

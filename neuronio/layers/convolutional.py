@@ -93,7 +93,9 @@ class Conv2D(Layer):
         self.input_spec = InputSpec(ndim=4, axes={-1: channels})
 
     def call(self, inputs):
-        # The bias is added inside the convolution, onto its GEMM's output (one pass fewer than `x + bias`).
+        # The bias is added inside the convolution, onto its GEMM's output (one pass fewer than `x + bias`),
+        # and a default relu too (activations.fusable decides): oneDNN applies it as the outputs are written.
+        fused = activations.fusable(self.activation, op_takes=("relu",))
         x = conv2d(
             inputs,
             self.kernel,
@@ -101,8 +103,9 @@ class Conv2D(Layer):
             padding=self.padding,
             bias=self.bias,
             dilation_rate=self.dilation_rate,
+            activation=fused,
         )
-        return self.activation(x)  # (N, OH, OW, F)
+        return x if fused else self.activation(x)  # (N, OH, OW, F)
 
     def compute_output_shape(self, input_shape):
         n, h, w, _ = input_shape

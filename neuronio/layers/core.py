@@ -17,7 +17,7 @@ from neuronio.layers.weight_options import (
     set_weight_options,
     weight_options_config,
 )
-from neuronio.ops.linalg import matmul
+from neuronio.ops.linalg import linear, matmul
 
 
 @registry.register("InputLayer")
@@ -123,10 +123,11 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs):
-        x = matmul(inputs, self.kernel)  # (N, ..., D) @ (D, U) -> (N, ..., U)
-        if self.bias is not None:
-            x = x + self.bias
-        return self.activation(x)
+        if self.bias is None:
+            return self.activation(matmul(inputs, self.kernel))  # (N, ..., D) @ (D, U) -> (N, ..., U)
+        fused = activations.fusable(self.activation)  # "relu" rides in the op, else None
+        y = linear(inputs, self.kernel, self.bias, activation=fused)  # (N, ..., D) @ (D, U) + (U,)
+        return y if fused else self.activation(y)
 
     def compute_output_shape(self, input_shape):
         return (*input_shape[:-1], self.units)

@@ -45,7 +45,6 @@ def check_input(spec: InputSpec | None, shape: tuple, layer, index: int = 0) -> 
     """Raise ShapeError naming the layer, what it expects and what it received."""
     if spec is None:
         return
-    who = f"Input {index} of layer '{layer.name}' ({type(layer).__name__})"
     rank = len(shape)
     problem = None
     if spec.ndim is not None and rank != spec.ndim:
@@ -61,6 +60,7 @@ def check_input(spec: InputSpec | None, shape: tuple, layer, index: int = 0) -> 
                 break
     if problem is None:
         return
+    who = f"Input {index} of layer '{layer.name}' ({type(layer).__name__})"
     hint = ""
     if spec.axes.get(-1) is not None and rank > 2 and (spec.ndim == 2 or spec.min_ndim == 2):
         hint = " If these are images, add a Flatten layer before it."

@@ -307,20 +307,15 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
-        # 1. Symbolic inputs wire a functional graph instead of computing.
-        if is_symbolic(inputs):
-            return self._symbolic_call(inputs, kwargs)
-        # 2. Convert inputs to Tensors of this layer's dtype (integer images are cast here).
-        if isinstance(inputs, (list, tuple)):
-            tensors = [self._to_tensor(x) for x in inputs]
-            shapes = [t.shape for t in tensors]
+        if type(inputs) is Tensor and self.built and inputs.data.dtype == _numpy_dtype(self.dtype):
+            # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
+            tensors = inputs
+            check_input(self._spec_for(0), inputs.data.shape, self, 0)
         else:
-            tensors = self._to_tensor(inputs)
-            shapes = tensors.shape
-        # 3. Build on first use, then check the input against what the layer was built for.
-        self._maybe_build(shapes)
-        for i, shape in enumerate(shapes if isinstance(shapes, list) else [shapes]):
-            check_input(self._spec_for(i), shape, self, i)
+            tensors = self._prepare_inputs(inputs)
+            if tensors is _SYMBOLIC:
+                # 1. Symbolic inputs wire a functional graph instead of computing.
+                return self._symbolic_call(inputs, kwargs)
         # 4. Run the layer's computation; the outermost call first clears the losses below it.
         outermost = getattr(_call_context, "entry", None) is None
         if outermost:
@@ -337,6 +332,25 @@ class Layer:
             if outermost:
                 _call_context.entry = None
         return outputs
+
+    def _prepare_inputs(self, inputs):
+        """__call__'s steps 1-3 in general: _SYMBOLIC for symbolic inputs, else the inputs as
+        Tensors of this layer's dtype, the layer built, and the inputs checked against its spec."""
+        # 1. Symbolic inputs wire a functional graph instead of computing (the caller does that).
+        if is_symbolic(inputs):
+            return _SYMBOLIC
+        # 2. Convert inputs to Tensors of this layer's dtype (integer images are cast here).
+        if isinstance(inputs, (list, tuple)):
+            tensors = [self._to_tensor(x) for x in inputs]
+            shapes = [t.shape for t in tensors]
+        else:
+            tensors = self._to_tensor(inputs)
+            shapes = tensors.shape
+        # 3. Build on first use, then check the input against what the layer was built for.
+        self._maybe_build(shapes)
+        for i, shape in enumerate(shapes if isinstance(shapes, list) else [shapes]):
+            check_input(self._spec_for(i), shape, self, i)
+        return tensors
 
     def call_with_mask(self, inputs, mask, training=None, **kwargs):
         """Keras's mask propagation, used by the models: call the layer (handing it `mask` when
@@ -463,12 +477,23 @@ def _accepts_training(cls) -> bool:
     return _accepts(cls, "training")
 
 
+_ACCEPTS: dict = {}  # (layer class, argument name) -> whether its call() takes that argument
+_SYMBOLIC = object()  # _prepare_inputs's answer for symbolic inputs
+_NUMPY_DTYPES: dict = {}  # a layer's dtype name -> np.dtype (comparing with a str parses it each time)
+
+
+def _numpy_dtype(name: str) -> np.dtype:
+    found = _NUMPY_DTYPES.get(name)
+    if found is None:
+        found = _NUMPY_DTYPES[name] = np.dtype(name)
+    return found
+
+
 def _accepts(cls, argument: str) -> bool:
-    key = f"_call_accepts_{argument}"
-    cached = cls.__dict__.get(key)
+    key = (cls, argument)
+    cached = _ACCEPTS.get(key)
     if cached is None:
-        cached = argument in inspect.signature(cls.call).parameters
-        type.__setattr__(cls, key, cached)
+        cached = _ACCEPTS[key] = argument in inspect.signature(cls.call).parameters
     return cached
 
 

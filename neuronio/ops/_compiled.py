@@ -304,7 +304,7 @@ def _conv2d():
         cols = im2col(op, xp, kernel, bias is not None)
         y = cols @ weight_matrix(kernel, bias)
         op.save_for_backward(x, kernel, cols)
-        return y.reshape(n, oh, ow, kernel.shape[-1])
+        return op.activate(y.reshape(n, oh, ow, kernel.shape[-1]))
 
     def backward(op, dy):
         x, kernel, _ = op.saved

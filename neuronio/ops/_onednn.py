@@ -1,15 +1,18 @@
 """oneDNN's convolutions behind the kernel seam (the optional `onednn` extra), float32 only.
 
-conv2d's forward (bias fused into the primitive) and its input gradient run oneDNN's direct
-convolution kernels (register-blocked JIT code for the CPU's AVX2/AVX-512, what PyTorch runs); the
-kernel's gradient stays the im2col GEMM of the reference (oneDNN's was measured no faster), with
-numba's im2col when numba loads. Inputs and outputs stay NHWC, the layout of every other op; the
-weights are reordered each call from (KH, KW, C, F) into the blocked layout the primitive chose.
-Primitives and their memory objects are cached per shape. float64 is left to the next
+conv2d's forward (bias and a fused ReLU in the primitive, the ReLU as a post-op), its input gradient and its kernel gradient (the
+bias's gradient fused) run oneDNN's direct convolution kernels (register-blocked JIT code for the
+CPU's AVX2/AVX-512, what PyTorch runs). The kernel gradient was first kept as the reference's
+im2col GEMM, measured no faster on a loaded machine; interleaved in one process, oneDNN's took
+0.3-0.65x the GEMM path's time on the decks' layers, 1 and 2 threads (it reads x directly: no
+padded copy, no im2col matrix, no separate bias sum). Inputs and outputs stay NHWC, the layout of
+every other op; the weights are reordered each call from (KH, KW, C, F) into the blocked layout
+each primitive chose, and the kernel gradient back. Primitives and their memory objects are cached
+per shape; the backward ones are made on the first backward. float64 is left to the next
 implementation in the priority list (oneDNN's CPU convolutions have no f64 kernels).
 
 Summation order: oneDNN's kernels sum the KH*KW*C products of each output in their own blocked
-order (and the input gradient per tap block), so results differ from the reference by float32
+order (the input gradient per tap block, the kernel gradient per block of the batch and image), so results differ from the reference by float32
 rounding; tests/ops/test_kernels.py bounds the difference.
 
 Why this binding and this wheel: the C API through `ctypes` needs no compiler and no extra Python
@@ -32,10 +35,12 @@ from neuronio.ops import _kernels
 # From oneDNN 3.x's C headers (dnnl_types.h, dnnl_common_types.h).
 _SUCCESS, _CPU, _IN_ORDER, _F32 = 0, 1, 1, 3
 _FORMAT_ANY = 1
-_FORWARD_TRAINING, _BACKWARD_DATA = 64, 160
+_FORWARD_TRAINING, _BACKWARD_DATA, _BACKWARD_WEIGHTS = 64, 160, 192
 _CONVOLUTION_DIRECT = 1
-_QUERY_IMPL_INFO_STR, _QUERY_WEIGHTS_MD = 8, 131
+_ELTWISE_RELU = 0x20
+_QUERY_IMPL_INFO_STR, _QUERY_WEIGHTS_MD, _QUERY_DIFF_WEIGHTS_MD = 8, 131, 132
 _ARG_SRC, _ARG_DST, _ARG_WEIGHTS, _ARG_BIAS, _ARG_DIFF_SRC, _ARG_DIFF_DST = 1, 17, 33, 41, 129, 145
+_ARG_DIFF_WEIGHTS, _ARG_DIFF_BIAS = 161, 169
 _ARG_FROM, _ARG_TO = _ARG_SRC, _ARG_DST
 _MAX_NDIMS = 12
 _CACHE_LIMIT = 256  # primitives kept; beyond, the cache is emptied (shapes are few in training)
@@ -82,7 +87,18 @@ _SIGNATURES = {
         *(_handle, _handle, _handle),  # diff_src, weights, diff_dst
         *(_Dims, _Dims, _Dims, _Dims, _handle, _handle),  # strides, dilates, padding_l, padding_r, hint, attr
     ),
+    "dnnl_convolution_backward_weights_primitive_desc_create": (
+        *(_out, _handle, ctypes.c_int),
+        *(_handle, _handle, _handle, _handle),  # src, diff_weights, diff_bias, diff_dst
+        *(_Dims, _Dims, _Dims, _Dims, _handle, _handle),  # strides, dilates, padding_l, padding_r, hint, attr
+    ),
     "dnnl_reorder_primitive_desc_create": (_out, _handle, _handle, _handle, _handle, _handle),
+    "dnnl_primitive_attr_create": (_out,),
+    "dnnl_primitive_attr_destroy": (_handle,),
+    "dnnl_post_ops_create": (_out,),
+    "dnnl_post_ops_destroy": (_handle,),
+    "dnnl_post_ops_append_eltwise": (_handle, ctypes.c_int, ctypes.c_float, ctypes.c_float),  # alg, alpha, beta
+    "dnnl_primitive_attr_set_post_ops": (_handle, _handle),
     "dnnl_primitive_create": (_out, _handle),
     "dnnl_memory_create": (_out, _handle, _handle, ctypes.c_void_p),
     "dnnl_memory_set_data_handle": (_handle, ctypes.c_void_p),
@@ -164,10 +180,11 @@ def _hwio(shape):
 
 
 class _Convolution:
-    """The cached primitives of one convolution shape: forward (bias fused), backward data, and the
-    reorders of the HWIO kernel into each primitive's weight layout."""
+    """The cached primitives of one convolution shape: forward (bias fused), and on the first
+    backward the input gradient and the kernel's (with the bias's), with the reorders between the
+    HWIO kernel and each primitive's own weight layout."""
 
-    def __init__(self, dnnl: _Library, x_shape, kernel_shape, strides, pads, dilation, has_bias):
+    def __init__(self, dnnl: _Library, x_shape, kernel_shape, strides, pads, dilation, has_bias, activation=None):
         self.dnnl = d = dnnl
         kh, kw, c, f = kernel_shape
         n, h, w, _ = x_shape
@@ -175,46 +192,84 @@ class _Convolution:
         oh = (h + top + bottom - (kh - 1) * dilation[0] - 1) // strides[0] + 1
         ow = (w + left + right - (kw - 1) * dilation[1] - 1) // strides[1] + 1
         self.y_shape = (n, oh, ow, f)
-        src = d.desc(*_nhwc(x_shape))
-        dst = d.desc(*_nhwc(self.y_shape))
-        weights_user = d.desc(*_hwio(kernel_shape))
-        weights_any = d.desc((f, c, kh, kw))
-        bias = d.desc((f,), (1,)) if has_bias else None
-        geometry = (
+        self.src = d.desc(*_nhwc(x_shape))
+        self.dst = d.desc(*_nhwc(self.y_shape))
+        self.weights_user = d.desc(*_hwio(kernel_shape))
+        self.weights_any = d.desc((f, c, kh, kw))
+        self.bias = d.desc((f,), (1,)) if has_bias else None
+        self.geometry = (
             _dims(strides),
             _dims((dilation[0] - 1, dilation[1] - 1)),  # oneDNN counts the gaps between taps
             _dims((top, left)),
             _dims((bottom, right)),
         )
-        self.descs = [src, dst, weights_user, weights_any] + ([bias] if bias else [])
-        fwd_pd = d.new(
-            "dnnl_convolution_forward_primitive_desc_create",
-            *(d.engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT, src, weights_any, bias, dst, *geometry, None),
-        )
-        bwd_pd = d.new(
-            "dnnl_convolution_backward_data_primitive_desc_create",
-            *(d.engine, _CONVOLUTION_DIRECT, src, weights_any, dst, *geometry, fwd_pd, None),
-        )
-        self.pds = [fwd_pd, bwd_pd]
-        self.kernels = {"forward": d.implementation_name(fwd_pd), "backward data": d.implementation_name(bwd_pd)}
-        self.forward_primitive = d.primitive(fwd_pd)
-        self.backward_primitive = d.primitive(bwd_pd)
-        self.primitives = [self.forward_primitive, self.backward_primitive]
+        self.descs = [self.src, self.dst, self.weights_user, self.weights_any] + ([self.bias] if has_bias else [])
+        attr = None
+        if activation == "relu":  # the ReLU as the primitive's post-op: applied as each output is written
+            attr, post_ops = d.new("dnnl_primitive_attr_create"), d.new("dnnl_post_ops_create")
+            d.call("dnnl_post_ops_append_eltwise", post_ops, _ELTWISE_RELU, 0.0, 0.0)  # alpha 0: plain max(x, 0)
+            d.call("dnnl_primitive_attr_set_post_ops", attr, post_ops)  # the attribute keeps its own copy
+            d.call("dnnl_post_ops_destroy", post_ops)
+        try:
+            self.fwd_pd = d.new(
+                "dnnl_convolution_forward_primitive_desc_create",
+                *(d.engine, _FORWARD_TRAINING, _CONVOLUTION_DIRECT, self.src, self.weights_any, self.bias, self.dst),
+                *(*self.geometry, attr),
+            )
+        finally:
+            if attr is not None:
+                d.call("dnnl_primitive_attr_destroy", attr)
+        self.pds, self.primitives = [self.fwd_pd], []
+        self.kernels = {"forward": d.implementation_name(self.fwd_pd)}
+        self.forward_primitive = self._primitive(self.fwd_pd)
         self.memories = {}
-        for name, md in (("src", src), ("dst", dst), ("weights_user", weights_user), ("bias", bias)):
+        for name, md in (("src", self.src), ("dst", self.dst), ("weights_user", self.weights_user), ("bias", self.bias)):
             if md is not None:
                 self.memories[name] = d.memory(md)
-        # Each primitive's weights: its own layout, filled by a reorder from the user's HWIO kernel.
-        self.weights = {}
-        for which, pd in (("forward", fwd_pd), ("backward", bwd_pd)):
-            md = d.lib.dnnl_primitive_desc_query_md(pd, _QUERY_WEIGHTS_MD, 0)
-            buffer = np.empty(d.lib.dnnl_memory_desc_get_size(md) // 4 + 16, np.float32)
-            memory = d.new("dnnl_memory_create", md, d.engine, ctypes.c_void_p(buffer.ctypes.data))
-            reorder_pd = d.new("dnnl_reorder_primitive_desc_create", weights_user, d.engine, md, d.engine, None)
-            self.pds.append(reorder_pd)
-            reorder = d.primitive(reorder_pd)
-            self.primitives.append(reorder)
-            self.weights[which] = (buffer, memory, reorder)
+        # Each primitive's weights: its own layout, a reorder from (or, for the gradient, to) HWIO.
+        self.weights = {"forward": self._weights(self.fwd_pd, _QUERY_WEIGHTS_MD, to_user=False)}
+        self.backward_data_primitive = self.backward_weights_primitive = None
+
+    def _primitive(self, pd):
+        primitive = self.dnnl.primitive(pd)
+        self.primitives.append(primitive)
+        return primitive
+
+    def _weights(self, pd, query, to_user):
+        """(buffer, memory, reorder): memory in the primitive's weight layout over buffer, and the
+        reorder from the HWIO memory into it, or from it into the HWIO memory if `to_user`."""
+        d = self.dnnl
+        md = d.lib.dnnl_primitive_desc_query_md(pd, query, 0)
+        buffer = np.empty(d.lib.dnnl_memory_desc_get_size(md) // 4 + 16, np.float32)
+        memory = d.new("dnnl_memory_create", md, d.engine, ctypes.c_void_p(buffer.ctypes.data))
+        source, target = (md, self.weights_user) if to_user else (self.weights_user, md)
+        reorder_pd = d.new("dnnl_reorder_primitive_desc_create", source, d.engine, target, d.engine, None)
+        self.pds.append(reorder_pd)
+        self.memories[f"weights {len(self.pds)}"] = memory
+        return buffer, memory, self._primitive(reorder_pd)
+
+    def _backward_primitives(self):
+        """Created on the first backward (inference never needs them)."""
+        d = self.dnnl
+        if self.backward_data_primitive is not None:
+            return
+        data_pd = d.new(
+            "dnnl_convolution_backward_data_primitive_desc_create",
+            *(d.engine, _CONVOLUTION_DIRECT, self.src, self.weights_any, self.dst, *self.geometry, self.fwd_pd, None),
+        )
+        self.pds.append(data_pd)
+        weights_pd = d.new(
+            "dnnl_convolution_backward_weights_primitive_desc_create",
+            *(d.engine, _CONVOLUTION_DIRECT, self.src, self.weights_any, self.bias, self.dst),
+            *(*self.geometry, self.fwd_pd, None),
+        )
+        self.pds.append(weights_pd)
+        self.kernels["backward data"] = d.implementation_name(data_pd)
+        self.kernels["backward weights"] = d.implementation_name(weights_pd)
+        self.weights["backward"] = self._weights(data_pd, _QUERY_WEIGHTS_MD, to_user=False)
+        self.weights["gradient"] = self._weights(weights_pd, _QUERY_DIFF_WEIGHTS_MD, to_user=True)
+        self.backward_data_primitive = self._primitive(data_pd)
+        self.backward_weights_primitive = self._primitive(weights_pd)
 
     def _set(self, name, array):
         self.dnnl.call("dnnl_memory_set_data_handle", self.memories[name], ctypes.c_void_p(array.ctypes.data))
@@ -239,14 +294,34 @@ class _Convolution:
         return y
 
     def input_gradient(self, dy, kernel, x_shape):
+        self._backward_primitives()
         dx = np.empty(x_shape, np.float32)
         weights = self._reorder_weights("backward", kernel)
         self._set("dst", dy)  # dy has y's shape and NHWC layout: the same descriptor
         self._set("src", dx)
         args = {_ARG_DIFF_DST: self.memories["dst"], _ARG_WEIGHTS: weights, _ARG_DIFF_SRC: self.memories["src"]}
-        self.dnnl.execute(self.backward_primitive, args)
+        self.dnnl.execute(self.backward_data_primitive, args)
         self.dnnl.call("dnnl_stream_wait", self.dnnl.stream)
         return dx
+
+    def kernel_gradients(self, x, dy, kernel_shape):
+        """(dkernel as HWIO, dbias or None): oneDNN's weight-gradient primitive, the bias's fused."""
+        self._backward_primitives()
+        _, memory, reorder = self.weights["gradient"]
+        dkernel = np.empty(kernel_shape, np.float32)
+        self._set("src", x)
+        self._set("dst", dy)
+        args = {_ARG_SRC: self.memories["src"], _ARG_DIFF_DST: self.memories["dst"], _ARG_DIFF_WEIGHTS: memory}
+        dbias = None
+        if self.bias is not None:
+            dbias = np.empty(kernel_shape[-1], np.float32)
+            self._set("bias", dbias)
+            args[_ARG_DIFF_BIAS] = self.memories["bias"]
+        self.dnnl.execute(self.backward_weights_primitive, args)
+        self._set("weights_user", dkernel)
+        self.dnnl.execute(reorder, {_ARG_FROM: memory, _ARG_TO: self.memories["weights_user"]})
+        self.dnnl.call("dnnl_stream_wait", self.dnnl.stream)
+        return dkernel, dbias
 
     def close(self):
         d = self.dnnl
@@ -254,29 +329,20 @@ class _Convolution:
             d.call("dnnl_primitive_destroy", primitive)
         for pd in self.pds:
             d.call("dnnl_primitive_desc_destroy", pd)
-        for memory in [*self.memories.values(), *(m for _, m, _ in self.weights.values())]:
+        for memory in self.memories.values():
             d.call("dnnl_memory_destroy", memory)
         for md in self.descs:
             d.call("dnnl_memory_desc_destroy", md)
 
 
 def _conv2d():
-    """conv2d's replacement: oneDNN forward (bias fused) and input gradient; the GEMM for the kernel."""
+    """conv2d's replacement: oneDNN's forward (bias and ReLU fused), input gradient and kernel gradient (bias's fused)."""
     dnnl = _Library(library_path())
     cache: dict = {}
     lock = threading.Lock()  # one stream, shared memory objects: one convolution at a time
 
-    def im2col_for():
-        """numba's compiled im2col when it loads, else the reference's NumPy copy."""
-        numba = _kernels.registered("conv2d")["conv2d"].get("numba")
-        if numba is not None and numba.get() is not None:
-            return numba.loaded.extra["im2col"]
-        from neuronio.ops.conv import _im2col
-
-        return lambda op, xp, kernel, ones: _im2col(xp, kernel.shape[:2], op.strides, op.dilation, ones)
-
     def primitives(op, x_shape, kernel_shape):
-        key = (x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias)
+        key = (x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias, op.activation)
         entry = cache.get(key)
         if entry is None:
             if len(cache) >= _CACHE_LIMIT:
@@ -284,28 +350,32 @@ def _conv2d():
                     old.close()
                 cache.clear()
             entry = cache[key] = _Convolution(
-                dnnl, x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias
+                dnnl, x_shape, kernel_shape, op.strides, op.pads, op.dilation, op.has_bias, op.activation
             )
         return entry
 
     def forward(op, x, kernel, bias):
-        x, kernel = np.ascontiguousarray(x), np.ascontiguousarray(kernel)
+        # x is float32 (the seam chose by its dtype); a float64 kernel or bias runs as float32.
+        x, kernel32 = np.ascontiguousarray(x), np.ascontiguousarray(kernel, dtype=np.float32)
         bias = None if bias is None else np.ascontiguousarray(bias, dtype=np.float32)
         with lock:
-            y = primitives(op, x.shape, kernel.shape).forward(x, kernel, bias)
-        op.save_for_backward(x, kernel, None)  # no cols: backward forms them for the kernel's gradient
-        return y
+            y = primitives(op, x.shape, kernel.shape).forward(x, kernel32, bias)
+        op.save_for_backward(x, kernel, None)  # no cols: oneDNN's weight gradient reads x itself
+        return op.activate(y, applied=True)  # a fused ReLU ran in the primitive
 
     def backward(op, dy):
         x, kernel, _ = op.saved
-        im2col = im2col_for()
-        dkernel, dbias = op.kernel_gradients(dy, lambda: im2col(op, op.padded(x), kernel, False))
-        dx = None
-        if op.needs_input_grad[0]:
-            dy = np.ascontiguousarray(dy, dtype=np.float32)
-            kernel = np.ascontiguousarray(kernel)
-            with lock:
-                dx = primitives(op, x.shape, kernel.shape).input_gradient(dy, kernel, x.shape)
+        dy = np.ascontiguousarray(dy, dtype=np.float32)
+        dkernel = dbias = dx = None
+        with lock:  # the cache and the primitives' memory objects are shared
+            convolution = primitives(op, x.shape, kernel.shape)
+            if op.needs_input_grad[1] or (op.has_bias and op.needs_input_grad[2]):
+                dkernel, dbias = convolution.kernel_gradients(x, dy, kernel.shape)
+            if op.needs_input_grad[0]:
+                dx = convolution.input_gradient(dy, np.ascontiguousarray(kernel, dtype=np.float32), x.shape)
+        if dkernel is not None:
+            dkernel = dkernel.astype(kernel.dtype, copy=False) if op.needs_input_grad[1] else None
+            dbias = dbias if op.has_bias and op.needs_input_grad[2] else None
         return op.gradients(dx, dkernel, dbias)
 
     return _kernels.Replacement(forward, backward, {"library": dnnl.path, "cache": cache})

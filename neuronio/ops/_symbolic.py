@@ -8,14 +8,27 @@ computing. Until a handler is registered the check costs one tuple test.
 
 import functools
 
+import numpy as np
+
+from neuronio.autodiff.tensor import Tensor, Variable
+
 _TYPES: tuple = ()
 _HANDLER = None
+_CONCRETE = (Tensor, Variable, np.ndarray, float, int, bool, str, type(None))  # never symbolic
 
 
 def register(types: tuple, handler) -> None:
     """Called once by neuronio.layers.op_node: symbolic tensor types, and handler(name, fn, args, kwargs)."""
     global _TYPES, _HANDLER
     _TYPES, _HANDLER = tuple(types), handler
+
+
+def _any_symbolic(values) -> bool:
+    """Whether any of `values` is or holds a symbolic tensor (concrete arrays and numbers cost one type test)."""
+    for value in values:
+        if type(value) not in _CONCRETE and is_symbolic(value):
+            return True
+    return False
 
 
 def is_symbolic(value) -> bool:
@@ -33,7 +46,7 @@ def symbolic_aware(name: str, fn):
 
     @functools.wraps(fn)
     def op(*args, **kwargs):
-        if _TYPES and (any(is_symbolic(a) for a in args) or any(is_symbolic(v) for v in kwargs.values())):
+        if _TYPES and (_any_symbolic(args) or (kwargs and _any_symbolic(kwargs.values()))):
             return _HANDLER(name, fn, args, kwargs)
         return fn(*args, **kwargs)
 

@@ -38,16 +38,32 @@ class Conv2DOp(Function):
         dkernel = cols^T @ dy2,   dbias = sum of dy2 over rows = ones^T @ dy2,
         dx = the adjoint of the window view applied to dy2 @ kernel^T, without the padding.
 
+    With activation="relu" (a Conv2D layer's default relu, fused: activations.fusable) the op's
+    output is max(y, 0) and backward first masks dy by that output > 0, which every
+    implementation shares (`activate`, `activation_gradient`); oneDNN applies the ReLU inside its
+    primitive as a post-op, the others in place on the fresh output.
+
     Saved state (every implementation leaves the same): (x, kernel, cols), with x the unpadded
     input and cols the (N*OH*OW, KH*KW*C [+ 1]) im2col matrix of the padded input when forward
-    formed it, else None (backward forms it for the kernel's gradient when it needs one).
+    formed it, else None (backward forms it for the kernel's gradient when it needs one); and
+    `output`, the activated output when the ReLU is fused, else None.
     """
 
-    def __init__(self, strides: tuple[int, int], pads, has_bias: bool = False, dilation: tuple[int, int] = (1, 1)):
+    output = None
+
+    def __init__(
+        self,
+        strides: tuple[int, int],
+        pads,
+        has_bias: bool = False,
+        dilation: tuple[int, int] = (1, 1),
+        activation: str | None = None,
+    ):
         self.strides = strides  # (SH, SW)
         self.pads = pads  # ((top, bottom), (left, right))
         self.has_bias = has_bias
         self.dilation = dilation  # (DH, DW): the spacing of the kernel's taps (1: adjacent)
+        self.activation = activation  # None or "relu"
 
     def forward(self, x, kernel, bias=None):
         fast = _kernels.forward("conv2d", x.dtype)
@@ -59,9 +75,10 @@ class Conv2DOp(Function):
         cols = _im2col(xp, (kh, kw), self.strides, self.dilation, ones=bias is not None)  # the one copy
         y = cols @ weight_matrix(kernel, bias)  # the one GEMM: (N*OH*OW, F), bias included
         self.save_for_backward(x, kernel, cols)
-        return y.reshape(n, oh, ow, f)
+        return self.activate(y.reshape(n, oh, ow, f))
 
     def backward(self, dy):
+        dy = self.activation_gradient(dy)
         fast = _kernels.backward("conv2d", dy.dtype)
         if fast is not None:
             return fast(self, dy)
@@ -77,6 +94,22 @@ class Conv2DOp(Function):
         return self.gradients(dx, dkernel, dbias)
 
     # -- pieces every implementation shares -------------------------------------------------------
+    def activate(self, y: np.ndarray, applied: bool = False) -> np.ndarray:
+        """y with the fused activation applied in place (unless the kernel `applied` it), kept as
+        `output` for backward's mask."""
+        if self.activation == "relu":
+            if not applied:
+                np.maximum(y, 0, out=y)  # NaN stays NaN, as ReluOp's np.maximum keeps it
+            self.output = y
+        return y
+
+    def activation_gradient(self, dy: np.ndarray) -> np.ndarray:
+        """The gradient reaching the convolution's own output: dy where the ReLU's output > 0."""
+        if self.activation != "relu":
+            return dy
+        output, self.output = self.output, None  # released: backward runs once
+        return dy * (output > 0)
+
     def padded(self, x: np.ndarray) -> np.ndarray:
         """x zero-padded by `pads`, C-contiguous."""
         return np.ascontiguousarray(pad_hw(x, self.pads))
@@ -162,7 +195,9 @@ def _input_gradient(dy: np.ndarray, kernel: np.ndarray, xp_shape: tuple, strides
     return dxp
 
 
-def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid", bias=None, dilation_rate=1) -> Tensor:
+def conv2d(
+    x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid", bias=None, dilation_rate=1, activation=None
+) -> Tensor:
     """2-D convolution (cross-correlation, as Keras and TensorFlow define it), channels-last.
 
     Args:
@@ -174,6 +209,7 @@ def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid"
         bias: optional (filters,) added to every output position.
         dilation_rate: int or (dh, dw): the kernel's taps are dh rows and dw columns apart (an
             atrous convolution), so a k-tap kernel spans (k - 1) * d + 1 cells.
+        activation: None, or "relu" to apply max(., 0) inside the op (Conv2D's fused relu).
 
     Returns:
         Tensor of shape (batch, out_h, out_w, filters), out_h = (H - span_h) // SH + 1 for "valid".
@@ -208,19 +244,23 @@ def conv2d(x, kernel, strides: int | tuple[int, int] = 1, padding: str = "valid"
             f"with padding='valid' (x.shape={x.shape}); use padding='same' or a smaller kernel."
         )
     pads = resolve_padding(padding, x.shape[1:3], (kh, kw), strides, dilation)
-    return _apply(x, kernel, bias, strides, pads, dilation, "conv2d")
+    if activation not in (None, "relu"):
+        raise ValueError(f"conv2d fuses activation None or 'relu'; received activation={activation!r}.")
+    return _apply(x, kernel, bias, strides, pads, dilation, "conv2d", activation)
 
 
-def _apply(x: Tensor, kernel: Tensor, bias, strides: tuple, pads, dilation: tuple, who: str) -> Tensor:
+def _apply(
+    x: Tensor, kernel: Tensor, bias, strides: tuple, pads, dilation: tuple, who: str, activation=None
+) -> Tensor:
     """Conv2DOp on (N, H, W, C) x and (KH, KW, C, F) kernel, with the bias checked if there is one."""
     if bias is None:
-        return Conv2DOp(strides, pads, dilation=dilation).apply(x, kernel)
+        return Conv2DOp(strides, pads, dilation=dilation, activation=activation).apply(x, kernel)
     bias = as_tensor(bias)
     if bias.shape != (kernel.shape[3],):
         raise ShapeError(
             f"{who} expects bias of shape (filters,) = ({kernel.shape[3]},); received bias.shape={bias.shape}."
         )
-    return Conv2DOp(strides, pads, has_bias=True, dilation=dilation).apply(x, kernel, bias)
+    return Conv2DOp(strides, pads, has_bias=True, dilation=dilation, activation=activation).apply(x, kernel, bias)
 
 
 def conv1d(x, kernel, strides: int = 1, padding: str = "valid", bias=None, dilation_rate: int = 1) -> Tensor:

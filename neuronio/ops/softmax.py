@@ -16,8 +16,8 @@ class SoftmaxOp(Function):
         self.axes = axes
 
     def forward(self, x):
-        e = np.exp(x - np.max(x, axis=self.axes, keepdims=True))
-        y = e / np.sum(e, axis=self.axes, keepdims=True)
+        y = np.exp(x - x.max(axis=self.axes, keepdims=True))  # the array methods: no dispatch layer
+        y /= y.sum(axis=self.axes, keepdims=True)  # in place into the fresh exp
         self.save_for_backward(y)
         return y
 

@@ -71,6 +71,19 @@ CASES = [
         lambda rng: (rng.standard_normal((2, 10, 10, 3)), rng.standard_normal((5, 5, 3, 4)), rng.standard_normal(4)),
         lambda x, k, b: naive_conv2d(x, k) + b,
     ),
+    # The fused ReLU (Conv2D's default relu): y = max(conv2d(x, k) + b, 0), its gradient masked by y > 0.
+    OpCase(
+        "conv2d_bias_relu_same",
+        lambda x, k, b: ops.conv2d(x, k, padding="same", bias=b, activation="relu"),
+        lambda rng: (rng.standard_normal((1, 5, 5, 2)), rng.standard_normal((3, 3, 2, 3)), rng.standard_normal(3)),
+        lambda x, k, b: np.maximum(naive_conv2d(x, k, 1, "same") + b, 0),
+    ),
+    OpCase(
+        "conv2d_relu_realistic",
+        lambda x, k: ops.conv2d(x, k, activation="relu"),
+        lambda rng: (rng.standard_normal((2, 10, 10, 3)), rng.standard_normal((5, 5, 3, 4))),
+        lambda x, k: np.maximum(naive_conv2d(x, k), 0),
+    ),
 ]
 
 
@@ -169,3 +182,8 @@ def test_uppercase_tensorflow_padding_is_accepted(rng):
 def test_bias_of_the_wrong_shape_is_named():
     with pytest.raises(ShapeError, match=r"bias of shape \(filters,\) = \(2,\); received bias.shape=\(3,\)"):
         ops.conv2d(np.ones((1, 4, 4, 1), np.float32), np.ones((3, 3, 1, 2), np.float32), bias=np.ones(3, np.float32))
+
+
+def test_conv2d_fuses_relu_only():
+    with pytest.raises(ValueError, match=r"conv2d fuses activation None or 'relu'; received activation='sigmoid'"):
+        ops.conv2d(np.ones((1, 4, 4, 1), np.float32), np.ones((3, 3, 1, 1), np.float32), activation="sigmoid")

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from neuronio import config
-from neuronio.autodiff import Variable
+from neuronio.autodiff import GradientTape, Variable
 from neuronio.ops import _kernels
 from neuronio.ops.activation import ReluOp
 from neuronio.ops.conv import Conv2DOp
@@ -90,6 +90,75 @@ def test_conv2d_matches_the_reference(name, case):
         assert cols is None or cols.shape[0] == y.size // f
         dy = np.random.default_rng(1).standard_normal(y.shape).astype(dtype)
         return (y, *op.backward(dy))
+
+    want = using("numpy", dtype, "conv2d", run)
+    got = using(name, dtype, "conv2d", run)
+    for what, a, b in zip(("y", "dx", "dkernel", "dbias"), got, want):
+        close(a, b, dtype, what)
+
+
+@pytest.mark.parametrize("name", implementations("conv2d"))
+@pytest.mark.parametrize("needs", [(False, True, True), (True, False, True), (True, True, False), (False, False, True)])
+def test_conv2d_computes_exactly_the_gradients_asked_for(name, needs):
+    """The first layer needs no dx (None, its work skipped), a frozen kernel no dkernel: the reference's values where needed."""
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((4, 9, 9, 3)).astype(np.float32)
+    kernel, bias = rng.standard_normal((3, 3, 3, 8)).astype(np.float32), rng.standard_normal(8).astype(np.float32)
+
+    def run():
+        op = Conv2DOp((1, 1), ((1, 1), (1, 1)), has_bias=True)
+        op.needs_input_grad = needs
+        y = op.forward(x, kernel, bias)
+        return op.backward(np.random.default_rng(3).standard_normal(y.shape).astype(np.float32))
+
+    want = using("numpy", np.float32, "conv2d", run)
+    got = using(name, np.float32, "conv2d", run)
+    assert (got[0] is None) == (not needs[0]) == (want[0] is None)  # no input-gradient work for the first layer
+    for what, needed, a, b in zip(("dx", "dkernel", "dbias"), needs, got, want):
+        if needed:
+            close(a, b, np.float32, what)
+
+
+@pytest.mark.parametrize("name", implementations("conv2d"))
+def test_conv2d_of_float32_images_and_a_float64_kernel_matches_the_reference(name):
+    """The seam chooses by the images' dtype; a float64 kernel must be read as float64, not as raw float32."""
+    rng = np.random.default_rng(4)
+    x = rng.standard_normal((2, 6, 6, 2)).astype(np.float32)
+    kernel = rng.standard_normal((3, 3, 2, 4))  # float64
+
+    def run():
+        op = Conv2DOp((1, 1), ((0, 0), (0, 0)))
+        op.needs_input_grad = (True, True)
+        y = op.forward(x, kernel)
+        dx, dkernel = op.backward(np.ones(y.shape, np.float32))
+        return y.astype(np.float64), dx, dkernel
+
+    want = using("numpy", np.float32, "conv2d", run)
+    got = using(name, np.float32, "conv2d", run)
+    assert got[1].dtype == np.float32 and got[2].dtype == np.float64
+    for what, a, b in zip(("y", "dx", "dkernel"), got, want):
+        np.testing.assert_allclose(a, b, rtol=0, atol=REORDERED[np.float32] * np.abs(b).max(), err_msg=what)
+
+
+@pytest.mark.parametrize("name", implementations("conv2d"))
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[2], CONV_CASES[5]], ids=["5x5", "same-3x3", "float64"])
+def test_conv2d_with_the_relu_fused_matches_the_reference(name, case):
+    """activation="relu": every implementation returns max(y, 0) (oneDNN as a post-op) and keeps it
+    as `output`; backward masks dy by it before the implementation's own backward."""
+    n, h, w, c, kh, kw, f, strides, pads, has_bias, dtype, dilation = case
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((n, h, w, c)).astype(dtype)
+    kernel, bias = rng.standard_normal((kh, kw, c, f)).astype(dtype), rng.standard_normal(f).astype(dtype)
+
+    def run():
+        op = Conv2DOp(strides, pads, has_bias=True, dilation=dilation, activation="relu")
+        op.needs_input_grad = (True, True, True)
+        y = op.forward(x, kernel, bias)
+        assert op.output is y and (y >= 0).all() and (y == 0).any()
+        dy = np.random.default_rng(6).standard_normal(y.shape).astype(dtype)
+        result = (y, *op.backward(dy))
+        assert op.output is None  # released by backward
+        return result
 
     want = using("numpy", dtype, "conv2d", run)
     got = using(name, dtype, "conv2d", run)
@@ -321,19 +390,25 @@ def test_onednn_runs_its_optimised_kernels_not_its_reference_ones():
         pytest.skip(f"oneDNN unavailable: {onednn.error if onednn else 'not registered'}")
     shapes = [((4, 28, 28, 1), (5, 5, 1, 32), "valid"), ((4, 12, 12, 32), (5, 5, 32, 64), "valid")]
     shapes.append(((4, 32, 32, 3), (3, 3, 3, 32), "same"))
+    shapes.append(((4, 32, 32, 32), (3, 3, 32, 32), "valid"))  # the CIFAR CNN's second, with the ReLU fused
     from neuronio import ops
 
     previous = config.kernels()
     config.set_kernels("onednn")
     try:
         for x_shape, k_shape, padding in shapes:
-            ops.conv2d(np.ones(x_shape, np.float32), np.ones(k_shape, np.float32), padding=padding)
+            x, kernel = Variable(np.ones(x_shape, np.float32)), Variable(np.ones(k_shape, np.float32))
+            with GradientTape() as tape:
+                y = ops.conv2d(x, kernel, padding=padding, activation="relu" if k_shape[2] == 32 else None)  # as expected
+            tape.gradient(y, [x, kernel])  # makes the backward primitives
     finally:
         config.set_kernels(previous)
     cache = onednn.loaded.extra["cache"]
-    names = [entry.kernels for key, entry in cache.items() if (key[0], key[1]) in [(x, k) for x, k, _ in shapes]]
+    expected = [(x, k, "relu" if k[2] == 32 else None) for x, k, _ in shapes]
+    names = [entry.kernels for key, entry in cache.items() if (key[0], key[1], key[-1]) in expected]
     assert len(names) == len(shapes)
     for kernels in names:
+        assert set(kernels) == {"forward", "backward data", "backward weights"}, kernels
         assert not any(name.startswith("ref") for name in kernels.values()), kernels
 
 
