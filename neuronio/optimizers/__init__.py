@@ -9,25 +9,37 @@ from neuronio._registry import envelope, parts
 from neuronio.errors import UnknownNameError
 from neuronio.optimizers import schedules
 from neuronio.optimizers.adadelta import Adadelta
+from neuronio.optimizers.adafactor import Adafactor
 from neuronio.optimizers.adagrad import Adagrad
 from neuronio.optimizers.adam import Adam
 from neuronio.optimizers.adamax import Adamax
 from neuronio.optimizers.adamw import AdamW
+from neuronio.optimizers.ftrl import Ftrl
+from neuronio.optimizers.lamb import Lamb
+from neuronio.optimizers.lion import Lion
+from neuronio.optimizers.muon import Muon
 from neuronio.optimizers.nadam import Nadam
 from neuronio.optimizers.optimizer import Optimizer, registry
 from neuronio.optimizers.rmsprop import RMSprop
+from neuronio.optimizers.schedule_free_adamw import ScheduleFreeAdamW
 from neuronio.optimizers.sgd import SGD
 
 __all__ = [
     "SGD",
     "Adadelta",
+    "Adafactor",
     "Adagrad",
     "Adam",
     "AdamW",
     "Adamax",
+    "Ftrl",
+    "Lamb",
+    "Lion",
+    "Muon",
     "Nadam",
     "Optimizer",
     "RMSprop",
+    "ScheduleFreeAdamW",
     "deserialize",
     "get",
     "registry",

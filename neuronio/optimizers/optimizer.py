@@ -36,7 +36,7 @@ registry = Registry("optimizer")
 
 
 class Optimizer:
-    """Base class of the update rules (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam).
+    """Base class of the update rules (SGD, RMSprop, Adam, ..., Lion, Muon: see neuronio.optimizers).
 
     Args:
         learning_rate: a float, or a schedule (`neuronio.optimizers.schedules`, or any callable
@@ -201,12 +201,14 @@ class Optimizer:
 
     def add_optimizer_variables(self, trainable_variables, name, initializer=0.0):
         """One slot per weight for each name in `name`, interleaved weight by weight, as Keras
-        creates them (the order `.keras` files depend on). One name gives a list; several, a tuple."""
+        creates them (the order `.keras` files depend on). One name gives a list; several, a tuple.
+        `initializer` is one for all, or (with several names) a list of one per name."""
         names = [name] if isinstance(name, str) else list(name)
+        initializers = list(initializer) if isinstance(initializer, (list, tuple)) else [initializer] * len(names)
         slots = tuple([] for _ in names)
         for variable in trainable_variables:
-            for slot_list, slot_name in zip(slots, names, strict=True):
-                slot_list.append(self.add_variable_from_reference(variable, slot_name, initializer))
+            for slot_list, slot_name, fill in zip(slots, names, initializers, strict=True):
+                slot_list.append(self.add_variable_from_reference(variable, slot_name, fill))
         return slots[0] if isinstance(name, str) else slots
 
     def build(self, var_list) -> None:
@@ -325,11 +327,14 @@ class Optimizer:
             return
         factor = 1.0 - self.weight_decay * learning_rate
         for variable in variables:
-            excluded = id(variable) in self._decay_excluded_ids or (
-                self._decay_excluded_names is not None and self._decay_excluded_names.search(variable.name)
-            )
-            if not excluded:
+            if self._decays(variable):
                 variable.data *= factor
+
+    def _decays(self, variable) -> bool:
+        """Whether weight decay applies to `variable` (not exempted by exclude_from_weight_decay)."""
+        return id(variable) not in self._decay_excluded_ids and not (
+            self._decay_excluded_names is not None and self._decay_excluded_names.search(variable.name)
+        )
 
     def _update_steps(self, grads, variables, learning_rate: float) -> None:
         """One update_step per weight (Nadam adds a per-step product first, as in Keras)."""
@@ -478,6 +483,8 @@ def _check_number(who: str, name: str, value, low=None, high=None, high_open=Fal
     if too_low or too_high or not math.isfinite(value):
         if high is None:
             expected = "a finite number" if low is None else f"a finite number >= {low}"
+        elif low is None:
+            expected = f"a number {'<' if high_open else '<='} {high}"
         else:
             expected = f"a number in [{low}, {high}{')' if high_open else ']'}"
         raise ValueError(f"{who}: `{name}` must be {expected}; received {name}={value!r}.")
