@@ -102,7 +102,10 @@ KERAS_OWN = {
         "CosineSimilarity", "Precision", "Recall", "AUC", "FBetaScore", "F1Score", "MeanIoU", "TruePositives",
         "FalsePositives", "TrueNegatives", "FalseNegatives",
     }),
-    "optimizers": frozenset({"SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop"}),
+    "optimizers": frozenset({
+        "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adafactor", "Ftrl", "Lamb",
+        "Lion", "Muon", "ScheduleFreeAdamW",
+    }),
     "optimizers.schedules": frozenset({
         "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
     }),
