@@ -104,7 +104,7 @@ KERAS_OWN = {
     }),
     "optimizers": frozenset({
         "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adafactor", "Ftrl", "Lamb",
-        "Lion", "Muon", "ScheduleFreeAdamW",
+        "Lion", "Muon", "ScheduleFreeAdamW", "MultiOptimizer", "OptimizerMap",
     }),
     "optimizers.schedules": frozenset({
         "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",

@@ -195,7 +195,6 @@ NOT_YET = {
         "sparse_categorical_crossentropy", "squared_hinge"],
     "models": ["model_from_json", "save_model"],
     NAMESPACES: ["distillation", "wrappers"],
-    "optimizers": ["MultiOptimizer", "OptimizerMap"],
     "saving": ["KerasFileEditor"],
     "utils": ["Config", "Progbar", "array_to_img", "clear_session", "disable_interactive_logging",
         "enable_interactive_logging", "get_file", "get_source_inputs", "image_dataset_from_directory",

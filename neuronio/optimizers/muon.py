@@ -85,7 +85,9 @@ class Muon(Optimizer):
         self.adam_beta_1 = float(_check_number(who, "adam_beta_1", adam_beta_1, low=0.0, high=1.0, high_open=True))
         self.adam_beta_2 = float(_check_number(who, "adam_beta_2", adam_beta_2, low=0.0, high=1.0, high_open=True))
         self.adam_weight_decay = (
-            None if adam_weight_decay is None else float(_check_number(who, "adam_weight_decay", adam_weight_decay, low=0.0))
+            None
+            if adam_weight_decay is None
+            else float(_check_number(who, "adam_weight_decay", adam_weight_decay, low=0.0))
         )
         self.epsilon = float(_check_number(who, "epsilon", epsilon, low=0.0))
         if isinstance(exclude_layers, str) or not all(isinstance(k, str) for k in exclude_layers or ()):

@@ -26,13 +26,39 @@ import numpy as np
 
 from neuronio import config
 from neuronio._legacy import renamed, warn_legacy
-from neuronio._registry import Registry
+from neuronio._registry import Registry, envelope, parts
 from neuronio.autodiff.tensor import Tensor, Variable
-from neuronio.errors import ShapeError
+from neuronio.errors import ShapeError, UnknownNameError
 from neuronio.optimizers import schedules
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
+
+
+def lookup_class(name):
+    """The class named `name`, ignoring case as Keras does ("adam", "Adam", "ADAM")."""
+    if name in registry:
+        return registry.lookup(name)
+    by_lower = {key.lower(): key for key in registry.names()}
+    if isinstance(name, str) and name.lower() in by_lower:
+        return registry.lookup(by_lower[name.lower()])
+    raise UnknownNameError(registry.unknown_message(name))
+
+
+def serialize(optimizer) -> dict:
+    """Keras's envelope: {"module": "keras.optimizers", "class_name", "config", "registered_name": None}."""
+    name = registry.name_of(optimizer)
+    if name is None:
+        raise TypeError(f"Cannot serialize {optimizer!r}: it is not an instance of a registered optimizer.")
+    return envelope("optimizers", name, optimizer.get_config())
+
+
+def deserialize(config_dict: dict):
+    """An optimizer (or OptimizerMap) from Keras's envelope. The class is found by `class_name`
+    only: a file saved by Keras on the torch backend names a backend-specific module, so `module`
+    is not consulted."""
+    name, inner = parts(config_dict, "optimizer")
+    return lookup_class(name).from_config(inner)
 
 
 class Optimizer:
@@ -126,7 +152,7 @@ class Optimizer:
         # Keras's "int" counter; int64 as TensorFlow stores it (it is int32 on the torch backend).
         self._iterations = self.add_variable((), initializer=0, dtype="int64", name="iteration")
         self._learning_rate = None
-        self.learning_rate = learning_rate
+        self._set_learning_rate(learning_rate)
 
     # -- learning rate and step counter -------------------------------------------------------
     @property
@@ -143,6 +169,9 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
+        self._set_learning_rate(value)
+
+    def _set_learning_rate(self, value):
         who = type(self).__name__
         if isinstance(value, Tensor):
             value = value.data  # e.g. opt.learning_rate = opt.learning_rate * 0.5

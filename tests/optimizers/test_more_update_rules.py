@@ -113,15 +113,37 @@ CASES = [
     ("Lamb", lamb, {}),
     ("Lamb", lamb, {"learning_rate": 0.1, "beta_1": 0.5, "beta_2": 0.9, "epsilon": 0.1}),
     ("Ftrl", ftrl, {"learning_rate": 0.5}),
-    ("Ftrl", ftrl, {"learning_rate": 0.5, "learning_rate_power": -0.3, "initial_accumulator_value": 0.5,
-                    "l1_regularization_strength": 0.05, "l2_regularization_strength": 0.1,
-                    "l2_shrinkage_regularization_strength": 0.02, "beta": 0.3}),  # fmt: skip
+    (
+        "Ftrl",
+        ftrl,
+        {
+            "learning_rate": 0.5,
+            "learning_rate_power": -0.3,
+            "initial_accumulator_value": 0.5,
+            "l1_regularization_strength": 0.05,
+            "l2_regularization_strength": 0.1,
+            "l2_shrinkage_regularization_strength": 0.02,
+            "beta": 0.3,
+        },
+    ),  # fmt: skip
     ("Ftrl", ftrl, {"learning_rate": 0.5, "learning_rate_power": 0.0, "l1_regularization_strength": 0.4}),
     ("Adafactor", adafactor, {}),
     ("Adafactor", adafactor, {"learning_rate": 0.5, "beta_2_decay": -0.5, "epsilon_2": 0.01, "clip_threshold": 0.5}),
     ("Muon", muon, {"learning_rate": 0.01}),
-    ("Muon", muon, {"learning_rate": 0.05, "nesterov": False, "rms_rate": None, "adam_lr_ratio": 0.1,
-                    "momentum": 0.8, "ns_steps": 3, "weight_decay": None, "adam_weight_decay": 0.1}),  # fmt: skip
+    (
+        "Muon",
+        muon,
+        {
+            "learning_rate": 0.05,
+            "nesterov": False,
+            "rms_rate": None,
+            "adam_lr_ratio": 0.1,
+            "momentum": 0.8,
+            "ns_steps": 3,
+            "weight_decay": None,
+            "adam_weight_decay": 0.1,
+        },
+    ),  # fmt: skip
     ("ScheduleFreeAdamW", schedule_free_adamw, {}),
     ("ScheduleFreeAdamW", schedule_free_adamw, {"learning_rate": 0.05, "beta_1": 0.5, "warmup_steps": 3}),
 ]
@@ -190,7 +212,10 @@ def test_ftrl_l1_sets_small_weights_to_exactly_zero():
 
 
 def test_adafactor_keeps_row_and_column_means_and_placeholders_as_keras():
-    kernel, bias = Variable(np.ones((2, 4, 3), np.float32), name="kernel"), Variable(np.ones(3, np.float32), name="bias")
+    kernel, bias = (
+        Variable(np.ones((2, 4, 3), np.float32), name="kernel"),
+        Variable(np.ones(3, np.float32), name="bias"),
+    )
     optimizer = optimizers.Adafactor(name="opt")
     g = np.arange(24, dtype=np.float32).reshape(2, 4, 3) / 10
     optimizer.apply([g, np.ones(3, np.float32)], [kernel, bias])
@@ -306,16 +331,43 @@ def test_defaults_are_keras_defaults():
     expected = {
         "Lion": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.99, "weight_decay": None},
         "Lamb": {"learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-7},
-        "Ftrl": {"learning_rate": 0.001, "learning_rate_power": -0.5, "initial_accumulator_value": 0.1,
-                 "l1_regularization_strength": 0.0, "l2_regularization_strength": 0.0,
-                 "l2_shrinkage_regularization_strength": 0.0, "beta": 0.0},  # fmt: skip
-        "Adafactor": {"learning_rate": 0.001, "beta_2_decay": -0.8, "epsilon_1": 1e-30, "epsilon_2": 1e-3,
-                      "clip_threshold": 1.0, "relative_step": True},  # fmt: skip
-        "Muon": {"learning_rate": 0.001, "weight_decay": 0.004, "adam_weight_decay": 0.004, "epsilon": 1e-7,
-                 "exclude_layers": [], "exclude_embeddings": True, "momentum": 0.95, "ns_steps": 5,
-                 "nesterov": True, "rms_rate": 0.2, "adam_lr_ratio": 1},  # fmt: skip
-        "ScheduleFreeAdamW": {"learning_rate": 0.0025, "beta_1": 0.9, "beta_2": 0.999, "epsilon": 1e-8,
-                              "warmup_steps": 0},  # fmt: skip
+        "Ftrl": {
+            "learning_rate": 0.001,
+            "learning_rate_power": -0.5,
+            "initial_accumulator_value": 0.1,
+            "l1_regularization_strength": 0.0,
+            "l2_regularization_strength": 0.0,
+            "l2_shrinkage_regularization_strength": 0.0,
+            "beta": 0.0,
+        },  # fmt: skip
+        "Adafactor": {
+            "learning_rate": 0.001,
+            "beta_2_decay": -0.8,
+            "epsilon_1": 1e-30,
+            "epsilon_2": 1e-3,
+            "clip_threshold": 1.0,
+            "relative_step": True,
+        },  # fmt: skip
+        "Muon": {
+            "learning_rate": 0.001,
+            "weight_decay": 0.004,
+            "adam_weight_decay": 0.004,
+            "epsilon": 1e-7,
+            "exclude_layers": [],
+            "exclude_embeddings": True,
+            "momentum": 0.95,
+            "ns_steps": 5,
+            "nesterov": True,
+            "rms_rate": 0.2,
+            "adam_lr_ratio": 1,
+        },  # fmt: skip
+        "ScheduleFreeAdamW": {
+            "learning_rate": 0.0025,
+            "beta_1": 0.9,
+            "beta_2": 0.999,
+            "epsilon": 1e-8,
+            "warmup_steps": 0,
+        },  # fmt: skip
     }
     for name, defaults in expected.items():
         config = getattr(optimizers, name)().get_config()

@@ -216,3 +216,72 @@ def test_training_continues_across_engines(tmp_path, rng, name, kwargs, directio
     loaded.train_on_batch(x, y)
     for got, expected in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+# -- MultiOptimizer and OptimizerMap ------------------------------------------------------------------------
+def _multi(api, name="multi"):
+    mapping = api.optimizers.OptimizerMap(api.optimizers.Adam(0.01, name="adam"))
+    mapping["w0|w2"] = api.optimizers.Lion(0.01, name="lion")  # a pattern, matched whole against paths
+    return api.optimizers.MultiOptimizer(mapping, name=name)
+
+
+def test_multi_optimizer_ten_steps_match_keras():
+    rng = np.random.default_rng(0)
+    start = [rng.normal(size=shape).astype(np.float32) for shape in SHAPES]
+    theirs = [keras.Variable(w.copy(), name=f"w{i}") for i, w in enumerate(start)]
+    ours = [Variable(w.copy(), name=f"w{i}") for i, w in enumerate(start)]
+    keras_optimizer, our_optimizer = _multi(keras), _multi(neuronio)
+    for _ in range(N_STEPS):
+        grads = [(2 * rng.normal(size=shape)).astype(np.float32) for shape in SHAPES]
+        keras_optimizer.apply([torch.tensor(g) for g in grads], theirs)
+        our_optimizer.apply(grads, ours)
+    for k, n in zip(theirs, ours, strict=True):
+        assert _spacings(n.numpy(), k.numpy()) <= MAX_SPACINGS, n.name
+    assert [o.name for o in our_optimizer.optimizers] == [o.name for o in keras_optimizer.optimizers]
+    assert [v.path for v in our_optimizer.variables] == [v.path for v in keras_optimizer.variables]
+    for k, n in zip(keras_optimizer.variables, our_optimizer.variables, strict=True):
+        assert _spacings(n.numpy(), k.numpy()) <= MAX_SPACINGS, n.path
+
+
+def _inner_configs(optimizer):
+    return [(type(o).__name__, o.get_config()) for o in optimizer.optimizers]
+
+
+def test_multi_optimizer_config_crosses_both_ways():
+    theirs, ours = _multi(keras), _multi(neuronio)
+    config = ours.get_config()
+    assert list(config) == list(theirs.get_config()) == ["optimizer_map", "loss_scale_factor", "name"]
+    back = keras.saving.deserialize_keras_object(optimizers.serialize(ours))
+    assert type(back).__name__ == "MultiOptimizer" and back.name == "multi"
+    assert _inner_configs(back) == _inner_configs(ours)
+    crossed = optimizers.deserialize(keras.optimizers.serialize(theirs))
+    assert _inner_configs(crossed) == _inner_configs(theirs)
+    assert sorted(crossed._optimizer_map) == sorted(theirs._optimizer_map._optimizer_map) == ["w0|w2"]
+
+
+@pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
+def test_multi_optimizer_training_continues_across_engines(tmp_path, rng, direction):
+    """Keras names a Sequential's weights 'sequential/hidden/kernel', neuronio 'hidden/kernel': a
+    pattern written for both selects the same weights in each."""
+    source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
+    x, y = rng.standard_normal((8, 4)).astype("float32"), rng.standard_normal((8, 2)).astype("float32")
+    model = _model(source)
+    model.set_weights([rng.standard_normal(tuple(w.shape)).astype("float32") for w in model.weights])
+    mapping = source.optimizers.OptimizerMap(
+        source.optimizers.SGD(0.1, momentum=0.5), {".*hidden/.*": source.optimizers.Adam(0.01)}
+    )
+    model.compile(optimizer=source.optimizers.MultiOptimizer(mapping), loss="mse")
+    for _ in range(2):
+        model.train_on_batch(x, y)
+    model.save(tmp_path / "m.keras")
+    loaded = target.models.load_model(tmp_path / "m.keras")
+    assert type(loaded.optimizer).__name__ == "MultiOptimizer"
+    assert _inner_configs(loaded.optimizer) == _inner_configs(model.optimizer)
+    saved_state, loaded_state = _state(model.optimizer), _state(loaded.optimizer)
+    assert len(loaded_state) == len(saved_state) == 2 + 6 + 4  # own 2; Adam 2 + 4 slots; SGD 2 + 2 momenta
+    for got, expected in zip(loaded_state, saved_state, strict=True):
+        np.testing.assert_array_equal(got, expected)
+    model.train_on_batch(x, y)
+    loaded.train_on_batch(x, y)
+    for got, expected in zip(loaded.get_weights(), model.get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
