@@ -18,9 +18,10 @@ from neuronio.optimizers.lion import Lion
 from neuronio.optimizers.multi_optimizer import MultiOptimizer, OptimizerMap
 from neuronio.optimizers.muon import Muon
 from neuronio.optimizers.nadam import Nadam
-from neuronio.optimizers.optimizer import Optimizer, deserialize, lookup_class, registry, serialize
+from neuronio.optimizers.optimizer import Optimizer, registry
 from neuronio.optimizers.rmsprop import RMSprop
 from neuronio.optimizers.schedule_free_adamw import ScheduleFreeAdamW
+from neuronio.optimizers.serialization import deserialize, lookup_class, serialize
 from neuronio.optimizers.sgd import SGD
 
 __all__ = [

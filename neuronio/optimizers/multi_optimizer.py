@@ -12,7 +12,8 @@ variables) and each inner optimizer's again under optimizer/optimizers/<its name
 import re
 from collections.abc import MutableMapping
 
-from neuronio.optimizers.optimizer import Optimizer, deserialize, registry, serialize
+from neuronio.optimizers.optimizer import Optimizer, registry
+from neuronio.optimizers.serialization import deserialize, serialize
 
 
 def _deserialize(config_dict):
@@ -175,7 +176,8 @@ class MultiOptimizer(Optimizer):
 
     @property
     def variables(self):
-        """Its own iteration and learning_rate, then each inner optimizer's variables."""
+        """Its own iteration and learning_rate, then each inner optimizer's variables: the list that
+        save_own_variables, load_own_variables and set_weights (the base class's) go through."""
         return [*self._variables, *(v for optimizer in self._inner_optimizers for v in optimizer.variables)]
 
     def build(self, var_list) -> None:
@@ -207,30 +209,6 @@ class MultiOptimizer(Optimizer):
         for index, (sub_grads, sub_vars) in sorted(dispatched.items()):
             self._inner_optimizers[index].apply(sub_grads, sub_vars)
         self._iterations.data += 1
-
-    def save_own_variables(self, store) -> None:
-        for i, variable in enumerate(self.variables):
-            store[str(i)] = variable.data
-
-    def load_own_variables(self, store) -> None:
-        variables = self.variables
-        if len(store.keys()) != len(variables):
-            super().load_own_variables(store)  # warns and skips, naming both counts
-            return
-        for i, variable in enumerate(variables):
-            variable.assign(store[str(i)])
-
-    def set_weights(self, weights) -> None:
-        if not self.built:
-            raise ValueError(f"Optimizer '{self.name}' is not built; call build(variables) before set_weights().")
-        weights = list(weights)
-        if len(weights) != len(self.variables):
-            raise ValueError(
-                f"MultiOptimizer '{self.name}' has {len(self.variables)} variables (its own and its "
-                f"optimizers'); received {len(weights)} arrays."
-            )
-        for variable, value in zip(self.variables, weights, strict=True):
-            variable.assign(value)
 
     def get_config(self) -> dict:
         if not isinstance(self._optimizer_map, OptimizerMap):

@@ -26,39 +26,13 @@ import numpy as np
 
 from neuronio import config
 from neuronio._legacy import renamed, warn_legacy
-from neuronio._registry import Registry, envelope, parts
+from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, Variable
-from neuronio.errors import ShapeError, UnknownNameError
+from neuronio.errors import ShapeError
 from neuronio.optimizers import schedules
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
-
-
-def lookup_class(name):
-    """The class named `name`, ignoring case as Keras does ("adam", "Adam", "ADAM")."""
-    if name in registry:
-        return registry.lookup(name)
-    by_lower = {key.lower(): key for key in registry.names()}
-    if isinstance(name, str) and name.lower() in by_lower:
-        return registry.lookup(by_lower[name.lower()])
-    raise UnknownNameError(registry.unknown_message(name))
-
-
-def serialize(optimizer) -> dict:
-    """Keras's envelope: {"module": "keras.optimizers", "class_name", "config", "registered_name": None}."""
-    name = registry.name_of(optimizer)
-    if name is None:
-        raise TypeError(f"Cannot serialize {optimizer!r}: it is not an instance of a registered optimizer.")
-    return envelope("optimizers", name, optimizer.get_config())
-
-
-def deserialize(config_dict: dict):
-    """An optimizer (or OptimizerMap) from Keras's envelope. The class is found by `class_name`
-    only: a file saved by Keras on the torch backend names a backend-specific module, so `module`
-    is not consulted."""
-    name, inner = parts(config_dict, "optimizer")
-    return lookup_class(name).from_config(inner)
 
 
 class Optimizer:
@@ -380,33 +354,34 @@ class Optimizer:
     # -- state for saving -----------------------------------------------------------------------
     def save_own_variables(self, store) -> None:
         """Write `variables` as store['0'], store['1'], ... (Keras's optimizer layout in .keras files)."""
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.data
 
     def load_own_variables(self, store) -> None:
         """Read what `save_own_variables` wrote; warns and skips if the counts differ, as Keras does."""
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             hint = " It has not been built yet: call build(variables) first." if not self.built else ""
             warnings.warn(
                 f"Skipping variable loading for optimizer '{self.name}': it has "
-                f"{len(self._variables)} variables, but the saved optimizer has {len(store.keys())}.{hint}",
+                f"{len(variables)} variables, but the saved optimizer has {len(store.keys())}.{hint}",
                 stacklevel=2,
             )
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(variables):
             variable.assign(np.asarray(store[str(i)]))
 
     def set_weights(self, weights) -> None:
         """Set `variables` from a list of arrays in the same order."""
         if not self.built:
             raise ValueError(f"Optimizer '{self.name}' is not built; call build(variables) before set_weights().")
-        weights = list(weights)
-        if len(weights) != len(self._variables):
+        weights, variables = list(weights), self.variables
+        if len(weights) != len(variables):
             raise ValueError(
-                f"Optimizer '{self.name}' has {len(self._variables)} variables "
-                f"({', '.join(v.name for v in self._variables)}); received {len(weights)} arrays."
+                f"Optimizer '{self.name}' has {len(variables)} variables "
+                f"({', '.join(v.name for v in variables)}); received {len(weights)} arrays."
             )
-        for variable, value in zip(self._variables, weights, strict=True):
+        for variable, value in zip(variables, weights, strict=True):
             variable.assign(np.asarray(value))
 
     # -- config ---------------------------------------------------------------------------------

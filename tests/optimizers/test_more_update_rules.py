@@ -1,8 +1,9 @@
 """Lion, Lamb, Ftrl, Adafactor, Muon and ScheduleFreeAdamW against NumPy references written from
 Keras 3's published update formulas (see each class's docstring), plus hand-checked properties.
 
-As in test_update_rules.py: the references run in float64 on plain arrays, one formula per
-function; neuronio runs the same steps in float64 and in float32 and the displacements are compared.
+As in test_update_rules.py (whose checker runs them): the references run in float64 on plain arrays,
+one formula per function; neuronio runs the same steps in float64 and in float32 and the
+displacements are compared.
 """
 
 import numpy as np
@@ -10,15 +11,11 @@ import pytest
 
 from neuronio import Variable, optimizers
 from neuronio.optimizers.muon import newton_schulz5
+from tests.optimizers.test_update_rules import _data, assert_matches_reference
 
 # A wide matrix, a vector, a 3-D tensor and a tall matrix (Muon transposes tall ones).
 SHAPES = [(4, 3), (3,), (2, 2, 3), (5, 2)]
-N_STEPS = 5
-FLOAT64_RTOL = 1e-10
-# As test_update_rules.py: float32 rounding at each in-place operation, a few per step, 5 steps;
-# Keras's bias corrections are float32 powers. Lion moves by ±lr exactly, so it needs no more.
-FLOAT32_ATOL = 2e-6
-FLOAT32_RTOL = 2e-5
+# Steps and tolerances: those of test_update_rules.py (float32 rounding, float32 bias corrections).
 
 
 def lion(w, g, s, t, lr=0.001, beta_1=0.9, beta_2=0.99):
@@ -80,7 +77,7 @@ def _orthogonalised(x, steps, a, b, c):
 def muon(w, g, s, t, lr=0.001, adam_beta_1=0.9, adam_beta_2=0.999, adam_weight_decay=0.004, epsilon=1e-7,
          weight_decay=0.004, exclude_layers=None, muon_a=3.4445, muon_b=-4.7750, muon_c=2.0315, adam_lr_ratio=1,
          momentum=0.95, ns_steps=5, nesterov=True, rms_rate=0.2):  # fmt: skip
-    if w.ndim != 2 or s["excluded"]:
+    if w.ndim != 2:
         w = w * (1 - lr * adam_weight_decay) if adam_weight_decay is not None else w
         s["m"] = adam_beta_1 * s.get("m", 0.0) + (1 - adam_beta_1) * g
         s["v"] = adam_beta_2 * s.get("v", 0.0) + (1 - adam_beta_2) * g**2
@@ -104,8 +101,6 @@ def schedule_free_adamw(w, g, s, t, lr=0.0025, beta_1=0.9, beta_2=0.999, epsilon
     s["z"], s["x"] = z, x
     return (1 - beta_1) * z + beta_1 * x
 
-
-DEFAULT_LEARNING_RATE = {"schedule_free_adamw": 0.0025}
 
 CASES = [
     ("Lion", lion, {}),
@@ -149,48 +144,11 @@ CASES = [
 ]
 
 
-def _reference_run(reference, hyper, weights, grads):
-    kwargs = dict(hyper)
-    # As in Keras, the learning rate lives in a floatx (float32) Variable, even for float64 weights.
-    kwargs["lr"] = float(np.float32(kwargs.pop("learning_rate", DEFAULT_LEARNING_RATE.get(reference.__name__, 0.001))))
-    weights = [w.astype(np.float64) for w in weights]
-    states = [{"excluded": False} for _ in weights]
-    for t, step_grads in enumerate(grads, start=1):
-        weights = [
-            reference(w, g.astype(np.float64), s, t, **kwargs)
-            for w, g, s in zip(weights, step_grads, states, strict=True)
-        ]
-    return weights
-
-
-def _neuronio_run(name, hyper, weights, grads, dtype):
-    optimizer = getattr(optimizers, name)(**hyper)
-    variables = [Variable(w.astype(dtype), name=f"w{i}") for i, w in enumerate(weights)]
-    for step_grads in grads:
-        optimizer.apply([g.astype(dtype) for g in step_grads], variables)
-    return variables, optimizer
-
-
-def _data(seed):
-    rng = np.random.default_rng(seed)
-    weights = [rng.normal(size=shape) for shape in SHAPES]
-    grads = [[rng.normal(size=shape) for shape in SHAPES] for _ in range(N_STEPS)]
-    return weights, grads
-
-
 @pytest.mark.parametrize(("name", "reference", "hyper"), CASES, ids=lambda c: c if isinstance(c, str) else "")
 def test_matches_keras_formula_in_float32_and_float64(name, reference, hyper):
-    weights, grads = _data(seed=7)
-    expected = _reference_run(reference, hyper, weights, grads)
-    variables, _ = _neuronio_run(name, hyper, weights, grads, np.float64)
-    for variable, want, start in zip(variables, expected, weights, strict=True):
-        np.testing.assert_allclose(variable.numpy() - start, want - start, rtol=FLOAT64_RTOL, atol=1e-13)
-    variables, optimizer = _neuronio_run(name, hyper, weights, grads, np.float32)
-    for variable, want, start in zip(variables, expected, weights, strict=True):
-        assert variable.dtype == np.float32
-        start = start.astype(np.float32)
-        np.testing.assert_allclose(variable.numpy() - start, want - start, rtol=FLOAT32_RTOL, atol=FLOAT32_ATOL)
-    assert int(optimizer.iterations.data) == N_STEPS
+    weights, grads = _data(seed=7, shapes=SHAPES)
+    default_rate = 0.0025 if name == "ScheduleFreeAdamW" else 0.001
+    assert_matches_reference(name, reference, hyper, weights, grads, default_rate)
 
 
 def test_lion_moves_every_entry_by_the_learning_rate():
