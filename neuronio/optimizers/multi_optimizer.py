@@ -210,6 +210,14 @@ class MultiOptimizer(Optimizer):
             self._inner_optimizers[index].apply(sub_grads, sub_vars)
         self._iterations.data += 1
 
+    def finalize_variable_values(self, var_list) -> None:
+        """Each inner optimizer finalizes its own weights (their EMA, if they keep one)."""
+        groups: dict[int, list] = {}
+        for variable in var_list:
+            groups.setdefault(self._owner[id(variable)], []).append(variable)
+        for index, variables in groups.items():
+            self._inner_optimizers[index].finalize_variable_values(variables)
+
     def get_config(self) -> dict:
         if not isinstance(self._optimizer_map, OptimizerMap):
             raise TypeError(

@@ -10,7 +10,8 @@ place, and `get_config` adds its hyperparameters. Everything else lives here, on
         3. bring gradients to arrays of each weight's dtype (shapes checked before any update)
         4. undo loss scaling; clip (clipnorm, global_clipnorm or clipvalue)
         5. decoupled weight decay, w *= 1 - weight_decay * lr; then each weight's update_step
-        6. iterations += 1
+        6. with use_ema, the weights' moving averages (optimizers/ema.py); then constraints
+        7. iterations += 1
 
 `optimizer.variables` lists, in Keras's order and with Keras's names: `iteration`,
 `learning_rate` (unless the rate is a schedule), then the slots in creation order. A `.keras`
@@ -29,7 +30,7 @@ from neuronio._legacy import renamed, warn_legacy
 from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, Variable
 from neuronio.errors import ShapeError
-from neuronio.optimizers import schedules
+from neuronio.optimizers import ema, schedules
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
@@ -48,9 +49,12 @@ class Optimizer:
         clipvalue: clip each gradient entry to [-clipvalue, clipvalue].
         global_clipnorm: scale all gradients together so that their joint L2 norm is at most this.
         loss_scale_factor: gradients are divided by it before anything else (see `scale_loss`).
-        use_ema, ema_momentum, ema_overwrite_frequency, gradient_accumulation_steps: accepted for
-            Keras compatibility with their defaults; neuronio implements neither EMA nor
-            gradient accumulation, and says so if asked for them.
+        use_ema: keep an exponential moving average of the weights (see optimizers/ema.py); the
+            weights take it every `ema_overwrite_frequency` steps (if set) and at the end of `fit`.
+        ema_momentum: the average's decay, in [0, 1].
+        ema_overwrite_frequency: None, or an integer >= 1.
+        gradient_accumulation_steps: accepted at its default (None) for Keras compatibility;
+            neuronio does not accumulate gradients, and says so if asked to.
         name: the prefix of the optimizer's variable paths; "adam", "adam_1", ... if omitted.
         lr: Keras 1/2 spelling of `learning_rate`, accepted with a warning.
         decay: Keras 2's per-step decay, lr / (1 + decay * iterations): accepted with a warning and
@@ -100,18 +104,21 @@ class Optimizer:
         # Stored as Python floats: a NumPy float64 scalar would turn float32 arrays into float64 ones.
         numbers = {**clips, "weight_decay": weight_decay, "loss_scale_factor": loss_scale_factor}
         numbers = {key: None if v is None else float(_check_number(who, key, v, low=0.0)) for key, v in numbers.items()}
-        if use_ema or gradient_accumulation_steps:
+        if gradient_accumulation_steps:
             raise ValueError(
-                f"{who}: neuronio does not implement use_ema or gradient_accumulation_steps; received "
-                f"use_ema={use_ema}, gradient_accumulation_steps={gradient_accumulation_steps}. "
-                f"Leave them at their defaults (False and None)."
+                f"{who}: neuronio does not implement gradient_accumulation_steps; received "
+                f"gradient_accumulation_steps={gradient_accumulation_steps}. Leave it at its default (None), "
+                f"or take larger batches."
             )
+        if use_ema:
+            ema.check_arguments(who, ema_momentum, ema_overwrite_frequency)
         self.name = name or config.unique_name(config.snake_case(who))
         self.weight_decay = numbers["weight_decay"]
         self.clipnorm = numbers["clipnorm"]
         self.clipvalue = numbers["clipvalue"]
         self.global_clipnorm = numbers["global_clipnorm"]
-        self.use_ema = use_ema
+        self.use_ema = bool(use_ema)
+        self._averages: list[Variable] = []  # with use_ema: one per weight, in build order
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = numbers["loss_scale_factor"]
@@ -221,7 +228,14 @@ class Optimizer:
         self._trainable_variables = list(var_list)
         self._index = {id(variable): i for i, variable in enumerate(self._trainable_variables)}
         self._scratch = [np.empty_like(variable.data) for variable in self._trainable_variables]
+        if self.use_ema:  # before the rule's own slots, as Keras orders them
+            self._averages = self.add_optimizer_variables(self._trainable_variables, "average")
         self.built = True
+
+    def finalize_variable_values(self, var_list) -> None:
+        """At the end of `fit`: with use_ema, the weights take their moving averages (as Keras)."""
+        if self.use_ema and self.built:
+            ema.overwrite(self._averages, list(var_list), f"{type(self).__name__} '{self.name}'")
 
     def _get_variable_index(self, variable) -> int:
         return self._index[id(variable)]
@@ -257,7 +271,13 @@ class Optimizer:
         learning_rate = self._current_learning_rate()
         self._apply_weight_decay(variables, learning_rate)
         self._update_steps(grads, variables, learning_rate)
-        # 6. Project each constrained weight back onto its constraint (Keras: after the update).
+        # 6. The weights' moving averages (every weight built on, as Keras); then project each
+        # constrained weight back onto its constraint (Keras: after the update).
+        if self.use_ema:
+            step = int(self._iterations.data)
+            ema.update(self._averages, self._trainable_variables, step == 0, self.ema_momentum)
+            if self.ema_overwrite_frequency and (step + 1) % self.ema_overwrite_frequency == 0:
+                ema.overwrite(self._averages, self._trainable_variables, f"{type(self).__name__} '{self.name}'")
         for variable in variables:
             if getattr(variable, "constraint", None) is not None:
                 variable.assign(variable.constraint(variable))

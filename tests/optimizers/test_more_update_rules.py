@@ -261,7 +261,7 @@ def test_schedule_free_momentum_starts_at_the_weights_and_the_first_step_lands_o
         ("Muon", {"momentum": 1.0}, ValueError, r"Muon: `momentum` must be a number in \[0.0, 1.0\)"),
         ("ScheduleFreeAdamW", {"warmup_steps": -1}, ValueError, r"`warmup_steps` must be an integer >= 0"),
         ("ScheduleFreeAdamW", {"beta_1": 0}, ValueError, r"ScheduleFreeAdamW: `beta_1` must be in \(0, 1\]"),
-        ("Lion", {"use_ema": True}, ValueError, r"Lion: neuronio does not implement use_ema"),
+        ("Lion", {"gradient_accumulation_steps": 2}, ValueError, r"Lion: neuronio does not implement gradient_acc"),
     ],
 )
 def test_bad_hyperparameters_are_refused_by_name(name, kwargs, error, message):
@@ -332,3 +332,20 @@ def test_defaults_are_keras_defaults():
         for key, value in defaults.items():
             want = float(np.float32(value)) if key == "learning_rate" else value
             assert config[key] == want, (name, key)
+
+
+def test_ema_by_hand_starts_at_the_weight_then_averages_and_overwrites_on_schedule():
+    w = Variable(np.array([0.0], np.float32), name="w")
+    optimizer = optimizers.SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5, ema_overwrite_frequency=3)
+    average = []
+    for _ in range(3):
+        optimizer.apply([np.array([-1.0], np.float32)], [w])  # w += 1 each step
+        average.append(float(optimizer.variables[2].numpy()[0]))
+    # step 1: w = 1, average = w = 1; step 2: w = 2, average = 1.5; step 3: w = 3, average = 2.25,
+    # and the third step overwrites w with it.
+    assert average == [1.0, 1.5, 2.25]
+    assert w.numpy()[0] == 2.25
+    optimizer.apply([np.array([-1.0], np.float32)], [w])  # w = 3.25, average = 2.75
+    optimizer.finalize_variable_values([w])
+    assert w.numpy()[0] == 2.75
+    assert optimizers.SGD().finalize_variable_values([w]) is None and w.numpy()[0] == 2.75  # no EMA: no change

@@ -126,3 +126,14 @@ def test_config_round_trip_and_weights():
         np.testing.assert_array_equal(a.numpy(), b.numpy())
     with pytest.raises(TypeError, match=r"'OptimizerMap' as an optimizer: it is not an update rule"):
         optimizers.get(config["config"]["optimizer_map"])
+
+
+def test_finalize_reaches_each_inner_optimizers_own_weights():
+    kernel, bias = _weight("enc/kernel", [[0.0]]), _weight("dec/bias", [0.0])
+    averaging = optimizers.SGD(learning_rate=1.0, use_ema=True, ema_momentum=0.5)
+    multi = MultiOptimizer(OptimizerMap(optimizers.SGD(learning_rate=1.0), {"enc/.*": averaging}))
+    for _ in range(2):
+        multi.apply([np.array([[-1.0]], np.float32), np.array([-1.0], np.float32)], [kernel, bias])
+    multi.finalize_variable_values([kernel, bias])
+    assert kernel.numpy()[0, 0] == 1.5  # weights 1 then 2: the average 0.5 * 1 + 0.5 * 2
+    assert bias.numpy()[0] == 2.0  # no EMA on the default optimizer: untouched

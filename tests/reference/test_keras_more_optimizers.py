@@ -285,3 +285,48 @@ def test_multi_optimizer_training_continues_across_engines(tmp_path, rng, direct
     loaded.train_on_batch(x, y)
     for got, expected in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+
+
+# -- use_ema, on any optimizer ------------------------------------------------------------------------------
+EMA_CASES = [
+    ("Adam", {"use_ema": True}),
+    ("Lion", {"use_ema": True, "ema_momentum": 0.5, "ema_overwrite_frequency": 3}),
+    ("SGD", {"learning_rate": 0.1, "momentum": 0.9, "use_ema": True, "ema_momentum": 0.8}),
+]
+
+
+@pytest.mark.parametrize(("name", "kwargs"), EMA_CASES, ids=[c[0] for c in EMA_CASES])
+def test_ema_ten_steps_match_keras(name, kwargs):
+    keras_optimizer, our_optimizer, theirs, ours, _, _ = _run_both(name, kwargs)
+    for k, n in zip(theirs, ours, strict=True):
+        assert _spacings(n.numpy(), k.numpy()) <= MAX_SPACINGS, n.name
+    assert [v.name for v in our_optimizer.variables] == [v.name for v in keras_optimizer.variables]
+    assert our_optimizer.variables[2].name == "w0_average"  # the averages come before the rule's slots
+    for k, n in zip(keras_optimizer.variables, our_optimizer.variables, strict=True):
+        assert _spacings(n.numpy(), k.numpy()) <= MAX_SPACINGS, n.name
+    assert our_optimizer.get_config() == keras_optimizer.get_config()
+
+
+@pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
+def test_fit_with_ema_ends_on_the_averages_as_keras_and_files_carry_them(tmp_path, rng, direction):
+    x, y = rng.standard_normal((8, 4)).astype("float32"), rng.standard_normal((8, 2)).astype("float32")
+    start = None
+    models = {}
+    for api in (neuronio, keras):
+        model = _model(api)
+        start = start or [rng.standard_normal(tuple(w.shape)).astype("float32") for w in model.weights]
+        model.set_weights(start)
+        model.compile(optimizer=api.optimizers.Adam(0.05, use_ema=True, ema_momentum=0.5), loss="mse")
+        model.fit(x, y, batch_size=4, epochs=2, shuffle=False, verbose=0)
+        models[api] = model
+    for got, expected in zip(models[neuronio].get_weights(), models[keras].get_weights(), strict=True):
+        np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
+    averages = [v.numpy() for v in models[neuronio].optimizer.variables if v.name.endswith("_average")]
+    for weight, average in zip(models[neuronio].get_weights(), averages, strict=True):
+        np.testing.assert_array_equal(weight, average)  # fit ended by writing the averages in
+    source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
+    models[source].save(tmp_path / "m.keras")
+    loaded = target.models.load_model(tmp_path / "m.keras")
+    assert loaded.optimizer.use_ema and loaded.optimizer.ema_momentum == 0.5
+    for got, expected in zip(_state(loaded.optimizer), _state(models[source].optimizer), strict=True):
+        np.testing.assert_array_equal(got, expected)
