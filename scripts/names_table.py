@@ -90,7 +90,8 @@ ROWS = [
         "`neuronio.optimizers`",
         "neuronio.optimizers",
         "optimizers",
-        "Keras 3's defaults and update rules; Keras 1's `lr=` and Keras 2's `decay=`",
+        "Keras 3's defaults and update rules; `use_ema` on every optimizer; `MultiOptimizer` gives each "
+        "weight the optimizer its path selects; Keras 1's `lr=` and Keras 2's `decay=`",
     ),
     (
         "`neuronio.callbacks`",
