@@ -85,7 +85,7 @@ class Adafactor(Optimizer):
         i = self._get_variable_index(variable)
         w, v = variable.data, self._v[i].data
         real = variable.dtype.type  # Keras computes the step's scalars in the weight's dtype
-        t = real(int(self._iterations.data) + 1)
+        t = real(self._step() + 1)
         rho = min(real(learning_rate), real(1) / np.sqrt(t))
         alpha = max(real(self.epsilon_2), _rms(w)) * rho
         beta = real(1) - t ** real(self.beta_2_decay)

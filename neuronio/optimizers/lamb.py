@@ -43,7 +43,7 @@ class Lamb(Optimizer):
         i = self._get_variable_index(variable)
         w, m, v, u = variable.data, self._momentums[i].data, self._velocities[i].data, self._scratch[i]
         real = variable.dtype.type  # Keras takes the powers of beta in the weight's dtype
-        t = real(int(self._iterations.data) + 1)
+        t = real(self._step() + 1)
         m += (gradient - m) * (1.0 - self.beta_1)  # m = b1 m + (1 - b1) g
         v += (gradient * gradient - v) * (1.0 - self.beta_2)  # v = b2 v + (1 - b2) g²
         np.divide(v, 1 - real(self.beta_2) ** t, out=u)

@@ -154,7 +154,7 @@ class Muon(Optimizer):
     def _adamw_step(self, gradient, variable, learning_rate, i):
         w, m, v = variable.data, self._momentums[i].data, self._velocities[i].data
         real = variable.dtype.type  # Keras takes the powers of beta in the weight's dtype
-        t = real(int(self._iterations.data) + 1)
+        t = real(self._step() + 1)
         alpha = real(learning_rate) * np.sqrt(1 - real(self.adam_beta_2) ** t) / (1 - real(self.adam_beta_1) ** t)
         m += (gradient - m) * (1 - self.adam_beta_1)  # m = b1 m + (1 - b1) g
         v += (gradient * gradient - v) * (1 - self.adam_beta_2)  # v = b2 v + (1 - b2) g²

@@ -59,7 +59,7 @@ class ScheduleFreeAdamW(Optimizer):
         i = self._get_variable_index(variable)
         y, z, v, tmp = variable.data, self._momentums[i].data, self._velocities[i].data, self._scratch[i]
         real = variable.dtype.type  # Keras computes the step's scalars in the weight's dtype
-        t = real(int(self._iterations.data) + 1)
+        t = real(self._step() + 1)
         b1, b2 = real(self.beta_1), real(self.beta_2)
         lr = real(learning_rate)
         if self.warmup_steps > 0:

@@ -261,7 +261,12 @@ def test_schedule_free_momentum_starts_at_the_weights_and_the_first_step_lands_o
         ("Muon", {"momentum": 1.0}, ValueError, r"Muon: `momentum` must be a number in \[0.0, 1.0\)"),
         ("ScheduleFreeAdamW", {"warmup_steps": -1}, ValueError, r"`warmup_steps` must be an integer >= 0"),
         ("ScheduleFreeAdamW", {"beta_1": 0}, ValueError, r"ScheduleFreeAdamW: `beta_1` must be in \(0, 1\]"),
-        ("Lion", {"gradient_accumulation_steps": 2}, ValueError, r"Lion: neuronio does not implement gradient_acc"),
+        (
+            "Lion",
+            {"gradient_accumulation_steps": 2.0},
+            ValueError,
+            r"Lion: `gradient_accumulation_steps` must be an int",
+        ),
     ],
 )
 def test_bad_hyperparameters_are_refused_by_name(name, kwargs, error, message):
@@ -349,3 +354,14 @@ def test_ema_by_hand_starts_at_the_weight_then_averages_and_overwrites_on_schedu
     optimizer.finalize_variable_values([w])
     assert w.numpy()[0] == 2.75
     assert optimizers.SGD().finalize_variable_values([w]) is None and w.numpy()[0] == 2.75  # no EMA: no change
+
+
+def test_gradient_accumulation_by_hand_updates_every_n_calls_with_the_mean_gradient():
+    w = Variable(np.array([0.0], np.float32), name="w")
+    optimizer = optimizers.SGD(learning_rate=1.0, gradient_accumulation_steps=2)
+    optimizer.apply([np.array([1.0], np.float32)], [w])
+    assert w.numpy()[0] == 0.0 and optimizer.variables[2].numpy()[0] == 1.0  # w_gradient_accumulator
+    assert int(optimizer.iterations.numpy()) == 0
+    optimizer.apply([np.array([3.0], np.float32)], [w])  # the mean gradient 2, then the accumulator is 0
+    assert w.numpy()[0] == -2.0 and optimizer.variables[2].numpy()[0] == 0.0
+    assert int(optimizer.iterations.numpy()) == 1 and int(optimizer.variables[0].numpy()) == 2  # updates; calls

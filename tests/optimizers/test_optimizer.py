@@ -418,9 +418,9 @@ def test_loading_into_an_unbuilt_optimizer_warns_and_skips():
             r"Adam got unexpected argument\(s\): beta1\. Valid arguments: learning_rate, beta_1",
         ),
         (
-            lambda: optimizers.Adam(gradient_accumulation_steps=4),
+            lambda: optimizers.Adam(gradient_accumulation_steps=1),
             ValueError,
-            r"does not implement gradient_accumulation_steps; received gradient_accumulation_steps=4",
+            r"`gradient_accumulation_steps` must be an integer >= 2 .* received gradient_accumulation_steps=1",
         ),
         (lambda: optimizers.Adam(use_ema=True, ema_momentum=1.5), ValueError, r"`ema_momentum` must be in \[0, 1\]"),
         (
