@@ -72,13 +72,18 @@ def _spacings(ours: np.ndarray, theirs: np.ndarray) -> float:
     return float(np.abs(ours.astype(np.float64) - theirs).max() / scale)
 
 
-def _run_both(name, kwargs, n_steps=N_STEPS, seed=0):
+def _run_both(name, kwargs, n_steps=N_STEPS, seed=0, schedule=None):
+    """`n_steps` identical steps in both engines; `schedule`: (class name, kwargs) for learning_rate."""
     rng = np.random.default_rng(seed)
     start = [rng.normal(size=shape).astype(np.float32) for shape in SHAPES]
     theirs = [keras.Variable(w.copy(), name=f"w{i}") for i, w in enumerate(start)]
     ours = [Variable(w.copy(), name=f"w{i}") for i, w in enumerate(start)]
-    keras_optimizer = getattr(keras.optimizers, name)(**kwargs, name="opt")
-    our_optimizer = getattr(optimizers, name)(**kwargs, name="opt")
+    keras_kwargs, our_kwargs = dict(kwargs), dict(kwargs)
+    if schedule is not None:
+        keras_kwargs["learning_rate"] = getattr(keras.optimizers.schedules, schedule[0])(**schedule[1])
+        our_kwargs["learning_rate"] = getattr(optimizers.schedules, schedule[0])(**schedule[1])
+    keras_optimizer = getattr(keras.optimizers, name)(**keras_kwargs, name="opt")
+    our_optimizer = getattr(optimizers, name)(**our_kwargs, name="opt")
     grads = [[(2 * rng.normal(size=shape)).astype(np.float32) for shape in SHAPES] for _ in range(n_steps)]
     for step_grads in grads:
         keras_optimizer.apply([torch.tensor(g) for g in step_grads], theirs)
@@ -101,6 +106,19 @@ def _assert_same_as_keras(keras_optimizer, our_optimizer, theirs, ours):
 def test_ten_steps_match_keras(name, kwargs):
     keras_optimizer, our_optimizer, theirs, ours, _, _ = _run_both(name, kwargs)
     _assert_same_as_keras(keras_optimizer, our_optimizer, theirs, ours)
+
+
+WARMUP_COSINE = (
+    "CosineDecay",
+    {"initial_learning_rate": 0.01, "decay_steps": 6, "warmup_target": 0.5, "warmup_steps": 4},
+)
+
+
+@pytest.mark.parametrize("name", ["Lion", "Lamb", "Ftrl", "Adafactor", "Muon"])
+def test_a_learning_rate_schedule_drives_each_rule_as_in_keras(name):
+    keras_optimizer, our_optimizer, theirs, ours, _, _ = _run_both(name, {}, schedule=WARMUP_COSINE)
+    _assert_same_as_keras(keras_optimizer, our_optimizer, theirs, ours)
+    assert our_optimizer.get_config() == keras_optimizer.get_config()
 
 
 def _schedule_free_reference(start, grads, alias, lr=0.0025, beta_1=0.9, beta_2=0.999, epsilon=1e-8):
