@@ -108,7 +108,10 @@ KERAS_OWN = {
         "R2Score", "PearsonCorrelation", "ConcordanceCorrelation", "SensitivityAtSpecificity",
         "SpecificityAtSensitivity", "PrecisionAtRecall", "RecallAtPrecision",
     }),
-    "optimizers": frozenset({"SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop"}),
+    "optimizers": frozenset({
+        "SGD", "Adadelta", "Adagrad", "Adam", "AdamW", "Adamax", "Nadam", "RMSprop", "Adafactor", "Ftrl", "Lamb",
+        "Lion", "Muon", "ScheduleFreeAdamW", "MultiOptimizer", "OptimizerMap",
+    }),
     "optimizers.schedules": frozenset({
         "ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay", "CosineDecay",
     }),

@@ -32,7 +32,7 @@ class SwapEMAWeights(Callback):
     def _swap(self) -> None:
         optimizer = self._optimizer()
         if optimizer.built:  # before the first step there is nothing averaged yet
-            ema.swap_with_averages(optimizer)
+            ema.swap(optimizer._model_variables_moving_average, optimizer._trainable_variables)
 
     def _bring_in(self) -> None:
         if not self._ema_weights_in_model:

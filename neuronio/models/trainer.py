@@ -379,10 +379,8 @@ class Trainer:
             callback_list.on_epoch_end(epoch, epoch_logs)
             if self.stop_training:
                 break
-        # 6. An optimizer with use_ema leaves the averaged weights in the model, as in Keras.
-        finalize = getattr(self.optimizer, "finalize_variable_values", None)
-        if callable(finalize) and epochs > initial_epoch:
-            finalize(self.trainable_weights)
+        if isinstance(self.optimizer, optimizers.Optimizer) and self.optimizer.built:  # use_ema: take the averages
+            self.optimizer.finalize_variable_values(self.trainable_weights)
         callback_list.on_train_end(epoch_logs)
         return self.history
 

@@ -90,7 +90,7 @@ class Adam(Optimizer):
         # Keras casts beta and t to the weight's dtype before the powers. In float32, 1 - beta_2 at
         # t = 1 is 1.3e-5 (relative) away from 0.001, so matching Keras means rounding as it does.
         real = variable.dtype.type
-        t = real(int(self._iterations.data) + 1)
+        t = real(self._step() + 1)
         alpha = real(learning_rate) * np.sqrt(1 - real(self.beta_2) ** t) / (1 - real(self.beta_1) ** t)
         fast = None if self.amsgrad else _kernels.forward("adam", w.dtype)
         if fast is not None and gradient.dtype == w.dtype and w.flags.c_contiguous:

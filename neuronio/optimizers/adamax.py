@@ -37,7 +37,7 @@ class Adamax(Optimizer):
         i = self._get_variable_index(variable)
         w, m, u, tmp = variable.data, self._m[i].data, self._u[i].data, self._scratch[i]
         real = variable.dtype.type  # Keras computes beta_1^t in the weight's dtype
-        correction = 1 - real(self.beta_1) ** real(int(self._iterations.data) + 1)
+        correction = 1 - real(self.beta_1) ** real(self._step() + 1)
         np.multiply(gradient, 1.0 - self.beta_1, out=tmp)
         m *= self.beta_1
         m += tmp  # m = b1 m + (1 - b1) g

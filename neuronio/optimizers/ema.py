@@ -1,62 +1,55 @@
-"""The exponential moving average of the weights an optimizer keeps with `use_ema=True` (Polyak
-averaging), as Keras 3 keeps it.
+"""The exponential moving average of the weights (`use_ema=True` on any optimizer), as Keras 3:
 
-After each update step, before the step counter moves on, every weight's average becomes
+    after each step's updates (before constraints), for every weight w the optimizer was built on:
+        average = w                                          on the first step
+        average = ema_momentum * average + (1 - ema_momentum) * w   after it
+    every `ema_overwrite_frequency` steps (if set): w = average
+    at the end of `fit` (`finalize_variable_values`): w = average
 
-    average = m * average + (1 - m) * weight,   m = 0 on the very first step, else ema_momentum
-
-so the first average is the weight itself. With `ema_overwrite_frequency=k`, every k-th step
-copies the averages into the weights. At the end of `fit`, `finalize_variable_values` puts the
-averages into the weights for good; `callbacks.SwapEMAWeights` swaps them in and out around
-evaluation. The averages are optimizer variables named '<weight path>_average', created right
-after `iteration` and `learning_rate` and before the rule's own slots (Keras's order, which
-`.keras` files depend on).
+The averages are slots named '<weight path>_average', created before the rule's own slots (the
+order `.keras` files keep).
 """
 
 import numpy as np
 
 
-def check_arguments(who: str, use_ema, ema_momentum, ema_overwrite_frequency) -> None:
-    if not use_ema:
-        return
-    if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, (int, float)) or not 0 <= ema_momentum <= 1:
-        raise ValueError(f"{who}: `ema_momentum` must be a float in [0, 1]; received ema_momentum={ema_momentum!r}.")
-    if ema_overwrite_frequency is not None and (
-        isinstance(ema_overwrite_frequency, bool)
-        or not isinstance(ema_overwrite_frequency, (int, np.integer))
-        or ema_overwrite_frequency < 1
+def check_arguments(who: str, ema_momentum, ema_overwrite_frequency) -> None:
+    """Keras's checks on the EMA arguments, made only when use_ema is set (as Keras does)."""
+    if isinstance(ema_momentum, bool) or not isinstance(ema_momentum, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{who}: `ema_momentum` must be a number in [0, 1]; received ema_momentum={ema_momentum!r}.")
+    if not 0 <= ema_momentum <= 1:
+        raise ValueError(f"{who}: `ema_momentum` must be in [0, 1]; received ema_momentum={ema_momentum}.")
+    frequency = ema_overwrite_frequency
+    if frequency is not None and (
+        isinstance(frequency, bool) or not isinstance(frequency, (int, np.integer)) or frequency < 1
     ):
         raise ValueError(
-            f"{who}: `ema_overwrite_frequency` must be None or a positive int (steps); received "
-            f"ema_overwrite_frequency={ema_overwrite_frequency!r}."
+            f"{who}: `ema_overwrite_frequency` must be an integer >= 1 (overwrite the weights with their "
+            f"average every that many steps) or None; received ema_overwrite_frequency={frequency!r}."
         )
 
 
-def build_averages(optimizer, var_list) -> list:
-    """One average slot per weight, starting at zero (the first step replaces it)."""
-    return optimizer.add_optimizer_variables(var_list, "average")
-
-
-def update_averages(optimizer) -> None:
-    """Fold the weights just updated into their averages; every `ema_overwrite_frequency`-th
-    step, copy the averages into the weights. Called before `iterations` counts the step."""
-    step = int(optimizer.iterations.data)
-    momentum = optimizer.ema_momentum if step else 0.0
-    for variable, average in zip(optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True):
+def update(averages, variables, first_step: bool, ema_momentum: float) -> None:
+    """Take each weight into its running average (the average starts at the weight itself)."""
+    for average, variable in zip(averages, variables, strict=True):
+        momentum = 0.0 if first_step else ema_momentum
         average.data[...] = momentum * average.data + (1 - momentum) * variable.data
-    frequency = optimizer.ema_overwrite_frequency
-    if frequency and (step + 1) % frequency == 0:
-        overwrite_with_averages(optimizer)
 
 
-def overwrite_with_averages(optimizer) -> None:
-    for variable, average in zip(optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True):
-        variable.data[...] = average.data
+def overwrite(averages, variables, who: str) -> None:
+    """Set each weight to its average."""
+    if len(variables) != len(averages):
+        raise ValueError(
+            f"{who} keeps the moving averages of {len(averages)} weights but was asked to write them into "
+            f"{len(variables)}; pass the variables the optimizer was built on (model.trainable_weights)."
+        )
+    for average, variable in zip(averages, variables, strict=True):
+        variable.assign(average.data)
 
 
-def swap_with_averages(optimizer) -> None:
-    """Exchange every weight with its average, in place (SwapEMAWeights)."""
-    for variable, average in zip(optimizer._trainable_variables, optimizer._model_variables_moving_average, strict=True):
+def swap(averages, variables) -> None:
+    """Exchange every weight with its average, in place (callbacks.SwapEMAWeights)."""
+    for average, variable in zip(averages, variables, strict=True):
         kept = variable.data.copy()
         variable.data[...] = average.data
         average.data[...] = kept

@@ -46,14 +46,14 @@ class Nadam(Optimizer):
 
     def _update_steps(self, grads, variables, learning_rate):
         real = self._u_product.dtype.type
-        self._u_product.data *= self._mu(int(self._iterations.data) + 1, real)  # once per step, not per weight
+        self._u_product.data *= self._mu(self._step() + 1, real)  # once per step, not per weight
         super()._update_steps(grads, variables, learning_rate)
 
     def update_step(self, gradient, variable, learning_rate):
         i = self._get_variable_index(variable)
         w, m, v, tmp = variable.data, self._momentums[i].data, self._velocities[i].data, self._scratch[i]
         real = variable.dtype.type
-        t = int(self._iterations.data) + 1
+        t = self._step() + 1
         mu_t, mu_next = self._mu(t, real), self._mu(t + 1, real)
         prod_t = real(self._u_product.data)
         prod_next = prod_t * mu_next

@@ -10,7 +10,8 @@ place, and `get_config` adds its hyperparameters. Everything else lives here, on
         3. bring gradients to arrays of each weight's dtype (shapes checked before any update)
         4. undo loss scaling; clip (clipnorm, global_clipnorm or clipvalue)
         5. decoupled weight decay, w *= 1 - weight_decay * lr; then each weight's update_step
-        6. iterations += 1
+        6. with use_ema, the weights' moving averages (optimizers/ema.py); then constraints
+        7. iterations += 1
 
 `optimizer.variables` lists, in Keras's order and with Keras's names: `iteration`,
 `learning_rate` (unless the rate is a schedule), then the slots in creation order. A `.keras`
@@ -25,18 +26,23 @@ import warnings
 import numpy as np
 
 from neuronio import config
-from neuronio._legacy import renamed, warn_legacy
 from neuronio._registry import Registry
 from neuronio.autodiff.tensor import Tensor, Variable, same_object_index
 from neuronio.errors import ShapeError
 from neuronio.optimizers import ema, schedules
+from neuronio.optimizers._arguments import (  # noqa: F401  (_check_number: the rules import it from here)
+    _check_number,
+    _filter_empty_gradients,
+    _legacy_arguments,
+    _takes_an_argument,
+)
 
 # Every optimizer class, by its Keras name; `optimizers.get`, saving and loading resolve through it.
 registry = Registry("optimizer")
 
 
 class Optimizer:
-    """Base class of the update rules (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam).
+    """Base class of the update rules (SGD, RMSprop, Adam, ..., Lion, Muon: see neuronio.optimizers).
 
     Args:
         learning_rate: a float, or a schedule (`neuronio.optimizers.schedules`, or any callable
@@ -48,11 +54,14 @@ class Optimizer:
         clipvalue: clip each gradient entry to [-clipvalue, clipvalue].
         global_clipnorm: scale all gradients together so that their joint L2 norm is at most this.
         loss_scale_factor: gradients are divided by it before anything else (see `scale_loss`).
-        use_ema, ema_momentum, ema_overwrite_frequency: keep an exponential moving average of the
-            weights (optimizers/ema.py): `fit` ends with the averages in the weights, and
-            `callbacks.SwapEMAWeights` evaluates with them.
-        gradient_accumulation_steps: accepted for Keras compatibility with its default; neuronio
-            does not implement gradient accumulation, and says so if asked for it.
+        use_ema: keep an exponential moving average of the weights (see optimizers/ema.py); the
+            weights take it every `ema_overwrite_frequency` steps (if set) and at the end of `fit`.
+        ema_momentum: the average's decay, in [0, 1].
+        ema_overwrite_frequency: None, or an integer >= 1.
+        gradient_accumulation_steps: if set (an integer >= 2), gradients are summed over that many
+            calls and the weights updated on the last one with their mean (clipped then). The
+            rules' step count (`iterations`) counts updates; a learning-rate schedule, as in Keras,
+            is evaluated at the count of calls.
         name: the prefix of the optimizer's variable paths; "adam", "adam_1", ... if omitted.
         lr: Keras 1/2 spelling of `learning_rate`, accepted with a warning.
         decay: Keras 2's per-step decay, lr / (1 + decay * iterations): accepted with a warning and
@@ -102,18 +111,21 @@ class Optimizer:
         # Stored as Python floats: a NumPy float64 scalar would turn float32 arrays into float64 ones.
         numbers = {**clips, "weight_decay": weight_decay, "loss_scale_factor": loss_scale_factor}
         numbers = {key: None if v is None else float(_check_number(who, key, v, low=0.0)) for key, v in numbers.items()}
-        if gradient_accumulation_steps:
+        steps = gradient_accumulation_steps
+        if steps is not None and (isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 2):
             raise ValueError(
-                f"{who}: neuronio does not implement gradient_accumulation_steps; received "
-                f"gradient_accumulation_steps={gradient_accumulation_steps}. Leave it at its default (None)."
+                f"{who}: `gradient_accumulation_steps` must be an integer >= 2 (update the weights every that many "
+                f"batches, with their mean gradient) or None; received gradient_accumulation_steps={steps!r}."
             )
-        ema.check_arguments(who, use_ema, ema_momentum, ema_overwrite_frequency)
+        if use_ema:
+            ema.check_arguments(who, ema_momentum, ema_overwrite_frequency)
         self.name = name or config.unique_name(config.snake_case(who))
         self.weight_decay = numbers["weight_decay"]
         self.clipnorm = numbers["clipnorm"]
         self.clipvalue = numbers["clipvalue"]
         self.global_clipnorm = numbers["global_clipnorm"]
-        self.use_ema = use_ema
+        self.use_ema = bool(use_ema)
+        self._model_variables_moving_average: list[Variable] = []  # with use_ema: one per weight, in build order
         self.ema_momentum = ema_momentum
         self.ema_overwrite_frequency = ema_overwrite_frequency
         self.loss_scale_factor = numbers["loss_scale_factor"]
@@ -128,12 +140,15 @@ class Optimizer:
         # Keras's "int" counter; int64 as TensorFlow stores it (it is int32 on the torch backend).
         self._iterations = self.add_variable((), initializer=0, dtype="int64", name="iteration")
         self._learning_rate = None
-        self.learning_rate = learning_rate
+        self._set_learning_rate(learning_rate)
 
     # -- learning rate and step counter -------------------------------------------------------
     @property
     def iterations(self) -> Variable:
-        """How many times `apply` has updated the weights (an int64 Variable)."""
+        """How many times `apply` has updated the weights (an int64 Variable). With
+        gradient_accumulation_steps, a read-only count of updates, the calls // steps (as Keras)."""
+        if self.gradient_accumulation_steps:
+            return Variable(np.asarray(self._step(), np.int64), name="iteration", trainable=False)
         return self._iterations
 
     @property
@@ -145,6 +160,9 @@ class Optimizer:
 
     @learning_rate.setter
     def learning_rate(self, value):
+        self._set_learning_rate(value)
+
+    def _set_learning_rate(self, value):
         who = type(self).__name__
         if isinstance(value, Tensor):
             value = value.data  # e.g. opt.learning_rate = opt.learning_rate * 0.5
@@ -173,6 +191,7 @@ class Optimizer:
         rate = self._learning_rate
         if isinstance(rate, Variable):
             return float(rate.data)
+        # Keras evaluates a schedule at the count of calls, also under gradient accumulation.
         value = rate(int(self._iterations.data)) if self._schedule_takes_step else rate()
         return float(np.asarray(value, dtype=config.floatx()))
 
@@ -203,12 +222,14 @@ class Optimizer:
 
     def add_optimizer_variables(self, trainable_variables, name, initializer=0.0):
         """One slot per weight for each name in `name`, interleaved weight by weight, as Keras
-        creates them (the order `.keras` files depend on). One name gives a list; several, a tuple."""
+        creates them (the order `.keras` files depend on). One name gives a list; several, a tuple.
+        `initializer` is one for all, or (with several names) a list of one per name."""
         names = [name] if isinstance(name, str) else list(name)
+        initializers = list(initializer) if isinstance(initializer, (list, tuple)) else [initializer] * len(names)
         slots = tuple([] for _ in names)
         for variable in trainable_variables:
-            for slot_list, slot_name in zip(slots, names, strict=True):
-                slot_list.append(self.add_variable_from_reference(variable, slot_name, initializer))
+            for slot_list, slot_name, fill in zip(slots, names, initializers, strict=True):
+                slot_list.append(self.add_variable_from_reference(variable, slot_name, fill))
         return slots[0] if isinstance(name, str) else slots
 
     def build(self, var_list) -> None:
@@ -218,9 +239,16 @@ class Optimizer:
         self._trainable_variables = list(var_list)
         self._index = {id(variable): i for i, variable in enumerate(self._trainable_variables)}
         self._scratch = [np.empty_like(variable.data) for variable in self._trainable_variables]
-        if self.use_ema:
-            self._model_variables_moving_average = ema.build_averages(self, self._trainable_variables)
+        if self.use_ema:  # before the rule's own slots, as Keras orders them
+            self._model_variables_moving_average = self.add_optimizer_variables(self._trainable_variables, "average")
+        if self.gradient_accumulation_steps:
+            self._accumulators = self.add_optimizer_variables(self._trainable_variables, "gradient_accumulator")
         self.built = True
+
+    def finalize_variable_values(self, var_list) -> None:
+        """At the end of `fit`: with use_ema, the weights take their moving averages (as Keras)."""
+        if self.use_ema and self.built:
+            ema.overwrite(self._model_variables_moving_average, list(var_list), f"{type(self).__name__} '{self.name}'")
 
     def _get_variable_index(self, variable) -> int:
         return self._index[id(variable)]
@@ -248,28 +276,47 @@ class Optimizer:
         grads, variables = _filter_empty_gradients(grads, variables)
         # 3. Gradients become arrays of each weight's dtype and shape: all are checked before any update.
         grads = [self._as_gradient_array(g, v) for g, v in zip(grads, variables, strict=True)]
-        # 4. Undo loss scaling, then clip.
+        # 4. Undo loss scaling; with gradient accumulation, add up until the batch that updates
+        # (then the mean gradient goes on); clip.
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
-        grads = self._clip_gradients(grads)
-        # 5. Decoupled weight decay, then each weight's rule, with the rate of this step.
-        learning_rate = self._current_learning_rate()
-        self._apply_weight_decay(variables, learning_rate)
-        self._update_steps(grads, variables, learning_rate)
+        grads = self._accumulate(grads, variables) if self.gradient_accumulation_steps else grads
+        if grads is not None:
+            grads = self._clip_gradients(grads)
+            # 5. Decoupled weight decay, then each weight's rule, with the rate of this step.
+            learning_rate = self._current_learning_rate()
+            self._apply_weight_decay(variables, learning_rate)
+            self._update_steps(grads, variables, learning_rate)
+        # 6. The weights' moving averages (every weight built on, as Keras); then project each
+        # constrained weight back onto its constraint (Keras: after the update).
         if self.use_ema:
-            ema.update_averages(self)
-        # 6. Project each constrained weight back onto its constraint (Keras: after the update).
+            step = self._step()
+            ema.update(self._model_variables_moving_average, self._trainable_variables, step == 0, self.ema_momentum)
+            if self.ema_overwrite_frequency and (step + 1) % self.ema_overwrite_frequency == 0:
+                ema.overwrite(self._model_variables_moving_average, self._trainable_variables, f"{type(self).__name__} '{self.name}'")
         for variable in variables:
             if getattr(variable, "constraint", None) is not None:
                 variable.assign(variable.constraint(variable))
         # 7. Count the step.
         self._iterations.data += 1
 
-    def finalize_variable_values(self, var_list=None) -> None:
-        """Called by `fit` when training ends: with `use_ema`, the weights take their averages."""
-        del var_list  # the averages belong to the weights the optimizer was built on
-        if self.use_ema and self.built:
-            ema.overwrite_with_averages(self)
+    def _accumulate(self, grads, variables):
+        """Add the gradients to the accumulators; on every `gradient_accumulation_steps`-th call,
+        return the mean gradients (and zero the accumulators), else None (no update this time)."""
+        steps = self.gradient_accumulation_steps
+        accumulators = [self._accumulators[self._get_variable_index(v)].data for v in variables]
+        if (int(self._iterations.data) + 1) % steps != 0:
+            for accumulator, gradient in zip(accumulators, grads, strict=True):
+                accumulator += gradient
+            return None
+        means = [(gradient + accumulator) / steps for gradient, accumulator in zip(grads, accumulators, strict=True)]
+        for accumulator in accumulators:
+            accumulator[...] = 0
+        return means
+
+    def _step(self) -> int:
+        """The number of updates made so far (Keras's `iterations`): the rules' t is this + 1."""
+        return int(self._iterations.data) // (self.gradient_accumulation_steps or 1)
 
     def _resolve_variables(self, grads, trainable_variables) -> list[Variable]:
         who = f"{type(self).__name__} '{self.name}'"
@@ -337,11 +384,14 @@ class Optimizer:
             return
         factor = 1.0 - self.weight_decay * learning_rate
         for variable in variables:
-            excluded = id(variable) in self._decay_excluded_ids or (
-                self._decay_excluded_names is not None and self._decay_excluded_names.search(variable.name)
-            )
-            if not excluded:
+            if self._decays(variable):
                 variable.data *= factor
+
+    def _decays(self, variable) -> bool:
+        """Whether weight decay applies to `variable` (not exempted by exclude_from_weight_decay)."""
+        return id(variable) not in self._decay_excluded_ids and not (
+            self._decay_excluded_names is not None and self._decay_excluded_names.search(variable.name)
+        )
 
     def _update_steps(self, grads, variables, learning_rate: float) -> None:
         """One update_step per weight (Nadam adds a per-step product first, as in Keras)."""
@@ -358,33 +408,34 @@ class Optimizer:
     # -- state for saving -----------------------------------------------------------------------
     def save_own_variables(self, store) -> None:
         """Write `variables` as store['0'], store['1'], ... (Keras's optimizer layout in .keras files)."""
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(self.variables):
             store[str(i)] = variable.data
 
     def load_own_variables(self, store) -> None:
         """Read what `save_own_variables` wrote; warns and skips if the counts differ, as Keras does."""
-        if len(store.keys()) != len(self._variables):
+        variables = self.variables
+        if len(store.keys()) != len(variables):
             hint = " It has not been built yet: call build(variables) first." if not self.built else ""
             warnings.warn(
                 f"Skipping variable loading for optimizer '{self.name}': it has "
-                f"{len(self._variables)} variables, but the saved optimizer has {len(store.keys())}.{hint}",
+                f"{len(variables)} variables, but the saved optimizer has {len(store.keys())}.{hint}",
                 stacklevel=2,
             )
             return
-        for i, variable in enumerate(self._variables):
+        for i, variable in enumerate(variables):
             variable.assign(np.asarray(store[str(i)]))
 
     def set_weights(self, weights) -> None:
         """Set `variables` from a list of arrays in the same order."""
         if not self.built:
             raise ValueError(f"Optimizer '{self.name}' is not built; call build(variables) before set_weights().")
-        weights = list(weights)
-        if len(weights) != len(self._variables):
+        weights, variables = list(weights), self.variables
+        if len(weights) != len(variables):
             raise ValueError(
-                f"Optimizer '{self.name}' has {len(self._variables)} variables "
-                f"({', '.join(v.name for v in self._variables)}); received {len(weights)} arrays."
+                f"Optimizer '{self.name}' has {len(variables)} variables "
+                f"({', '.join(v.name for v in variables)}); received {len(weights)} arrays."
             )
-        for variable, value in zip(self._variables, weights, strict=True):
+        for variable, value in zip(variables, weights, strict=True):
             variable.assign(np.asarray(value))
 
     # -- config ---------------------------------------------------------------------------------
@@ -425,72 +476,3 @@ class Optimizer:
             f"<{type(self).__name__} name='{self.name}' learning_rate={self._current_learning_rate():.6g} "
             f"iterations={int(self._iterations.data)}>"
         )
-
-
-def _legacy_arguments(who: str, learning_rate, kwargs: dict):
-    """Map Keras 1/2 arguments, each with a warning naming today's spelling: `lr` -> `learning_rate`;
-    `decay=d` -> learning_rate=InverseTimeDecay(lr, decay_steps=1, decay_rate=d)."""
-    if "lr" in kwargs:
-        # Optimizer.__new__ has refused lr= together with learning_rate=.
-        learning_rate = renamed(who, "lr", "learning_rate", kwargs.pop("lr"))
-    decay = kwargs.pop("decay", None)
-    if decay:  # Keras 2 configs carry decay=0.0: nothing to do then
-        decay = float(_check_number(who, "decay", decay, low=0.0))
-        if callable(learning_rate):
-            raise ValueError(
-                f"{who}: `decay={decay}` (Keras 2's per-step decay) cannot be combined with a learning-rate "
-                f"schedule ({learning_rate!r}); put the decay in the schedule instead."
-            )
-        # Keras 2 (optimizer_v2._decayed_lr): lr / (1 + decay * iterations); Keras 3 dropped `decay`.
-        warn_legacy(
-            f"{who}: `decay={decay}` is Keras 2's per-step decay, lr / (1 + decay * iterations); today's "
-            f"spelling is learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate!r}, "
-            f"decay_steps=1, decay_rate={decay}), which neuronio uses now."
-        )
-        learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
-    return learning_rate
-
-
-def _filter_empty_gradients(grads, variables):
-    kept = [(g, v) for g, v in zip(grads, variables, strict=True) if g is not None]
-    if not kept:
-        raise ValueError(
-            f"No gradients provided for any variable ({', '.join(v.path for v in variables)}). "
-            f"Check that the loss depends on them, e.g. that the model was called inside the tape."
-        )
-    if len(kept) < len(grads):
-        missing = [v.path for g, v in zip(grads, variables, strict=True) if g is None]
-        warnings.warn(
-            f"Gradients do not exist for variables {missing} when minimizing the loss; they are left unchanged.",
-            stacklevel=3,
-        )
-    return [g for g, _ in kept], [v for _, v in kept]
-
-
-def _takes_an_argument(function) -> bool:
-    """Whether a learning-rate callable takes the step (a schedule) or nothing (Keras calls both)."""
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return True
-    positional = (
-        inspect.Parameter.POSITIONAL_ONLY,
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        inspect.Parameter.VAR_POSITIONAL,
-    )
-    return any(p.kind in positional for p in parameters)
-
-
-def _check_number(who: str, name: str, value, low=None, high=None, high_open=False):
-    """A real number (not a bool) within [low, high] (or [low, high) with high_open); returns it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{who}: `{name}` must be a number; received {name}={value!r}.")
-    too_low = low is not None and value < low
-    too_high = high is not None and (value >= high if high_open else value > high)
-    if too_low or too_high or not math.isfinite(value):
-        if high is None:
-            expected = "a finite number" if low is None else f"a finite number >= {low}"
-        else:
-            expected = f"a number in [{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{who}: `{name}` must be {expected}; received {name}={value!r}.")
-    return value

@@ -6,6 +6,7 @@ Keras walks the model and gives each object a group named after its place, not i
     layers/<key>/vars/0, 1, ...        a layer's variables, trainable then non-trainable
     layers/<key>/layers/<key>/vars/... the layers of a nested model
     optimizer/vars/0, 1, ...           iteration, learning_rate, then the slots (Optimizer.variables)
+    optimizer/optimizers/<name>/vars/  a MultiOptimizer's inner optimizers, each again (read from optimizer/vars)
 
 <key> is the snake_case class name, numbered in `model.layers` order: "dense", "dense_1", ...
 (`naming.to_snake_case` and `saving_lib._get_unique_name` in Keras). Every `vars` group carries
@@ -139,6 +140,12 @@ def write_model_state(h5file: h5py.File, model, include_optimizer: bool = True) 
         group = h5file.create_group("optimizer/vars")
         group.attrs["name"] = optimizer.name
         optimizer.save_own_variables(_WriteStore(group))
+        # A MultiOptimizer's optimizer/vars holds every variable; Keras also writes each inner
+        # optimizer's again under optimizer/optimizers/<its name>/vars, and reads both.
+        for inner in getattr(optimizer, "optimizers", ()):
+            group = h5file.create_group(f"optimizer/optimizers/{inner.name}/vars")
+            group.attrs["name"] = inner.name
+            inner.save_own_variables(_WriteStore(group))
 
 
 class _WriteStore:

@@ -417,9 +417,17 @@ def test_loading_into_an_unbuilt_optimizer_warns_and_skips():
             ValueError,
             r"Adam got unexpected argument\(s\): beta1\. Valid arguments: learning_rate, beta_1",
         ),
-        (lambda: optimizers.Adam(gradient_accumulation_steps=2), ValueError, r"does not implement gradient_accum"),
-        (lambda: optimizers.Adam(use_ema=True, ema_momentum=1.5), ValueError, r"`ema_momentum` must be a float in"),
-        (lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=0), ValueError, r"ema_overwrite_frequency"),
+        (
+            lambda: optimizers.Adam(gradient_accumulation_steps=1),
+            ValueError,
+            r"`gradient_accumulation_steps` must be an integer >= 2 .* received gradient_accumulation_steps=1",
+        ),
+        (lambda: optimizers.Adam(use_ema=True, ema_momentum=1.5), ValueError, r"`ema_momentum` must be in \[0, 1\]"),
+        (
+            lambda: optimizers.SGD(use_ema=True, ema_overwrite_frequency=0),
+            ValueError,
+            r"`ema_overwrite_frequency` must be an integer >= 1 .* or None",
+        ),
     ],
 )
 def test_constructor_errors(call, error, pattern):
