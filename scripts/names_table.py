@@ -198,19 +198,7 @@ NOT_YET = {
         "CategoricalGeneralizedCrossEntropy", "Circle", "Dice", "Tversky", "binary_focal_crossentropy",
         "categorical_focal_crossentropy", "categorical_generalized_cross_entropy", "circle", "ctc", "dice",
         "tversky"],
-    "metrics": ["BinaryIoU", "ConcordanceCorrelation", "IoU", "OneHotIoU", "OneHotMeanIoU", "PearsonCorrelation",
-        "PrecisionAtRecall", "R2Score", "RecallAtPrecision", "SensitivityAtSpecificity",
-        "SpecificityAtSensitivity", "binary_crossentropy", "binary_focal_crossentropy", "categorical_crossentropy",
-        "categorical_focal_crossentropy", "categorical_hinge", "concordance_correlation", "hinge", "huber",
-        "kl_divergence", "log_cosh", "mean_absolute_percentage_error", "pearson_correlation", "poisson",
-        "sparse_categorical_crossentropy", "squared_hinge"],
-    "models": ["model_from_json", "save_model"],
-    NAMESPACES: ["distillation", "wrappers"],
-    "saving": ["KerasFileEditor"],
-    "utils": ["Config", "Progbar", "array_to_img", "clear_session", "disable_interactive_logging",
-        "enable_interactive_logging", "get_file", "get_source_inputs", "image_dataset_from_directory",
-        "img_to_array", "is_interactive_logging_enabled", "is_keras_tensor", "load_img", "model_to_dot",
-        "save_img", "split_dataset", "standardize_dtype"],
+    "metrics": ["binary_focal_crossentropy", "categorical_focal_crossentropy"],
 }
 # fmt: on
 
