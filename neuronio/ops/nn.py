@@ -82,11 +82,12 @@ def soft_shrink(x, threshold=0.5) -> Tensor:
 
 
 def hard_silu(x) -> Tensor:
-    """x * relu6(x + 3) / 6;  df = 0 below -3, 1 above 3, (2x + 3) / 6 between."""
+    """x * relu6(x + 3) / 6;  df = 0 up to -3, 1 from 3, (2x + 3) / 6 between (at the kinks
+    the outer piece's slope, as torch's hardswish and so Keras on torch)."""
     return _act(
         "hard_silu",
         lambda v: v * np.clip(v + 3.0, 0.0, 6.0) / 6.0,
-        lambda v, y: np.where(v < -3, 0.0, np.where(v > 3, 1.0, (2.0 * v + 3.0) / 6.0)),
+        lambda v, y: np.where(v <= -3, 0.0, np.where(v >= 3, 1.0, (2.0 * v + 3.0) / 6.0)),
         x,
     )
 
