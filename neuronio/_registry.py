@@ -109,6 +109,7 @@ KERAS_OWN = {
     "initializers": frozenset({
         "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
         "Orthogonal", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+        "Identity",
     }),
     "regularizers": frozenset({"L1", "L2", "L1L2", "OrthogonalRegularizer"}),
     "constraints": frozenset({"MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm"}),

@@ -214,7 +214,31 @@ class VarianceScaling(_Seeded):
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
 
 
-@registry.register("Orthogonal", "orthogonal")
+@registry.register("Identity", "identity", "IdentityInitializer")
+class Identity(Initializer):
+    """`gain` times the identity matrix (`np.eye(rows, cols)` for a non-square 2-D shape).
+
+    Keras's own Identity leaves `gain` out of its config, so a gain other than 1 is lost in its
+    files; neuronio writes it (Keras's constructor reads it back).
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(
+                f"Identity: the identity matrix initializer can only be used for 2-D matrices; received "
+                f"shape={shape} of rank {len(shape)}. Use it for a Dense kernel or another 2-D weight."
+            )
+        return self.gain * np.eye(*shape, dtype=_float_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+@registry.register("Orthogonal", "orthogonal", "OrthogonalInitializer")
 class Orthogonal(_Seeded):
     """A random orthogonal matrix (Saxe et al. 2014) times `gain`: Keras's default recurrent kernel.
 
@@ -295,6 +319,25 @@ LecunNormal = _preset(
 )
 
 
+# Keras 3's function-style names are its classes under other names (keras.initializers.he_normal
+# is HeNormal): `he_normal(seed=1)` makes an initializer, `he_normal()(shape)` draws.
+constant = Constant
+glorot_normal = GlorotNormal
+glorot_uniform = GlorotUniform
+he_normal = HeNormal
+he_uniform = HeUniform
+identity = IdentityInitializer = Identity
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
+ones = Ones
+orthogonal = OrthogonalInitializer = Orthogonal
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+zeros = Zeros
+
+
 def get(identifier) -> Initializer:
     """An Initializer from a name ("he_normal"), a config dict, an instance or a callable."""
     if identifier is None:
@@ -329,17 +372,35 @@ __all__ = [
     "GlorotUniform",
     "HeNormal",
     "HeUniform",
+    "Identity",
+    "IdentityInitializer",
     "Initializer",
     "LecunNormal",
     "LecunUniform",
     "Ones",
     "Orthogonal",
+    "OrthogonalInitializer",
     "RandomNormal",
     "RandomUniform",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
+    "constant",
     "deserialize",
     "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
     "serialize",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
 ]

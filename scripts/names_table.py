@@ -170,14 +170,9 @@ LAYER_GROUPS = {
 # Keras 3 names neuronio does not have yet, though they would fit.
 # fmt: off
 NOT_YET = {
-    "activations": ["celu", "glu", "hard_shrink", "hard_silu", "hard_swish", "hard_tanh", "log_sigmoid", "mish",
-        "soft_shrink", "sparse_plus", "sparse_sigmoid", "sparsemax", "squareplus", "tanh_shrink", "threshold"],
     "callbacks": ["RemoteMonitor", "SwapEMAWeights"],
     "datasets": ["boston_housing", "california_housing", "cifar100"],
     "distribution": ["get_device_count"],
-    "initializers": ["Identity", "IdentityInitializer", "OrthogonalInitializer", "constant", "glorot_normal",
-        "glorot_uniform", "he_normal", "he_uniform", "identity", "lecun_normal", "lecun_uniform", "ones",
-        "orthogonal", "random_normal", "random_uniform", "truncated_normal", "variance_scaling", "zeros"],
     "layers": ["ActivityRegularization", "AdaptiveAveragePooling1D", "AdaptiveAveragePooling2D",
         "AdaptiveMaxPooling1D", "AdaptiveMaxPooling2D", "AlphaDropout", "Conv1DTranspose", "ConvLSTM1D",
         "ConvLSTM2D", "Convolution1DTranspose", "DepthwiseConv1D", "Dot", "GaussianDropout", "GroupNormalization",
