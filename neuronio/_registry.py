@@ -91,7 +91,8 @@ KERAS_OWN = {
         "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
         "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence",
         "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity",
-        "MeanAbsolutePercentageError",
+        "MeanAbsolutePercentageError", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+        "CategoricalGeneralizedCrossEntropy", "Circle", "CTC", "Dice", "Tversky",
     }),
     "metrics": frozenset({
         "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
