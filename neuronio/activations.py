@@ -252,6 +252,16 @@ def threshold(x, threshold: float, default_value: float) -> Tensor:
     return ops.threshold(x, threshold, default_value)
 
 
+def output_shape(activation, shape) -> tuple:
+    """The shape `activation` gives an input of `shape`: the same for every activation except
+    glu, which halves its last axis (Dense and Activation use this for their symbolic shapes;
+    a user's shape-changing function needs a layer of its own, or a Lambda with output_shape)."""
+    shape = tuple(shape)
+    if activation is glu and shape and shape[-1] is not None:
+        return (*shape[:-1], shape[-1] // 2)
+    return shape
+
+
 def get(identifier):
     """The activation function an identifier names.
 

@@ -324,3 +324,16 @@ def test_new_activations_work_by_name_in_a_layer_and_survive_saving(tmp_path, na
 def test_threshold_by_name_alone_names_its_missing_arguments():
     with pytest.raises(TypeError, match="threshold"):
         activations.get("threshold")(np.zeros(2))
+
+
+def test_glu_halves_the_symbolic_shape_of_dense_and_activation_layers():
+    import neuronio
+
+    layers = neuronio.layers
+    model = neuronio.models.Sequential(
+        [layers.Input((4,)), layers.Dense(8, activation="glu"), layers.Activation("glu"), layers.Dense(3)]
+    )
+    assert [tuple(layer.output.shape) for layer in model.layers] == [(None, 4), (None, 2), (None, 3)]
+    assert model.layers[-1].kernel.shape == (2, 3)
+    assert model.predict(np.ones((2, 4), "float32"), verbose=0).shape == (2, 3)
+    assert activations.output_shape(activations.relu, (None, 5)) == (None, 5)

@@ -57,7 +57,10 @@ def test_identity_is_gain_times_eye_for_any_2d_shape():
 
 @pytest.mark.parametrize("shape", [(3,), (2, 2, 2), ()])
 def test_identity_refuses_other_ranks(shape):
-    with pytest.raises(ValueError, match=rf"Identity: .*only be used for 2-D matrices; received shape={re.escape(repr(shape))} of rank {len(shape)}"):
+    with pytest.raises(
+        ValueError,
+        match=rf"Identity: .*only be used for 2-D matrices; received shape={re.escape(repr(shape))} of rank {len(shape)}",
+    ):
         initializers.Identity()(shape)
 
 

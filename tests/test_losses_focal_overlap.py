@@ -46,7 +46,9 @@ def test_generalized_cross_entropy_on_a_hand_computed_example():
     y_pred = np.array([[0.2, 0.7, 0.1], [0.5, 0.25, 0.25]])
     expected = [(1 - 0.7**0.5) / 0.5, (1 - 0.25**0.5) / 0.5]
     np.testing.assert_allclose(losses.categorical_generalized_cross_entropy([1, 2], y_pred, q=0.5).numpy(), expected)
-    np.testing.assert_allclose(losses.CategoricalGeneralizedCrossEntropy()([[1], [2]], y_pred).numpy(), np.mean(expected))
+    np.testing.assert_allclose(
+        losses.CategoricalGeneralizedCrossEntropy()([[1], [2]], y_pred).numpy(), np.mean(expected)
+    )
     # q = 1 is one minus the true class's probability.
     np.testing.assert_allclose(losses.categorical_generalized_cross_entropy([1, 2], y_pred, q=1.0).numpy(), [0.3, 0.75])
 

@@ -129,7 +129,7 @@ class Dense(Layer):
         return self.activation(x)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.units)
+        return activations.output_shape(self.activation, (*input_shape[:-1], self.units))
 
     def get_config(self):
         return {
@@ -160,7 +160,7 @@ class Activation(Layer):
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        return activations.output_shape(self.activation, input_shape)
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

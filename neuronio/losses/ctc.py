@@ -25,8 +25,7 @@ def ctc(y_true, y_pred) -> Tensor:
         )
     if y_pred.ndim != 3:
         raise ValueError(
-            f"ctc: y_pred must be logits of shape (batch_size, max_length, num_classes); received shape "
-            f"{y_pred.shape}."
+            f"ctc: y_pred must be logits of shape (batch_size, max_length, num_classes); received shape {y_pred.shape}."
         )
     if labels.dtype.kind == "f" and not np.array_equal(labels, np.floor(labels)):
         raise ValueError("ctc: y_true must hold integer class ids (0 for blank and padding); received fractions.")

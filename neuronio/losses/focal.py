@@ -99,14 +99,22 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q) -> Tensor:
     return ops.divide(ops.subtract(1.0, ops.power(p, float(q))), float(q))
 
 
+class _Focal(_Wrapped):
+    """The focal classes' shared checks; their arguments become attributes, as on Keras's."""
+
+    def __init__(self, fn, reduction, name, **kwargs):
+        _check_smoothing(type(self).__name__, kwargs["label_smoothing"])
+        _check_gamma(type(self).__name__, kwargs["gamma"])
+        super().__init__(fn, reduction=reduction, name=name, **kwargs)
+        vars(self).update(kwargs)
+
+
 @registry.register("BinaryFocalCrossentropy")
-class BinaryFocalCrossentropy(_Wrapped):
+class BinaryFocalCrossentropy(_Focal):
     """Focal cross-entropy for 0/1 labels; see `binary_focal_crossentropy`."""
 
     def __init__(self, apply_class_balancing=False, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0,
                  axis=-1, reduction="sum_over_batch_size", name="binary_focal_crossentropy"):  # fmt: skip
-        _check_smoothing(type(self).__name__, label_smoothing)
-        _check_gamma(type(self).__name__, gamma)
         super().__init__(
             binary_focal_crossentropy,
             reduction=reduction,
@@ -118,18 +126,14 @@ class BinaryFocalCrossentropy(_Wrapped):
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.apply_class_balancing, self.alpha, self.gamma = apply_class_balancing, alpha, gamma
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
 
 @registry.register("CategoricalFocalCrossentropy")
-class CategoricalFocalCrossentropy(_Wrapped):
+class CategoricalFocalCrossentropy(_Focal):
     """Focal cross-entropy for one-hot labels; see `categorical_focal_crossentropy`."""
 
     def __init__(self, alpha=0.25, gamma=2.0, from_logits=False, label_smoothing=0.0, axis=-1,
                  reduction="sum_over_batch_size", name="categorical_focal_crossentropy"):  # fmt: skip
-        _check_smoothing(type(self).__name__, label_smoothing)
-        _check_gamma(type(self).__name__, gamma)
         super().__init__(
             categorical_focal_crossentropy,
             reduction=reduction,
@@ -140,8 +144,6 @@ class CategoricalFocalCrossentropy(_Wrapped):
             label_smoothing=label_smoothing,
             axis=axis,
         )
-        self.alpha, self.gamma = alpha, gamma
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
 
 
 @registry.register("CategoricalGeneralizedCrossEntropy")
@@ -150,9 +152,7 @@ class CategoricalGeneralizedCrossEntropy(_Wrapped):
 
     def __init__(self, q=0.5, reduction="sum_over_batch_size", name="categorical_generalized_cross_entropy"):
         if not 0 < q < 1:
-            raise ValueError(
-                f"CategoricalGeneralizedCrossEntropy: `q` must be in the interval (0, 1); received q={q}."
-            )
+            raise ValueError(f"CategoricalGeneralizedCrossEntropy: `q` must be in the interval (0, 1); received q={q}.")
         super().__init__(categorical_generalized_cross_entropy, reduction=reduction, name=name, q=q)
         self.q = q
 

@@ -102,8 +102,11 @@ FUNCTIONS = [
 def test_function_forms_match_keras(name, kwargs, true_key, pred_key):
     ours = getattr(losses, name)(DATA[true_key], DATA[pred_key], **kwargs).numpy()
     k_kwargs = {k: keras.ops.convert_to_tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
-    theirs = keras.ops.convert_to_numpy(getattr(keras.losses, name)(
-        keras.ops.convert_to_tensor(DATA[true_key]), keras.ops.convert_to_tensor(DATA[pred_key]), **k_kwargs))
+    theirs = keras.ops.convert_to_numpy(
+        getattr(keras.losses, name)(
+            keras.ops.convert_to_tensor(DATA[true_key]), keras.ops.convert_to_tensor(DATA[pred_key]), **k_kwargs
+        )
+    )
     np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=ATOL)
 
 

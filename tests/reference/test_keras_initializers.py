@@ -45,8 +45,11 @@ def test_orthogonal_shapes_and_gain_as_keras():
         ours = initializers.Orthogonal(gain=2.0, seed=1)(shape)
         assert ours.shape == theirs.shape and ours.dtype == theirs.dtype
         # Different generators, the same law: both have the same singular values (all = gain).
-        np.testing.assert_allclose(np.linalg.svd(ours.reshape(-1, shape[-1]), compute_uv=False),
-                                   np.linalg.svd(theirs.reshape(-1, shape[-1]), compute_uv=False), rtol=1e-5)
+        np.testing.assert_allclose(
+            np.linalg.svd(ours.reshape(-1, shape[-1]), compute_uv=False),
+            np.linalg.svd(theirs.reshape(-1, shape[-1]), compute_uv=False),
+            rtol=1e-5,
+        )
     assert initializers.Orthogonal(gain=2.0, seed=1).get_config() == keras.initializers.Orthogonal(
         gain=2.0, seed=1).get_config()  # fmt: skip
 
