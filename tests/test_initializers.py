@@ -121,3 +121,26 @@ def test_orthogonal_names_and_config():
     assert envelope["class_name"] == "Orthogonal" and envelope["config"] == {"seed": 1, "gain": 2.0}
     with pytest.raises(ValueError, match=r"seed must be an int or None; received seed='a'"):
         initializers.Orthogonal(seed="a")
+
+
+def test_fans_from_input_and_output_axes():
+    assert initializers.compute_fans((3, 4, 5), input_axes=[0, 1], output_axes=[2]) == (12.0, 5.0)
+    assert initializers.compute_fans((3, 4, 5), input_axes=[0], output_axes=[-1, 1]) == (3.0, 20.0)
+    assert initializers.compute_fans((3, 4, 5)) == (12.0, 15.0)  # conv rule: receptive field 3
+    # The uniform limit follows the fans the axes give: sqrt(6 / (12 + 5)) for Glorot.
+    w = initializers.GlorotUniform(seed=0, input_axes=[0, 1], output_axes=[2])((3, 4, 5, 200), dtype="float64")
+    limit = np.sqrt(6 / (12 + 5))
+    assert np.abs(w).max() <= limit and np.abs(w).max() > 0.99 * limit
+
+
+def test_fan_axes_are_checked_and_saved_only_when_given():
+    assert "input_axes" not in initializers.HeNormal().get_config()
+    config = initializers.HeNormal(seed=2, input_axes=(0,), output_axes=(1,)).get_config()
+    assert config == {"seed": 2, "input_axes": [0], "output_axes": [1]}
+    assert initializers.deserialize(initializers.serialize(initializers.HeNormal(**config))).get_config() == config
+    with pytest.raises(ValueError, match="give input_axes and output_axes together"):
+        initializers.VarianceScaling(input_axes=[0])
+    with pytest.raises(ValueError, match=r"output_axes must be a list of ints; received output_axes='1'"):
+        initializers.GlorotNormal(input_axes=[0], output_axes="1")
+    with pytest.raises(ValueError, match=r"must be axes of the weight's shape \(2, 3\); axis 2 is not"):
+        initializers.LecunUniform(input_axes=[0], output_axes=[2])((2, 3))

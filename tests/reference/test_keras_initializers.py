@@ -73,3 +73,30 @@ def test_initializers_cross_in_keras_files(tmp_path, direction):
     assert loaded.layers[2].bias_initializer.value == 0.25
     for w, v in zip(loaded.get_weights(), model.get_weights(), strict=True):
         np.testing.assert_array_equal(w, v)
+
+
+@pytest.mark.parametrize(
+    ("shape", "axes"),
+    [
+        ((3, 4), None),
+        ((5,), None),
+        ((2, 3, 4, 5), None),
+        ((3, 4, 5), ([0, 1], [2])),
+        ((3, 4, 5), ([0], [-1, 1])),
+    ],  # fmt: skip
+)
+def test_fans_match_keras(shape, axes):
+    from keras.src.initializers.random_initializers import compute_fans
+
+    kwargs = {} if axes is None else {"input_axes": axes[0], "output_axes": axes[1]}
+    assert initializers.compute_fans(shape, **kwargs) == tuple(float(f) for f in compute_fans(shape, **kwargs))
+
+
+@pytest.mark.parametrize("name", ["GlorotUniform", "HeNormal", "LecunNormal", "VarianceScaling"])
+def test_keras_3_15_configs_with_fan_axes_load(name):
+    for kwargs in ({}, {"input_axes": (0,), "output_axes": (1,)}):
+        envelope = keras.initializers.serialize(getattr(keras.initializers, name)(seed=4, **kwargs))
+        ours = initializers.deserialize(envelope)
+        assert (ours.input_axes, ours.output_axes) == ((None, None) if not kwargs else ([0], [1]))
+        back = keras.initializers.deserialize(initializers.serialize(ours))
+        assert back.get_config() == {**envelope["config"], **{k: list(v) for k, v in kwargs.items()}}
