@@ -72,7 +72,13 @@ ROWS = [
         "layers",
         "`Normalization` with `adapt`; `Resizing` bilinear or nearest, `crop_to_aspect_ratio`, `pad_to_aspect_ratio`",
     ),
-    ("`neuronio.activations`", "neuronio.activations", "activations", 'each also a string, `activation="relu"`'),
+    (
+        "`neuronio.activations`",
+        "neuronio.activations",
+        "activations",
+        'each also a string, `activation="relu"`; `sparsemax` is the exact projection onto the simplex (Keras '
+        "3.15's on torch is not); a layer after a `glu` Dense is built for the halved width",
+    ),
     (
         "`neuronio.losses`",
         "neuronio.losses",
@@ -119,7 +125,8 @@ ROWS = [
         "`neuronio.initializers`",
         "neuronio.initializers",
         "initializers",
-        'each also a string, `kernel_initializer="he_normal"`',
+        'each also a string, `kernel_initializer="he_normal"`; `Identity` keeps its `gain` in saved files (Keras\'s '
+        "drops it)",
     ),
     (
         "`neuronio.datasets`",
