@@ -117,18 +117,29 @@ def test_string_names_resolve_as_in_keras(name):
     assert losses.serialize(losses.get(name)) == keras.losses.serialize(keras.losses.get(name))
 
 
+# (loss for a library, input shape, output units, x, y): each compiled, fitted, saved and loaded.
+COMPILED = {
+    "focal": (lambda lib: lib.losses.BinaryFocalCrossentropy(gamma=1.5, apply_class_balancing=True), (3,), 2,
+              DATA["scores"][:, :3], DATA["binary"][:, :2]),
+    "tversky": (lambda lib: lib.losses.Tversky(alpha=0.2, beta=0.8, axis=(1,)), (3,), 2, DATA["scores"][:, :3],
+                DATA["binary"][:, :2]),
+    "dice_by_name": (lambda lib: "dice", (3,), 2, DATA["scores"][:, :3], DATA["binary"][:, :2]),
+    "generalized": (lambda lib: lib.losses.CategoricalGeneralizedCrossEntropy(q=0.7), (3,), 2, DATA["scores"][:, :3],
+                    DATA["labels"] % 2),
+    "circle": (lambda lib: lib.losses.Circle(gamma=8.0), (3,), 3, DATA["scores"][:, :3], DATA["classes"]),
+    "ctc_by_name": (lambda lib: "ctc", (7, 4), 4, DATA["ctc_logits"], DATA["ctc_labels"]),
+}  # fmt: skip
+
+
 @pytest.mark.parametrize("direction", ["neuronio_to_keras", "keras_to_neuronio"])
-@pytest.mark.parametrize(
-    "make", [lambda lib: lib.losses.BinaryFocalCrossentropy(gamma=1.5, apply_class_balancing=True),
-             lambda lib: lib.losses.Tversky(alpha=0.2, beta=0.8, axis=(1,)), lambda lib: "dice",
-             lambda lib: lib.losses.CategoricalGeneralizedCrossEntropy(q=0.7)],
-    ids=["focal", "tversky", "dice_by_name", "generalized"])  # fmt: skip
-def test_compiled_losses_cross_in_keras_files(tmp_path, direction, make):
+@pytest.mark.parametrize("case", sorted(COMPILED))
+def test_compiled_losses_cross_in_keras_files(tmp_path, direction, case):
+    make, shape, units, x, y = COMPILED[case]
     source, target = (neuronio, keras) if direction == "neuronio_to_keras" else (keras, neuronio)
-    model = source.models.Sequential([source.layers.Input((3,)), source.layers.Dense(2, activation="sigmoid")])
+    activation = "sigmoid" if case in ("focal", "tversky", "dice_by_name") else "softmax"
+    activation = None if case in ("circle", "ctc_by_name") else activation
+    model = source.models.Sequential([source.layers.Input(shape), source.layers.Dense(units, activation=activation)])
     model.compile(optimizer="sgd", loss=make(source))
-    sparse = isinstance(make(neuronio), losses.CategoricalGeneralizedCrossEntropy)
-    x, y = DATA["scores"][:, :3], DATA["labels"] % 2 if sparse else DATA["binary"][:, :2]
     model.fit(x, y, epochs=1, verbose=0)
     model.save(tmp_path / "m.keras")
     loaded = target.models.load_model(tmp_path / "m.keras")
