@@ -141,6 +141,13 @@ def threshold(x, threshold, default_value) -> Tensor:
 
 def glu(x, axis=-1) -> Tensor:
     """a * sigmoid(b), with a and b the two halves of x along `axis`."""
+    x = as_tensor(x)
+    size = x.shape[normalize_axis("glu", axis, x.ndim, x.shape)]
+    if size % 2:
+        raise ShapeError(
+            f"glu halves its input along axis {axis}, which must have an even size; received shape {x.shape}. "
+            f"Give the layer before it an even number of units."
+        )
     a, b = split(x, 2, axis=axis)
     return multiply(a, sigmoid(b))
 
