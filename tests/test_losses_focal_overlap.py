@@ -211,3 +211,8 @@ def test_bad_input_is_named():
         losses.ctc(np.zeros((3, 2)), np.zeros((3, 4)))
     with pytest.raises(ValueError, match=r"ctc: labels must be in \[0, 5\).*0 is the blank"):
         losses.ctc(np.array([[1, 5]]), np.zeros((1, 4, 5)))
+
+
+def test_one_class_categorical_focal_warns_and_points_to_the_binary_loss():
+    with pytest.warns(UserWarning, match=r"y_pred.shape=\(2, 1\).*binary_focal_crossentropy"):
+        losses.categorical_focal_crossentropy(np.ones((2, 1)), np.full((2, 1), 0.5))

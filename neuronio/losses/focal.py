@@ -3,8 +3,6 @@ cross-entropy (Lin et al. 2017) and the generalized cross-entropy (Zhang & Sabun
 Keras 3's arguments, defaults and formulas (probabilities clipped to [eps, 1 - eps] as in the
 plain cross-entropies)."""
 
-import warnings
-
 from neuronio import config, ops
 from neuronio.autodiff.tensor import Tensor
 from neuronio.losses.base import (
@@ -17,7 +15,7 @@ from neuronio.losses.base import (
     _Wrapped,
     registry,
 )
-from neuronio.losses.crossentropy import _check_probability_labels, _sparse_labels
+from neuronio.losses.crossentropy import _check_probability_labels, _sparse_labels, smoothed_class_labels
 
 
 def _check_gamma(who: str, gamma) -> float:
@@ -68,16 +66,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     y_true, y_pred = _dense_pair(who, y_true, y_pred, class_hint=True)
     gamma = _check_gamma(who, gamma)
     k = y_pred.shape[axis]
-    if k == 1:
-        warnings.warn(
-            f"In {who}, expected y_pred.shape to be (batch_size, num_classes) with num_classes > 1; received "
-            f"y_pred.shape={y_pred.shape}. Consider binary_focal_crossentropy for 2 classes.",
-            UserWarning,
-            stacklevel=2,
-        )
-    smoothing = _check_smoothing(who, label_smoothing)
-    if smoothing:
-        y_true = y_true * (1 - smoothing) + smoothing / k
+    y_true = smoothed_class_labels(who, y_true, y_pred.shape, k, label_smoothing, "binary_focal_crossentropy")
     if from_logits:
         y_pred = ops.softmax(y_pred, axis=axis)
     eps = config.epsilon()
