@@ -338,3 +338,12 @@ def test_glu_halves_the_symbolic_shape_of_dense_and_activation_layers():
     assert model.layers[-1].kernel.shape == (2, 3)
     assert model.predict(np.ones((2, 4), "float32"), verbose=0).shape == (2, 3)
     assert activations.output_shape(activations.relu, (None, 5)) == (None, 5)
+
+
+def test_squareplus_with_b_zero_is_relu_with_gradient_one_half_at_zero():
+    # Keras on torch gives NaN at 0 (0 / sqrt(0)); neuronio the mean of the one-sided slopes.
+    x = Variable(np.array([-1.0, 0.0, 2.0]))
+    with GradientTape() as tape:
+        y = activations.squareplus(x, b=0)
+    np.testing.assert_array_equal(y.numpy(), [0.0, 0.0, 2.0])
+    np.testing.assert_array_equal(tape.gradient(y, x).numpy(), [0.0, 0.5, 1.0])

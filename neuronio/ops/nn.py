@@ -123,9 +123,15 @@ def sparse_sigmoid(x) -> Tensor:
 
 
 def squareplus(x, b=4) -> Tensor:
-    """(x + sqrt(x^2 + b)) / 2;  df = (1 + x / sqrt(x^2 + b)) / 2."""
+    """(x + sqrt(x^2 + b)) / 2;  df = (1 + x / sqrt(x^2 + b)) / 2. With b = 0 it is relu, and at
+    x = 0 df is 1/2, the mean of the one-sided slopes (Keras on torch gives NaN there)."""
     b = float(b)
-    return _act("squareplus", lambda v: (v + np.sqrt(v * v + b)) / 2, lambda v, y: (1 + v / np.sqrt(v * v + b)) / 2, x)
+
+    def df(v, y):
+        root = np.sqrt(v * v + b)
+        return np.where(root > 0, (1 + v / np.where(root > 0, root, 1.0)) / 2, 0.5)
+
+    return _act("squareplus", lambda v: (v + np.sqrt(v * v + b)) / 2, df, x)
 
 
 def tanh_shrink(x) -> Tensor:
