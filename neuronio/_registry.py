@@ -95,7 +95,8 @@ KERAS_OWN = {
         "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",
         "CategoricalCrossentropy", "SparseCategoricalCrossentropy", "BinaryCrossentropy", "KLDivergence",
         "Poisson", "Hinge", "SquaredHinge", "CategoricalHinge", "Huber", "LogCosh", "CosineSimilarity",
-        "MeanAbsolutePercentageError",
+        "MeanAbsolutePercentageError", "BinaryFocalCrossentropy", "CategoricalFocalCrossentropy",
+        "CategoricalGeneralizedCrossEntropy", "Circle", "CTC", "Dice", "Tversky",
     }),
     "metrics": frozenset({
         "Mean", "Sum", "MeanMetricWrapper", "Accuracy", "BinaryAccuracy", "CategoricalAccuracy",
@@ -118,6 +119,7 @@ KERAS_OWN = {
     "initializers": frozenset({
         "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform", "TruncatedNormal", "VarianceScaling",
         "Orthogonal", "GlorotUniform", "GlorotNormal", "HeUniform", "HeNormal", "LecunUniform", "LecunNormal",
+        "Identity",
     }),
     "regularizers": frozenset({"L1", "L2", "L1L2", "OrthogonalRegularizer"}),
     "constraints": frozenset({"MaxNorm", "NonNeg", "UnitNorm", "MinMaxNorm"}),

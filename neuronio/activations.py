@@ -175,6 +175,111 @@ def gelu(x, approximate: bool = False) -> Tensor:
     return ops.gelu(x, approximate=approximate)
 
 
+@registry.register("celu")
+def celu(x, alpha: float = 1.0) -> Tensor:
+    """Continuously differentiable elu: x for x > 0, alpha * (exp(x / alpha) - 1) otherwise."""
+    return ops.celu(x, alpha=alpha)
+
+
+@registry.register("glu")
+def glu(x, axis: int = -1) -> Tensor:
+    """Gated linear unit: a * sigmoid(b), a and b the two halves of x along `axis` (even size)."""
+    return ops.glu(x, axis=axis)
+
+
+@registry.register("hard_shrink")
+def hard_shrink(x, threshold: float = 0.5) -> Tensor:
+    """x where |x| > threshold, 0 elsewhere."""
+    return ops.hard_shrink(x, threshold=threshold)
+
+
+@registry.register("hard_silu", "hard_swish")
+def hard_silu(x) -> Tensor:
+    """x * relu6(x + 3) / 6, the piecewise form of silu (Keras's alias: "hard_swish")."""
+    return ops.hard_silu(x)
+
+
+hard_swish = hard_silu
+
+
+@registry.register("hard_tanh")
+def hard_tanh(x) -> Tensor:
+    """clip(x, -1, 1)."""
+    return ops.hard_tanh(x)
+
+
+@registry.register("log_sigmoid")
+def log_sigmoid(x) -> Tensor:
+    """log(sigmoid(x)) = -softplus(-x), without overflow for large |x|."""
+    return ops.log_sigmoid(x)
+
+
+@registry.register("mish")
+def mish(x) -> Tensor:
+    """x * tanh(softplus(x)) (Misra 2019): smooth, unbounded above, bounded below near -0.31."""
+    x = as_tensor(x)
+    return ops.multiply(x, ops.tanh(ops.softplus(x)))
+
+
+@registry.register("soft_shrink")
+def soft_shrink(x, threshold: float = 0.5) -> Tensor:
+    """x moved `threshold` towards 0, and 0 where |x| <= threshold."""
+    return ops.soft_shrink(x, threshold=threshold)
+
+
+@registry.register("sparse_plus")
+def sparse_plus(x) -> Tensor:
+    """0 for x <= -1, (x + 1)**2 / 4 for -1 < x < 1, x for x >= 1: a softplus with exact zeros."""
+    return ops.sparse_plus(x)
+
+
+@registry.register("sparse_sigmoid")
+def sparse_sigmoid(x) -> Tensor:
+    """0 for x <= -1, (x + 1) / 2 for -1 < x < 1, 1 for x >= 1: the derivative of sparse_plus."""
+    return ops.sparse_sigmoid(x)
+
+
+@registry.register("sparsemax")
+def sparsemax(x, axis: int = -1) -> Tensor:
+    """The Euclidean projection of x onto the probability simplex along `axis`: like softmax a
+    distribution, but with exact zeros (Martins & Astudillo 2016).
+
+    >>> sparsemax([1.0, 0.5, -2.0]).numpy()
+    array([0.75, 0.25, 0.  ], dtype=float32)
+    """
+    return ops.sparsemax(x, axis=axis)
+
+
+@registry.register("squareplus")
+def squareplus(x, b: float = 4) -> Tensor:
+    """(x + sqrt(x**2 + b)) / 2, an algebraic softplus (b >= 0)."""
+    return ops.squareplus(x, b=b)
+
+
+@registry.register("tanh_shrink")
+def tanh_shrink(x) -> Tensor:
+    """x - tanh(x)."""
+    return ops.tanh_shrink(x)
+
+
+@registry.register("threshold")
+def threshold(x, threshold: float, default_value: float) -> Tensor:
+    """x where x > threshold, else default_value. Both arguments are required, as in Keras, so
+    the name alone (`activation="threshold"`) cannot be used in a layer: pass a function such as
+    `lambda x: threshold(x, 0.1, 0.0)`."""
+    return ops.threshold(x, threshold, default_value)
+
+
+def output_shape(activation, shape) -> tuple:
+    """The shape `activation` gives an input of `shape`: the same for every activation except
+    glu, which halves its last axis (Dense and Activation use this for their symbolic shapes;
+    a user's shape-changing function needs a layer of its own, or a Lambda with output_shape)."""
+    shape = tuple(shape)
+    if activation is glu and shape and shape[-1] is not None:
+        return (*shape[:-1], shape[-1] // 2)
+    return shape
+
+
 def get(identifier):
     """The activation function an identifier names.
 
@@ -253,27 +358,42 @@ def deserialize(config):
 __all__ = [
     "arctan",
     "binary_step",
+    "celu",
     "deserialize",
     "elu",
     "exponential",
     "gelu",
     "get",
+    "glu",
+    "hard_shrink",
     "hard_sigmoid",
+    "hard_silu",
+    "hard_swish",
+    "hard_tanh",
     "identity",
     "leaky_relu",
     "linear",
+    "log_sigmoid",
     "log_softmax",
+    "mish",
     "relu",
     "relu6",
     "selu",
     "serialize",
     "sigmoid",
     "silu",
+    "soft_shrink",
     "softmax",
     "softplus",
     "softsign",
+    "sparse_plus",
+    "sparse_sigmoid",
+    "sparsemax",
+    "squareplus",
     "swish",
     "tanh",
+    "tanh_shrink",
+    "threshold",
 ]
 
 

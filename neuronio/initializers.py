@@ -19,10 +19,19 @@ registry = Registry("initializer")
 _TRUNCATED_STDDEV = 0.87962566103423978
 
 
-def compute_fans(shape) -> tuple[float, float]:
+def compute_fans(shape, input_axes=None, output_axes=None) -> tuple[float, float]:
     """(fan_in, fan_out) as Keras computes them; a conv kernel (KH, KW, C, F) has
-    fan_in = KH*KW*C and fan_out = KH*KW*F."""
+    fan_in = KH*KW*C and fan_out = KH*KW*F. Given `input_axes` and `output_axes` (Keras 3.15's
+    arguments, e.g. for an einsum kernel), the fans are the products of those axes' sizes."""
     shape = tuple(shape)
+    if input_axes is not None and output_axes is not None:
+        for axis in (*input_axes, *output_axes):
+            if not -len(shape) <= axis < len(shape):
+                raise ValueError(
+                    f"input_axes={tuple(input_axes)} and output_axes={tuple(output_axes)} must be axes of the "
+                    f"weight's shape {shape}; axis {axis} is not."
+                )
+        return float(math.prod(shape[a] for a in input_axes)), float(math.prod(shape[a] for a in output_axes))
     if len(shape) == 0:
         return 1.0, 1.0
     if len(shape) == 1:
@@ -31,6 +40,26 @@ def compute_fans(shape) -> tuple[float, float]:
         return float(shape[0]), float(shape[1])
     receptive = math.prod(shape[:-2])
     return float(shape[-2] * receptive), float(shape[-1] * receptive)
+
+
+def _check_fan_axes(who: str, input_axes, output_axes):
+    """Both None, or both sequences of ints (Keras reads them only together; one alone would be
+    silently ignored there, so it is refused here)."""
+    if (input_axes is None) != (output_axes is None):
+        raise ValueError(
+            f"{who}: give input_axes and output_axes together (or neither); received input_axes={input_axes!r}, "
+            f"output_axes={output_axes!r}."
+        )
+    if input_axes is None:
+        return None, None
+    checked = []
+    for name, axes in (("input_axes", input_axes), ("output_axes", output_axes)):
+        if not isinstance(axes, (list, tuple)) or not all(
+            isinstance(a, (int, np.integer)) and not isinstance(a, bool) for a in axes
+        ):
+            raise ValueError(f"{who}: {name} must be a list of ints; received {name}={axes!r}.")
+        checked.append(list(int(a) for a in axes))
+    return checked[0], checked[1]
 
 
 class Initializer:
@@ -181,8 +210,11 @@ class VarianceScaling(_Seeded):
     _MODES = ("fan_in", "fan_out", "fan_avg")
     _DISTRIBUTIONS = ("truncated_normal", "untruncated_normal", "uniform")
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(
+        self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None, input_axes=None, output_axes=None
+    ):
         super().__init__(seed)
+        self.input_axes, self.output_axes = _check_fan_axes(type(self).__name__, input_axes, output_axes)
         if scale <= 0:
             raise ValueError(f"VarianceScaling: scale must be positive; received scale={scale}.")
         if mode not in self._MODES:
@@ -197,7 +229,7 @@ class VarianceScaling(_Seeded):
         self.scale, self.mode, self.distribution = float(scale), mode, distribution
 
     def __call__(self, shape, dtype=None):
-        fan_in, fan_out = compute_fans(shape)
+        fan_in, fan_out = compute_fans(shape, self.input_axes, self.output_axes)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, n)
         rng = self._rng()
@@ -211,10 +243,40 @@ class VarianceScaling(_Seeded):
         return np.asarray(values).astype(_float_dtype(dtype), copy=False)
 
     def get_config(self):
-        return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
+        config_dict = {"scale": self.scale, "mode": self.mode, "distribution": self.distribution}
+        return {**config_dict, **super().get_config(), **self._axes_config()}
+
+    def _axes_config(self) -> dict:
+        """Keras 3.15 writes input_axes/output_axes always (null by default); neuronio only when
+        given, so its files stay readable by earlier Keras 3 releases."""
+        return {} if self.input_axes is None else {"input_axes": self.input_axes, "output_axes": self.output_axes}
 
 
-@registry.register("Orthogonal", "orthogonal")
+@registry.register("Identity", "identity", "IdentityInitializer")
+class Identity(Initializer):
+    """`gain` times the identity matrix (`np.eye(rows, cols)` for a non-square 2-D shape).
+
+    Keras's own Identity leaves `gain` out of its config, so a gain other than 1 is lost in its
+    files; neuronio writes it (Keras's constructor reads it back).
+    """
+
+    def __init__(self, gain=1.0):
+        self.gain = float(gain)
+
+    def __call__(self, shape, dtype=None):
+        shape = tuple(shape)
+        if len(shape) != 2:
+            raise ValueError(
+                f"Identity: the identity matrix initializer can only be used for 2-D matrices; received "
+                f"shape={shape} of rank {len(shape)}. Use it for a Dense kernel or another 2-D weight."
+            )
+        return self.gain * np.eye(*shape, dtype=_float_dtype(dtype))
+
+    def get_config(self):
+        return {"gain": self.gain}
+
+
+@registry.register("Orthogonal", "orthogonal", "OrthogonalInitializer")
 class Orthogonal(_Seeded):
     """A random orthogonal matrix (Saxe et al. 2014) times `gain`: Keras's default recurrent kernel.
 
@@ -250,11 +312,11 @@ def _preset(class_name, alias, scale, mode, distribution, doc):
     class Preset(VarianceScaling):
         __doc__ = doc
 
-        def __init__(self, seed=None):
-            super().__init__(scale=scale, mode=mode, distribution=distribution, seed=seed)
+        def __init__(self, seed=None, input_axes=None, output_axes=None):
+            super().__init__(scale, mode, distribution, seed, input_axes, output_axes)
 
         def get_config(self):
-            return {"seed": self.seed}
+            return {"seed": self.seed, **self._axes_config()}
 
     Preset.__name__ = Preset.__qualname__ = class_name
     return registry.register(class_name, alias)(Preset)
@@ -295,6 +357,25 @@ LecunNormal = _preset(
 )
 
 
+# Keras 3's function-style names are its classes under other names (keras.initializers.he_normal
+# is HeNormal): `he_normal(seed=1)` makes an initializer, `he_normal()(shape)` draws.
+constant = Constant
+glorot_normal = GlorotNormal
+glorot_uniform = GlorotUniform
+he_normal = HeNormal
+he_uniform = HeUniform
+identity = IdentityInitializer = Identity
+lecun_normal = LecunNormal
+lecun_uniform = LecunUniform
+ones = Ones
+orthogonal = OrthogonalInitializer = Orthogonal
+random_normal = RandomNormal
+random_uniform = RandomUniform
+truncated_normal = TruncatedNormal
+variance_scaling = VarianceScaling
+zeros = Zeros
+
+
 def get(identifier) -> Initializer:
     """An Initializer from a name ("he_normal"), a config dict, an instance or a callable."""
     if identifier is None:
@@ -329,17 +410,35 @@ __all__ = [
     "GlorotUniform",
     "HeNormal",
     "HeUniform",
+    "Identity",
+    "IdentityInitializer",
     "Initializer",
     "LecunNormal",
     "LecunUniform",
     "Ones",
     "Orthogonal",
+    "OrthogonalInitializer",
     "RandomNormal",
     "RandomUniform",
     "TruncatedNormal",
     "VarianceScaling",
     "Zeros",
+    "constant",
     "deserialize",
     "get",
+    "glorot_normal",
+    "glorot_uniform",
+    "he_normal",
+    "he_uniform",
+    "identity",
+    "lecun_normal",
+    "lecun_uniform",
+    "ones",
+    "orthogonal",
+    "random_normal",
+    "random_uniform",
     "serialize",
+    "truncated_normal",
+    "variance_scaling",
+    "zeros",
 ]

@@ -208,7 +208,7 @@ def test_correlation_metrics_average_per_sample_with_weights():
 def test_keras_metrics_loss_functions_are_the_loss_functions_themselves():
     names = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
              "squared_hinge", "categorical_hinge", "huber", "kl_divergence", "log_cosh",
-             "mean_absolute_percentage_error", "poisson"]  # fmt: skip
+             "mean_absolute_percentage_error", "poisson", "binary_focal_crossentropy", "categorical_focal_crossentropy"]  # fmt: skip
     for name in names:
         assert getattr(metrics, name) is getattr(losses, name), name
         assert name in metrics.__all__

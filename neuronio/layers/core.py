@@ -130,7 +130,7 @@ class Dense(Layer):
         return y if fused else self.activation(y)
 
     def compute_output_shape(self, input_shape):
-        return (*input_shape[:-1], self.units)
+        return activations.output_shape(self.activation, (*input_shape[:-1], self.units))
 
     def get_config(self):
         return {
@@ -161,7 +161,7 @@ class Activation(Layer):
         return self.activation(inputs)
 
     def compute_output_shape(self, input_shape):
-        return input_shape
+        return activations.output_shape(self.activation, input_shape)
 
     def get_config(self):
         return {**super().get_config(), "activation": activations.serialize(self.activation)}

@@ -12,7 +12,9 @@ averaged or summed away); a `Loss` object also applies `sample_weight` and reduc
     0.085
 
 Modules: `base` (Loss, reduction, shared checks), `crossentropy` (Keras's clipping and the fused
-from-logits path), `regression`, `probabilistic` (KL divergence, Poisson, the hinge family).
+from-logits path), `focal` (focal and generalized cross-entropies), `regression`, `probabilistic`
+(KL divergence, Poisson, the hinge family), `overlap` (Dice, Tversky), `circle` (metric
+learning), `ctc` (label sequences).
 
 Labels (`y_true`) never receive a gradient. Only `y_pred` does.
 """
@@ -29,6 +31,7 @@ from neuronio.losses.base import (
     serialize,
     standardize_reduction,  # noqa: F401
 )
+from neuronio.losses.circle import Circle, circle
 from neuronio.losses.crossentropy import (
     BinaryCrossentropy,
     CategoricalCrossentropy,
@@ -37,6 +40,16 @@ from neuronio.losses.crossentropy import (
     categorical_crossentropy,
     sparse_categorical_crossentropy,
 )
+from neuronio.losses.ctc import CTC, ctc
+from neuronio.losses.focal import (
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
+    CategoricalGeneralizedCrossEntropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
+    categorical_generalized_cross_entropy,
+)
+from neuronio.losses.overlap import Dice, Tversky, dice, tversky
 from neuronio.losses.probabilistic import (
     KLD,
     CategoricalHinge,
@@ -122,9 +135,15 @@ def binary_or_sparse(y_true_shape: tuple, y_pred_shape: tuple) -> tuple[bool, bo
 
 __all__ = [
     "BinaryCrossentropy",
+    "BinaryFocalCrossentropy",
+    "CTC",
     "CategoricalCrossentropy",
+    "CategoricalFocalCrossentropy",
+    "CategoricalGeneralizedCrossEntropy",
     "CategoricalHinge",
+    "Circle",
     "CosineSimilarity",
+    "Dice",
     "Hinge",
     "Huber",
     "KLD",
@@ -145,11 +164,18 @@ __all__ = [
     "RootMeanSquaredLogarithmicError",
     "SparseCategoricalCrossentropy",
     "SquaredHinge",
+    "Tversky",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
+    "categorical_generalized_cross_entropy",
     "categorical_hinge",
+    "circle",
     "cosine_similarity",
+    "ctc",
     "deserialize",
+    "dice",
     "get",
     "hinge",
     "huber",
@@ -173,4 +199,5 @@ __all__ = [
     "serialize",
     "sparse_categorical_crossentropy",
     "squared_hinge",
+    "tversky",
 ]

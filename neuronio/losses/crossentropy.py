@@ -85,16 +85,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
             f"neuronio.utils.to_categorical(y, {k})."
         )
     y_true, y_pred = _dense_pair(who, labels, y_pred)
-    if k == 1:
-        warnings.warn(
-            f"In {who}, expected y_pred.shape to be (batch_size, num_classes) with num_classes > 1; "
-            f"received y_pred.shape={y_pred.shape}. Consider binary_crossentropy for 2 classes.",
-            UserWarning,
-            stacklevel=2,
-        )
-    smoothing = _check_smoothing(who, label_smoothing)
-    if smoothing:
-        y_true = y_true * (1 - smoothing) + smoothing / k
+    y_true = smoothed_class_labels(who, y_true, y_pred.shape, k, label_smoothing, "binary_crossentropy")
     if from_logits:
         _warn_logits_of_softmax(who, y_pred, SoftmaxOp, axis)
         return _softmax_cross_entropy(y_true, y_pred, axis)
@@ -103,6 +94,20 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
         return _softmax_cross_entropy(y_true, logits, axis)
     normalized = ops.divide(y_pred, ops.sum(y_pred, axis=axis, keepdims=True))
     return ops.negative(ops.sum(ops.multiply(y_true, _clipped_log(normalized)), axis=axis))
+
+
+def smoothed_class_labels(who, y_true, pred_shape, k, label_smoothing, binary_loss) -> np.ndarray:
+    """One-hot labels for K = k classes, smoothed: y_true (1 - s) + s / K; a warning, as Keras
+    gives, when there is a single class (`binary_loss` is the loss to use instead)."""
+    if k == 1:
+        warnings.warn(
+            f"In {who}, expected y_pred.shape to be (batch_size, num_classes) with num_classes > 1; "
+            f"received y_pred.shape={pred_shape}. Consider {binary_loss} for 2 classes.",
+            UserWarning,
+            stacklevel=3,
+        )
+    smoothing = _check_smoothing(who, label_smoothing)
+    return y_true * (1 - smoothing) + smoothing / k if smoothing else y_true
 
 
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1) -> Tensor:

@@ -92,7 +92,9 @@ from neuronio.metrics.regression import (
 
 # Keras's keras.metrics exposes these loss functions themselves (the same objects as in keras.losses).
 binary_crossentropy = losses.binary_crossentropy
+binary_focal_crossentropy = losses.binary_focal_crossentropy
 categorical_crossentropy = losses.categorical_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
 sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
 categorical_hinge = losses.categorical_hinge
 hinge = losses.hinge
@@ -245,8 +247,10 @@ __all__ = [
     "accuracy",
     "binary_accuracy",
     "binary_crossentropy",
+    "binary_focal_crossentropy",
     "categorical_accuracy",
     "categorical_crossentropy",
+    "categorical_focal_crossentropy",
     "categorical_hinge",
     "concordance_correlation",
     "deserialize",

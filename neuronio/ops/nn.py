@@ -82,11 +82,12 @@ def soft_shrink(x, threshold=0.5) -> Tensor:
 
 
 def hard_silu(x) -> Tensor:
-    """x * relu6(x + 3) / 6;  df = 0 below -3, 1 above 3, (2x + 3) / 6 between."""
+    """x * relu6(x + 3) / 6;  df = 0 up to -3, 1 from 3, (2x + 3) / 6 between (at the kinks
+    the outer piece's slope, as torch's hardswish and so Keras on torch)."""
     return _act(
         "hard_silu",
         lambda v: v * np.clip(v + 3.0, 0.0, 6.0) / 6.0,
-        lambda v, y: np.where(v < -3, 0.0, np.where(v > 3, 1.0, (2.0 * v + 3.0) / 6.0)),
+        lambda v, y: np.where(v <= -3, 0.0, np.where(v >= 3, 1.0, (2.0 * v + 3.0) / 6.0)),
         x,
     )
 
@@ -122,9 +123,15 @@ def sparse_sigmoid(x) -> Tensor:
 
 
 def squareplus(x, b=4) -> Tensor:
-    """(x + sqrt(x^2 + b)) / 2;  df = (1 + x / sqrt(x^2 + b)) / 2."""
+    """(x + sqrt(x^2 + b)) / 2;  df = (1 + x / sqrt(x^2 + b)) / 2. With b = 0 it is relu, and at
+    x = 0 df is 1/2, the mean of the one-sided slopes (Keras on torch gives NaN there)."""
     b = float(b)
-    return _act("squareplus", lambda v: (v + np.sqrt(v * v + b)) / 2, lambda v, y: (1 + v / np.sqrt(v * v + b)) / 2, x)
+
+    def df(v, y):
+        root = np.sqrt(v * v + b)
+        return np.where(root > 0, (1 + v / np.where(root > 0, root, 1.0)) / 2, 0.5)
+
+    return _act("squareplus", lambda v: (v + np.sqrt(v * v + b)) / 2, df, x)
 
 
 def tanh_shrink(x) -> Tensor:
@@ -140,6 +147,13 @@ def threshold(x, threshold, default_value) -> Tensor:
 
 def glu(x, axis=-1) -> Tensor:
     """a * sigmoid(b), with a and b the two halves of x along `axis`."""
+    x = as_tensor(x)
+    size = x.shape[normalize_axis("glu", axis, x.ndim, x.shape)]
+    if size % 2:
+        raise ShapeError(
+            f"glu halves its input along axis {axis}, which must have an even size; received shape {x.shape}. "
+            f"Give the layer before it an even number of units."
+        )
     a, b = split(x, 2, axis=axis)
     return multiply(a, sigmoid(b))
 

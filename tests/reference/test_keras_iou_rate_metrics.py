@@ -113,7 +113,7 @@ def test_correlation_functions_value_and_gradient_match_keras(rng, name, axis):
 
 LOSS_FUNCTIONS = ["binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy", "hinge",
                   "squared_hinge", "categorical_hinge", "huber", "kl_divergence", "log_cosh",
-                  "mean_absolute_percentage_error", "poisson"]  # fmt: skip
+                  "mean_absolute_percentage_error", "poisson", "binary_focal_crossentropy", "categorical_focal_crossentropy"]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", LOSS_FUNCTIONS)

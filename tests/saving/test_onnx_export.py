@@ -134,8 +134,21 @@ LAYER_CASES = {
             "binary_step",
             "softmax",
             "log_softmax",
+            # Keras 3's newer ones (their default arguments)
+            "celu",
+            "hard_shrink",
+            "soft_shrink",
+            "hard_silu",
+            "hard_tanh",
+            "log_sigmoid",
+            "mish",
+            "sparse_plus",
+            "sparse_sigmoid",
+            "squareplus",
+            "tanh_shrink",
         ]
     },
+    "conv_mish_channels_first": lambda: _seq((5, 5, 2), layers.Conv2D(3, 3, activation="mish")),
 }
 
 
@@ -150,6 +163,14 @@ def test_each_layer_gives_neuronio_outputs_in_onnx_runtime(case, tmp_path):
     shape = model.input_shape[1:]
     x = data(shape) * 3 if case.startswith("activation") else data(shape)
     assert_exports_exactly(model, x, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["glu", "sparsemax"])
+def test_activations_without_an_onnx_form_are_refused_by_name(name, tmp_path):
+    model = _seq((4,), layers.Dense(4, activation=name))
+    with pytest.raises(ExportError, match=rf"the activation '{name}' has no ONNX form"):
+        model.export(tmp_path / "m.onnx", format="onnx", verbose=False)
+    assert not (tmp_path / "m.onnx").exists()
 
 
 def test_merges_of_channels_first_and_channels_last_branches(tmp_path):

@@ -107,9 +107,56 @@ def apply_activation(g: GraphBuilder, fn, value: Value, hint: str) -> Value:
         out = g.node("Mul", [half, g.node("Add", [phi, g.constant("one", 1.0)], f"{hint}_1p")], hint)
     elif name == "binary_step":  # 1 for x >= 0
         out = g.node("Cast", [g.node("GreaterOrEqual", [x, g.constant("zero", 0.0)], f"{hint}_ge")], hint, to=1)
+    elif name in NEWER_ACTIVATIONS:
+        out = NEWER_ACTIVATIONS[name](g, x, hint)
     else:
         raise ExportError(f"the activation '{name}' has no ONNX form in neuronio's exporter.")
     return Value(out, value.shape, value.layout)
+
+
+def _scaled(g, x, hint, factor, offset):
+    """factor * x + offset."""
+    scaled = g.node("Mul", [x, g.constant(f"{hint}_factor", factor)], f"{hint}_mul")
+    return g.node("Add", [scaled, g.constant(f"{hint}_offset", offset)], hint)
+
+
+def _clip(g, x, hint, low, high):
+    return g.node("Clip", [x, g.constant(f"{hint}_low", low), g.constant(f"{hint}_high", high)], hint)
+
+
+def _sparse_plus(g, x, hint):
+    """(clip(x, -1, 1) + 1)**2 / 4 + relu(x - 1): 0, (x + 1)**2 / 4, x on the three pieces."""
+    inner = _scaled(g, _clip(g, x, f"{hint}_c", -1.0, 1.0), f"{hint}_h", 0.5, 0.5)  # (c + 1) / 2
+    tail = g.node("Relu", [g.node("Sub", [x, g.constant(f"{hint}_one", 1.0)], f"{hint}_s")], f"{hint}_r")
+    return g.node("Add", [g.node("Mul", [inner, inner], f"{hint}_sq"), tail], hint)
+
+
+def _squareplus(g, x, hint):
+    """(x + sqrt(x**2 + 4)) / 2, activations.squareplus's default b."""
+    root = g.node("Sqrt", [g.node("Add", [g.node("Mul", [x, x], f"{hint}_sq"), g.constant(f"{hint}_b", 4.0)],
+                                  f"{hint}_add")], f"{hint}_sqrt")  # fmt: skip
+    return _scaled(g, g.node("Add", [x, root], f"{hint}_sum"), hint, 0.5, 0.0)
+
+
+# Keras 3's newer elementwise activations with their default arguments (what a name in a layer
+# means): ONNX's own operator where opset 17 has one, else a composition of a few.
+NEWER_ACTIVATIONS = {
+    "celu": lambda g, x, hint: g.node("Celu", [x], hint, alpha=1.0),
+    "hard_shrink": lambda g, x, hint: g.node("Shrink", [x], hint, lambd=0.5, bias=0.0),
+    "soft_shrink": lambda g, x, hint: g.node("Shrink", [x], hint, lambd=0.5, bias=0.5),
+    "hard_silu": lambda g, x, hint: g.node("HardSwish", [x], hint),
+    "hard_tanh": lambda g, x, hint: _clip(g, x, hint, -1.0, 1.0),
+    "log_sigmoid": lambda g, x, hint: g.node(
+        "Neg", [g.node("Softplus", [g.node("Neg", [x], f"{hint}_neg")], f"{hint}_sp")], hint
+    ),
+    "mish": lambda g, x, hint: g.node(
+        "Mul", [x, g.node("Tanh", [g.node("Softplus", [x], f"{hint}_sp")], f"{hint}_tanh")], hint
+    ),
+    "sparse_plus": _sparse_plus,
+    "sparse_sigmoid": lambda g, x, hint: _clip(g, _scaled(g, x, f"{hint}_h", 0.5, 0.5), hint, 0.0, 1.0),
+    "squareplus": _squareplus,
+    "tanh_shrink": lambda g, x, hint: g.node("Sub", [x, g.node("Tanh", [x], f"{hint}_tanh")], hint),
+}
 
 
 # -- core -----------------------------------------------------------------------------------------
