@@ -193,7 +193,7 @@ LAYER_GROUPS = {
     "preprocessing": {"preprocessing", "image_preprocessing", "augmentation", "elastic", "image_sampling"},
 }
 
-# Keras 3 names neuronio does not have yet, though they would fit.
+# Keras 3 names neuronio does not have yet, though they would fit (none today).
 # fmt: off
 NOT_YET = {
 }
@@ -301,8 +301,7 @@ LEFT_OUT = [
     ),
     (
         "Not written yet",
-        "in scope and welcome; several are other spellings of what neuronio has elsewhere (the "
-        "loss functions in `keras.metrics` are in `neuronio.losses`)",
+        "in scope and welcome (empty today: the group, and its README row, return when a Keras release adds one)",
         NOT_YET,
     ),
 ]
