@@ -142,6 +142,16 @@ class Functional(Model):
         return list(self._outputs)
 
     @property
+    def input_shape(self):
+        """The inputs' shapes: one tuple for one input, else a list of them, as in Keras."""
+        return _one_or_list([tuple(t.shape) for t in self._inputs])
+
+    @property
+    def output_shape(self):
+        """The outputs' shapes: one tuple for one output, else a list of them, as in Keras."""
+        return _one_or_list([tuple(t.shape) for t in self._outputs])
+
+    @property
     def input_names(self) -> list[str]:
         return [t.node.layer.name for t in self._inputs]
 
@@ -341,3 +351,7 @@ def _rebuild(cls, config_dict, who):
         name=config_dict.get("name"),
         trainable=config_dict.get("trainable", True),
     )
+
+
+def _one_or_list(shapes: list):
+    return shapes[0] if len(shapes) == 1 else shapes
