@@ -122,12 +122,24 @@ class Normalization(Layer):
         self.adapt_mean.assign(mean.reshape(shape).astype(self.dtype))
         self.adapt_variance.assign((m2 / count).reshape(shape).astype(self.dtype))
 
-    def call(self, inputs):
+    def _statistics(self):
         if self.input_mean is None:
-            mean = self.adapt_mean.data.reshape(self._broadcast)
-            variance = self.adapt_variance.data.reshape(self._broadcast)
-        else:
-            mean, variance = self._given
+            return self.adapt_mean.data.reshape(self._broadcast), self.adapt_variance.data.reshape(self._broadcast)
+        return self._given
+
+    @property
+    def mean(self):
+        """The mean in use, shaped to broadcast against the inputs (keeps 1 on reduced axes), as Keras's
+        `layer.mean`; None until the layer is built."""
+        return Tensor(np.array(self._statistics()[0], dtype=self.dtype)) if hasattr(self, "_broadcast") else None
+
+    @property
+    def variance(self):
+        """The variance in use, shaped like `mean`; None until the layer is built."""
+        return Tensor(np.array(self._statistics()[1], dtype=self.dtype)) if hasattr(self, "_broadcast") else None
+
+    def call(self, inputs):
+        mean, variance = self._statistics()
         spread = np.maximum(np.sqrt(variance), config.epsilon()).astype(self.dtype)
         if self.invert:
             return add(multiply(inputs, spread), mean)
