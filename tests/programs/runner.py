@@ -2,9 +2,11 @@
 
     python tests/programs/runner.py neuronio|keras program.py ...
 
-Prints one JSON line per program: {"program", "ok", "seconds", "error"}. With `neuronio`, the shim
-in tests/programs/shim makes `import keras` give neuronio; with `keras`, real Keras 3 runs on the
-torch backend. A program that runs longer than TIMEOUT seconds is stopped and reported.
+Prints one JSON line per program: {"program", "ok", "seconds", "error", "skipped"}. With `neuronio`,
+the shim in tests/programs/shim makes `import keras` give neuronio; with `keras`, real Keras 3 runs
+on the torch backend. A program that runs longer than TIMEOUT seconds is stopped and reported. A
+program that needs a missing optional package raises unittest.SkipTest: reported as skipped, with
+the reason, not as a failure.
 """
 
 import json
@@ -14,6 +16,7 @@ import signal
 import sys
 import time
 import traceback
+import unittest
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -39,12 +42,14 @@ def main(engine, programs):
     signal.signal(signal.SIGALRM, _alarm)
     for path in programs:
         start = time.perf_counter()
-        error = None
+        error = skipped = None
         cwd = os.getcwd()
         try:
             keras.utils.set_random_seed(0)
             signal.alarm(TIMEOUT)
             runpy.run_path(path, run_name="__main__")
+        except unittest.SkipTest as reason:
+            skipped = str(reason)
         except BaseException:  # a program's SystemExit or failure is its result, not the runner's
             error = traceback.format_exc(limit=-6)
         finally:
@@ -55,6 +60,7 @@ def main(engine, programs):
             "ok": error is None,
             "seconds": round(time.perf_counter() - start, 2),
             "error": error,
+            "skipped": skipped,
         }
         print(json.dumps(line), flush=True)
 

@@ -67,6 +67,8 @@ def _check(engine: str, program: str) -> None:
     result = runs[engine].get(program)
     assert result is not None, f"{program} did not report (the runner stopped before it)"
     assert result["ok"], f"{program} failed with {engine}:\n{result['error']}"
+    if result.get("skipped"):
+        pytest.skip(f"{program} skipped itself with {engine}: {result['skipped']}")
 
 
 def _marks(program: str):
