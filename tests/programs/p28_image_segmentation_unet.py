@@ -18,9 +18,9 @@ def get_model(img_size, num_classes):
     x = layers.Conv2D(8, 3, strides=2, padding="same")(inputs)
     x = layers.BatchNormalization()(x)
     x = layers.Activation("relu")(x)
-    previous_block_activation = x  # Set aside residual
+    previous_block_activation = x  # the residual branch starts here
 
-    # Downsampling: blocks identical apart from the feature depth.
+    # Down: two separable convolutions and a strided pooling per block, wider each time.
     for filters in [8, 16]:
         x = layers.Activation("relu")(x)
         x = layers.SeparableConv2D(filters, 3, padding="same")(x)
@@ -30,10 +30,10 @@ def get_model(img_size, num_classes):
         x = layers.BatchNormalization()(x)
         x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
         residual = layers.Conv2D(filters, 1, strides=2, padding="same")(previous_block_activation)
-        x = layers.add([x, residual])  # Add back residual
+        x = layers.add([x, residual])  # the shortcut, projected to the new shape
         previous_block_activation = x
 
-    # Upsampling
+    # Up: transposed convolutions, then doubling the resolution.
     for filters in [16, 8, 8]:
         x = layers.Activation("relu")(x)
         x = layers.Conv2DTranspose(filters, 3, padding="same")(x)
@@ -79,7 +79,9 @@ model.compile(
     ],
 )
 history = model.fit(images, masks, batch_size=8, epochs=3, validation_split=0.25, verbose=0)
-assert set(history.history) == {"loss", "mean_io_u", "square_iou", "val_loss", "val_mean_io_u", "val_square_iou"}, history.history
+assert set(history.history) == {"loss", "mean_io_u", "square_iou", "val_loss", "val_mean_io_u", "val_square_iou"}, (
+    history.history
+)
 assert history.history["loss"][-1] < history.history["loss"][0]
 assert all(0.0 <= v <= 1.0 for v in history.history["mean_io_u"])
 

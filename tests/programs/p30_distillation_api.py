@@ -2,11 +2,10 @@
 train_step / test_step mixing a student loss with a temperature-softened KL term), and Keras 3's
 keras.distillation.Distiller with LogitsDistillation. Both train only the student."""
 
+import engine_gradients
 import keras
 import numpy as np
 from keras import layers, ops
-
-import engine_gradients
 
 
 class Distiller(keras.Model):
@@ -106,7 +105,9 @@ kd.compile(optimizer=keras.optimizers.Adam(0.01), loss=keras.losses.SparseCatego
 before = [w.copy() for w in student2.get_weights()]
 kd_history = kd.fit(x, y, epochs=3, batch_size=16, verbose=0)
 # The Distiller logs its loss's parts beside the total and the compiled metrics.
-assert set(kd_history.history) == {"loss", "total_loss", "student_loss", "distillation_loss", "accuracy"}, kd_history.history
+assert set(kd_history.history) == {"loss", "total_loss", "student_loss", "distillation_loss", "accuracy"}, (
+    kd_history.history
+)
 np.testing.assert_allclose(
     kd_history.history["total_loss"],
     0.5 * np.array(kd_history.history["student_loss"]) + 0.5 * np.array(kd_history.history["distillation_loss"]),

@@ -11,7 +11,9 @@ y = np.array([[3.0], [5.0]], "float32")
 
 
 def line():
-    return keras.Sequential([keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")])
+    return keras.Sequential(
+        [keras.Input((1,)), keras.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros")]
+    )
 
 
 def flat(model):
@@ -64,7 +66,9 @@ rng = np.random.default_rng(0)
 features = rng.normal(size=(32, 2)).astype("float32")
 targets = features @ np.array([[1.0], [-2.0]], "float32")
 model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
-optimizer = keras.optimizers.AdamW(0.05, weight_decay=0.004, use_ema=True, ema_momentum=0.9, gradient_accumulation_steps=2)
+optimizer = keras.optimizers.AdamW(
+    0.05, weight_decay=0.004, use_ema=True, ema_momentum=0.9, gradient_accumulation_steps=2
+)
 model.compile(optimizer, "mse")
 history = model.fit(features, targets, batch_size=8, epochs=3, validation_data=(features, targets), verbose=0,
                     callbacks=[keras.callbacks.SwapEMAWeights(swap_on_epoch=True)])  # fmt: skip

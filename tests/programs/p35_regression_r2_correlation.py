@@ -21,7 +21,11 @@ model.compile(
     loss="mse",
     # The correlations run along `axis`: axis=0 correlates over the batch (the default, -1, would
     # correlate across the single output column).
-    metrics=[keras.metrics.R2Score(), keras.metrics.PearsonCorrelation(axis=0), keras.metrics.ConcordanceCorrelation(axis=0)],
+    metrics=[
+        keras.metrics.R2Score(),
+        keras.metrics.PearsonCorrelation(axis=0),
+        keras.metrics.ConcordanceCorrelation(axis=0),
+    ],
 )
 history = model.fit(features, targets, batch_size=32, epochs=3, validation_split=0.25, verbose=0)
 names = {"loss", "r2_score", "pearson_correlation", "concordance_correlation"}

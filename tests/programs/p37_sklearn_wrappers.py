@@ -19,8 +19,8 @@ except ImportError:
 from keras.wrappers import SKLearnClassifier, SKLearnRegressor, SKLearnTransformer
 
 
-def dynamic_model(X, y, loss, layers=[10]):
-    # Creates a basic MLP model dynamically choosing the input and output shapes.
+def dynamic_model(X, y, loss, layers=(10,)):
+    # The wrapper hands over the training data, so the input and output sizes come from it.
     n_features_in = X.shape[1]
     inp = keras.Input(shape=(n_features_in,))
     hidden = inp
@@ -64,8 +64,11 @@ assert len(search.cv_results_["mean_test_score"]) == 2
 target = X @ np.array([1.0, -2.0, 0.5, 0.0], "float32") + 3.0
 regressor = make_pipeline(
     StandardScaler(),
-    SKLearnRegressor(model=dynamic_model, model_kwargs={"loss": "mse", "layers": [16]},
-                     fit_kwargs={"epochs": 5, "batch_size": 8, "verbose": 0}),  # fmt: skip
+    SKLearnRegressor(
+        model=dynamic_model,
+        model_kwargs={"loss": "mse", "layers": [16]},
+        fit_kwargs={"epochs": 5, "batch_size": 8, "verbose": 0},
+    ),  # fmt: skip
 )
 regressor.fit(X, target)
 assert regressor.predict(X[:7]).shape == (7,)

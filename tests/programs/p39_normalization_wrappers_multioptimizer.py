@@ -61,7 +61,9 @@ np.testing.assert_allclose(got, ((grouped - mean) / np.sqrt(var + 1e-3)).reshape
 
 # Adaptive pooling of 6 -> 3 averages non-overlapping pairs; 5 -> 2 uses Keras's bins [0, 3) and [2, 5).
 row = np.arange(6, dtype="float32").reshape(1, 6, 1)
-np.testing.assert_allclose(keras.ops.convert_to_numpy(layers.AdaptiveAveragePooling1D(3)(row))[0, :, 0], [0.5, 2.5, 4.5])
+np.testing.assert_allclose(
+    keras.ops.convert_to_numpy(layers.AdaptiveAveragePooling1D(3)(row))[0, :, 0], [0.5, 2.5, 4.5]
+)
 row5 = np.arange(5, dtype="float32").reshape(1, 5, 1)
 np.testing.assert_allclose(keras.ops.convert_to_numpy(layers.AdaptiveMaxPooling1D(2)(row5))[0, :, 0], [2.0, 4.0])
 

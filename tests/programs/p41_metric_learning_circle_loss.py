@@ -41,14 +41,18 @@ circle = keras.losses.Circle(gamma=16.0, margin=0.25)
 separated = np.eye(2, dtype="float32")[[0, 0, 1, 1]]
 mixed = np.eye(2, dtype="float32")[[0, 1, 0, 1]]
 pair_labels = np.array([0, 0, 1, 1])
-assert float(ops.convert_to_numpy(circle(pair_labels, separated))) < float(ops.convert_to_numpy(circle(pair_labels, mixed)))
+assert float(ops.convert_to_numpy(circle(pair_labels, separated))) < float(
+    ops.convert_to_numpy(circle(pair_labels, mixed))
+)
 
 # Tversky: 1 - TP / (TP + alpha FP + beta FN); alpha = beta = 0.5 is the Dice loss.
 y_true = np.array([[1.0, 1.0, 0.0, 0.0]], "float32")
 y_pred = np.array([[1.0, 0.5, 0.5, 0.0]], "float32")
 tp, fp, fn = 1.5, 0.5, 0.5
 tversky = keras.losses.Tversky(alpha=0.7, beta=0.3)
-np.testing.assert_allclose(float(ops.convert_to_numpy(tversky(y_true, y_pred))), 1 - tp / (tp + 0.7 * fp + 0.3 * fn), rtol=1e-6)
+np.testing.assert_allclose(
+    float(ops.convert_to_numpy(tversky(y_true, y_pred))), 1 - tp / (tp + 0.7 * fp + 0.3 * fn), rtol=1e-6
+)
 np.testing.assert_allclose(
     float(ops.convert_to_numpy(keras.losses.Tversky()(y_true, y_pred))),
     float(ops.convert_to_numpy(keras.losses.Dice()(y_true, y_pred))),
