@@ -15,6 +15,7 @@ from neuronio import config, constraints, initializers, regularizers
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
+from neuronio.layers.auto_config import auto_config, init_takes_name
 from neuronio.layers.input_spec import check_input
 from neuronio.layers.symbolic import Node, SymbolicTensor, is_symbolic
 from neuronio.ops.elementwise import cast
@@ -276,7 +277,7 @@ class Layer:
         config_dict = {"name": self.name}
         if auto is not None:
             config_dict.update(auto)
-            if not _init_takes_name(type(self)):
+            if not init_takes_name(type(self)):
                 config_dict.pop("name")  # it could not be passed back to __init__
         config_dict.update(trainable=self.trainable, dtype=self.dtype)
         if self.activity_regularizer is not None:
@@ -494,45 +495,3 @@ def _accepts(cls, argument: str) -> bool:
     if cached is None:
         cached = _ACCEPTS[key] = argument in inspect.signature(cls.call).parameters
     return cached
-
-
-# -- Keras 3's automatic config of a user's layer ---------------------------------------------------
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def auto_config(cls, args, kwargs):
-    """(the constructor arguments by name, defaults included, or None; whether None is due to
-    positional-only or *args arguments)."""
-    signature = inspect.signature(cls.__init__)
-    try:
-        bound = signature.bind(None, *args, **kwargs)
-    except TypeError:
-        return None, False
-    parameters = list(signature.parameters.values())[1:]
-    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in parameters):
-        return None, True
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    arguments.pop(next(iter(signature.parameters)))
-    for p in parameters:
-        if p.kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update(arguments.pop(p.name, {}))
-        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
-            return None, True
-    arguments.pop("name", None)
-    return (arguments, False) if _plain(arguments) else (None, False)
-
-
-def _plain(value) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return isinstance(value, _PLAIN)
-
-
-def _init_takes_name(cls) -> bool:
-    """Keras keeps `name` in an automatic config only if __init__ takes `name` or `**kwargs`."""
-    parameters = inspect.signature(cls.__init__).parameters
-    kwargs = parameters.get("kwargs")
-    return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
