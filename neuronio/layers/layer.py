@@ -8,6 +8,7 @@ five methods: `__init__` (validate and store), `build(input_shape)` (create weig
 
 import inspect
 import threading
+import weakref
 
 import numpy as np
 
@@ -16,7 +17,7 @@ from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
-from neuronio.layers.input_spec import check_input
+from neuronio.layers.input_spec import InputSpec, check_input
 from neuronio.layers.symbolic import Node, SymbolicTensor, is_symbolic
 from neuronio.ops.elementwise import cast
 
@@ -26,6 +27,10 @@ registry = Registry("layer")
 # The layer whose __call__ is outermost in this thread: it clears the losses of every layer below
 # it before running, so `losses` holds the penalties of the latest forward pass (as in Keras).
 _call_context = threading.local()
+# The layers whose `_losses` are not empty (add_loss puts a layer in, clearing takes it out): when
+# it is empty, as in inference without regularizers, an outermost call has nothing to clear and
+# skips the walk over every layer below it.
+_HOLDING_LOSSES: "weakref.WeakSet[Layer]" = weakref.WeakSet()
 
 
 class Layer:
@@ -166,6 +171,7 @@ class Layer:
                 f"compute_loss()."
             )
         self._losses.append(loss)
+        _HOLDING_LOSSES.add(self)
 
     @property
     def losses(self) -> list:
@@ -180,9 +186,10 @@ class Layer:
         return collected
 
     def _clear_losses(self) -> None:
-        self._losses.clear()
-        for layer in _flatten_layers(self):
-            layer._losses.clear()
+        for layer in [self, *_flatten_layers(self)]:
+            if layer._losses:
+                layer._losses.clear()
+                _HOLDING_LOSSES.discard(layer)
 
     @property
     def weights(self) -> list[Variable]:
@@ -310,19 +317,27 @@ class Layer:
         if type(inputs) is Tensor and self.built and inputs.data.dtype == _numpy_dtype(self.dtype):
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
-            check_input(self._spec_for(0), inputs.data.shape, self, 0)
+            spec = self.input_spec
+            if spec is not None:
+                check_input(spec if type(spec) is InputSpec else self._spec_for(0), inputs.data.shape, self, 0)
         else:
             tensors = self._prepare_inputs(inputs)
             if tensors is _SYMBOLIC:
                 # 1. Symbolic inputs wire a functional graph instead of computing.
                 return self._symbolic_call(inputs, kwargs)
-        # 4. Run the layer's computation; the outermost call first clears the losses below it.
+        # 4. Run the layer's computation; the outermost call first clears the losses below it
+        # (nothing to clear while no layer holds an add_loss value, as in plain inference).
         outermost = getattr(_call_context, "entry", None) is None
         if outermost:
             _call_context.entry = self
-            self._clear_losses()
+            if _HOLDING_LOSSES:
+                self._clear_losses()
         try:
-            outputs = self._call_with_training(tensors, training, **kwargs)
+            # _call_with_training's two lines, inline: this runs for every layer of every forward pass.
+            if training is not None and _accepts(type(self), "training"):
+                outputs = self.call(tensors, training=bool(training), **kwargs)
+            else:
+                outputs = self.call(tensors, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -363,20 +378,21 @@ class Layer:
     def _call_with_training(self, inputs, training, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
         # BatchNormalization default to inference, the augmentation layers to augmenting.
-        if training is not None and _accepts_training(type(self)):
+        if training is not None and _accepts(type(self), "training"):
             return self.call(inputs, training=bool(training), **kwargs)
         return self.call(inputs, **kwargs)
 
     def _to_tensor(self, x) -> Tensor:
+        dtype = _numpy_dtype(self.dtype)  # comparing with the name would parse it on every call
         if isinstance(x, Tensor):
-            if x.dtype == self.dtype:
+            if x.data.dtype == dtype:
                 return x
-            if x.dtype.kind == "f":
+            if x.data.dtype.kind == "f":
                 return cast(x, self.dtype)
-            return Tensor(x.data.astype(self.dtype))
+            return Tensor(x.data.astype(dtype))
         array = as_array(x)
-        if array.dtype != self.dtype:
-            array = array.astype(self.dtype)
+        if array.dtype != dtype:
+            array = array.astype(dtype)
         return Tensor(array)
 
     def _spec_for(self, index: int):
@@ -473,11 +489,7 @@ def _is_shape_list(shape) -> bool:
     return isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list)))
 
 
-def _accepts_training(cls) -> bool:
-    return _accepts(cls, "training")
-
-
-_ACCEPTS: dict = {}  # (layer class, argument name) -> whether its call() takes that argument
+_CALL_PARAMETERS: dict = {}  # layer class -> the names of the arguments its call() takes
 _SYMBOLIC = object()  # _prepare_inputs's answer for symbolic inputs
 _NUMPY_DTYPES: dict = {}  # a layer's dtype name -> np.dtype (comparing with a str parses it each time)
 
@@ -490,8 +502,7 @@ def _numpy_dtype(name: str) -> np.dtype:
 
 
 def _accepts(cls, argument: str) -> bool:
-    key = (cls, argument)
-    cached = _ACCEPTS.get(key)
-    if cached is None:
-        cached = _ACCEPTS[key] = argument in inspect.signature(cls.call).parameters
-    return cached
+    parameters = _CALL_PARAMETERS.get(cls)
+    if parameters is None:
+        parameters = _CALL_PARAMETERS[cls] = frozenset(inspect.signature(cls.call).parameters)
+    return argument in parameters
