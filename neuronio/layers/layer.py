@@ -17,8 +17,8 @@ from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
-from neuronio.layers.input_spec import InputSpec, check_input
-from neuronio.layers.symbolic import Node, SymbolicTensor, is_symbolic
+from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
+from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
 
 # Every layer class, by its Keras name; saving and `from_config` resolve layers only through it.
@@ -250,13 +250,13 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`; by default found by running `call` on zeros."""
-        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        shapes = input_shape if is_shape_list(input_shape) else [input_shape]
         dummies = [Tensor(np.zeros([1 if d is None else d for d in s], dtype=self.dtype)) for s in shapes]
         with no_grad():
-            out = self._call_with_training(dummies if _is_shape_list(input_shape) else dummies[0], False)
+            out = self._call_with_training(dummies if is_shape_list(input_shape) else dummies[0], False)
         if isinstance(out, (list, tuple)):
             return [(None, *o.shape[1:]) for o in out]
-        return (input_shape[0] if not _is_shape_list(input_shape) else None, *out.shape[1:])
+        return (input_shape[0] if not is_shape_list(input_shape) else None, *out.shape[1:])
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: the input's mask if the layer supports masking, else None."""
@@ -324,7 +324,7 @@ class Layer:
             tensors = self._prepare_inputs(inputs)
             if tensors is _SYMBOLIC:
                 # 1. Symbolic inputs wire a functional graph instead of computing.
-                return self._symbolic_call(inputs, kwargs)
+                return record_call(self, inputs, kwargs)
         # 4. Run the layer's computation; the outermost call first clears the losses below it
         # (nothing to clear while no layer holds an add_loss value, as in plain inference).
         outermost = getattr(_call_context, "entry", None) is None
@@ -404,36 +404,10 @@ class Layer:
     def _maybe_build(self, shapes) -> None:
         if self.built:
             return
-        shapes = [tuple(s) for s in shapes] if _is_shape_list(shapes) else tuple(shapes)
+        shapes = [tuple(s) for s in shapes] if is_shape_list(shapes) else tuple(shapes)
         self.build(shapes)
         self._build_shapes = shapes
         self.built = True
-
-    def _symbolic_call(self, inputs, kwargs):
-        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        for x in flat:
-            if not isinstance(x, SymbolicTensor):
-                raise TypeError(
-                    f"Layer '{self.name}' received a mix of symbolic and concrete inputs "
-                    f"({type(x).__name__}); in a functional model every input must come from Input()."
-                )
-        shapes = [x.shape for x in flat] if isinstance(inputs, (list, tuple)) else flat[0].shape
-        self._maybe_build(shapes)
-        for i, x in enumerate(flat):
-            check_input(self._spec_for(i), x.shape, self, i)
-        out_shape = self.compute_output_shape(shapes)
-        multiple = _is_shape_list(out_shape)
-        out_shapes = out_shape if multiple else [out_shape]
-        node = Node(self, flat, [], kwargs)
-        node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
-        node.outputs = [
-            SymbolicTensor(
-                s, dtype=self.dtype, name=self.name if len(out_shapes) == 1 else f"{self.name}_{i}", node=node, index=i
-            )
-            for i, s in enumerate(out_shapes)
-        ]
-        self._inbound_nodes.append(node)
-        return node.outputs if multiple else node.outputs[0]
 
     @property
     def input(self):
@@ -482,11 +456,6 @@ def _flatten_layers(layer) -> list:
         found.append(current)
         stack.extend(reversed(current._layers))
     return found
-
-
-def _is_shape_list(shape) -> bool:
-    """True for a list of shapes ([(None, 3), (None, 3)]), False for one shape ((None, 3))."""
-    return isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list)))
 
 
 _CALL_PARAMETERS: dict = {}  # layer class -> the names of the arguments its call() takes
