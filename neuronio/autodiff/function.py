@@ -47,10 +47,15 @@ class Function:
 
     def apply(self, *inputs) -> Tensor:
         """Run forward on the inputs' arrays and link the output into the graph if recording."""
-        # Lists, not generator-fed tuples: this runs once per op call, and inference of a small
-        # model is mostly such bookkeeping (the single-image latency).
-        tensors = [x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs]
-        arrays = [t.data for t in tensors]
+        # A plain loop, not comprehensions (each a function call in Python 3.11): this runs once per
+        # op call, and inference of a small model is mostly such bookkeeping (single-image latency).
+        tensors, arrays = inputs, []
+        for x in inputs:
+            if not isinstance(x, Tensor):  # an array or a number among the inputs: convert each such one once
+                tensors = tuple(x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs)
+                arrays = [t.data for t in tensors]
+                break
+            arrays.append(x.data)
         for array in arrays:
             if array.dtype not in _FLOAT_DTYPES and array.dtype.kind != "f":  # the set first: faster
                 raise DTypeError(
@@ -72,5 +77,5 @@ class Function:
         if not record:
             self.saved = ()
             return Tensor(y)
-        self.inputs = tuple(tensors)
+        self.inputs = tensors
         return Tensor(y, requires_grad=True, node=self)
