@@ -102,6 +102,16 @@ class Layer:
                     self._layers.append(item)
         object.__setattr__(self, name, value)
 
+    # -- dtype: its name, as Keras gives it; the np.dtype kept beside it for __call__'s comparison ----
+    @property
+    def dtype(self) -> str:
+        return self._dtype_name
+
+    @dtype.setter
+    def dtype(self, value) -> None:
+        self._numpy_dtype = np.dtype(value)
+        self._dtype_name = self._numpy_dtype.name
+
     # -- trainable: set on a layer, it reaches every weight and sublayer below it (as Keras) -------
     @property
     def trainable(self) -> bool:
@@ -314,7 +324,7 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
-        if type(inputs) is Tensor and self.built and inputs.data.dtype == _numpy_dtype(self.dtype):
+        if type(inputs) is Tensor and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
             spec = self.input_spec
@@ -383,7 +393,7 @@ class Layer:
         return self.call(inputs, **kwargs)
 
     def _to_tensor(self, x) -> Tensor:
-        dtype = _numpy_dtype(self.dtype)  # comparing with the name would parse it on every call
+        dtype = self._numpy_dtype  # comparing with the name would parse it on every call
         if isinstance(x, Tensor):
             if x.data.dtype == dtype:
                 return x
@@ -460,14 +470,6 @@ def _flatten_layers(layer) -> list:
 
 _CALL_PARAMETERS: dict = {}  # layer class -> the names of the arguments its call() takes
 _SYMBOLIC = object()  # _prepare_inputs's answer for symbolic inputs
-_NUMPY_DTYPES: dict = {}  # a layer's dtype name -> np.dtype (comparing with a str parses it each time)
-
-
-def _numpy_dtype(name: str) -> np.dtype:
-    found = _NUMPY_DTYPES.get(name)
-    if found is None:
-        found = _NUMPY_DTYPES[name] = np.dtype(name)
-    return found
 
 
 def _accepts(cls, argument: str) -> bool:
