@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from neuronio import config
+from neuronio.autodiff.tensor import Tensor
 from neuronio.errors import DTypeError, NumericsError, ShapeError
 from neuronio.models.streams import StreamData, is_stream, pack_x_y_sample_weight, reject_stream_arguments
 
@@ -88,7 +89,9 @@ class ArrayData:
         return [self._checked(v, name) for v in values]
 
     def _checked(self, value, name: str) -> np.ndarray:
-        array = np.asarray(getattr(value, "data", value))
+        # A Tensor's array; not getattr(value, "data", value): an ndarray's `data` is its memoryview,
+        # which np.asarray wraps in a new array object (a copy of the header, each call).
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype.kind not in "fiub":
             raise DTypeError(
                 f"{self.who}: `{name}` has dtype {array.dtype}; expected numbers. Convert it with "
