@@ -343,8 +343,9 @@ class Layer:
             if _HOLDING_LOSSES:
                 self._clear_losses()
         try:
-            # _call_with_training's two lines, inline: this runs for every layer of every forward pass.
-            if training is not None and _accepts(type(self), "training"):
+            # _call_with_training's lines, inline: this runs for every layer of every forward pass.
+            takes = _CALL_PARAMETERS.get(type(self)) or _call_parameters(type(self))
+            if training is not None and "training" in takes:
                 outputs = self.call(tensors, training=bool(training), **kwargs)
             else:
                 outputs = self.call(tensors, **kwargs)
@@ -472,8 +473,13 @@ _CALL_PARAMETERS: dict = {}  # layer class -> the names of the arguments its cal
 _SYMBOLIC = object()  # _prepare_inputs's answer for symbolic inputs
 
 
-def _accepts(cls, argument: str) -> bool:
+def _call_parameters(cls) -> frozenset:
+    """The names of the arguments the call() of layer class `cls` takes, found once per class."""
     parameters = _CALL_PARAMETERS.get(cls)
     if parameters is None:
         parameters = _CALL_PARAMETERS[cls] = frozenset(inspect.signature(cls.call).parameters)
-    return argument in parameters
+    return parameters
+
+
+def _accepts(cls, argument: str) -> bool:
+    return argument in _call_parameters(cls)

@@ -4,7 +4,7 @@ import numpy as np
 
 from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
-from neuronio.autodiff.tensor import as_tensor
+from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
 
 
@@ -110,8 +110,11 @@ def linear(x, kernel, bias, activation: str | None = None):
     >>> linear(np.ones((1, 2), "float32"), -np.ones((2, 2), "float32"), np.array([1, 3], "float32"), "relu").numpy()
     array([[0., 1.]], dtype=float32)
     """
-    x, kernel, bias = as_tensor(x), as_tensor(kernel), as_tensor(bias)
-    # The shapes read once (Tensor.shape is a property): Dense runs this on every call.
+    # Tensors (a Dense layer's case) are taken as they are without a call each; Tensor.shape is a
+    # property, so the shapes are read once: Dense runs this on every call.
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    kernel = kernel if isinstance(kernel, Tensor) else as_tensor(kernel)
+    bias = bias if isinstance(bias, Tensor) else as_tensor(bias)
     x_shape, kernel_shape, bias_shape = x.data.shape, kernel.data.shape, bias.data.shape
     if not x_shape or len(kernel_shape) != 2 or bias_shape != kernel_shape[1:] or x_shape[-1] != kernel_shape[0]:
         raise ShapeError(
