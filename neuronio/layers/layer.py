@@ -195,6 +195,13 @@ class Layer:
                 collected.append(variable.regularizer(variable))
         return collected
 
+    def __setstate__(self, state: dict) -> None:
+        # A copy (copy.deepcopy, pickle) of a layer holding add_loss values holds them too: it joins
+        # the layers an outermost call must clear.
+        self.__dict__.update(state)
+        if state.get("_losses"):
+            _HOLDING_LOSSES.add(self)
+
     def _clear_losses(self) -> None:
         for layer in [self, *_flatten_layers(self)]:
             if layer._losses:

@@ -175,3 +175,17 @@ def test_a_layer_holding_losses_is_not_kept_alive_by_the_bookkeeping():
     del layer
     gc.collect()
     assert ref() is None
+
+
+def test_a_copy_of_a_model_holding_losses_has_them_cleared_by_its_next_call():
+    import copy
+    import pickle
+
+    x = np.ones((2, 3), "float32")
+    model = keras.Sequential([keras.Input((3,)), _PenaltyWhenTraining(1.0)])
+    model(x, training=True)
+    for duplicate in (copy.deepcopy(model), pickle.loads(pickle.dumps(model))):
+        model(x)  # clears the original's
+        assert duplicate.losses == [1.0]  # the copy keeps what it was copied with ...
+        duplicate(x)
+        assert duplicate.losses == []  # ... until its own next call
