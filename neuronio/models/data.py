@@ -144,6 +144,11 @@ class ArrayData:
         sw = None if self.sample_weight is None else self.sample_weight[index]
         return _packed(slice_rows(self.xs, index), ys, sw)
 
+    def checked(self) -> list:
+        """The input and target arrays, which __init__ scanned for NaN and infinity (see
+        autodiff.tensor.checked_inputs)."""
+        return self.xs + (self.ys or [])
+
     def packed(self):
         """All the samples as one Keras-packed batch (the checked arrays themselves: *_on_batch's)."""
         return _packed(self.xs, self.ys, self.sample_weight)

@@ -462,7 +462,7 @@ class Trainer:
         )
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
-        with checked_inputs(data.xs):  # scanned by ArrayData: the model's conversion does not scan them again
+        with checked_inputs(data.checked()):  # scanned by ArrayData: converting them does not scan them again
             logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
@@ -472,14 +472,14 @@ class Trainer:
         check_loop_arguments("test_on_batch", y=self._y_to_check(x, y, "test_step"), sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
-        with checked_inputs(data.xs):
+        with checked_inputs(data.checked()):
             logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
         data = ArrayData(x, None, None, self, "predict_on_batch")
-        with checked_inputs(data.xs):
+        with checked_inputs(data.checked()):
             return _to_numpy(self.predict_step(data.packed()))
 
 

@@ -25,6 +25,9 @@ def test_nan_in_x_is_reported_by_the_boundary_of_each_on_batch_method():
         model.test_on_batch(x, y)
     with pytest.raises(NumericsError, match=r"train_on_batch: `x` contains NaN"):
         model.train_on_batch(x, y)
+    x[2, 1], y[1, 0] = 1.0, np.inf
+    with pytest.raises(NumericsError, match=r"train_on_batch: `y` contains NaN or infinite values .* at index 1"):
+        model.train_on_batch(x, y)
 
 
 def test_the_skip_holds_for_those_very_arrays_and_only_inside_the_call():
