@@ -13,7 +13,7 @@ import threading
 
 import numpy as np
 
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, array_of
 
 # The open tapes of this thread and how many `stop_recording` scopes are active. Thread-local
 # so that a training run in one thread (the lab's) does not record another thread's ops.
@@ -153,7 +153,7 @@ def backpropagate(targets, seeds, release: bool) -> dict:
     # 2. Seed with d(target)/d(target) = 1 (or the given output gradient).
     grads: dict[int, np.ndarray] = {}
     for root, seed in zip(targets, seeds):
-        g = np.ones_like(root.data) if seed is None else np.asarray(getattr(seed, "data", seed))
+        g = np.ones_like(root.data) if seed is None else np.asarray(array_of(seed))
         _accumulate(grads, root, g.astype(root.dtype, copy=False))
     # 3. Walk parents after all their consumers, calling each op's backward once.
     for tensor in reversed(order):

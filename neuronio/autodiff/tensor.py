@@ -162,8 +162,13 @@ class Variable(Tensor):
         return f"Variable('{self.path}', {body}, shape={self.shape}, dtype={self.dtype})"
 
 
-def _value(x):
+def array_of(x):
+    """A Tensor's array, or `x` itself. Not `getattr(x, "data", x)`: an ndarray's `data` is its
+    memoryview, which np.asarray then wraps in a new array on every call."""
     return x.data if isinstance(x, Tensor) else x
+
+
+_value = array_of
 
 
 def _comparable(other) -> bool:

@@ -1,7 +1,6 @@
 """RemoteMonitor: POST each epoch's logs to a server, as Keras's `callbacks.RemoteMonitor`."""
 
 import json
-import urllib.parse
 import warnings
 
 import numpy as np

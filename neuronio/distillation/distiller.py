@@ -14,6 +14,7 @@ is frozen; the optimizer updates the student only. The logs carry `loss`, `stude
 """
 
 from neuronio import losses, metrics, ops
+from neuronio.autodiff.tensor import array_of
 from neuronio.distillation.distillation_loss import DistillationLoss, FeatureDistillation, LogitsDistillation
 from neuronio.models import Model, Sequential
 
@@ -49,7 +50,11 @@ class Distiller(Model):
             )
         if isinstance(distillation_losses, (list, tuple)):
             distillation_losses = list(distillation_losses)
-            weights = [1.0] * len(distillation_losses) if distillation_loss_weights is None else list(distillation_loss_weights)
+            weights = (
+                [1.0] * len(distillation_losses)
+                if distillation_loss_weights is None
+                else list(distillation_loss_weights)
+            )
             if len(weights) != len(distillation_losses):
                 raise ValueError(
                     f"Number of distillation_loss_weights ({len(weights)}) must match number of distillation_losses "
@@ -67,8 +72,12 @@ class Distiller(Model):
         self.teacher, self.student = teacher, student
         self.distillation_losses, self.distillation_loss_weights = distillation_losses, weights
         self.student_loss_weight = student_loss_weight
-        self._teacher_features = _feature_model(teacher, [getattr(d, "teacher_layer_name", None) for d in distillation_losses])
-        self._student_features = _feature_model(student, [getattr(d, "student_layer_name", None) for d in distillation_losses])
+        self._teacher_features = _feature_model(
+            teacher, [getattr(d, "teacher_layer_name", None) for d in distillation_losses]
+        )
+        self._student_features = _feature_model(
+            student, [getattr(d, "student_layer_name", None) for d in distillation_losses]
+        )
         self.teacher.trainable = False
         self.student_loss_tracker = metrics.Mean(name="student_loss")
         self.distillation_loss_tracker = metrics.Mean(name="distillation_loss")
@@ -81,7 +90,9 @@ class Distiller(Model):
             raise ValueError("'loss' cannot be `None`.")
         if metrics is not None and not isinstance(metrics, (list, tuple)):
             raise ValueError(f"metrics must be a list or tuple, got {type(metrics)}")
-        self._student_loss = [losses.get(item) for item in loss] if isinstance(loss, (list, tuple)) else losses.get(loss)
+        self._student_loss = (
+            [losses.get(item) for item in loss] if isinstance(loss, (list, tuple)) else losses.get(loss)
+        )
         self._student_loss_for_serialization = loss
         super().compile(optimizer=optimizer, loss=None, metrics=metrics, **kwargs)
 
@@ -119,7 +130,7 @@ class Distiller(Model):
         total = self.student_loss_weight * student_loss + (1.0 - self.student_loss_weight) * distillation_loss
         for tracker, value in ((self.student_loss_tracker, student_loss),
                                (self.distillation_loss_tracker, distillation_loss), (self.total_loss_tracker, total)):  # fmt: skip
-            tracker.update_state(float(getattr(value, "data", value)))
+            tracker.update_state(float(array_of(value)))
         return total if not isinstance(total, float) else ops.convert_to_tensor(total)
 
     @staticmethod

@@ -25,7 +25,7 @@ import numpy as np
 
 from neuronio import config
 from neuronio.autodiff.tape import GradientTape, no_grad
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, array_of
 from neuronio.distribution.communicator import LocalCommunicator, MPICommunicator, launched_by_mpi, resolve_timeout
 from neuronio.layers.layer import _flatten_layers
 
@@ -250,13 +250,13 @@ def _rows(value, rows: slice):
 def _num_samples(x) -> int:
     while isinstance(x, (list, tuple, dict)):
         x = next(iter(x.values())) if isinstance(x, dict) else x[0]
-    return len(getattr(x, "data", x))
+    return len(array_of(x))
 
 
 def _numpy(outputs):
     if isinstance(outputs, (list, tuple)):
-        return [np.asarray(getattr(o, "data", o)) for o in outputs]
-    return np.asarray(getattr(outputs, "data", outputs))
+        return [np.asarray(array_of(o)) for o in outputs]
+    return np.asarray(array_of(outputs))
 
 
 def _concatenate(outputs: list):

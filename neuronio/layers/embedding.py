@@ -8,7 +8,7 @@ import numpy as np
 
 from neuronio import initializers
 from neuronio._legacy import warn_legacy
-from neuronio.autodiff.tensor import Tensor, as_array
+from neuronio.autodiff.tensor import Tensor, array_of, as_array
 from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.rnn_cells import initializer
@@ -85,7 +85,7 @@ class Embedding(Layer):
     def compute_mask(self, inputs, mask=None):
         if not self.mask_zero:
             return None
-        return np.asarray(getattr(inputs, "data", inputs)) != 0
+        return np.asarray(array_of(inputs)) != 0
 
     def compute_output_shape(self, input_shape):
         return (*input_shape, self.output_dim)
@@ -118,7 +118,7 @@ class Masking(Layer):
         self.mask_value = float(mask_value)
 
     def compute_mask(self, inputs, mask=None):
-        return np.any(np.asarray(getattr(inputs, "data", inputs)) != self.mask_value, axis=-1)
+        return np.any(np.asarray(array_of(inputs)) != self.mask_value, axis=-1)
 
     def call(self, inputs):
         keep = self.compute_mask(inputs)[..., None].astype(inputs.dtype)  # (N, T, 1)

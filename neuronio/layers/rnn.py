@@ -9,7 +9,7 @@ padded steps, as Keras does.
 
 import numpy as np
 
-from neuronio.autodiff.tensor import Tensor
+from neuronio.autodiff.tensor import Tensor, array_of
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
 from neuronio.layers.rnn_cells import (
@@ -147,7 +147,7 @@ class RNN(Layer):
         batch = sequences.shape[0]
         states = self._initial_states(batch, sequences.dtype, initial_state)
         if mask is not None:
-            mask = np.asarray(getattr(mask, "data", mask)).astype(bool)
+            mask = np.asarray(array_of(mask)).astype(bool)
         if hasattr(self.cell, "reset_dropout_mask"):
             self.cell.reset_dropout_mask()
         if hasattr(self.cell, "scan") and self.cell.can_scan():

@@ -14,6 +14,7 @@ import numbers
 
 import numpy as np
 
+from neuronio.autodiff.tensor import array_of
 from neuronio.errors import DTypeError, NumericsError
 
 _UNSET = object()
@@ -128,7 +129,7 @@ def _check_class_weight(who: str, class_weight) -> None:
 
 
 def _check_sample_weight(who: str, name: str, sample_weight) -> None:
-    weights = np.asarray(getattr(sample_weight, "data", sample_weight))
+    weights = np.asarray(array_of(sample_weight))
     if weights.dtype.kind not in "fiub":
         raise DTypeError(f"{who}: {name} must hold numbers; received dtype {weights.dtype}.")
     if weights.dtype.kind == "f" and not np.isfinite(weights).all():

@@ -8,7 +8,7 @@ import numpy as np
 
 from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
-from neuronio.autodiff.tensor import Tensor, as_array, as_tensor
+from neuronio.autodiff.tensor import Tensor, array_of, as_array, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops.shape import _apply
 
@@ -335,7 +335,7 @@ def minimum(x1, x2) -> Tensor:
 
 def where(condition, x, y) -> Tensor:
     """x where `condition` is true, else y (condition: a boolean array, not differentiated)."""
-    condition = np.asarray(getattr(condition, "data", condition), dtype=bool)
+    condition = np.asarray(array_of(condition), dtype=bool)
     return _binary(WhereOp(condition), "where", x, y)
 
 

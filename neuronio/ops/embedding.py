@@ -3,7 +3,7 @@
 import numpy as np
 
 from neuronio.autodiff.function import Function
-from neuronio.autodiff.tensor import Tensor, as_tensor
+from neuronio.autodiff.tensor import Tensor, array_of, as_tensor
 from neuronio.errors import ShapeError
 
 
@@ -43,7 +43,7 @@ def embedding_lookup(table, ids) -> Tensor:
            [1., 0., 0.]], dtype=float32)
     """
     table = as_tensor(table)
-    ids = np.asarray(getattr(ids, "data", ids))
+    ids = np.asarray(array_of(ids))
     if ids.dtype.kind == "f":
         if not np.all(ids == np.round(ids)):
             raise ValueError("embedding_lookup: ids must be whole numbers; received non-integer values.")

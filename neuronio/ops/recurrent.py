@@ -22,7 +22,7 @@ public functions split it. Shape letters: N batch, T timesteps, U units, G = gat
 import numpy as np
 
 from neuronio.autodiff.function import Function
-from neuronio.autodiff.tensor import Tensor, as_tensor
+from neuronio.autodiff.tensor import Tensor, array_of, as_tensor
 from neuronio.errors import ShapeError
 from neuronio.ops.shape import getitem
 
@@ -384,7 +384,7 @@ def _check(op: str, p: Tensor, u: Tensor, gates: int, states: list) -> int:
 def _mask_array(mask, p: Tensor):
     if mask is None:
         return None
-    mask = np.asarray(getattr(mask, "data", mask)).astype(bool)
+    mask = np.asarray(array_of(mask)).astype(bool)
     if mask.shape != p.shape[:2]:
         raise ShapeError(f"recurrent scan: the mask must be (batch, timesteps) = {p.shape[:2]}; received {mask.shape}.")
     return mask
@@ -396,7 +396,7 @@ def _unpack(y: Tensor, n_steps: int, n_states: int):
 
 
 def _options(mask, p, go_backwards, recurrent_mask, zero_output_for_mask) -> dict:
-    rm = None if recurrent_mask is None else np.asarray(getattr(recurrent_mask, "data", recurrent_mask), p.dtype)
+    rm = None if recurrent_mask is None else np.asarray(array_of(recurrent_mask), p.dtype)
     return {
         "mask": _mask_array(mask, p),
         "go_backwards": go_backwards,

@@ -18,6 +18,7 @@ import math
 import numpy as np
 
 from neuronio._registry import Registry, envelope, parts
+from neuronio.autodiff.tensor import array_of
 from neuronio.errors import UnknownNameError
 
 registry = Registry("learning rate schedule")
@@ -338,7 +339,7 @@ def deserialize(config_dict: dict) -> LearningRateSchedule:
 # -- helpers --------------------------------------------------------------------------------------------
 def _steps(step) -> np.ndarray:
     """The step(s) as float64 (an int, a NumPy scalar or array, or a Variable such as `iterations`)."""
-    return np.asarray(getattr(step, "data", step), dtype=np.float64)
+    return np.asarray(array_of(step), dtype=np.float64)
 
 
 def _out(value):
