@@ -87,7 +87,8 @@ def serialize_layer(layer) -> dict:
 
 def _keras_module(class_name: str) -> str:
     # Keras 3 writes these module strings; a Keras reader imports nothing from them for these classes.
-    return {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(class_name, "keras.layers")
+    modules = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Distiller": "keras.distillation"}
+    return modules.get(class_name, "keras.layers")
 
 
 def _build_config(layer, class_name: str):
