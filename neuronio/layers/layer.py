@@ -6,6 +6,7 @@ five methods: `__init__` (validate and store), `build(input_shape)` (create weig
 `call(inputs, training=None)`, `compute_output_shape(input_shape)` and `get_config()`.
 """
 
+import functools
 import inspect
 import threading
 
@@ -26,6 +27,60 @@ registry = Registry("layer")
 # it before running, so `losses` holds the penalties of the latest forward pass (as in Keras).
 _call_context = threading.local()
 
+# Keras's name scopes: the layers building (or making their first call) in this thread, outermost
+# first. A variable's path is the scope's names, the owning layer's name and its own name:
+# "sequential/dense/kernel" for a Sequential's Dense (built inside the model), "dense/kernel" for
+# a layer built on its own or on a functional model's Input (built outside any model).
+_scope = threading.local()
+
+
+class name_scope:
+    """Enter `layer`'s scope (once: re-entering the scope already on top is a no-op)."""
+
+    def __init__(self, layer):
+        self.layer = layer
+        self.entered = False
+
+    def __enter__(self):
+        stack = _scope.__dict__.setdefault("stack", [])
+        if not stack or stack[-1] is not self.layer:
+            stack.append(self.layer)
+            self.entered = True
+        return self
+
+    def __exit__(self, *exc):
+        if self.entered:
+            _scope.stack.pop()
+
+
+def _building(build):
+    """`build` run in the layer's name scope and, when called directly (`layer.build(shape)`, as
+    Keras allows), marking the layer built, so that its first call does not build it again."""
+    if getattr(build, "_neuronio_build", False):
+        return build
+
+    @functools.wraps(build)
+    def wrapped(self, *args, **kwargs):
+        with name_scope(self):
+            result = build(self, *args, **kwargs)
+        if type(self).build is wrapped and not self.built:  # the outermost build of the class
+            self.built = True
+            if getattr(self, "_build_shapes", None) is None and args:
+                shape = args[0]
+                self._build_shapes = [tuple(x) for x in shape] if _is_shape_list(shape) else shape
+        return result
+
+    wrapped._neuronio_build = True
+    return wrapped
+
+
+def variable_path(layer, name: str) -> str:
+    """The path of `layer`'s variable `name` in the current name scope (Keras's rule)."""
+    stack = list(getattr(_scope, "stack", ()))
+    if stack and stack[-1] is layer:
+        stack.pop()
+    return "/".join([*(outer.name for outer in stack), layer.name, name])
+
 
 class Layer:
     """Base class of layers: `outputs = layer(inputs)` builds on first call, then runs `call`.
@@ -42,6 +97,7 @@ class Layer:
     """
 
     supports_masking = False
+    _first_call = True  # set False by the first __call__ (which runs in the layer's name scope)
 
     def __init__(
         self,
@@ -135,7 +191,7 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype).name
         value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(value, name=name or "variable", trainable=trainable, dtype=dtype)
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = variable_path(self, variable.name)
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
@@ -235,6 +291,11 @@ class Layer:
         return int(sum(w.size for w in self.weights))
 
     # -- the five methods a subclass writes -------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = _building(cls.__dict__["build"])
+
     def build(self, input_shape) -> None:
         """Create the weights for inputs of `input_shape` (batch axis included, may be None)."""
 
@@ -322,7 +383,12 @@ class Layer:
             _call_context.entry = self
             self._clear_losses()
         try:
-            outputs = self._call_with_training(tensors, training, **kwargs)
+            if self._first_call:  # sublayers built by this first call take this layer's scope (Keras)
+                self._first_call = False
+                with name_scope(self):
+                    outputs = self._call_with_training(tensors, training, **kwargs)
+            else:
+                outputs = self._call_with_training(tensors, training, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -537,3 +603,6 @@ def _init_takes_name(cls) -> bool:
     parameters = inspect.signature(cls.__init__).parameters
     kwargs = parameters.get("kwargs")
     return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
+
+
+Layer.build = _building(Layer.build)  # layers that keep the base build too are marked built by a direct call
