@@ -114,3 +114,19 @@ def test_optimizer_slot_names_follow_the_paths_as_in_keras(optimizer):
         model.fit(X, np.ones((2, 2), "float32"), verbose=0)
         paths.append([v.path for v in model.optimizer.variables])
     assert paths[0] == paths[1]
+
+
+def test_paths_after_fit_clone_and_load_are_keras(tmp_path):
+    paths = []
+    for K in (neuronio, keras):
+        model = K.Sequential([K.layers.Dense(2, name="q")], name="sq")  # built by fit
+        model.compile("sgd", "mse")
+        model.fit(X, np.ones((2, 2), "float32"), verbose=0)
+        model.save(tmp_path / f"{K.__name__}.keras")
+        loaded = K.models.load_model(tmp_path / f"{K.__name__}.keras")
+        paths.append([_paths_of(m) for m in (model, K.models.clone_model(model), loaded)])
+    assert paths[0] == paths[1]
+
+
+def _paths_of(model):
+    return [w.path for w in model.weights]
