@@ -56,6 +56,11 @@ def test_a_distiller_round_trips_through_a_keras_file(tmp_path):
 
 def test_an_unknown_distillation_loss_is_named_with_the_fix():
     config = Distiller(_model("t"), _model("s"), LogitsDistillation()).get_config()
-    config["distillation_losses"][0] = {"module": "mine", "class_name": "Nope", "config": {}, "registered_name": "x>Nope"}
+    config["distillation_losses"][0] = {
+        "module": "mine",
+        "class_name": "Nope",
+        "config": {},
+        "registered_name": "x>Nope",
+    }
     with pytest.raises(ValueError, match=r"unknown distillation loss 'Nope'.*register_keras_serializable"):
         Distiller.from_config(config)

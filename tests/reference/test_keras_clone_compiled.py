@@ -63,8 +63,15 @@ def _clone_summary(K, kind, args):
 
 @pytest.mark.parametrize(
     "kind,args",
-    [("seq", "plain"), ("seq", "clone_function"), ("func", "plain"), ("func", "clone_function"),
-     ("func", "input_tensors"), ("func", "call_function"), ("sub", "plain")],
+    [
+        ("seq", "plain"),
+        ("seq", "clone_function"),
+        ("func", "plain"),
+        ("func", "clone_function"),
+        ("func", "input_tensors"),
+        ("func", "call_function"),
+        ("sub", "plain"),
+    ],
 )
 def test_a_compiled_model_clones_compiled_as_in_keras(kind, args):
     ours = _clone_summary(neuronio, kind, args)

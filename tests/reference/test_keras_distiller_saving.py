@@ -37,7 +37,9 @@ def _distiller(K):
 
 
 def _compile(K, distiller):
-    distiller.compile(K.optimizers.SGD(0.1), K.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"])
+    distiller.compile(
+        K.optimizers.SGD(0.1), K.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"]
+    )
 
 
 def _numpy(value):

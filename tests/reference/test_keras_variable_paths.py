@@ -18,7 +18,9 @@ X = np.ones((2, 3), "float32")
 
 
 def _sequential(K):
-    return K.Sequential([K.Input((3,)), K.layers.Dense(2, name="hidden"), K.layers.BatchNormalization(name="bn")], name="seq")
+    return K.Sequential(
+        [K.Input((3,)), K.layers.Dense(2, name="hidden"), K.layers.BatchNormalization(name="bn")], name="seq"
+    )
 
 
 def _functional(K):
