@@ -31,7 +31,15 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         raise ValueError(f"clone_model: `clone_function` must be callable; received {clone_function!r}.")
     copy = _clone_architecture(model, input_tensors, clone_function, call_function, recursive)
     if getattr(model, "compiled", False):
-        copy.compile_from_config(model.get_compile_config())
+        try:
+            copy.compile_from_config(model.get_compile_config())
+        except (ValueError, TypeError) as exc:  # as in Keras, an unregistered function cannot be rebuilt
+            raise type(exc)(
+                f"clone_model: the copy of the compiled model '{model.name}' is compiled from its compile "
+                f"config, as Keras does, and that failed: {exc} Register your own losses and metrics with "
+                f"@neuronio.saving.register_keras_serializable() (a lambda cannot be rebuilt: use a named "
+                f"function), or compile the model after cloning it."
+            ) from exc
     return copy
 
 

@@ -32,3 +32,16 @@ def test_a_nested_compiled_model_is_cloned_recursively_and_the_copy_keeps_the_ou
     copy = keras.models.clone_model(outer, recursive=True, call_function=lambda layer, *a, **k: layer(*a, **k))
     assert copy.compiled and copy.get_compile_config()["loss"] == "mse"
     assert copy.layers[1] is not inner
+
+
+def test_a_compile_state_that_cannot_be_rebuilt_fails_with_the_fix():
+    def own_loss(y, p):
+        return keras.ops.mean(keras.ops.square(y - p))
+
+    model = keras.Sequential([keras.Input((3,)), layers.Dense(2)])
+    model.compile(optimizer="sgd", loss=own_loss)
+    with pytest.raises(ValueError, match=r"clone_model: the copy of the compiled model .*register_keras_serializable"):
+        keras.models.clone_model(model)
+    registered = keras.saving.register_keras_serializable(package="TestClone")(own_loss)
+    model.compile(optimizer="sgd", loss=registered)
+    assert keras.models.clone_model(model).fit(X, Y, epochs=1, verbose=0).history["loss"]
