@@ -90,6 +90,7 @@ KERAS_OWN = {
         "SimpleRNNCell", "Softmax", "SpatialDropout2D", "StackedRNNCells", "Subtract", "TimeDistributed",
         "UpSampling1D", "UpSampling2D", "ZeroPadding1D", "ZeroPadding2D",
         "Conv1DTranspose", "ConvLSTM1D", "ConvLSTM2D", "DepthwiseConv1D", "SeparableConv1D", "SpectralNormalization",
+        "Distiller",  # keras.distillation.Distiller, a model (models are layers to the registry)
     }),
     "losses": frozenset({
         "LossFunctionWrapper", "MeanSquaredError", "MeanAbsoluteError", "MeanSquaredLogarithmicError",

@@ -169,7 +169,8 @@ ROWS = [
         "neuronio.distillation",
         "distillation",
         "`Distiller` trains a student from a frozen teacher's outputs or layers (`LogitsDistillation`, "
-        "`FeatureDistillation`, your own `DistillationLoss`) with Keras's losses and logs",
+        "`FeatureDistillation`, your own `DistillationLoss`) with Keras's losses and logs; it saves to `.keras` "
+        "and loads in Keras and back",
     ),
     (
         "`neuronio.wrappers`",

@@ -129,7 +129,7 @@ class Variable(Tensor):
         super().__init__(np.array(data, copy=True), requires_grad=trainable)
         self.name = name
         self.trainable = trainable
-        self.path = name  # "<layer name>/<variable name>" once a layer owns it
+        self.path = name  # once a layer owns it: "<name scope>/<layer name>/<variable name>" (Keras)
         self.regularizer = None  # a penalty the owning layer adds to `losses` (Keras's attribute)
         self.constraint = None  # a projection the optimizer applies after each update
 

@@ -147,11 +147,10 @@ class Distiller(Model):
         return {
             "name": self.name,
             "trainable": self.trainable,
+            "dtype": self.dtype,
             "teacher": serialize_keras_object(self.teacher),
             "student": serialize_keras_object(self.student),
-            "distillation_losses": [
-                {"class_name": type(item).__name__, "config": item.get_config()} for item in self.distillation_losses
-            ],
+            "distillation_losses": [_loss_envelope(item) for item in self.distillation_losses],
             "distillation_loss_weights": list(self.distillation_loss_weights),
             "student_loss_weight": self.student_loss_weight,
         }
@@ -162,16 +161,37 @@ class Distiller(Model):
 
         config = dict(config)
         config.pop("trainable", None)
+        config.pop("dtype", None)  # float32 throughout, as the teacher's and student's own configs say
         for role in ("teacher", "student"):
             config[role] = deserialize_keras_object(config[role], custom_objects=custom_objects)
+        from neuronio.saving import get_registered_object
+
         built = []
         for item in config["distillation_losses"]:
-            kind = _KINDS.get(item["class_name"]) or (custom_objects or {}).get(item["class_name"])
+            name = item.get("registered_name") or item["class_name"]
+            kind = _KINDS.get(item["class_name"]) if item.get("module") in (None, "keras.distillation") else None
+            kind = kind or get_registered_object(name, custom_objects) or (custom_objects or {}).get(item["class_name"])
             if kind is None:
-                raise ValueError(f"Unknown distillation loss '{item['class_name']}'; pass it in custom_objects.")
+                raise ValueError(
+                    f"Distiller.from_config: unknown distillation loss '{item['class_name']}' (registered as "
+                    f"{item.get('registered_name')!r}); decorate its class with "
+                    f"@neuronio.saving.register_keras_serializable() or pass it in custom_objects."
+                )
             built.append(kind.from_config(item["config"]))
         config["distillation_losses"] = built
         return cls(**config)
+
+
+def _loss_envelope(item) -> dict:
+    """Keras's envelope of a distillation loss: its own classes under keras.distillation, a user's
+    subclass under its module with the name it was registered by (if any)."""
+    cls = type(item)
+    if _KINDS.get(cls.__name__) is cls:
+        return {"module": "keras.distillation", "class_name": cls.__name__, "config": item.get_config(),
+                "registered_name": None}  # fmt: skip
+    from neuronio.saving import object_registration
+
+    return object_registration.custom_envelope(cls, item.get_config())
 
 
 def _feature_model(model, layer_names):

@@ -18,6 +18,7 @@ from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
+from neuronio.layers.name_scope import wrap_build, name_scope, variable_path
 from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
 
@@ -48,6 +49,7 @@ class Layer:
     """
 
     supports_masking = False
+    _first_call = True  # set False by the first __call__ (which runs in the layer's name scope)
 
     def __init__(
         self,
@@ -151,7 +153,7 @@ class Layer:
         dtype = np.dtype(dtype or self.dtype).name
         value = initializers.get(initializer)(shape, dtype=dtype)
         variable = Variable(value, name=name or "variable", trainable=trainable, dtype=dtype)
-        variable.path = f"{self.name}/{variable.name}"
+        variable.path = variable_path(self, variable.name)
         variable.regularizer = regularizers.get(regularizer)
         variable.constraint = constraints.get(constraint)
         (self._trainable_variables if trainable else self._non_trainable_variables).append(variable)
@@ -260,6 +262,11 @@ class Layer:
         return int(sum(w.size for w in self.weights))
 
     # -- the five methods a subclass writes -------------------------------------------------------
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if "build" in cls.__dict__:
+            cls.build = wrap_build(cls.__dict__["build"])
+
     def build(self, input_shape) -> None:
         """Create the weights for inputs of `input_shape` (batch axis included, may be None)."""
 
@@ -354,7 +361,11 @@ class Layer:
             # _call_with_training's lines, inline: this runs for every layer of every forward pass.
             takes = _CALL_PARAMETERS.get(type(self)) or _call_parameters(type(self))
             if training is not None and "training" in takes:
-                outputs = self.call(tensors, training=bool(training), **kwargs)
+                kwargs["training"] = bool(training)
+            if self._first_call:  # sublayers built by this first call take this layer's scope (Keras)
+                self._first_call = False
+                with name_scope(self):
+                    outputs = self.call(tensors, **kwargs)
             else:
                 outputs = self.call(tensors, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
@@ -491,3 +502,6 @@ def _call_parameters(cls) -> frozenset:
 
 def _accepts(cls, argument: str) -> bool:
     return argument in _call_parameters(cls)
+
+
+Layer.build = wrap_build(Layer.build)  # layers that keep the base build too are marked built by a direct call

@@ -180,8 +180,32 @@ class Concatenate(Layer):
     def build(self, input_shape):
         self._check_inputs(input_shape)
 
+    supports_masking = True
+
     def call(self, inputs):
         return _concatenate(list(inputs), axis=self.axis)
+
+    def compute_mask(self, inputs, mask=None):
+        """Keras 3's rule: each input's mask spread over its entries (an input without a mask holds
+        them all) is concatenated like the inputs, then a position of the output's mask is kept where
+        any of its last-axis entries is held. Along the time axis the step masks are joined; along
+        the feature axis a step is kept where any input keeps it (every step, if one has no mask)."""
+        if not isinstance(mask, (list, tuple)) or all(m is None for m in mask):
+            return None
+        if len(mask) != len(inputs):
+            raise ValueError(
+                f"Concatenate '{self.name}': {len(inputs)} inputs but {len(mask)} masks were given; pass one "
+                f"mask (or None) per input."
+            )
+        held = []
+        for x, m in zip(inputs, mask):
+            shape = np.shape(as_array(x))
+            if m is None:
+                held.append(np.ones(shape, bool))
+                continue
+            m = as_array(m).astype(bool)
+            held.append(np.broadcast_to(m[..., None], shape) if m.ndim < len(shape) else m)
+        return np.concatenate(held, axis=self.axis).any(axis=-1)
 
     def compute_output_shape(self, input_shape):
         axis = self._check_inputs(input_shape)

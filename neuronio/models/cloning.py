@@ -12,7 +12,9 @@ def _clone_layer(layer: Layer) -> Layer:
 
 def clone_model(model, input_tensors=None, clone_function=None, call_function=None, recursive=False, **kwargs):
     """A copy of `model` built from new layers with the same configs (as Keras's clone_model):
-    the weights are newly initialized, never shared; the compile state is not copied.
+    the weights are newly initialized, never shared. A compiled model gives a compiled copy, compiled
+    from its `get_compile_config()` as Keras does: a new optimizer with the same settings (no slots,
+    iterations 0), the same loss(es) and metrics.
 
     Args:
         model: a Sequential, functional or subclassed model.
@@ -27,10 +29,30 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
         raise TypeError(f"clone_model got unexpected keyword arguments: {sorted(kwargs)}.")
     if clone_function is not None and not callable(clone_function):
         raise ValueError(f"clone_model: `clone_function` must be callable; received {clone_function!r}.")
+    copy = _clone_architecture(model, input_tensors, clone_function, call_function, recursive)
+    if getattr(model, "compiled", False):
+        try:
+            copy.compile_from_config(model.get_compile_config())
+        except (ValueError, TypeError) as exc:  # as in Keras, an unregistered function cannot be rebuilt
+            raise type(exc)(
+                f"clone_model: the copy of the compiled model '{model.name}' is compiled from its compile "
+                f"config, as Keras does, and that failed: {exc} Register your own losses and metrics with "
+                f"@neuronio.saving.register_keras_serializable() (a lambda cannot be rebuilt: use a named "
+                f"function), or compile the model after cloning it."
+            ) from exc
+    return copy
+
+
+def _clone_architecture(model, input_tensors, clone_function, call_function, recursive):
     clone = clone_function or _clone_layer
     if recursive:
         clone = _recursive(clone, input_tensors, call_function)
     if isinstance(model, Sequential):
+        if call_function is not None:
+            raise ValueError(
+                f"clone_model: `call_function` is not supported for the Sequential model '{model.name}': its "
+                "layers are listed, not called, when it is built. Pass call_function for functional models only."
+            )
         return _clone_sequential(model, input_tensors, clone)
     if isinstance(model, Functional) and type(model).get_config is Functional.get_config:
         return _clone_functional(model, input_tensors, clone, call_function)
@@ -44,7 +66,9 @@ def clone_model(model, input_tensors=None, clone_function=None, call_function=No
 
 def _recursive(clone, input_tensors, call_function):
     def clone_nested(layer):
-        if isinstance(layer, (Sequential, Functional)):
+        if isinstance(layer, Sequential):  # a Sequential's layers are not called: no call_function
+            return clone_model(layer, clone_function=clone)
+        if isinstance(layer, Functional):
             return clone_model(layer, clone_function=clone, call_function=call_function)
         return clone(layer)
 

@@ -2,6 +2,7 @@
 subclasses write `call` themselves (Keras's subclassing style)."""
 
 import os
+import warnings
 
 import numpy as np
 
@@ -148,7 +149,17 @@ class Model(Trainer, Layer):
         return serialization.get_compile_config(self)
 
     def compile_from_config(self, config):
-        """Compile from `get_compile_config()`'s output and build the optimizer's slots."""
+        """Compile from `get_compile_config()`'s output and build the optimizer's slots. A class
+        with its own `compile` is left uncompiled with a warning, as Keras does: its compile's
+        arguments are its own, so only its `compile_from_config` can say how to rebuild them."""
+        if type(self).compile is not Model.compile:
+            warnings.warn(
+                f"{type(self).__name__} '{self.name}': compile() was not called as part of model loading because "
+                "the model's compile() method is custom. Override get_compile_config() and "
+                "compile_from_config(config) as well, or call compile() yourself after loading.",
+                stacklevel=2,
+            )
+            return
         serialization.compile_from_config(self, config)
 
 

@@ -4,6 +4,7 @@ from neuronio.autodiff.tensor import with_mask
 from neuronio.errors import ShapeError
 from neuronio.layers.core import InputLayer
 from neuronio.layers.layer import Layer
+from neuronio.layers.name_scope import name_scope
 from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.models.functional import adjust_input_rank
 from neuronio.models.model import Model
@@ -49,7 +50,8 @@ class Sequential(Model):
         self._stack.append(layer)
         self._layers.append(layer)
         if self._output is not None:
-            self._output = layer(self._output)  # builds the layer and checks shapes now, as Keras does
+            with name_scope(self):  # the layer's variables are the model's: "<model>/<layer>/<name>"
+                self._output = layer(self._output)  # builds the layer and checks shapes now, as Keras does
             self.built = True
             self._build_shapes = self._input_layer.batch_shape
 
@@ -106,8 +108,9 @@ class Sequential(Model):
             raise ShapeError("A Sequential model takes a single input; received several.")
         self._input_layer = InputLayer(batch_shape=(None, *tuple(input_shape)[1:]), dtype=self.dtype)
         output = self._input_layer.output
-        for layer in self._stack:
-            output = layer(output)
+        with name_scope(self):
+            for layer in self._stack:
+                output = layer(output)
         self._output = output
 
     def call(self, inputs, training=None):

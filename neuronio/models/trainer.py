@@ -38,6 +38,7 @@ class Trainer:
         self.stop_training = False
         self.history = None
         self._compile_metrics_spec = None
+        self._compile_weighted_metrics_spec = None
         self._compiled_losses = None  # one Loss per output, resolved on the first batch
         self._compile_metrics = None  # a CompileMetrics holding the compiled metrics of every output
         self._loss_tracker = metrics.Mean(name="loss")
@@ -64,16 +65,21 @@ class Trainer:
             loss: name, function or Loss; a list or dict gives one per output.
             loss_weights: weights of the per-output losses in the total.
             metrics: list of names/functions/Metrics ("accuracy", "acc", "mae", ...); a dict or list
-                of lists gives them per output.
+                of lists gives them per output. Updated without sample weights, as Keras.
+            weighted_metrics: the same, updated with the sample weights (logged as
+                `weighted_<name>` where the name is already a metric's).
         """
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss
         self.loss_weights = loss_weights
         self._compile_metrics_spec = metrics
+        self._compile_weighted_metrics_spec = weighted_metrics
         self._compiled_losses = None
         self._output_loss_trackers = []
         self._compile_metrics = (
-            None if metrics is None else CompileMetrics(metrics, self._per_output, self._output_names())
+            None
+            if metrics is None and weighted_metrics is None
+            else CompileMetrics(metrics, self._per_output, self._output_names(), weighted_metrics)
         )
         self.compiled = True
         self.stop_training = False
@@ -99,7 +105,7 @@ class Trainer:
                 raise ValueError(f"compile: {len(spec)} losses given for a model with {n_outputs} outputs.")
             return list(spec)
         if (
-            what == "metrics"
+            what in ("metrics", "weighted_metrics")
             and n_outputs > 1
             and isinstance(spec, (list, tuple))
             and spec
@@ -173,7 +179,7 @@ class Trainer:
         names = []
         for m in self.metrics:
             if isinstance(m, CompileMetrics):
-                names += [sub.name for sub in m.metrics] if len(self._output_names()) == 1 else []
+                names += m.keys() if len(self._output_names()) == 1 else []
             else:
                 names.append(m.name)
         ordered = [logs[name] for name in names if name in logs]

@@ -53,8 +53,9 @@ def _walk(obj, path: str, found: list, seen: set) -> None:
     seen.add(id(obj))
     found.append((path, obj))
     class_name = layers_registry.name_of(obj)
-    if class_name is None:
-        # The user's own layer or subclassed model: its sublayers by attribute, as Keras walks them.
+    if class_name is None or (class_name not in _MODEL_CLASSES and hasattr(obj, "compile")):
+        # The user's own layer or a subclassed model (the user's, or Keras's own Distiller): its
+        # sublayers by attribute, as Keras walks them.
         for key, child in _attribute_children(obj):
             _walk(child, _join(path, key), found, seen)
         return

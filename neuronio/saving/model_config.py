@@ -65,7 +65,10 @@ def deserialize_model(envelope: dict, who: str = "config", compile: bool = True)
     model = deserialize_layer(envelope, who)
     compile_config = envelope.get("compile_config")
     if compile and compile_config:
-        compile_from_config(model, compile_config, f"{who}: compile_config")
+        if _own_compile_hooks(model):  # the class's own compile/compile_from_config decide (Keras)
+            model.compile_from_config(compile_config)
+        else:
+            compile_from_config(model, compile_config, f"{who}: compile_config")
     return model
 
 
@@ -86,6 +89,13 @@ def _check_user_class_found(envelope, who: str) -> None:
         f"defines it, decorated with @neuronio.saving.register_keras_serializable() (the same package "
         f"and name), or pass custom_objects={{{name!r}: {name}}} to load_model."
     )
+
+
+def _own_compile_hooks(model) -> bool:
+    """True when the model's class defines its own compile or compile_from_config (Sequential
+    inherits Model's two, so it stands for them here)."""
+    base = layers_registry.lookup("Sequential")
+    return type(model).compile is not base.compile or type(model).compile_from_config is not base.compile_from_config
 
 
 def _graph_subclass(cls) -> str | None:

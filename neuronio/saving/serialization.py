@@ -87,7 +87,8 @@ def serialize_layer(layer) -> dict:
 
 def _keras_module(class_name: str) -> str:
     # Keras 3 writes these module strings; a Keras reader imports nothing from them for these classes.
-    return {"Sequential": "keras", "Functional": "keras.src.models.functional"}.get(class_name, "keras.layers")
+    modules = {"Sequential": "keras", "Functional": "keras.src.models.functional", "Distiller": "keras.distillation"}
+    return modules.get(class_name, "keras.layers")
 
 
 def _build_config(layer, class_name: str):
@@ -425,7 +426,9 @@ def get_compile_config(model) -> dict | None:
         "loss": _serialize_spec(model.loss, object_registration.or_custom(losses.serialize)),
         "loss_weights": _jsonable(model.loss_weights),
         "metrics": _serialize_spec(model._compile_metrics_spec, object_registration.or_custom(metrics.serialize)),
-        "weighted_metrics": None,
+        "weighted_metrics": _serialize_spec(
+            getattr(model, "_compile_weighted_metrics_spec", None), object_registration.or_custom(metrics.serialize)
+        ),
         "run_eagerly": False,
         "steps_per_execution": 1,
         "jit_compile": False,
@@ -444,20 +447,23 @@ def compile_from_config(model, compile_config: dict, who: str = "compile_config"
             f"{who}: 'optimizer' must be an optimizer's config or name; received {_short(optimizer)}."
         )
     optimizer = optimizers.deserialize(optimizer) if isinstance(optimizer, dict) else optimizer
-    if compile_config.get("weighted_metrics"):
-        raise FileFormatError(
-            f"{who}: the model was compiled with weighted_metrics={_short(compile_config['weighted_metrics'])}, "
-            f"which neuronio does not implement. Load with compile=False and compile it again."
-        )
     loss = _deserialize_spec(compile_config.get("loss"), object_registration.custom_or(losses.deserialize))
     compiled_metrics = _deserialize_spec(
         compile_config.get("metrics"), object_registration.custom_or(metrics.deserialize)
     )
     # compile() resolves names on the first batch; a name no registry knows is refused here, at load.
     _check_names(loss, losses.get, skip=("crossentropy", "ce"))
+    weighted_metrics = _deserialize_spec(
+        compile_config.get("weighted_metrics"), object_registration.custom_or(metrics.deserialize)
+    )
     _check_names(compiled_metrics, metrics.get, skip=())
+    _check_names(weighted_metrics, metrics.get, skip=())
     model.compile(
-        optimizer=optimizer, loss=loss, loss_weights=compile_config.get("loss_weights"), metrics=compiled_metrics
+        optimizer=optimizer,
+        loss=loss,
+        loss_weights=compile_config.get("loss_weights"),
+        metrics=compiled_metrics,
+        weighted_metrics=weighted_metrics,
     )
     if model.built:
         model.optimizer.build(model.trainable_weights)

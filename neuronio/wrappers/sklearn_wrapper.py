@@ -79,10 +79,7 @@ class SKLBase(BaseEstimator):
         from neuronio.models import Model, clone_model
 
         if isinstance(self.model, Model):
-            clone = clone_model(self.model)
-            if getattr(self.model, "compiled", False) and not getattr(clone, "compiled", False):
-                clone.compile_from_config(self.model.get_compile_config())  # a fresh optimizer, the same settings
-            return clone
+            return clone_model(self.model)  # compiled alike: a fresh optimizer with the same settings
         if not callable(self.model):
             raise TypeError(
                 f"{type(self).__name__}: `model` must be a compiled neuronio Model or a callable returning one; "

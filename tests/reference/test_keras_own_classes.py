@@ -31,6 +31,8 @@ def _keras_class(kind: str, name: str):
     """Keras's class of that kind and name, or None (the models live outside keras.layers)."""
     if kind == "layers" and name in ("Sequential", "Functional"):
         return keras.Sequential if name == "Sequential" else keras.src.models.functional.Functional
+    if kind == "layers" and name == "Distiller":
+        return keras.distillation.Distiller
     module = keras
     for part in kind.split("."):
         module = getattr(module, part)
