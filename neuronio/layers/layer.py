@@ -18,7 +18,7 @@ from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
-from neuronio.layers.name_scope import wrap_build, name_scope, variable_path
+from neuronio.layers.name_scope import name_scope, variable_path, wrap_build
 from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
 
