@@ -365,6 +365,9 @@ def process_settings() -> dict:
       with it against 41 ms without).
     - glibc's malloc keeps 128 MiB of freed memory at the top of its heap (`tune_allocator`, run by
       fit, evaluate and predict; off with NEURONIO_MALLOC_TUNING=0).
+
+    tests/test_config.py checks that each library read its setting (asking OpenBLAS, GNU OpenMP and
+    numba themselves), in a fresh interpreter each time since they read them once, when they load.
     """
     return {
         "OMP_WAIT_POLICY": os.environ.get("OMP_WAIT_POLICY", "(unset)"),

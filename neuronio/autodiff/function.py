@@ -18,6 +18,10 @@ from neuronio.autodiff import tape as _tape
 from neuronio.autodiff.tensor import Tensor, _nonfinite_message, as_array
 from neuronio.errors import DTypeError, NumericsError
 
+# The native float dtypes: a set lookup is the cheapest test of "a float array" in apply(), which
+# runs once per op call (non-native byte orders fall through to the dtype's kind).
+_FLOAT_DTYPES = frozenset(np.dtype(code) for code in "efdg")
+
 
 class Function:
     """Base of every op class (`MatMulOp`, `Conv2DOp`, ...)."""
@@ -43,12 +47,17 @@ class Function:
 
     def apply(self, *inputs) -> Tensor:
         """Run forward on the inputs' arrays and link the output into the graph if recording."""
-        # Lists, not generator-fed tuples: this runs once per op call, and inference of a small
-        # model is mostly such bookkeeping (the single-image latency).
-        tensors = [x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs]
-        arrays = [t.data for t in tensors]
+        # A plain loop, not comprehensions (each a function call in Python 3.11): this runs once per
+        # op call, and inference of a small model is mostly such bookkeeping (single-image latency).
+        tensors, arrays = inputs, []
+        for x in inputs:
+            if not isinstance(x, Tensor):  # an array or a number among the inputs: convert each such one once
+                tensors = tuple(x if isinstance(x, Tensor) else Tensor(as_array(x)) for x in inputs)
+                arrays = [t.data for t in tensors]
+                break
+            arrays.append(x.data)
         for array in arrays:
-            if array.dtype.kind != "f":
+            if array.dtype not in _FLOAT_DTYPES and array.dtype.kind != "f":  # the set first: faster
                 raise DTypeError(
                     f"{self.name} expects floating-point inputs, but received dtype "
                     f"{array.dtype} (shape {array.shape}). Cast first, e.g. "
@@ -68,5 +77,5 @@ class Function:
         if not record:
             self.saved = ()
             return Tensor(y)
-        self.inputs = tuple(tensors)
+        self.inputs = tensors
         return Tensor(y, requires_grad=True, node=self)

@@ -4,6 +4,8 @@ No math lives here: the operators below call the ops in `neuronio.ops`, imported
 used because the ops themselves are built on this module.
 """
 
+import threading
+
 import numpy as np
 
 from neuronio import config
@@ -205,9 +207,40 @@ def as_array(value, dtype=None) -> np.ndarray:
             f"Cannot use an array of dtype {array.dtype} as a tensor: expected numbers "
             f"(float, int, uint or bool). Convert it first, e.g. x.astype('float32')."
         )
-    if array.dtype.kind == "f" and not np.isfinite(array).all():
+    if array.dtype.kind == "f" and not _just_checked(array) and not np.isfinite(array).all():
         raise NumericsError(_nonfinite_message(array, "input"))
     return array
+
+
+# The arrays the data boundary has just scanned (`checked_inputs`), per thread: () outside its scope.
+_BOUNDARY = threading.local()
+
+
+def _just_checked(array) -> bool:
+    for checked in getattr(_BOUNDARY, "arrays", ()):
+        if checked is array:  # identity: `in` would compare the arrays' values
+            return True
+    return False
+
+
+class checked_inputs:  # noqa: N801 - used as a function: `with checked_inputs(arrays):`
+    """Inside `with checked_inputs(arrays):`, as_array does not scan these very array objects for
+    NaN and infinity again: the caller has just scanned them, with an error naming its argument
+    (models/data.py's ArrayData, for the *_on_batch methods, which hand them to the model as they
+    are), so each value is checked once. Any other array, and these outside the scope, are scanned."""
+
+    __slots__ = ("arrays", "previous")
+
+    def __init__(self, arrays):
+        self.arrays = tuple(arrays)
+
+    def __enter__(self):
+        self.previous = getattr(_BOUNDARY, "arrays", ())
+        _BOUNDARY.arrays = self.arrays
+
+    def __exit__(self, *exc_info):
+        _BOUNDARY.arrays = self.previous
+        return False
 
 
 def _nonfinite_message(array: np.ndarray, who: str) -> str:

@@ -65,3 +65,8 @@ def check_input(spec: InputSpec | None, shape: tuple, layer, index: int = 0) -> 
     if spec.axes.get(-1) is not None and rank > 2 and (spec.ndim == 2 or spec.min_ndim == 2):
         hint = " If these are images, add a Flatten layer before it."
     raise ShapeError(f"{who} is incompatible: {problem}, but received shape {_shape_str(shape)}.{hint}")
+
+
+def is_shape_list(shape) -> bool:
+    """True for a list of shapes ([(None, 3), (None, 3)]), False for one shape ((None, 3))."""
+    return isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list)))

@@ -8,6 +8,7 @@ five methods: `__init__` (validate and store), `build(input_shape)` (create weig
 
 import inspect
 import threading
+import weakref
 
 import numpy as np
 
@@ -15,8 +16,9 @@ from neuronio import config, constraints, initializers, regularizers
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
-from neuronio.layers.input_spec import check_input
-from neuronio.layers.symbolic import Node, SymbolicTensor, is_symbolic
+from neuronio.layers.auto_config import auto_config, init_takes_name
+from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
+from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
 
 # Every layer class, by its Keras name; saving and `from_config` resolve layers only through it.
@@ -25,6 +27,10 @@ registry = Registry("layer")
 # The layer whose __call__ is outermost in this thread: it clears the losses of every layer below
 # it before running, so `losses` holds the penalties of the latest forward pass (as in Keras).
 _call_context = threading.local()
+# The layers whose `_losses` are not empty (add_loss puts a layer in, clearing takes it out): when
+# it is empty, as in inference without regularizers, an outermost call has nothing to clear and
+# skips the walk over every layer below it.
+_HOLDING_LOSSES: "weakref.WeakSet[Layer]" = weakref.WeakSet()
 
 
 class Layer:
@@ -97,6 +103,16 @@ class Layer:
                     self._layers.append(item)
         object.__setattr__(self, name, value)
 
+    # -- dtype: its name, as Keras gives it; the np.dtype kept beside it for __call__'s comparison ----
+    @property
+    def dtype(self) -> str:
+        return self._dtype_name
+
+    @dtype.setter
+    def dtype(self, value) -> None:
+        self._numpy_dtype = np.dtype(value)
+        self._dtype_name = self._numpy_dtype.name
+
     # -- trainable: set on a layer, it reaches every weight and sublayer below it (as Keras) -------
     @property
     def trainable(self) -> bool:
@@ -166,6 +182,7 @@ class Layer:
                 f"compute_loss()."
             )
         self._losses.append(loss)
+        _HOLDING_LOSSES.add(self)
 
     @property
     def losses(self) -> list:
@@ -180,9 +197,10 @@ class Layer:
         return collected
 
     def _clear_losses(self) -> None:
-        self._losses.clear()
-        for layer in _flatten_layers(self):
-            layer._losses.clear()
+        for layer in [self, *_flatten_layers(self)]:
+            if layer._losses:
+                layer._losses.clear()
+                _HOLDING_LOSSES.discard(layer)
 
     @property
     def weights(self) -> list[Variable]:
@@ -243,13 +261,13 @@ class Layer:
 
     def compute_output_shape(self, input_shape):
         """Output shape for `input_shape`; by default found by running `call` on zeros."""
-        shapes = input_shape if _is_shape_list(input_shape) else [input_shape]
+        shapes = input_shape if is_shape_list(input_shape) else [input_shape]
         dummies = [Tensor(np.zeros([1 if d is None else d for d in s], dtype=self.dtype)) for s in shapes]
         with no_grad():
-            out = self._call_with_training(dummies if _is_shape_list(input_shape) else dummies[0], False)
+            out = self._call_with_training(dummies if is_shape_list(input_shape) else dummies[0], False)
         if isinstance(out, (list, tuple)):
             return [(None, *o.shape[1:]) for o in out]
-        return (input_shape[0] if not _is_shape_list(input_shape) else None, *out.shape[1:])
+        return (input_shape[0] if not is_shape_list(input_shape) else None, *out.shape[1:])
 
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: the input's mask if the layer supports masking, else None."""
@@ -277,7 +295,7 @@ class Layer:
         config_dict = {"name": self.name}
         if auto is not None:
             config_dict.update(auto)
-            if not _init_takes_name(type(self)):
+            if not init_takes_name(type(self)):
                 config_dict.pop("name")  # it could not be passed back to __init__
         config_dict.update(trainable=self.trainable, dtype=self.dtype)
         if self.activity_regularizer is not None:
@@ -307,22 +325,31 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------------------------
     def __call__(self, inputs, training=None, **kwargs):
-        if type(inputs) is Tensor and self.built and inputs.data.dtype == _numpy_dtype(self.dtype):
+        if type(inputs) is Tensor and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
-            check_input(self._spec_for(0), inputs.data.shape, self, 0)
+            spec = self.input_spec
+            if spec is not None:
+                check_input(spec if type(spec) is InputSpec else self._spec_for(0), inputs.data.shape, self, 0)
         else:
             tensors = self._prepare_inputs(inputs)
             if tensors is _SYMBOLIC:
                 # 1. Symbolic inputs wire a functional graph instead of computing.
-                return self._symbolic_call(inputs, kwargs)
-        # 4. Run the layer's computation; the outermost call first clears the losses below it.
+                return record_call(self, inputs, kwargs)
+        # 4. Run the layer's computation; the outermost call first clears the losses below it
+        # (nothing to clear while no layer holds an add_loss value, as in plain inference).
         outermost = getattr(_call_context, "entry", None) is None
         if outermost:
             _call_context.entry = self
-            self._clear_losses()
+            if _HOLDING_LOSSES:
+                self._clear_losses()
         try:
-            outputs = self._call_with_training(tensors, training, **kwargs)
+            # _call_with_training's lines, inline: this runs for every layer of every forward pass.
+            takes = _CALL_PARAMETERS.get(type(self)) or _call_parameters(type(self))
+            if training is not None and "training" in takes:
+                outputs = self.call(tensors, training=bool(training), **kwargs)
+            else:
+                outputs = self.call(tensors, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -363,20 +390,21 @@ class Layer:
     def _call_with_training(self, inputs, training, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
         # BatchNormalization default to inference, the augmentation layers to augmenting.
-        if training is not None and _accepts_training(type(self)):
+        if training is not None and _accepts(type(self), "training"):
             return self.call(inputs, training=bool(training), **kwargs)
         return self.call(inputs, **kwargs)
 
     def _to_tensor(self, x) -> Tensor:
+        dtype = self._numpy_dtype  # comparing with the name would parse it on every call
         if isinstance(x, Tensor):
-            if x.dtype == self.dtype:
+            if x.data.dtype == dtype:
                 return x
-            if x.dtype.kind == "f":
+            if x.data.dtype.kind == "f":
                 return cast(x, self.dtype)
-            return Tensor(x.data.astype(self.dtype))
+            return Tensor(x.data.astype(dtype))
         array = as_array(x)
-        if array.dtype != self.dtype:
-            array = array.astype(self.dtype)
+        if array.dtype != dtype:
+            array = array.astype(dtype)
         return Tensor(array)
 
     def _spec_for(self, index: int):
@@ -388,36 +416,10 @@ class Layer:
     def _maybe_build(self, shapes) -> None:
         if self.built:
             return
-        shapes = [tuple(s) for s in shapes] if _is_shape_list(shapes) else tuple(shapes)
+        shapes = [tuple(s) for s in shapes] if is_shape_list(shapes) else tuple(shapes)
         self.build(shapes)
         self._build_shapes = shapes
         self.built = True
-
-    def _symbolic_call(self, inputs, kwargs):
-        flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-        for x in flat:
-            if not isinstance(x, SymbolicTensor):
-                raise TypeError(
-                    f"Layer '{self.name}' received a mix of symbolic and concrete inputs "
-                    f"({type(x).__name__}); in a functional model every input must come from Input()."
-                )
-        shapes = [x.shape for x in flat] if isinstance(inputs, (list, tuple)) else flat[0].shape
-        self._maybe_build(shapes)
-        for i, x in enumerate(flat):
-            check_input(self._spec_for(i), x.shape, self, i)
-        out_shape = self.compute_output_shape(shapes)
-        multiple = _is_shape_list(out_shape)
-        out_shapes = out_shape if multiple else [out_shape]
-        node = Node(self, flat, [], kwargs)
-        node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
-        node.outputs = [
-            SymbolicTensor(
-                s, dtype=self.dtype, name=self.name if len(out_shapes) == 1 else f"{self.name}_{i}", node=node, index=i
-            )
-            for i, s in enumerate(out_shapes)
-        ]
-        self._inbound_nodes.append(node)
-        return node.outputs if multiple else node.outputs[0]
 
     @property
     def input(self):
@@ -468,72 +470,17 @@ def _flatten_layers(layer) -> list:
     return found
 
 
-def _is_shape_list(shape) -> bool:
-    """True for a list of shapes ([(None, 3), (None, 3)]), False for one shape ((None, 3))."""
-    return isinstance(shape, list) and (not shape or isinstance(shape[0], (tuple, list)))
-
-
-def _accepts_training(cls) -> bool:
-    return _accepts(cls, "training")
-
-
-_ACCEPTS: dict = {}  # (layer class, argument name) -> whether its call() takes that argument
+_CALL_PARAMETERS: dict = {}  # layer class -> the names of the arguments its call() takes
 _SYMBOLIC = object()  # _prepare_inputs's answer for symbolic inputs
-_NUMPY_DTYPES: dict = {}  # a layer's dtype name -> np.dtype (comparing with a str parses it each time)
 
 
-def _numpy_dtype(name: str) -> np.dtype:
-    found = _NUMPY_DTYPES.get(name)
-    if found is None:
-        found = _NUMPY_DTYPES[name] = np.dtype(name)
-    return found
+def _call_parameters(cls) -> frozenset:
+    """The names of the arguments the call() of layer class `cls` takes, found once per class."""
+    parameters = _CALL_PARAMETERS.get(cls)
+    if parameters is None:
+        parameters = _CALL_PARAMETERS[cls] = frozenset(inspect.signature(cls.call).parameters)
+    return parameters
 
 
 def _accepts(cls, argument: str) -> bool:
-    key = (cls, argument)
-    cached = _ACCEPTS.get(key)
-    if cached is None:
-        cached = _ACCEPTS[key] = argument in inspect.signature(cls.call).parameters
-    return cached
-
-
-# -- Keras 3's automatic config of a user's layer ---------------------------------------------------
-_PLAIN = (str, int, float, bool, type(None))
-
-
-def auto_config(cls, args, kwargs):
-    """(the constructor arguments by name, defaults included, or None; whether None is due to
-    positional-only or *args arguments)."""
-    signature = inspect.signature(cls.__init__)
-    try:
-        bound = signature.bind(None, *args, **kwargs)
-    except TypeError:
-        return None, False
-    parameters = list(signature.parameters.values())[1:]
-    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in parameters):
-        return None, True
-    bound.apply_defaults()
-    arguments = dict(bound.arguments)
-    arguments.pop(next(iter(signature.parameters)))
-    for p in parameters:
-        if p.kind is inspect.Parameter.VAR_KEYWORD:
-            arguments.update(arguments.pop(p.name, {}))
-        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
-            return None, True
-    arguments.pop("name", None)
-    return (arguments, False) if _plain(arguments) else (None, False)
-
-
-def _plain(value) -> bool:
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return isinstance(value, _PLAIN)
-
-
-def _init_takes_name(cls) -> bool:
-    """Keras keeps `name` in an automatic config only if __init__ takes `name` or `**kwargs`."""
-    parameters = inspect.signature(cls.__init__).parameters
-    kwargs = parameters.get("kwargs")
-    return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
+    return argument in _call_parameters(cls)

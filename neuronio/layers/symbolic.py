@@ -12,6 +12,8 @@ imports it, so the hook is in place whenever a SymbolicTensor can exist).
 
 import numpy as np
 
+from neuronio.layers.input_spec import check_input, is_shape_list
+
 
 class SymbolicTensor:
     """A placeholder: shape (None for the batch axis), dtype, and the node that produced it."""
@@ -111,3 +113,32 @@ def is_symbolic(value) -> bool:
     if isinstance(value, (list, tuple)):
         return any(isinstance(v, SymbolicTensor) for v in value)
     return False
+
+
+def record_call(layer, inputs, kwargs):
+    """A layer called on symbolic inputs (Layer.__call__'s step 1): build it, check the inputs
+    against its spec, infer its output shapes and record the call as a Node; the symbolic outputs."""
+    flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    for x in flat:
+        if not isinstance(x, SymbolicTensor):
+            raise TypeError(
+                f"Layer '{layer.name}' received a mix of symbolic and concrete inputs "
+                f"({type(x).__name__}); in a functional model every input must come from Input()."
+            )
+    shapes = [x.shape for x in flat] if isinstance(inputs, (list, tuple)) else flat[0].shape
+    layer._maybe_build(shapes)
+    for i, x in enumerate(flat):
+        check_input(layer._spec_for(i), x.shape, layer, i)
+    out_shape = layer.compute_output_shape(shapes)
+    multiple = is_shape_list(out_shape)
+    out_shapes = out_shape if multiple else [out_shape]
+    node = Node(layer, flat, [], kwargs)
+    node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
+    node.outputs = [
+        SymbolicTensor(
+            s, dtype=layer.dtype, name=layer.name if len(out_shapes) == 1 else f"{layer.name}_{i}", node=node, index=i
+        )
+        for i, s in enumerate(out_shapes)
+    ]
+    layer._inbound_nodes.append(node)
+    return node.outputs if multiple else node.outputs[0]

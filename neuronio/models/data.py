@@ -9,6 +9,7 @@ import math
 import numpy as np
 
 from neuronio import config
+from neuronio.autodiff.tensor import Tensor
 from neuronio.errors import DTypeError, NumericsError, ShapeError
 from neuronio.models.streams import StreamData, is_stream, pack_x_y_sample_weight, reject_stream_arguments
 
@@ -73,8 +74,10 @@ class ArrayData:
             if missing:
                 raise ValueError(f"{self.who}: `{name}` is a dict but lacks keys {missing}; expected keys {names}.")
             value = [value[k] for k in names]
-        expected = len(getattr(model, "inputs" if inputs else "outputs", None) or [None])
-        if isinstance(value, (list, tuple)) and expected > 1:
+        expected = 1
+        if isinstance(value, (list, tuple)):  # several arrays: one per input (output), or one array as a list
+            expected = len(getattr(model, "inputs" if inputs else "outputs", None) or [None])
+        if expected > 1:
             if len(value) != expected:
                 raise ValueError(
                     f"{self.who}: the model has {expected} {'inputs' if inputs else 'outputs'} but `{name}` "
@@ -86,7 +89,9 @@ class ArrayData:
         return [self._checked(v, name) for v in values]
 
     def _checked(self, value, name: str) -> np.ndarray:
-        array = np.asarray(getattr(value, "data", value))
+        # A Tensor's array; not getattr(value, "data", value): an ndarray's `data` is its memoryview,
+        # which np.asarray wraps in a new array object (a copy of the header, each call).
+        array = np.asarray(value.data if isinstance(value, Tensor) else value)
         if array.dtype.kind not in "fiub":
             raise DTypeError(
                 f"{self.who}: `{name}` has dtype {array.dtype}; expected numbers. Convert it with "
@@ -135,15 +140,13 @@ class ArrayData:
         return part
 
     def _pack(self, index):
-        xs = slice_rows(self.xs, index)
         ys = None if self.ys is None else slice_rows(self.ys, index)
         sw = None if self.sample_weight is None else self.sample_weight[index]
-        y = None if ys is None else ys[0] if len(ys) == 1 else ys
-        return pack_x_y_sample_weight(xs[0] if len(xs) == 1 else xs, y, sw)
+        return _packed(slice_rows(self.xs, index), ys, sw)
 
     def packed(self):
-        """All the samples as one Keras-packed batch."""
-        return self._pack(slice(None))
+        """All the samples as one Keras-packed batch (the checked arrays themselves: *_on_batch's)."""
+        return _packed(self.xs, self.ys, self.sample_weight)
 
     def steps_for(self, batch_size: int) -> int:
         return math.ceil(self.n / batch_size)
@@ -165,3 +168,9 @@ class ArrayData:
             else:
                 # Sorted indices read memory in order; the batch's order within itself does not matter.
                 yield self._pack(np.sort(order[start : start + batch_size]))
+
+
+def _packed(xs: list, ys, sample_weight):
+    """Lists of arrays packed as Keras packs a batch: `x`, `(x, y)` or `(x, y, sample_weight)`."""
+    y = None if ys is None else ys[0] if len(ys) == 1 else ys
+    return pack_x_y_sample_weight(xs[0] if len(xs) == 1 else xs, y, sample_weight)

@@ -23,7 +23,7 @@ def _as_list(value) -> tuple[list, bool]:
 def adjust_input_rank(value, expected_shape, name: str):
     """Keras's rule for data one axis off its Input: a trailing axis of size 1 is added when the
     Input ends in 1 ((N, 28, 28) into Input((28, 28, 1))) or dropped when the data ends in 1."""
-    shape = np.shape(value.data if isinstance(value, Tensor) else value)
+    shape = value.data.shape if isinstance(value, Tensor) else np.shape(value)
     rank, expected = len(shape), len(expected_shape)
     if rank == expected:
         return value

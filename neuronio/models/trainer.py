@@ -17,7 +17,7 @@ import numpy as np
 
 from neuronio import config, losses, metrics, ops, optimizers
 from neuronio.autodiff.tape import GradientTape, no_grad
-from neuronio.autodiff.tensor import Tensor, mask_of
+from neuronio.autodiff.tensor import Tensor, checked_inputs, mask_of
 from neuronio.callbacks import CallbackList
 from neuronio.callbacks.ranks import for_this_process
 from neuronio.distribution import distribution as current_distribution
@@ -464,7 +464,8 @@ class Trainer:
         )
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
-        logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
+        with checked_inputs(data.xs):  # scanned by ArrayData: the model's conversion does not scan them again
+            logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -473,13 +474,15 @@ class Trainer:
         check_loop_arguments("test_on_batch", y=self._y_to_check(x, y, "test_step"), sample_weight=sample_weight)
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
-        logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
+        with checked_inputs(data.xs):
+            logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
         data = ArrayData(x, None, None, self, "predict_on_batch")
-        return _to_numpy(self.predict_step(data.packed()))
+        with checked_inputs(data.xs):
+            return _to_numpy(self.predict_step(data.packed()))
 
 
 def _batch_size(x) -> int:

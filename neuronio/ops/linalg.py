@@ -4,7 +4,7 @@ import numpy as np
 
 from neuronio.autodiff.broadcast import sum_to_shape
 from neuronio.autodiff.function import Function
-from neuronio.autodiff.tensor import as_tensor
+from neuronio.autodiff.tensor import Tensor, as_tensor
 from neuronio.errors import ShapeError
 
 
@@ -63,11 +63,12 @@ class LinearOp(Function):
         else:  # mixed dtypes promote as `x @ kernel + bias` would
             y = y + bias
         if self.activation == "relu":
-            np.maximum(y, 0, out=y)  # NaN stays NaN, as ReluOp's np.maximum keeps it
-        elif self.activation == "softmax":  # SoftmaxOp's steps, in place
-            y -= y.max(axis=-1, keepdims=True)
+            np.maximum(y, _zero(y.dtype), out=y)  # NaN stays NaN, as ReluOp's np.maximum keeps it
+        elif self.activation == "softmax":  # SoftmaxOp's steps, in place (the ufuncs' reduce is what
+            # max and sum run, without their Python wrappers: a single image's (1, 10) is all overhead)
+            y -= np.maximum.reduce(y, axis=-1, keepdims=True)
             np.exp(y, out=y)
-            y /= y.sum(axis=-1, keepdims=True)
+            y /= np.add.reduce(y, axis=-1, keepdims=True)
         self.save_for_backward(x, kernel, None if self.activation is None else y)
         return y
 
@@ -88,6 +89,17 @@ class LinearOp(Function):
         return dx, dkernel, dbias
 
 
+_ZEROS: dict = {}  # dtype -> a 0-d zero of it: np.maximum(y, 0) converts the Python 0 on every call
+
+
+def _zero(dtype) -> np.ndarray:
+    zero = _ZEROS.get(dtype)
+    if zero is None:
+        zero = _ZEROS[dtype] = np.zeros((), dtype)
+        zero.flags.writeable = False
+    return zero
+
+
 def linear(x, kernel, bias, activation: str | None = None):
     """x @ kernel + bias for x of shape (..., D), kernel (D, U) and bias (U,): Dense's op; with
     activation="relu" or "softmax" (over the last axis) that activation too, in the same op.
@@ -98,11 +110,16 @@ def linear(x, kernel, bias, activation: str | None = None):
     >>> linear(np.ones((1, 2), "float32"), -np.ones((2, 2), "float32"), np.array([1, 3], "float32"), "relu").numpy()
     array([[0., 1.]], dtype=float32)
     """
-    x, kernel, bias = as_tensor(x), as_tensor(kernel), as_tensor(bias)
-    if x.ndim < 1 or kernel.ndim != 2 or bias.shape != (kernel.shape[1],) or x.shape[-1] != kernel.shape[0]:
+    # Tensors (a Dense layer's case) are taken as they are without a call each; Tensor.shape is a
+    # property, so the shapes are read once: Dense runs this on every call.
+    x = x if isinstance(x, Tensor) else as_tensor(x)
+    kernel = kernel if isinstance(kernel, Tensor) else as_tensor(kernel)
+    bias = bias if isinstance(bias, Tensor) else as_tensor(bias)
+    x_shape, kernel_shape, bias_shape = x.data.shape, kernel.data.shape, bias.data.shape
+    if not x_shape or len(kernel_shape) != 2 or bias_shape != kernel_shape[1:] or x_shape[-1] != kernel_shape[0]:
         raise ShapeError(
-            f"linear expects x of shape (..., D), kernel (D, U) and bias (U,); received x.shape={x.shape}, "
-            f"kernel.shape={kernel.shape}, bias.shape={bias.shape}."
+            f"linear expects x of shape (..., D), kernel (D, U) and bias (U,); received x.shape={x_shape}, "
+            f"kernel.shape={kernel_shape}, bias.shape={bias_shape}."
         )
     if activation not in (None, "relu", "softmax"):
         raise ValueError(f"linear fuses activation None, 'relu' or 'softmax'; received activation={activation!r}.")

@@ -131,3 +131,47 @@ def test_add_loss_on_a_symbolic_tensor_is_refused_as_in_keras():
         NotImplementedError, match=r"add_loss on a symbolic tensor .* override the model's compute_loss"
     ):
         model.add_loss(outputs)
+
+
+class _PenaltyWhenTraining(layers.Layer):
+    """Adds `value` (a float, so the values are exact) to its losses, only in training mode."""
+
+    def __init__(self, value, **kwargs):
+        super().__init__(**kwargs)
+        self.value = value
+
+    def call(self, inputs, training=False):
+        if training:
+            self.add_loss(self.value)
+        return inputs
+
+
+def test_losses_hold_the_latest_call_only_with_or_without_layers_holding_any():
+    x = np.ones((2, 3), "float32")
+    first, second = _PenaltyWhenTraining(1.0), _PenaltyWhenTraining(2.0)
+    model = keras.Sequential([keras.Input((3,)), first, second])
+    model(x, training=True)
+    model(x, training=True)
+    assert model.losses == [1.0, 2.0]  # the latest call's, not the two calls' four
+    model(x, training=False)  # adds nothing: the inference call clears what training left
+    assert model.losses == [] and first.losses == [] and second.losses == []
+    # A layer called on its own keeps its loss until a call reaching it clears it; another model's
+    # call (not reaching it) leaves it alone.
+    first(x, training=True)
+    keras.Sequential([keras.Input((3,)), layers.Dense(1)])(x)
+    assert first.losses == [1.0]
+    model(x, training=False)
+    assert first.losses == []
+
+
+def test_a_layer_holding_losses_is_not_kept_alive_by_the_bookkeeping():
+    import gc
+    import weakref
+
+    layer = _PenaltyWhenTraining(1.0)
+    layer(np.ones((1, 2), "float32"), training=True)
+    assert layer.losses == [1.0]
+    ref = weakref.ref(layer)
+    del layer
+    gc.collect()
+    assert ref() is None

@@ -1,0 +1,44 @@
+"""Keras 3's automatic config of a user's layer: a subclass that writes no get_config() is saved
+with the arguments it was constructed with, when they are all plain values."""
+
+import inspect
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def auto_config(cls, args, kwargs):
+    """(the constructor arguments by name, defaults included, or None; whether None is due to
+    positional-only or *args arguments)."""
+    signature = inspect.signature(cls.__init__)
+    try:
+        bound = signature.bind(None, *args, **kwargs)
+    except TypeError:
+        return None, False
+    parameters = list(signature.parameters.values())[1:]
+    if any(p.kind is inspect.Parameter.POSITIONAL_ONLY for p in parameters):
+        return None, True
+    bound.apply_defaults()
+    arguments = dict(bound.arguments)
+    arguments.pop(next(iter(signature.parameters)))
+    for p in parameters:
+        if p.kind is inspect.Parameter.VAR_KEYWORD:
+            arguments.update(arguments.pop(p.name, {}))
+        elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
+            return None, True
+    arguments.pop("name", None)
+    return (arguments, False) if _plain(arguments) else (None, False)
+
+
+def _plain(value) -> bool:
+    if isinstance(value, (list, tuple)):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return isinstance(value, _PLAIN)
+
+
+def init_takes_name(cls) -> bool:
+    """Keras keeps `name` in an automatic config only if __init__ takes `name` or `**kwargs`."""
+    parameters = inspect.signature(cls.__init__).parameters
+    kwargs = parameters.get("kwargs")
+    return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
