@@ -17,6 +17,7 @@ from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
+from neuronio.layers.call_args import output_shape_with_args, positional_args
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
 from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
@@ -269,6 +270,10 @@ class Layer:
             return [(None, *o.shape[1:]) for o in out]
         return (input_shape[0] if not is_shape_list(input_shape) else None, *out.shape[1:])
 
+    def _output_shape_with_args(self, inputs, args, kwargs):
+        """The output shape of a symbolic call with further tensor arguments (call_args.py)."""
+        return output_shape_with_args(self, inputs, args, kwargs, Layer.compute_output_shape)
+
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: the input's mask if the layer supports masking, else None."""
         return mask if self.supports_masking else None
@@ -324,14 +329,20 @@ class Layer:
         return cls(**config_dict)
 
     # -- calling ----------------------------------------------------------------------------------
-    def __call__(self, inputs, training=None, **kwargs):
-        if type(inputs) is Tensor and self.built and inputs.data.dtype == self._numpy_dtype:
+    def __call__(self, inputs, *args, training=None, **kwargs):
+        # Keras 3's convention: `inputs` is call()'s first argument; further positional arguments
+        # are tensors for call()'s next parameters (call_args.py); `training` only by keyword.
+        if type(inputs) is Tensor and not args and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
             spec = self.input_spec
             if spec is not None:
                 check_input(spec if type(spec) is InputSpec else self._spec_for(0), inputs.data.shape, self, 0)
         else:
+            if args:  # several tensor arguments (Keras 3): checked against call()'s signature
+                args, symbolic = positional_args(self, inputs, args, kwargs)
+                if symbolic:
+                    return record_call(self, inputs, kwargs, args)
             tensors = self._prepare_inputs(inputs)
             if tensors is _SYMBOLIC:
                 # 1. Symbolic inputs wire a functional graph instead of computing.
@@ -347,9 +358,9 @@ class Layer:
             # _call_with_training's lines, inline: this runs for every layer of every forward pass.
             takes = _CALL_PARAMETERS.get(type(self)) or _call_parameters(type(self))
             if training is not None and "training" in takes:
-                outputs = self.call(tensors, training=bool(training), **kwargs)
+                outputs = self.call(tensors, *args, training=bool(training), **kwargs)
             else:
-                outputs = self.call(tensors, **kwargs)
+                outputs = self.call(tensors, *args, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -379,12 +390,13 @@ class Layer:
             check_input(self._spec_for(i), shape, self, i)
         return tensors
 
-    def call_with_mask(self, inputs, mask, training=None, **kwargs):
+    def call_with_mask(self, inputs, mask, *args, training=None, **kwargs):
         """Keras's mask propagation, used by the models: call the layer (handing it `mask` when
-        its `call` takes one) and return (outputs, the outputs' mask)."""
+        its `call` takes one) and return (outputs, the outputs' mask). `args`: call()'s further
+        tensor arguments; the mask is the first argument's, as in Keras."""
         if mask is not None and _accepts(type(self), "mask"):
             kwargs["mask"] = mask
-        outputs = self(inputs, training=training, **kwargs)
+        outputs = self(inputs, *args, training=training, **kwargs)
         return outputs, self.compute_mask(inputs, mask)
 
     def _call_with_training(self, inputs, training, **kwargs):

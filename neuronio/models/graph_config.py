@@ -51,13 +51,28 @@ def _check_node(node, name: str, who: str, op_node: bool) -> None:
     )
     if op_node:
         return
-    refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
-    for ref in refs:
-        _expect(is_tensor(ref), who, f"layer {name!r}: a node's argument is not a tensor reference", ref)
+    first = args[0]  # a tensor or a list of tensors; call()'s further arguments: tensors, None, lists of them
+    _expect(
+        is_tensor(first) or (isinstance(first, list) and first and all(_tensors(a) for a in first)),
+        who, f"layer {name!r}: a node's first argument is not a tensor reference or a list of them", first,
+    )  # fmt: skip
+    for arg in args[1:]:
+        _expect(
+            _tensors(arg), who,
+            f"layer {name!r}: a node's positional argument is not a tensor reference (Keras passes only tensors "
+            f"positionally)", arg,
+        )  # fmt: skip
     for value in (kwargs or {}).values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
                 _expect(is_tensor(item), who, f"layer {name!r}: a tensor argument has no valid keras_history", item)
+
+
+def _tensors(value) -> bool:
+    """A positional argument of a node: a tensor reference, None, or a list of them (nested)."""
+    if value is None or is_tensor(value):
+        return True
+    return isinstance(value, list) and all(_tensors(v) for v in value)
 
 
 def is_reference(ref) -> bool:

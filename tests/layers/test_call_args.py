@@ -1,0 +1,199 @@
+"""Keras 3's calling convention for layers whose call() takes several tensors
+(`layer(a, b)`, neuronio/layers/call_args.py): eager and symbolic calls, the functional model's
+node with every tensor argument as an input, its config ({"args": [...], "kwargs": {...}}),
+loading, clone_model and summary; bad arguments fail as Keras's do."""
+
+import json
+
+import numpy as np
+import pytest
+
+import neuronio as nn
+from neuronio import layers, ops
+from neuronio.errors import FileFormatError
+from neuronio.layers.symbolic import SymbolicTensor
+
+
+class Blend(layers.Layer):
+    """a * w + b * k, with one weight built from the first argument's shape."""
+
+    def build(self, input_shape):
+        self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+    def call(self, a, b, k=2.0, training=None):
+        out = a * self.w + b * k
+        return out + 100.0 if training else out
+
+
+class Pair(layers.Layer):
+    """A layer whose build takes each argument's shape by name, as Keras allows."""
+
+    def build(self, query_shape, value_shape):
+        self.seen = (query_shape, value_shape)
+        self.w = self.add_weight(shape=(query_shape[-1], value_shape[-1]), initializer="ones", name="w")
+
+    def call(self, query, value):
+        return ops.matmul(query, self.w) + value
+
+
+class Gate(layers.Layer):
+    """A list first argument and an optional further tensor that may be None."""
+
+    def call(self, pair, scale=None):
+        out = pair[0] - pair[1]
+        return out if scale is None else out * scale
+
+
+def objects():
+    return {"Blend": Blend, "Pair": Pair, "Gate": Gate}
+
+
+A = np.arange(6, dtype="float32").reshape(2, 3)
+B = np.full((2, 3), 0.5, "float32")
+
+
+def test_eager_call_binds_the_second_positional_to_call_s_second_parameter():
+    layer = Blend()
+    np.testing.assert_array_equal(layer(A, B).numpy(), A + 2 * B)
+    np.testing.assert_array_equal(layer(A, B, k=3.0).numpy(), A + 3 * B)
+    np.testing.assert_array_equal(layer(A, b=B).numpy(), A + 2 * B)
+    np.testing.assert_array_equal(layer(A, B, training=True).numpy(), A + 2 * B + 100)
+
+
+def test_eager_further_arguments_keep_non_float_dtypes_and_cast_floats():
+    seen = {}
+
+    class Probe(layers.Layer):
+        def call(self, x, labels, scores):
+            seen.update(labels=labels.dtype, scores=scores.dtype)
+            return x
+
+    Probe()(A, np.array([1, 2], "int64"), np.ones((2,), "float64"))
+    assert seen == {"labels": "int64", "scores": "float32"}
+
+
+def test_build_by_argument_name_gets_each_shape():
+    layer = Pair()
+    out = layer(np.ones((2, 4), "float32"), np.ones((2, 3), "float32"))
+    assert layer.seen == ((2, 4), (2, 3))
+    np.testing.assert_array_equal(out.numpy(), np.full((2, 3), 5.0))
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        ((A, 3.0), {}, ValueError, r"only input tensors may be passed as positional arguments.*3\.0.*keyword"),
+        ((A, B, True), {}, ValueError, r"only input tensors.*True.*keyword"),
+        ((A,), {}, TypeError, r"Layer 'blend.*'.*missing a required argument: 'b'"),
+        ((A, B, B, B, B), {}, TypeError, r"too many positional arguments"),
+        ((A, B), {"zz": 1}, TypeError, r"unexpected keyword argument 'zz'"),
+    ],
+)
+def test_bad_arguments_fail_as_keras_does(args, kwargs, error, match):
+    layer = Blend()
+    if len(args) == 1:  # one argument takes the fast path: call() itself says what is missing
+        match = r"missing 1 required positional argument: 'b'"
+    with pytest.raises(error, match=match):
+        layer(*args, **kwargs)
+
+
+def test_positional_training_is_refused_for_one_tensor_layers_too():
+    with pytest.raises(ValueError, match=r"only input tensors.*True.*keyword argument, e\.g\. layer\(x, name=value\)"):
+        layers.Dense(2)(A, True)
+
+
+def build_model():
+    x = nn.Input((3,), name="x")
+    y = nn.Input((3,), name="y")
+    o1 = Blend(name="blend")(x, y, k=3.0)
+    o2 = Blend(name="blend2")(x, b=o1)  # a tensor by keyword: an input of the node too
+    o3 = Gate(name="gate")([x, o2], y)
+    o4 = Gate(name="gate2")([x, y], None)
+    return nn.Model([x, y], [o1, o2, o3, o4])
+
+
+def expected(a, b):
+    o1 = a + 3 * b
+    o2 = a + 2 * o1
+    return [o1, o2, (a - o2) * b, a - b]
+
+
+def test_symbolic_call_records_every_tensor_argument_and_the_model_runs_it():
+    model = build_model()
+    node = model.get_layer("blend")._inbound_nodes[0]
+    assert [t.name for t in node.inputs] == ["x", "y"] and node.first_count == 1
+    assert model.get_layer("blend").input == list(model.inputs)  # Keras: every tensor argument
+    assert isinstance(model.outputs[0], SymbolicTensor) and model.outputs[0].shape == (None, 3)
+    for got, want in zip(model.predict([A, B], verbose=0), expected(A, B)):
+        np.testing.assert_allclose(got, want)
+
+
+def test_config_writes_inbound_nodes_as_keras_3():
+    config = build_model().get_config()
+    nodes = {entry["name"]: entry["inbound_nodes"] for entry in config["layers"]}
+
+    def ref(name):
+        return {"class_name": "__keras_tensor__", "config": {"shape": [None, 3], "dtype": "float32", "keras_history": [name, 0, 0]}}
+
+    assert nodes["blend"] == [{"args": [ref("x"), ref("y")], "kwargs": {"k": 3.0}}]
+    assert nodes["blend2"] == [{"args": [ref("x")], "kwargs": {"b": ref("blend")}}]
+    assert nodes["gate"] == [{"args": [[ref("x"), ref("blend2")], ref("y")], "kwargs": {}}]
+    assert nodes["gate2"] == [{"args": [[ref("x"), ref("y")], None], "kwargs": {}}]
+    json.dumps(config)
+
+
+def test_from_config_and_keras_file_round_trip(tmp_path):
+    model = build_model()
+    again = nn.Model.from_config(model.get_config(), custom_objects=objects())
+    assert again.get_config() == model.get_config()
+    model.save(tmp_path / "m.keras")
+    loaded = nn.saving.load_model(tmp_path / "m.keras", custom_objects=objects())
+    for got, want in zip(loaded.predict([A, B], verbose=0), expected(A, B)):
+        np.testing.assert_allclose(got, want)
+
+
+def test_clone_model_keeps_the_further_arguments():
+    model = build_model()
+    clone = nn.models.clone_model(model)
+    assert clone.get_layer("blend") is not model.get_layer("blend")
+    assert [t.node.layer.name for t in clone.get_layer("gate")._inbound_nodes[0].inputs] == ["x", "blend2", "y"]
+    for got, want in zip(clone.predict([A, B], verbose=0), expected(A, B)):
+        np.testing.assert_allclose(got, want)
+
+
+def test_summary_connects_every_tensor_argument():
+    lines = []
+    build_model().summary(print_fn=lines.append)
+    text = "\n".join(lines)
+    row = next(line for line in text.splitlines() if "blend (Blend)" in line)
+    assert "x[0][0], y[0][0]" in row
+    gate = text[text.index("gate (Gate)") :]
+    assert "x[0][0]" in gate and "blend2[0][0]" in gate and "y[0][0]" in gate.split("gate2")[0]
+
+
+def test_output_shape_from_a_two_parameter_compute_output_shape():
+    class Outer(layers.Layer):
+        def call(self, u, v):
+            return ops.einsum("bi,bj->bij", u, v)
+
+        def compute_output_shape(self, u_shape, v_shape):
+            return (u_shape[0], u_shape[1], v_shape[1])
+
+    u, v = nn.Input((2,)), nn.Input((5,))
+    assert Outer()(u, v).shape == (None, 2, 5)
+
+
+@pytest.mark.parametrize(
+    "args, match",
+    [
+        ([["x", 0, 0], 3], r"positional argument is not a tensor reference \(Keras passes only tensors"),
+        ([7], r"first argument is not a tensor reference"),
+        ([[]], r"first argument is not a tensor reference"),
+    ],
+)
+def test_malformed_node_arguments_are_file_format_errors(args, match):
+    config = build_model().get_config()
+    entry = next(e for e in config["layers"] if e["name"] == "blend")
+    entry["inbound_nodes"][0]["args"] = args
+    with pytest.raises(FileFormatError, match=match):
+        nn.Model.from_config(config, custom_objects=objects())
