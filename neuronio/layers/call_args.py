@@ -19,6 +19,7 @@ from neuronio.layers.symbolic import SymbolicTensor
 from neuronio.ops.elementwise import cast
 
 _LEAVES = (Tensor, SymbolicTensor, np.ndarray)
+FIRST_BY_NAME = "__first__"  # kwargs key: the name call()'s first argument was given by (a symbolic call)
 _SIGNATURES: dict = {}  # layer class -> inspect.Signature of its call (self included)
 
 
@@ -67,13 +68,32 @@ def bound_names(layer, inputs, args, kwargs) -> list:
     return list(bound.arguments)[1 : 2 + len(args)]
 
 
+class _NoInputs:
+    def __repr__(self):
+        return "<no positional argument>"
+
+
+NO_INPUTS = _NoInputs()  # Layer.__call__'s default: call()'s first argument is then taken by its name
+
+
 def positional_args(layer, inputs, args: tuple, kwargs: dict) -> tuple:
     """Check and prepare the further positional arguments of `layer(inputs, *args, **kwargs)`.
 
-    Returns (args, symbolic): symbolic when any argument is a SymbolicTensor (the call then records
-    a node and `args` are kept as given); otherwise `args` with arrays as Tensors (floats in the
-    layer's dtype, as Keras autocasts them; other dtypes kept). The layer is built first when its
-    `build` takes one `<argument>_shape` per tensor argument, as Keras's does."""
+    Returns (inputs, args, symbolic): symbolic when any argument is a SymbolicTensor (the call then
+    records a node and `args` are kept as given); otherwise `args` with arrays as Tensors (floats in
+    the layer's dtype, as Keras autocasts them; other dtypes kept). When every argument came by
+    name (`layer(a=x, b=y)`), call()'s first one is taken out of `kwargs` as `inputs`, and
+    `kwargs["__first__"]` remembers its name for the node (symbolic.py). The layer is built first
+    when its `build` takes one `<argument>_shape` per tensor argument, as Keras's does."""
+    if inputs is NO_INPUTS:
+        first = next(iter(list(_signature(type(layer)).parameters)[1:2]), None)
+        if first not in kwargs:
+            raise TypeError(
+                f"Layer '{layer.name}' was called without its first argument ({first!r} of "
+                f"{type(layer).__name__}.call{_signature(type(layer))}). Pass the input tensor, e.g. layer(x)."
+            )
+        inputs = kwargs.pop(first)
+        kwargs[FIRST_BY_NAME] = first
     for arg in args:
         if not _tensor_like(arg):
             raise ValueError(
@@ -81,13 +101,15 @@ def positional_args(layer, inputs, args: tuple, kwargs: dict) -> tuple:
                 f"3); received {arg!r} (of type {type(arg).__name__}). Pass it as a keyword argument, "
                 f"e.g. layer(x, name=value)."
             )
-    names = bound_names(layer, inputs, args, kwargs)
+    named = {k: v for k, v in kwargs.items() if k != FIRST_BY_NAME}
+    names = bound_names(layer, inputs, args, named)
     symbolic = any(isinstance(t, SymbolicTensor) for t in leaves(inputs) + leaves(args))
     if not layer.built:
-        _build_by_name(layer, names, [inputs, *args])
+        _build_by_name(layer, {**dict(zip(names, [inputs, *args])), **named})
     if symbolic:
-        return args, True
-    return tuple(map_tensors(arg, lambda x: _as_tensor(layer, x)) for arg in args), False
+        return inputs, args, True
+    kwargs.pop(FIRST_BY_NAME, None)  # an eager call has no node to tell
+    return inputs, tuple(map_tensors(arg, lambda x: _as_tensor(layer, x)) for arg in args), False
 
 
 def _as_tensor(layer, value) -> Tensor:
@@ -101,13 +123,20 @@ def _shape(value):
     return map_tensors(value, lambda t: tuple(t.shape)) if not isinstance(value, _LEAVES) else tuple(value.shape)
 
 
-def _build_by_name(layer, names: list, values: list) -> None:
+def named_build_parameters(layer) -> list:
+    """The parameters of the layer's build() when it takes one `<argument>_shape` per tensor
+    argument (two or more, all so named), as Keras allows; else []."""
+    parameters = list(inspect.signature(layer.build).parameters)
+    return parameters if len(parameters) > 1 and all(p.endswith("_shape") for p in parameters) else []
+
+
+def _build_by_name(layer, arguments: dict) -> None:
     """Keras's build for several arguments: `build(a_shape, b_shape)` gets each tensor argument's
     shape by name. A `build(input_shape)` is left to __call__, which gives it the first argument's."""
-    parameters = list(inspect.signature(layer.build).parameters)
-    if len(parameters) < 2 or not all(p.endswith("_shape") for p in parameters):
+    parameters = named_build_parameters(layer)
+    if not parameters:
         return
-    shapes = {f"{name}_shape": _shape(value) for name, value in zip(names, values) if leaves(value)}
+    shapes = {f"{name}_shape": _shape(value) for name, value in arguments.items() if leaves(value)}
     missing = [p for p in parameters if p not in shapes]
     if missing:
         raise TypeError(
@@ -115,7 +144,8 @@ def _build_by_name(layer, names: list, values: list) -> None:
             f"argument of that name (it received {', '.join(shapes) or 'none'}). Name build()'s parameters "
             f"<call argument>_shape, or let build take one input_shape."
         )
-    layer.build(**{p: shapes[p] for p in parameters})
+    layer._build_shapes_dict = {p: shapes[p] for p in parameters}  # saved as Keras's build_config shapes_dict
+    layer.build(**layer._build_shapes_dict)
     layer.built = True
 
 
@@ -146,4 +176,3 @@ def output_shape_with_args(layer, inputs, args: tuple, kwargs: dict, default_met
     if isinstance(out, (list, tuple)):
         return [(None, *o.shape[1:]) for o in out]
     return (None, *out.shape[1:])
-

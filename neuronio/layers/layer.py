@@ -17,7 +17,7 @@ from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
-from neuronio.layers.call_args import output_shape_with_args, positional_args
+from neuronio.layers.call_args import NO_INPUTS, output_shape_with_args, positional_args
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
 from neuronio.layers.symbolic import Node, is_symbolic, record_call
 from neuronio.ops.elementwise import cast
@@ -46,6 +46,7 @@ class Layer:
         trainable: whether the weights are updated by training.
         input_shape: shape of one sample (no batch axis); lets a Sequential model build at once.
         batch_size: fixed batch size for `input_shape` (rarely needed).
+        autocast: Keras's mixed-precision switch; kept for configs (neuronio computes in `dtype`).
     """
 
     supports_masking = False
@@ -61,6 +62,7 @@ class Layer:
         batch_size=None,
         input_dim=None,
         activity_regularizer=None,
+        autocast=True,
         **kwargs,
     ):
         if kwargs:
@@ -80,6 +82,8 @@ class Layer:
         self.dtype = np.dtype(dtype or config.floatx()).name
         self._trainable = bool(trainable)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        # Keras's mixed-precision switch (inputs cast to the compute dtype); accepted so configs cross.
+        self.autocast = bool(autocast)
         self._losses: list = []  # add_loss values of the latest call
         self.built = False
         self.input_spec = None
@@ -329,9 +333,10 @@ class Layer:
         return cls(**config_dict)
 
     # -- calling ----------------------------------------------------------------------------------
-    def __call__(self, inputs, *args, training=None, **kwargs):
-        # Keras 3's convention: `inputs` is call()'s first argument; further positional arguments
-        # are tensors for call()'s next parameters (call_args.py); `training` only by keyword.
+    def __call__(self, inputs=NO_INPUTS, *args, training=None, **kwargs):
+        # Keras 3's convention: `inputs` is call()'s first argument (or given by its name); further
+        # positional arguments are tensors for call()'s next parameters (call_args.py); `training`
+        # only by keyword.
         if type(inputs) is Tensor and not args and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
@@ -339,8 +344,8 @@ class Layer:
             if spec is not None:
                 check_input(spec if type(spec) is InputSpec else self._spec_for(0), inputs.data.shape, self, 0)
         else:
-            if args:  # several tensor arguments (Keras 3): checked against call()'s signature
-                args, symbolic = positional_args(self, inputs, args, kwargs)
+            if args or inputs is NO_INPUTS:  # several tensor arguments, or all by name (Keras 3)
+                inputs, args, symbolic = positional_args(self, inputs, args, kwargs)
                 if symbolic:
                     return record_call(self, inputs, kwargs, args)
             tensors = self._prepare_inputs(inputs)

@@ -105,6 +105,7 @@ class Node:
         # tensors follow the first argument's `first_count` tensors in `inputs`.
         self.first_count = len(inputs)
         self.extra_args = ()
+        self.first_by_name = None  # call()'s first argument's name when it was passed by name (Keras writes it so)
 
     @property
     def parent_nodes(self) -> list:
@@ -130,6 +131,7 @@ def record_call(layer, inputs, kwargs, args=()):
     """A layer called on symbolic inputs (Layer.__call__'s step 1): build it, check the inputs
     against its spec, infer its output shapes and record the call as a Node; the symbolic outputs.
     `args`: call()'s further positional tensors (layers/call_args.py), inputs of the node too."""
+    first_by_name = kwargs.pop("__first__", None)  # layer(a=x, b=y): call_args.FIRST_BY_NAME
     flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
     extra = _symbolic_leaves(args)
     for x in flat + extra:
@@ -149,7 +151,7 @@ def record_call(layer, inputs, kwargs, args=()):
         out_shape = layer.compute_output_shape(shapes)
     multiple = is_shape_list(out_shape)
     out_shapes = out_shape if multiple else [out_shape]
-    node.first_count, node.extra_args = len(flat), tuple(args)
+    node.first_count, node.extra_args, node.first_by_name = len(flat), tuple(args), first_by_name
     node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
     node.outputs = [
         SymbolicTensor(

@@ -222,6 +222,8 @@ class Functional(Model):
                 args = [tensors] if node.input_structure == "list" else tensors
                 args += [_jsonable(a) for a in map_tensors(node.extra_args, keras_tensor)]  # as Keras 3 writes them
                 kwargs = _map_tensors(node.call_kwargs, keras_tensor)
+                if node.first_by_name:  # layer(a=x, b=y): Keras writes no args, every tensor by name
+                    args, kwargs = [], {node.first_by_name: args[0], **kwargs}
                 inbound.append({"args": args, "kwargs": kwargs})
             entry["inbound_nodes"] = inbound
             layer_configs.append(entry)

@@ -133,7 +133,10 @@ def test_config_writes_inbound_nodes_as_keras_3():
     nodes = {entry["name"]: entry["inbound_nodes"] for entry in config["layers"]}
 
     def ref(name):
-        return {"class_name": "__keras_tensor__", "config": {"shape": [None, 3], "dtype": "float32", "keras_history": [name, 0, 0]}}
+        return {
+            "class_name": "__keras_tensor__",
+            "config": {"shape": [None, 3], "dtype": "float32", "keras_history": [name, 0, 0]},
+        }
 
     assert nodes["blend"] == [{"args": [ref("x"), ref("y")], "kwargs": {"k": 3.0}}]
     assert nodes["blend2"] == [{"args": [ref("x")], "kwargs": {"b": ref("blend")}}]
@@ -197,3 +200,33 @@ def test_malformed_node_arguments_are_file_format_errors(args, match):
     entry["inbound_nodes"][0]["args"] = args
     with pytest.raises(FileFormatError, match=match):
         nn.Model.from_config(config, custom_objects=objects())
+
+
+def test_every_argument_by_name_eager_symbolic_and_in_the_config(tmp_path):
+    np.testing.assert_array_equal(Blend()(b=B, a=A).numpy(), A + 2 * B)
+    x, y = nn.Input((3,), name="x"), nn.Input((3,), name="y")
+    out = Blend(name="blend")(a=x, b=y, k=3.0)
+    model = nn.Model([x, y], out)
+    node = model.get_config()["layers"][2]["inbound_nodes"][0]
+    assert node["args"] == [] and list(node["kwargs"]) == ["a", "b", "k"]
+    assert node["kwargs"]["b"]["config"]["keras_history"] == ["y", 0, 0]
+    model.save(tmp_path / "m.keras")
+    loaded = nn.saving.load_model(tmp_path / "m.keras", custom_objects=objects())
+    np.testing.assert_allclose(loaded.predict([A, B], verbose=0), A + 3 * B)
+    assert loaded.get_config() == model.get_config()
+
+
+def test_a_call_without_its_first_argument_says_so():
+    with pytest.raises(TypeError, match=r"Layer 'blend\w*' was called without its first argument \('a' of Blend\.call"):
+        Blend()(b=B)
+
+
+def test_named_build_shapes_are_saved_and_rebuilt(tmp_path):
+    x, y = nn.Input((4,), name="x"), nn.Input((3,), name="y")
+    model = nn.Model([x, y], Pair(name="pair")(x, y))
+    model.get_layer("pair").set_weights([np.arange(12, dtype="float32").reshape(4, 3)])
+    model.save(tmp_path / "m.keras")
+    loaded = nn.saving.load_model(tmp_path / "m.keras", custom_objects=objects())
+    assert loaded.get_layer("pair").seen == ((None, 4), (None, 3))
+    q, v = np.ones((2, 4), "float32"), np.ones((2, 3), "float32")
+    np.testing.assert_allclose(loaded.predict([q, v], verbose=0), model.predict([q, v], verbose=0))

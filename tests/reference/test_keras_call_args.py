@@ -113,3 +113,56 @@ def test_summary_connects_both_arguments_as_keras():
         return row.split("│")[-2].strip()
 
     assert connected(nn) == connected(keras) == "x[0][0], y[0][0]"
+
+
+def pair_class(lib):
+    class Pair(lib.layers.Layer):
+        """build() takes each argument's shape by name; the layer is called with every tensor by name."""
+
+        def build(self, query_shape, value_shape):
+            self.w = self.add_weight(shape=(query_shape[-1], value_shape[-1]), initializer="ones", name="w")
+
+        def call(self, query, value):
+            return lib.ops.matmul(query, self.w) + value
+
+    return Pair
+
+
+KPair = keras.saving.register_keras_serializable(package="CallArgs")(pair_class(keras))
+NPair = nn.saving.register_keras_serializable(package="CallArgs")(pair_class(nn))
+
+
+def build_pair(lib):
+    q, v = lib.Input((4,), name="q"), lib.Input((3,), name="v")
+    out = (KPair if lib is keras else NPair)(name="pair")(query=q, value=v)
+    return lib.Model([q, v], out)
+
+
+Q = np.linspace(-1, 1, 8, dtype="float32").reshape(2, 4)
+V = np.linspace(0, 1, 6, dtype="float32").reshape(2, 3)
+
+
+def test_arguments_by_name_and_named_build_match_keras():
+    n, k = build_pair(nn).get_config(), build_pair(keras).get_config()
+    assert _nodes(n) == _nodes(k)
+    n_entry, k_entry = (next(e for e in c["layers"] if e["name"] == "pair") for c in (n, k))
+    assert json.loads(json.dumps(n_entry["build_config"])) == json.loads(json.dumps(k_entry["build_config"]))
+
+
+@pytest.mark.parametrize("source", ["neuronio", "keras"])
+def test_arguments_by_name_cross_in_files(tmp_path, source):
+    lib, other = (nn, keras) if source == "neuronio" else (keras, nn)
+    model = build_pair(lib)
+    model.get_layer("pair").set_weights([np.arange(12, dtype="float32").reshape(4, 3)])
+    model.save(tmp_path / "m.keras")
+    loaded = other.saving.load_model(tmp_path / "m.keras")
+    np.testing.assert_allclose(
+        loaded.predict([Q, V], verbose=0), model.predict([Q, V], verbose=0), rtol=RTOL, atol=ATOL
+    )
+
+
+def test_auto_config_of_a_layer_without_init_matches_keras():
+    """Keras lists only its base arguments (no batch_size, which its Layer refuses), autocast included."""
+    n = nn.saving.serialize_keras_object(NPair(name="p"))
+    k = json.loads(json.dumps(keras.saving.serialize_keras_object(KPair(name="p"))))
+    assert n == k
