@@ -230,3 +230,37 @@ def test_named_build_shapes_are_saved_and_rebuilt(tmp_path):
     assert loaded.get_layer("pair").seen == ((None, 4), (None, 3))
     q, v = np.ones((2, 4), "float32"), np.ones((2, 3), "float32")
     np.testing.assert_allclose(loaded.predict([q, v], verbose=0), model.predict([q, v], verbose=0))
+
+
+def test_gradients_reach_every_tensor_argument_and_the_weight():
+    from neuronio import config
+    from neuronio.autodiff import check_gradients
+
+    rng = np.random.default_rng(0)
+    with config.floatx_scope("float64"):
+        layer = Blend(dtype="float64")
+        layer(np.ones((2, 3)), np.ones((2, 3)))
+        layer.w.assign(rng.normal(size=3))
+    check_gradients(
+        lambda a, b: ops.sum(ops.square(layer(a, b, k=1.5))),
+        [rng.normal(size=(2, 3)) for _ in range(2)],
+        params=[layer.w],
+    )
+
+
+def test_a_subclassed_model_trains_through_a_two_argument_layer():
+    class Residual(nn.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = layers.Dense(3, kernel_initializer="zeros")
+            self.blend = Blend()
+
+        def call(self, inputs):
+            return self.blend(inputs, self.dense(inputs), k=1.0)
+
+    model = Residual()
+    model.compile(optimizer="sgd", loss="mse")
+    y = A + 1.0
+    history = model.fit(A, y, epochs=3, batch_size=2, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert np.abs(model.dense.kernel.numpy()).sum() > 0  # the second argument's branch got gradients

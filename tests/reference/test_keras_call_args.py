@@ -8,7 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch
+from tests.helpers import KERAS_ARRAY_COPY_WARNING, keras_on_torch, scale_layer_class
 
 keras = keras_on_torch()
 
@@ -19,21 +19,11 @@ RTOL, ATOL = 1e-5, 1e-6
 
 
 def blend_class(lib):
-    class Blend(lib.layers.Layer):
-        """a * w + b * k: a weight built from the first argument's shape, a constant by keyword."""
-
-        def __init__(self, scale=1.0, **kwargs):
-            super().__init__(**kwargs)
-            self.scale = scale
-
-        def build(self, input_shape):
-            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+    class Blend(scale_layer_class(lib)):
+        """a * w * factor + b * k: Scale's weight built from the first argument's shape, k by keyword."""
 
         def call(self, a, b, k=2.0):
-            return a * self.w * self.scale + b * k
-
-        def get_config(self):
-            return {**super().get_config(), "scale": self.scale}
+            return super().call(a) + b * k
 
     return Blend
 
@@ -74,7 +64,7 @@ def test_neuronio_file_loads_in_keras(tmp_path):
     model.get_layer("blend").set_weights([np.array([1.0, -2.0, 0.5], "float32")])
     model.save(tmp_path / "n.keras")
     loaded = keras.saving.load_model(tmp_path / "n.keras")
-    assert isinstance(loaded.get_layer("blend"), KBlend) and loaded.get_layer("blend2").scale == 2.0
+    assert isinstance(loaded.get_layer("blend"), KBlend) and loaded.get_layer("blend2").factor == 2.0
     for got, want in zip(loaded.predict([A, B], verbose=0), model.predict([A, B], verbose=0)):
         np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
 
