@@ -398,8 +398,9 @@ class Layer:
     def call_with_mask(self, inputs, mask, *args, training=None, **kwargs):
         """Keras's mask propagation, used by the models: call the layer (handing it `mask` when
         its `call` takes one) and return (outputs, the outputs' mask). `args`: call()'s further
-        tensor arguments; the mask is the first argument's, as in Keras."""
-        if mask is not None and _accepts(type(self), "mask"):
+        tensor arguments; with them call() gets no `mask` (Keras hands `mask` to a call of one
+        tensor argument only), and the outputs' mask is the first argument's, as in Keras."""
+        if mask is not None and not args and _accepts(type(self), "mask"):
             kwargs["mask"] = mask
         outputs = self(inputs, *args, training=training, **kwargs)
         return outputs, self.compute_mask(inputs, mask)

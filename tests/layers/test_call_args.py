@@ -264,3 +264,24 @@ def test_a_subclassed_model_trains_through_a_two_argument_layer():
     history = model.fit(A, y, epochs=3, batch_size=2, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
     assert np.abs(model.dense.kernel.numpy()).sum() > 0  # the second argument's branch got gradients
+
+
+def test_a_masked_first_argument_with_further_tensors_gets_no_mask_argument():
+    """Keras hands `mask` to call() only when the call has one tensor argument."""
+    seen = []
+
+    class Masked(layers.Layer):
+        supports_masking = True
+
+        def call(self, x, other, mask=None):
+            seen.append(mask)
+            return x + other
+
+    tokens = nn.Input((4,), dtype="int32")
+    embedded = layers.Embedding(5, 2, mask_zero=True)(tokens)
+    out = Masked()(embedded, embedded)
+    model = nn.Model(tokens, out)
+    ids = np.array([[1, 2, 0, 0]])
+    np.testing.assert_allclose(model.predict(ids, verbose=0), 2 * model.layers[1](ids).numpy())
+    assert seen[-1] is None
+    assert np.asarray(model(ids)._keras_mask).tolist() == [[True, True, False, False]]
