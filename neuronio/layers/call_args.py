@@ -112,6 +112,20 @@ def positional_args(layer, inputs, args: tuple, kwargs: dict) -> tuple:
     return inputs, tuple(map_tensors(arg, lambda x: _as_tensor(layer, x)) for arg in args), False
 
 
+def argument_masks(layer, inputs, args: tuple, kwargs: dict, mask_of) -> dict:
+    """Keras's masks for a call of several tensor arguments: `<argument>_mask=` for each tensor
+    argument whose mask (`mask_of(tensor)`) is known and whose name call() takes with `_mask`."""
+    parameters = _signature(type(layer)).parameters
+    found = {}
+    for name, value in zip(bound_names(layer, inputs, args, kwargs), [inputs, *args]):
+        key = f"{name}_mask"
+        if key in parameters and kwargs.get(key) is None:
+            mask = map_tensors(value, mask_of)
+            if any(m is not None for m in (mask if isinstance(mask, (list, tuple)) else [mask])):
+                found[key] = mask
+    return found
+
+
 def _as_tensor(layer, value) -> Tensor:
     if isinstance(value, Tensor):
         return cast(value, layer.dtype) if value.data.dtype.kind == "f" and value.dtype != layer.dtype else value

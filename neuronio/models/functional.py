@@ -5,7 +5,7 @@ import numpy as np
 from neuronio import ops
 from neuronio.autodiff.tensor import Tensor, with_mask
 from neuronio.errors import FileFormatError, ShapeError
-from neuronio.layers.call_args import map_tensors
+from neuronio.layers.call_args import argument_masks, map_tensors
 from neuronio.layers.core import InputLayer
 from neuronio.layers.op_node import OpLayer
 from neuronio.layers.symbolic import SymbolicTensor
@@ -172,6 +172,11 @@ class Functional(Model):
             mask = (in_masks if any(m is not None for m in in_masks) else None) if as_list else in_masks[0]
             kwargs = _map_tensors(node.call_kwargs, lambda t: computed[id(t)])  # e.g. initial_state
             extra = map_tensors(node.extra_args, lambda t: computed[id(t)])  # call()'s further tensors
+            if node.extra_args and masks:  # Keras: <argument>_mask for each tensor argument call() takes it for
+                symbolic_first = first if as_list else first[0]
+                kwargs.update(
+                    argument_masks(node.layer, symbolic_first, node.extra_args, kwargs, lambda t: masks.get(id(t)))
+                )
             outs, out_mask = node.layer.call_with_mask(
                 args if as_list else args[0], mask, *extra, training=training, **kwargs
             )

@@ -285,3 +285,20 @@ def test_a_masked_first_argument_with_further_tensors_gets_no_mask_argument():
     np.testing.assert_allclose(model.predict(ids, verbose=0), 2 * model.layers[1](ids).numpy())
     assert seen[-1] is None
     assert np.asarray(model(ids)._keras_mask).tolist() == [[True, True, False, False]]
+
+
+def test_each_tensor_argument_s_mask_reaches_its_argument_mask_parameter():
+    """Keras: with several tensor arguments, call() gets `<argument>_mask` for each masked one."""
+    seen = {}
+
+    class Attend(layers.Layer):
+        def call(self, query, value, query_mask=None, value_mask=None):
+            seen.update(query_mask=query_mask, value_mask=value_mask)
+            return query + value
+
+    q_ids, v_ids = nn.Input((3,), dtype="int32"), nn.Input((3,), dtype="int32")
+    q = layers.Embedding(5, 2, mask_zero=True)(q_ids)
+    v = layers.Embedding(5, 2)(v_ids)  # no mask
+    model = nn.Model([q_ids, v_ids], Attend()(q, v))
+    model.predict([np.array([[1, 0, 2]]), np.array([[0, 0, 1]])], verbose=0)
+    assert np.asarray(seen["query_mask"]).tolist() == [[True, False, True]] and seen["value_mask"] is None
