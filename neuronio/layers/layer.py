@@ -362,10 +362,12 @@ class Layer:
         try:
             # _call_with_training's lines, inline: this runs for every layer of every forward pass.
             takes = _CALL_PARAMETERS.get(type(self)) or _call_parameters(type(self))
-            if training is not None and "training" in takes:
-                outputs = self.call(tensors, *args, training=bool(training), **kwargs)
+            if args:  # call()'s further tensor arguments (call_args.py)
+                outputs = self._call_with_training(tensors, training, *args, **kwargs)
+            elif training is not None and "training" in takes:
+                outputs = self.call(tensors, training=bool(training), **kwargs)
             else:
-                outputs = self.call(tensors, *args, **kwargs)
+                outputs = self.call(tensors, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -405,12 +407,12 @@ class Layer:
         outputs = self(inputs, *args, training=training, **kwargs)
         return outputs, self.compute_mask(inputs, mask)
 
-    def _call_with_training(self, inputs, training, **kwargs):
+    def _call_with_training(self, inputs, training, *args, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
         # BatchNormalization default to inference, the augmentation layers to augmenting.
         if training is not None and _accepts(type(self), "training"):
-            return self.call(inputs, training=bool(training), **kwargs)
-        return self.call(inputs, **kwargs)
+            return self.call(inputs, *args, training=bool(training), **kwargs)
+        return self.call(inputs, *args, **kwargs)
 
     def _to_tensor(self, x) -> Tensor:
         dtype = self._numpy_dtype  # comparing with the name would parse it on every call
