@@ -82,7 +82,6 @@ class Layer:
         self.dtype = np.dtype(dtype or config.floatx()).name
         self._trainable = bool(trainable)
         self.activity_regularizer = regularizers.get(activity_regularizer)
-        # Keras's mixed-precision switch (inputs cast to the compute dtype); accepted so configs cross.
         self.autocast = bool(autocast)
         self._losses: list = []  # add_loss values of the latest call
         self.built = False
@@ -334,9 +333,8 @@ class Layer:
 
     # -- calling ----------------------------------------------------------------------------------
     def __call__(self, inputs=NO_INPUTS, *args, training=None, **kwargs):
-        # Keras 3's convention: `inputs` is call()'s first argument (or given by its name); further
-        # positional arguments are tensors for call()'s next parameters (call_args.py); `training`
-        # only by keyword.
+        # Keras 3: `inputs` is call()'s first argument (or given by name); further positional arguments
+        # are tensors for call()'s next parameters (call_args.py); `training` only by keyword.
         if type(inputs) is Tensor and not args and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
