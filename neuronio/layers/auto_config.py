@@ -4,6 +4,8 @@ with the arguments it was constructed with, when they are all plain values."""
 import inspect
 
 _PLAIN = (str, int, float, bool, type(None))
+# Layer.__init__'s shape arguments that Keras's Layer.__init__ does not list (it refuses batch_size).
+_NEURONIO_ONLY = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
 
 
 def auto_config(cls, args, kwargs):
@@ -26,6 +28,10 @@ def auto_config(cls, args, kwargs):
         elif p.kind is inspect.Parameter.VAR_POSITIONAL and arguments.pop(p.name, ()):
             return None, True
     arguments.pop("name", None)
+    if cls.__init__.__qualname__ == "Layer.__init__":  # no __init__ of its own: Keras's base arguments only
+        for key in _NEURONIO_ONLY:
+            if arguments.get(key, 0) is None:
+                del arguments[key]
     return (arguments, False) if _plain(arguments) else (None, False)
 
 

@@ -17,6 +17,7 @@ from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
 from neuronio.layers.auto_config import auto_config, init_takes_name
+from neuronio.layers.call_args import NO_INPUTS, output_shape_with_args, positional_args
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
 from neuronio.layers.name_scope import name_scope, variable_path, wrap_build
 from neuronio.layers.symbolic import Node, is_symbolic, record_call
@@ -46,6 +47,7 @@ class Layer:
         trainable: whether the weights are updated by training.
         input_shape: shape of one sample (no batch axis); lets a Sequential model build at once.
         batch_size: fixed batch size for `input_shape` (rarely needed).
+        autocast: Keras's mixed-precision switch; kept for configs (neuronio computes in `dtype`).
     """
 
     supports_masking = False
@@ -62,6 +64,7 @@ class Layer:
         batch_size=None,
         input_dim=None,
         activity_regularizer=None,
+        autocast=True,
         **kwargs,
     ):
         if kwargs:
@@ -81,6 +84,7 @@ class Layer:
         self.dtype = np.dtype(dtype or config.floatx()).name
         self._trainable = bool(trainable)
         self.activity_regularizer = regularizers.get(activity_regularizer)
+        self.autocast = bool(autocast)
         self._losses: list = []  # add_loss values of the latest call
         self.built = False
         self.input_spec = None
@@ -283,6 +287,10 @@ class Layer:
             return [(None, *o.shape[1:]) for o in out]
         return (input_shape[0] if not is_shape_list(input_shape) else None, *out.shape[1:])
 
+    def _output_shape_with_args(self, inputs, args, kwargs):
+        """The output shape of a symbolic call with further tensor arguments (call_args.py)."""
+        return output_shape_with_args(self, inputs, args, kwargs, Layer.compute_output_shape)
+
     def compute_mask(self, inputs, mask=None):
         """The mask of the outputs: the input's mask if the layer supports masking, else None."""
         return mask if self.supports_masking else None
@@ -338,14 +346,20 @@ class Layer:
         return cls(**config_dict)
 
     # -- calling ----------------------------------------------------------------------------------
-    def __call__(self, inputs, training=None, **kwargs):
-        if type(inputs) is Tensor and self.built and inputs.data.dtype == self._numpy_dtype:
+    def __call__(self, inputs=NO_INPUTS, *args, training=None, **kwargs):
+        # Keras 3: `inputs` is call()'s first argument (or given by name); further positional arguments
+        # are tensors for call()'s next parameters (call_args.py); `training` only by keyword.
+        if type(inputs) is Tensor and not args and self.built and inputs.data.dtype == self._numpy_dtype:
             # The common case, each layer of a model's forward pass: steps 1-3 below reduce to the check.
             tensors = inputs
             spec = self.input_spec
             if spec is not None:
                 check_input(spec if type(spec) is InputSpec else self._spec_for(0), inputs.data.shape, self, 0)
         else:
+            if args or inputs is NO_INPUTS:  # several tensor arguments, or all by name (Keras 3)
+                inputs, args, symbolic = positional_args(self, inputs, args, kwargs)
+                if symbolic:
+                    return record_call(self, inputs, kwargs, args)
             tensors = self._prepare_inputs(inputs)
             if tensors is _SYMBOLIC:
                 # 1. Symbolic inputs wire a functional graph instead of computing.
@@ -365,9 +379,9 @@ class Layer:
             if self._first_call:  # sublayers built by this first call take this layer's scope (Keras)
                 self._first_call = False
                 with name_scope(self):
-                    outputs = self.call(tensors, **kwargs)
-            else:
-                outputs = self.call(tensors, **kwargs)
+                    outputs = self.call(tensors, *args, **kwargs)
+            else:  # args: call()'s further tensor arguments (call_args.py)
+                outputs = self.call(tensors, *args, **kwargs)
             # 5. The activity regularizer's penalty of the outputs, per sample (Keras divides by the batch).
             if self.activity_regularizer is not None:
                 for out in outputs if isinstance(outputs, (list, tuple)) else [outputs]:
@@ -397,20 +411,22 @@ class Layer:
             check_input(self._spec_for(i), shape, self, i)
         return tensors
 
-    def call_with_mask(self, inputs, mask, training=None, **kwargs):
+    def call_with_mask(self, inputs, mask, *args, training=None, **kwargs):
         """Keras's mask propagation, used by the models: call the layer (handing it `mask` when
-        its `call` takes one) and return (outputs, the outputs' mask)."""
-        if mask is not None and _accepts(type(self), "mask"):
+        its `call` takes one) and return (outputs, the outputs' mask). `args`: call()'s further
+        tensor arguments; with them call() gets no `mask` (Keras hands `mask` to a call of one
+        tensor argument only), and the outputs' mask is the first argument's, as in Keras."""
+        if mask is not None and not args and _accepts(type(self), "mask"):
             kwargs["mask"] = mask
-        outputs = self(inputs, training=training, **kwargs)
+        outputs = self(inputs, *args, training=training, **kwargs)
         return outputs, self.compute_mask(inputs, mask)
 
-    def _call_with_training(self, inputs, training, **kwargs):
+    def _call_with_training(self, inputs, training, *args, **kwargs):
         # training=None leaves the layer's own default in charge, as Keras does: Dropout and
         # BatchNormalization default to inference, the augmentation layers to augmenting.
         if training is not None and _accepts(type(self), "training"):
-            return self.call(inputs, training=bool(training), **kwargs)
-        return self.call(inputs, **kwargs)
+            return self.call(inputs, *args, training=bool(training), **kwargs)
+        return self.call(inputs, *args, **kwargs)
 
     def _to_tensor(self, x) -> Tensor:
         dtype = self._numpy_dtype  # comparing with the name would parse it on every call

@@ -101,6 +101,11 @@ class Node:
             if isinstance(t, SymbolicTensor)
         ]  # fmt: skip
         self.input_structure = None  # "single" or "list" (how the layer received inputs)
+        # call()'s further positional arguments (SymbolicTensors, None, or lists of them): their
+        # tensors follow the first argument's `first_count` tensors in `inputs`.
+        self.first_count = len(inputs)
+        self.extra_args = ()
+        self.first_by_name = None  # call()'s first argument's name when it was passed by name (Keras writes it so)
 
     @property
     def parent_nodes(self) -> list:
@@ -115,11 +120,21 @@ def is_symbolic(value) -> bool:
     return False
 
 
-def record_call(layer, inputs, kwargs):
+def _symbolic_leaves(value) -> list:
+    """The tensors in call()'s further arguments: each must be symbolic (None allowed) in a symbolic call."""
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _symbolic_leaves(item)]
+    return [] if value is None else [value]
+
+
+def record_call(layer, inputs, kwargs, args=()):
     """A layer called on symbolic inputs (Layer.__call__'s step 1): build it, check the inputs
-    against its spec, infer its output shapes and record the call as a Node; the symbolic outputs."""
+    against its spec, infer its output shapes and record the call as a Node; the symbolic outputs.
+    `args`: call()'s further positional tensors (layers/call_args.py), inputs of the node too."""
+    first_by_name = kwargs.pop("__first__", None)  # layer(a=x, b=y): call_args.FIRST_BY_NAME
     flat = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
-    for x in flat:
+    extra = _symbolic_leaves(args)
+    for x in flat + extra:
         if not isinstance(x, SymbolicTensor):
             raise TypeError(
                 f"Layer '{layer.name}' received a mix of symbolic and concrete inputs "
@@ -129,10 +144,14 @@ def record_call(layer, inputs, kwargs):
     layer._maybe_build(shapes)
     for i, x in enumerate(flat):
         check_input(layer._spec_for(i), x.shape, layer, i)
-    out_shape = layer.compute_output_shape(shapes)
+    node = Node(layer, flat + extra, [], kwargs)
+    if args or node.kwarg_tensors:  # every tensor argument has a say in the output shape
+        out_shape = layer._output_shape_with_args(inputs, args, kwargs)
+    else:
+        out_shape = layer.compute_output_shape(shapes)
     multiple = is_shape_list(out_shape)
     out_shapes = out_shape if multiple else [out_shape]
-    node = Node(layer, flat, [], kwargs)
+    node.first_count, node.extra_args, node.first_by_name = len(flat), tuple(args), first_by_name
     node.input_structure = "list" if isinstance(inputs, (list, tuple)) else "single"
     node.outputs = [
         SymbolicTensor(

@@ -1,5 +1,6 @@
 """clone_model: the same architecture with new layers, hence new (freshly initialized) weights."""
 
+from neuronio.layers.call_args import map_tensors
 from neuronio.layers.core import Input, InputLayer
 from neuronio.layers.layer import Layer
 from neuronio.models.functional import Functional
@@ -107,9 +108,11 @@ def _clone_functional(model: Functional, input_tensors, clone, call_function) ->
         if id(node.layer) not in clones:  # a shared layer is cloned once and shared in the copy too
             clones[id(node.layer)] = clone(node.layer)
         layer = clones[id(node.layer)]
-        args = [computed[id(t)] for t in node.inputs]
+        args = [computed[id(t)] for t in node.inputs[: node.first_count]]
         args = args if node.input_structure == "list" else args[0]
-        outs = call_function(layer, args, **node.call_kwargs) if call_function else layer(args, **node.call_kwargs)
+        extra = map_tensors(node.extra_args, lambda t: computed[id(t)])  # call()'s further tensor arguments
+        kwargs = {k: map_tensors(v, lambda t: computed.get(id(t), t)) for k, v in node.call_kwargs.items()}
+        outs = call_function(layer, args, *extra, **kwargs) if call_function else layer(args, *extra, **kwargs)
         for t, value in zip(node.outputs, outs if isinstance(outs, (list, tuple)) else [outs]):
             computed[id(t)] = value
     outputs = [computed[id(t)] for t in model._outputs]

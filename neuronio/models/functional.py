@@ -5,6 +5,7 @@ import numpy as np
 from neuronio import ops
 from neuronio.autodiff.tensor import Tensor, with_mask
 from neuronio.errors import FileFormatError, ShapeError
+from neuronio.layers.call_args import argument_masks, map_tensors
 from neuronio.layers.core import InputLayer
 from neuronio.layers.op_node import OpLayer
 from neuronio.layers.symbolic import SymbolicTensor
@@ -174,12 +175,21 @@ class Functional(Model):
         for node in self._nodes:
             if isinstance(node.layer, InputLayer):
                 continue
-            args = [computed[id(t)] for t in node.inputs]
-            in_masks = [masks.get(id(t)) for t in node.inputs]
+            first = node.inputs[: node.first_count] if node.extra_args else node.inputs
+            args = [computed[id(t)] for t in first]
+            in_masks = [masks.get(id(t)) for t in first]
             as_list = node.input_structure == "list"
             mask = (in_masks if any(m is not None for m in in_masks) else None) if as_list else in_masks[0]
             kwargs = _map_tensors(node.call_kwargs, lambda t: computed[id(t)])  # e.g. initial_state
-            outs, out_mask = node.layer.call_with_mask(args if as_list else args[0], mask, training=training, **kwargs)
+            extra = map_tensors(node.extra_args, lambda t: computed[id(t)])  # call()'s further tensors
+            if node.extra_args and masks:  # Keras: <argument>_mask for each tensor argument call() takes it for
+                symbolic_first = first if as_list else first[0]
+                kwargs.update(
+                    argument_masks(node.layer, symbolic_first, node.extra_args, kwargs, lambda t: masks.get(id(t)))
+                )
+            outs, out_mask = node.layer.call_with_mask(
+                args if as_list else args[0], mask, *extra, training=training, **kwargs
+            )
             outs = outs if isinstance(outs, (list, tuple)) else [outs]
             out_masks = out_mask if isinstance(out_mask, list) and len(outs) > 1 else [out_mask] * len(outs)
             for t, value, m in zip(node.outputs, outs, out_masks):
@@ -223,9 +233,13 @@ class Functional(Model):
             for node in layer._inbound_nodes:
                 if node not in self._nodes or isinstance(layer, InputLayer):
                     continue
-                tensors = [keras_tensor(t) for t in node.inputs]
+                tensors = [keras_tensor(t) for t in node.inputs[: node.first_count]]
+                args = [tensors] if node.input_structure == "list" else tensors
+                args += [_jsonable(a) for a in map_tensors(node.extra_args, keras_tensor)]  # as Keras 3 writes them
                 kwargs = _map_tensors(node.call_kwargs, keras_tensor)
-                inbound.append({"args": [tensors] if node.input_structure == "list" else tensors, "kwargs": kwargs})
+                if node.first_by_name:  # layer(a=x, b=y): Keras writes no args, every tensor by name
+                    args, kwargs = [], {node.first_by_name: args[0], **kwargs}
+                inbound.append({"args": args, "kwargs": kwargs})
             entry["inbound_nodes"] = inbound
             layer_configs.append(entry)
         inputs = [history(t) for t in self._inputs]
@@ -263,6 +277,19 @@ def _map_refs(kwargs: dict, tensor) -> dict:
         return tensor(v) if isinstance(v, dict) and v.get("class_name") == "__keras_tensor__" else v
 
     return {k: [one(x) for x in v] if isinstance(v, list) else one(v) for k, v in kwargs.items()}
+
+
+def _jsonable(value):
+    """A further call argument for the config: tuples as JSON lists."""
+    return [_jsonable(v) for v in value] if isinstance(value, (list, tuple)) else value
+
+
+def _resolve(value, tensor):
+    """A positional argument from a file (checked by graph_config): tensor references resolved by
+    `tensor`, lists of them kept as lists, None as None."""
+    if graph_config.is_tensor(value):
+        return tensor(value)
+    return [_resolve(v, tensor) for v in value] if isinstance(value, list) else value
 
 
 class _NotYet(KeyError):
@@ -321,16 +348,14 @@ def _rebuild(cls, config_dict, who):
                 remaining.remove(item)
                 progress = True
                 continue
-            args = node["args"]
-            refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+            args = node["args"]  # the first argument (a tensor or a list of them), then call()'s further ones
             try:
-                inputs = [tensor(r) for r in refs]
+                args = [_resolve(a, tensor) for a in args]
                 kwargs = _map_refs(node.get("kwargs") or {}, tensor)  # tensors in kwargs: initial_state
             except _NotYet:
                 continue
             layer = created[entry["name"]]
-            as_list = len(args) == 1 and isinstance(args[0], list)
-            out = layer(inputs if as_list else inputs[0], **kwargs)
+            out = layer(*args, **kwargs)
             outputs_of[(entry["name"], i)] = out if isinstance(out, list) else [out]
             remaining.remove(item)
             progress = True

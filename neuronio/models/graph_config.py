@@ -46,18 +46,49 @@ def _check_node(node, name: str, who: str, op_node: bool) -> None:
         kwargs is None or isinstance(kwargs, dict), who, f"layer {name!r}: a node's 'kwargs' must be an object", kwargs
     )
     args = node.get("args", [] if op_node else None)
+    # layer(a=x, b=y): Keras writes no args and every tensor by name.
+    by_name = args == [] and any(_has_tensor(v) for v in (kwargs or {}).values())
     _expect(
-        isinstance(args, list) and (args or op_node), who, f"layer {name!r}: a node needs a non-empty 'args' list", node
-    )
+        isinstance(args, list) and (args or op_node or by_name), who,
+        f"layer {name!r}: a node needs a non-empty 'args' list or tensors in its 'kwargs'", node,
+    )  # fmt: skip
     if op_node:
         return
-    refs = args[0] if len(args) == 1 and isinstance(args[0], list) else args
-    for ref in refs:
-        _expect(is_tensor(ref), who, f"layer {name!r}: a node's argument is not a tensor reference", ref)
+    if by_name:
+        _check_kwarg_tensors(kwargs, name, who)
+        return
+    first = args[0]  # a tensor or a list of tensors; call()'s further arguments: tensors, None, lists of them
+    _expect(
+        is_tensor(first) or (isinstance(first, list) and first and all(_tensors(a) for a in first)),
+        who, f"layer {name!r}: a node's first argument is not a tensor reference or a list of them", first,
+    )  # fmt: skip
+    for arg in args[1:]:
+        _expect(
+            _tensors(arg), who,
+            f"layer {name!r}: a node's positional argument is not a tensor reference (Keras passes only tensors "
+            f"positionally)", arg,
+        )  # fmt: skip
+    _check_kwarg_tensors(kwargs, name, who)
+
+
+def _check_kwarg_tensors(kwargs, name: str, who: str) -> None:
     for value in (kwargs or {}).values():
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, dict) and item.get("class_name") == "__keras_tensor__":
                 _expect(is_tensor(item), who, f"layer {name!r}: a tensor argument has no valid keras_history", item)
+
+
+def _has_tensor(value) -> bool:
+    if isinstance(value, dict):
+        return value.get("class_name") == "__keras_tensor__"
+    return isinstance(value, list) and any(_has_tensor(v) for v in value)
+
+
+def _tensors(value) -> bool:
+    """A positional argument of a node: a tensor reference, None, or a list of them (nested)."""
+    if value is None or is_tensor(value):
+        return True
+    return isinstance(value, list) and all(_tensors(v) for v in value)
 
 
 def is_reference(ref) -> bool:

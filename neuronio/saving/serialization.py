@@ -19,6 +19,7 @@ import math
 
 from neuronio import _lambdas, _registry, losses, metrics, optimizers
 from neuronio.errors import FileFormatError, UnknownNameError
+from neuronio.layers.call_args import named_build_parameters
 from neuronio.layers.layer import Layer
 from neuronio.layers.layer import registry as layers_registry
 from neuronio.saving import object_registration
@@ -98,6 +99,9 @@ def _build_config(layer, class_name: str):
     if class_name == "Sequential":
         shape = layer.input_shape
         return None if shape is None else {"input_shape": list(shape)}
+    named = getattr(layer, "_build_shapes_dict", None)  # build(a_shape, b_shape): layers/call_args.py
+    if named and layer.built:
+        return {"shapes_dict": {key: _jsonable_shape(shape) for key, shape in named.items()}}
     if class_name == "InputLayer" or not layer.built or layer._build_shapes is None:
         return None
     return {"input_shape": _jsonable_shape(layer._build_shapes)}
@@ -301,7 +305,11 @@ def deserialize_layer(envelope: dict, who: str = "config"):
     config_dict = from_keras_config(class_name, envelope.get("config") or {}, who)
     layer = cls.from_config(config_dict)
     shape = _build_shape(envelope.get("build_config"), who)
-    if shape is not None and not layer.built:
+    named = _named_build_shapes(envelope.get("build_config"), who)
+    if named is not None and not layer.built and set(named_build_parameters(layer)) == set(named):
+        layer.build(**named)  # Keras's shapes_dict: one <argument>_shape per tensor argument of call()
+        layer._build_shapes_dict, layer.built = named, True  # (other layers build when the graph calls them)
+    elif shape is not None and not layer.built:
         if hasattr(layer, "build_from_config"):  # a subclassed model: builds its sublayers by calling itself
             layer.build_from_config({"input_shape": shape})
         else:
@@ -309,18 +317,30 @@ def deserialize_layer(envelope: dict, who: str = "config"):
     return layer
 
 
+def _dims(s) -> bool:
+    return isinstance(s, list) and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in s)
+
+
+def _named_build_shapes(build_config, who: str):
+    """A `build_config`'s shapes_dict ({"query_shape": [...], ...}) with tuples; None when absent."""
+    named = build_config.get("shapes_dict") if isinstance(build_config, dict) else None
+    if named is None:
+        return None
+    if not isinstance(named, dict) or not all(isinstance(k, str) and k.endswith("_shape") for k in named):
+        raise FileFormatError(
+            f"{who}: a build_config's shapes_dict must map '<argument>_shape' names to shapes; received {_short(named)}."
+        )
+    return {key: _build_shape({"input_shape": value}, who) if value else value for key, value in named.items()}
+
+
 def _build_shape(build_config, who: str):
     """The shape (or list of shapes) a `build_config` names; None when it names none."""
     shape = build_config.get("input_shape") if isinstance(build_config, dict) else None
     if not shape:
         return None
-
-    def dims(s) -> bool:
-        return isinstance(s, list) and all(d is None or (isinstance(d, int) and not isinstance(d, bool)) for d in s)
-
-    if dims(shape):
+    if _dims(shape):
         return tuple(shape)
-    if isinstance(shape, list) and all(dims(s) for s in shape):
+    if isinstance(shape, list) and all(_dims(s) for s in shape):
         return [tuple(s) for s in shape]
     raise FileFormatError(
         f"{who}: a build_config's input_shape must be a shape or a list of shapes; received {_short(shape)}."
