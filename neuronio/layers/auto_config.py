@@ -48,3 +48,21 @@ def init_takes_name(cls) -> bool:
     parameters = inspect.signature(cls.__init__).parameters
     kwargs = parameters.get("kwargs")
     return "name" in parameters or (kwargs is not None and kwargs.kind is inspect.Parameter.VAR_KEYWORD)
+
+
+def auto_config_or_raise(layer) -> dict:
+    """The automatic config `layer` was constructed with (a copy), or NotImplementedError saying why
+    there is none and asking for a get_config()."""
+    auto = getattr(layer, "_auto_config", None)
+    if auto is not None:
+        return dict(auto)
+    why = (
+        "positional-only or variadic positional arguments (*args), which cannot be passed back by name"
+        if getattr(layer, "_auto_config_error", False)
+        else "argument values that are not plain str/int/float/bool/None (or lists/dicts of them)"
+    )
+    raise NotImplementedError(
+        f"Layer {type(layer).__name__} was created with {why}, so its config cannot be generated "
+        f"automatically. Override get_config() (return super().get_config() updated with your "
+        f"constructor's arguments) to make it serializable."
+    )

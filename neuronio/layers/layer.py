@@ -16,7 +16,7 @@ from neuronio import config, constraints, initializers, regularizers
 from neuronio._registry import Registry
 from neuronio.autodiff.tape import no_grad
 from neuronio.autodiff.tensor import Tensor, Variable, as_array
-from neuronio.layers.auto_config import auto_config, init_takes_name
+from neuronio.layers.auto_config import auto_config, auto_config_or_raise, init_takes_name
 from neuronio.layers.call_args import NO_INPUTS, output_shape_with_args, positional_args
 from neuronio.layers.input_spec import InputSpec, check_input, is_shape_list
 from neuronio.layers.name_scope import name_scope, variable_path, wrap_build
@@ -313,7 +313,7 @@ class Layer:
         """
         auto = None
         if registry.name_of(type(self)) is None and type(self).get_config is Layer.get_config:
-            auto = self._auto_config_or_raise()
+            auto = auto_config_or_raise(self)
         config_dict = {"name": self.name}
         if auto is not None:
             config_dict.update(auto)
@@ -325,21 +325,6 @@ class Layer:
         if self._batch_input_shape is not None and auto is None:
             config_dict["batch_input_shape"] = list(self._batch_input_shape)
         return config_dict
-
-    def _auto_config_or_raise(self) -> dict:
-        auto = getattr(self, "_auto_config", None)
-        if auto is not None:
-            return dict(auto)
-        why = (
-            "positional-only or variadic positional arguments (*args), which cannot be passed back by name"
-            if getattr(self, "_auto_config_error", False)
-            else "argument values that are not plain str/int/float/bool/None (or lists/dicts of them)"
-        )
-        raise NotImplementedError(
-            f"Layer {type(self).__name__} was created with {why}, so its config cannot be generated "
-            f"automatically. Override get_config() (return super().get_config() updated with your "
-            f"constructor's arguments) to make it serializable."
-        )
 
     @classmethod
     def from_config(cls, config_dict: dict):

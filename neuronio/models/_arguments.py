@@ -16,6 +16,8 @@ import numpy as np
 
 from neuronio.autodiff.tensor import array_of
 from neuronio.errors import DTypeError, NumericsError
+from neuronio.models.compile_metrics import data_of, log_value
+from neuronio.models.streams import is_stream
 
 _UNSET = object()
 UNCHECKED = _UNSET  # pass as y= when a missing target is not an error (see Trainer._y_to_check)
@@ -143,3 +145,67 @@ def _check_sample_weight(who: str, name: str, sample_weight) -> None:
             f"{who}: {name} must be >= 0, but received {float(weights.ravel()[first]):g} at flat index {first}. "
             f"A negative weight makes the optimizer climb that sample's loss; use 0 to ignore a sample."
         )
+
+
+# -- fit/evaluate/predict's smaller arguments and results ----------------------------------------------
+def count_samples(x) -> int:
+    """The number of samples in a batch x (an array, or a nested list, tuple or dict of them)."""
+    first = x
+    while isinstance(first, (list, tuple, dict)):
+        first = next(iter(first.values())) if isinstance(first, dict) else first[0]
+    return len(data_of(first))
+
+
+def pythonify(logs) -> dict:
+    """A step's logs as {name: float or array} with sorted keys; nested dicts (compile_metrics) spread out."""
+    flat = {}
+    for key, value in (logs or {}).items():
+        if isinstance(value, dict):
+            flat.update(pythonify(value))
+        else:
+            flat[key] = log_value(value)
+    return dict(sorted(flat.items()))
+
+
+def to_numpy(outputs):
+    if isinstance(outputs, (list, tuple)):
+        return [np.asarray(data_of(o)) for o in outputs]
+    return np.asarray(data_of(outputs))
+
+
+def verbosity(verbose) -> int:
+    if verbose == "auto":
+        return 1
+    if verbose not in (0, 1, 2):
+        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'; received verbose={verbose!r}.")
+    return int(verbose)
+
+
+def batch_size_arg(batch_size, who: str) -> int:
+    if batch_size is None:
+        return 32
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ValueError(f"{who}: batch_size must be a positive int; received batch_size={batch_size!r}.")
+    return int(batch_size)
+
+
+def legacy_epochs(kwargs: dict, epochs):
+    if "nb_epoch" in kwargs:
+        from neuronio._legacy import renamed
+
+        epochs = renamed("fit", "nb_epoch", "epochs", kwargs.pop("nb_epoch"))
+    if kwargs:
+        raise TypeError(f"fit got unexpected keyword arguments: {sorted(kwargs)}.")
+    return epochs
+
+
+def unpack_validation(validation_data):
+    if is_stream(validation_data):
+        return validation_data, None, None
+    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
+        raise ValueError(
+            "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight); received "
+            f"{type(validation_data).__name__} of length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
+        )
+    x, y, *rest = validation_data
+    return x, y, (rest[0] if rest else None)

@@ -22,8 +22,19 @@ from neuronio.callbacks import CallbackList
 from neuronio.callbacks.ranks import for_this_process
 from neuronio.distribution import distribution as current_distribution
 from neuronio.distribution import inference
-from neuronio.models._arguments import UNCHECKED, check_loop_arguments, validation_due
-from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of, log_value
+from neuronio.models._arguments import (
+    UNCHECKED,
+    batch_size_arg,
+    check_loop_arguments,
+    count_samples,
+    legacy_epochs,
+    pythonify,
+    to_numpy,
+    unpack_validation,
+    validation_due,
+    verbosity,
+)
+from neuronio.models.compile_metrics import CompileMetrics, as_list, as_targets, data_of
 from neuronio.models.data import ArrayData, make_data
 from neuronio.models.streams import is_stream, unpack_x_y_sample_weight
 
@@ -165,7 +176,7 @@ class Trainer:
 
     def get_metrics_result(self) -> dict:
         """Every metric's current value by name (compile_metrics spread into its members)."""
-        return _pythonify({m.name: m.result() for m in self.metrics})
+        return pythonify({m.name: m.result() for m in self.metrics})
 
     def _get_metrics_result_or_logs(self, logs) -> dict:
         # A custom step may return logs of its own; they are kept when their keys differ (Keras).
@@ -258,7 +269,7 @@ class Trainer:
         with GradientTape() as tape:
             y_pred = self(x, training=True)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=True)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(float(loss.data), sample_weight=count_samples(x))
         variables = self.trainable_weights
         if variables:
             grads = tape.gradient(loss, variables)
@@ -273,7 +284,7 @@ class Trainer:
         loss, y_pred = current_distribution().train_step(
             self, x, y, sample_weight, lambda *args: self._compute_loss(*args, training=True)
         )
-        self._loss_tracker.update_state(loss, sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(loss, sample_weight=count_samples(x))
         if self._output_loss_trackers:
             with no_grad():
                 self._compiled_loss(y, y_pred, sample_weight)
@@ -285,7 +296,7 @@ class Trainer:
         with no_grad():
             y_pred = inference(self, x)
             loss = self._compute_loss(x, y, y_pred, sample_weight, training=False)
-        self._loss_tracker.update_state(float(loss.data), sample_weight=_batch_size(x))
+        self._loss_tracker.update_state(float(loss.data), sample_weight=count_samples(x))
         return self.compute_metrics(x, y, y_pred, sample_weight=sample_weight)
 
     def predict_step(self, data):
@@ -320,10 +331,10 @@ class Trainer:
         to its per-epoch values."""
         # 1. Keras 1 spellings and argument checks.
         config.tune_allocator()
-        epochs = _legacy_epochs(kwargs, epochs)
+        epochs = legacy_epochs(kwargs, epochs)
         self._require_compiled("fit")
-        verbose = _verbosity(verbose)
-        batch_size = _batch_size_arg(batch_size, "fit")
+        verbose = verbosity(verbose)
+        batch_size = batch_size_arg(batch_size, "fit")
         check_loop_arguments(
             "fit", y=self._y_to_check(x, y, "train_step"), epochs=epochs, initial_epoch=initial_epoch, steps=steps_per_epoch,
             validation_steps=validation_steps, validation_freq=validation_freq, class_weight=class_weight,
@@ -337,7 +348,7 @@ class Trainer:
         if validation_split and validation_data is None:
             data, val_data = data.split(validation_split)
         elif validation_data is not None:
-            val_data = make_data(*_unpack_validation(validation_data), self, "fit (validation_data)")
+            val_data = make_data(*unpack_validation(validation_data), self, "fit (validation_data)")
         else:
             val_data = None
         steps = steps_per_epoch or data.steps_for(batch_size)
@@ -367,7 +378,7 @@ class Trainer:
             logs = None
             for step, batch in enumerate(data.batches(batch_size, shuffle, limit=steps)):
                 callback_list.on_train_batch_begin(step)
-                logs = _pythonify(self.train_step(batch))
+                logs = pythonify(self.train_step(batch))
                 callback_list.on_train_batch_end(step, logs)
                 if self.stop_training:
                     break
@@ -396,7 +407,7 @@ class Trainer:
         logs = None
         for step, batch in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
             callback_list.on_test_batch_begin(step)
-            logs = _pythonify(self.test_step(batch))
+            logs = pythonify(self.test_step(batch))
             callback_list.on_test_batch_end(step, logs)
         logs = self._get_metrics_result_or_logs(logs)
         callback_list.on_test_end(logs)
@@ -418,8 +429,8 @@ class Trainer:
         else [loss, metric, ...] (or a dict with return_dict=True)."""
         self._require_compiled("evaluate")
         config.tune_allocator()
-        verbose = _verbosity(verbose)
-        batch_size = _batch_size_arg(batch_size, "evaluate")
+        verbose = verbosity(verbose)
+        batch_size = batch_size_arg(batch_size, "evaluate")
         check_loop_arguments(
             "evaluate", y=self._y_to_check(x, y, "test_step"), steps=steps, sample_weight=sample_weight
         )
@@ -436,8 +447,8 @@ class Trainer:
         """The model's outputs for x (arrays, or a PyDataset or generator of batches), computed in
         batches in inference mode (a NumPy array, or a list of arrays for several outputs)."""
         config.tune_allocator()
-        verbose = _verbosity(verbose)
-        batch_size = _batch_size_arg(batch_size, "predict")
+        verbose = verbosity(verbose)
+        batch_size = batch_size_arg(batch_size, "predict")
         data = make_data(x, None, None, self, "predict", steps_per_epoch=steps)
         verbose, callbacks = for_this_process(verbose, callbacks)
         n_steps = steps or data.steps_for(batch_size)
@@ -448,7 +459,7 @@ class Trainer:
         chunks = []
         for step, batch in enumerate(data.batches(batch_size, shuffle=False, limit=steps)):
             callback_list.on_predict_batch_begin(step)
-            out = _to_numpy(self.predict_step(batch))
+            out = to_numpy(self.predict_step(batch))
             chunks.append(out)
             callback_list.on_predict_batch_end(step, {"outputs": out})
         callback_list.on_predict_end()
@@ -471,7 +482,7 @@ class Trainer:
         data = ArrayData(x, y, sample_weight, self, "train_on_batch", class_weight=class_weight)
         self.reset_metrics()
         with checked_inputs(data.checked()):  # scanned by ArrayData: converting them does not scan them again
-            logs = self._get_metrics_result_or_logs(_pythonify(self.train_step(data.packed())))
+            logs = self._get_metrics_result_or_logs(pythonify(self.train_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -481,73 +492,11 @@ class Trainer:
         data = ArrayData(x, y, sample_weight, self, "test_on_batch")
         self.reset_metrics()
         with checked_inputs(data.checked()):
-            logs = self._get_metrics_result_or_logs(_pythonify(self.test_step(data.packed())))
+            logs = self._get_metrics_result_or_logs(pythonify(self.test_step(data.packed())))
         return logs if return_dict else self._flatten_metrics_in_order(logs)
 
     def predict_on_batch(self, x):
         """The outputs for exactly this batch."""
         data = ArrayData(x, None, None, self, "predict_on_batch")
         with checked_inputs(data.checked()):
-            return _to_numpy(self.predict_step(data.packed()))
-
-
-def _batch_size(x) -> int:
-    first = x
-    while isinstance(first, (list, tuple, dict)):
-        first = next(iter(first.values())) if isinstance(first, dict) else first[0]
-    return len(data_of(first))
-
-
-def _pythonify(logs) -> dict:
-    """A step's logs as {name: float or array} with sorted keys; nested dicts (compile_metrics) spread out."""
-    flat = {}
-    for key, value in (logs or {}).items():
-        if isinstance(value, dict):
-            flat.update(_pythonify(value))
-        else:
-            flat[key] = log_value(value)
-    return dict(sorted(flat.items()))
-
-
-def _to_numpy(outputs):
-    if isinstance(outputs, (list, tuple)):
-        return [np.asarray(data_of(o)) for o in outputs]
-    return np.asarray(data_of(outputs))
-
-
-def _verbosity(verbose) -> int:
-    if verbose == "auto":
-        return 1
-    if verbose not in (0, 1, 2):
-        raise ValueError(f"verbose must be 0, 1, 2 or 'auto'; received verbose={verbose!r}.")
-    return int(verbose)
-
-
-def _batch_size_arg(batch_size, who: str) -> int:
-    if batch_size is None:
-        return 32
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
-        raise ValueError(f"{who}: batch_size must be a positive int; received batch_size={batch_size!r}.")
-    return int(batch_size)
-
-
-def _legacy_epochs(kwargs: dict, epochs):
-    if "nb_epoch" in kwargs:
-        from neuronio._legacy import renamed
-
-        epochs = renamed("fit", "nb_epoch", "epochs", kwargs.pop("nb_epoch"))
-    if kwargs:
-        raise TypeError(f"fit got unexpected keyword arguments: {sorted(kwargs)}.")
-    return epochs
-
-
-def _unpack_validation(validation_data):
-    if is_stream(validation_data):
-        return validation_data, None, None
-    if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-        raise ValueError(
-            "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, sample_weight); received "
-            f"{type(validation_data).__name__} of length {len(validation_data) if hasattr(validation_data, '__len__') else '?'}."
-        )
-    x, y, *rest = validation_data
-    return x, y, (rest[0] if rest else None)
+            return to_numpy(self.predict_step(data.packed()))
