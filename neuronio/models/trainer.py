@@ -120,8 +120,15 @@ class Trainer:
             and n_outputs > 1
             and isinstance(spec, (list, tuple))
             and spec
-            and all(isinstance(s, (list, tuple)) or s is None for s in spec)
+            and (len(spec) == n_outputs or all(isinstance(s, (list, tuple)) or s is None for s in spec))
         ):
+            # Keras 3: one entry per output when the list is as long as the outputs. Any other flat
+            # list (which Keras 3 refuses) goes to every output, as Keras 2 programs expect.
+            if len(spec) != n_outputs:
+                raise ValueError(
+                    f"compile: {what} is a list of {len(spec)} lists for a model with {n_outputs} outputs; "
+                    f"give one list per output ({names}), or a dict by output name."
+                )
             return list(spec)
         return [spec] * n_outputs
 

@@ -55,3 +55,32 @@ def test_weighted_metrics_survive_the_compile_config_and_a_keras_file(tmp_path):
     logs = loaded.evaluate(X, Y, sample_weight=W, verbose=0, return_dict=True)
     assert set(logs) == {"loss", "mae", "weighted_mae"}
     assert logs["weighted_mae"] == pytest.approx(5 / 3) and logs["mae"] == pytest.approx(2.5)
+
+
+def _two_outputs():
+    inputs = keras.Input((3,))
+    outputs = [keras.layers.Dense(1, name="a")(inputs), keras.layers.Dense(1, name="b")(inputs)]
+    return keras.Model(inputs, outputs)
+
+
+def test_a_flat_metrics_list_as_long_as_the_outputs_gives_one_entry_to_each_output():
+    model = _two_outputs()
+    model.compile(optimizer="sgd", loss=["mse", "mse"], metrics=["mae", "mse"])
+    x, y = np.ones((4, 3), "float32"), [np.ones((4, 1), "float32"), np.zeros((4, 1), "float32")]
+    history = model.fit(x, y, verbose=0).history
+    assert sorted(history) == ["a_loss", "a_mae", "b_loss", "b_mse", "loss"]
+
+
+def test_a_flat_metrics_list_of_another_length_goes_to_every_output_as_in_keras_2():
+    model = _two_outputs()
+    model.compile(optimizer="sgd", loss=["mse", "mse"], metrics=["mae"])
+    x, y = np.ones((4, 3), "float32"), [np.ones((4, 1), "float32"), np.zeros((4, 1), "float32")]
+    assert sorted(model.fit(x, y, verbose=0).history) == ["a_loss", "a_mae", "b_loss", "b_mae", "loss"]
+
+
+def test_lists_of_metrics_must_be_one_per_output():
+    model = _two_outputs()
+    model.compile(optimizer="sgd", loss="mse", metrics=[["mae"], ["mse"], ["mae"]])
+    x, y = np.ones((4, 3), "float32"), [np.ones((4, 1), "float32"), np.zeros((4, 1), "float32")]
+    with pytest.raises(ValueError, match=r"metrics is a list of 3 lists for a model with 2 outputs; give one list"):
+        model.fit(x, y, verbose=0)

@@ -30,6 +30,12 @@ CASES = {
     "weighted clash twice": (lambda K: {"metrics": ["mae", "mae"], "weighted_metrics": ["mae", "mae"]}, False),
     "per output dict": (lambda K: {"metrics": {"a": ["mae", "mae"], "b": ["mae"]}}, True),
     "per output lists": (lambda K: {"metrics": [["mae", "mae"], ["mae"]], "weighted_metrics": [["mae"], []]}, True),
+    # Keras 3: a flat list as long as the outputs gives one entry to each output (Keras 2 gave all to all).
+    "flat list, one per output": (lambda K: {"metrics": ["mae", "mse"]}, True),
+    "flat list of objects and lists, one per output": (
+        lambda K: {"metrics": [K.metrics.MeanAbsoluteError(), ["mse", "mae"]]},
+        True,
+    ),
 }
 
 
