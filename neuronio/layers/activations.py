@@ -8,7 +8,13 @@ from neuronio import activations, config, initializers
 from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import set_weight_options, weight_options, weight_options_config
+from neuronio.layers.weight_options import (
+    kernel_bias_config,
+    set_kernel_bias_options,
+    set_weight_options,
+    weight_options,
+    weight_options_config,
+)
 from neuronio.ops import matmul, max, multiply, prelu, relu, reshape, sum, where
 
 
@@ -253,11 +259,8 @@ class Maxout(Layer):
         owner = f"Maxout '{self.name}'"
         self.units = check_positive_int(owner, "units", units)
         self.num_pieces = check_positive_int(owner, "num_pieces", num_pieces)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
-        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
+        set_kernel_bias_options(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, kernel_constraint, bias_constraint)  # fmt: skip
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -292,8 +295,5 @@ class Maxout(Layer):
             **super().get_config(),
             "units": self.units,
             "num_pieces": self.num_pieces,
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            **weight_options_config(self, "kernel", "bias"),
+            **kernel_bias_config(self),
         }

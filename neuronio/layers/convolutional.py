@@ -1,6 +1,6 @@
 """Conv2D and ZeroPadding2D (channels-last)."""
 
-from neuronio import activations, config, initializers, regularizers
+from neuronio import activations, config, regularizers
 from neuronio.layers import legacy
 from neuronio.layers.arguments import (
     check_channels_last,
@@ -11,11 +11,7 @@ from neuronio.layers.arguments import (
 )
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import (
-    add_kernel_and_bias,
-    set_weight_options,
-    weight_options_config,
-)
+from neuronio.layers.weight_options import add_kernel_and_bias, kernel_bias_config, set_kernel_bias_options
 from neuronio.ops import conv2d, pad
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_pair
 
@@ -78,11 +74,8 @@ class Conv2D(Layer):
             )
         check_one(owner, "groups", groups)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
-        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
+        set_kernel_bias_options(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, kernel_constraint, bias_constraint)  # fmt: skip
         self.input_spec = InputSpec(ndim=4)
 
     def build(self, input_shape):
@@ -125,10 +118,7 @@ class Conv2D(Layer):
             "dilation_rate": list(self.dilation_rate),
             "groups": 1,
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            **weight_options_config(self, "kernel", "bias"),
+            **kernel_bias_config(self),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it, even None
         }
 

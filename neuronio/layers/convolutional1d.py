@@ -1,15 +1,11 @@
 """Conv1D: convolution over sequences (channels-last), with Keras 3's 'causal' padding, dilation and groups."""
 
-from neuronio import activations, config, initializers, regularizers
+from neuronio import activations, config, regularizers
 from neuronio.errors import ShapeError
 from neuronio.layers.arguments import check_channels_last, check_positive_int
 from neuronio.layers.input_spec import InputSpec
 from neuronio.layers.layer import Layer, registry
-from neuronio.layers.weight_options import (
-    add_kernel_and_bias,
-    set_weight_options,
-    weight_options_config,
-)
+from neuronio.layers.weight_options import add_kernel_and_bias, kernel_bias_config, set_kernel_bias_options
 from neuronio.ops import concatenate, conv1d, getitem
 from neuronio.ops._windows import conv_output_size, normalize_padding, normalize_single
 
@@ -73,11 +69,8 @@ class Conv1D(Layer):
                 f"{owner}: `filters` must be divisible by `groups`; received filters={filters}, groups={groups}."
             )
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
-        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
+        set_kernel_bias_options(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, kernel_constraint, bias_constraint)  # fmt: skip
         self.input_spec = InputSpec(ndim=3)
 
     def build(self, input_shape):
@@ -132,9 +125,6 @@ class Conv1D(Layer):
             "dilation_rate": [self.dilation_rate],
             "groups": self.groups,
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            **weight_options_config(self, "kernel", "bias"),
+            **kernel_bias_config(self),
             "activity_regularizer": regularizers.serialize(self.activity_regularizer),  # Keras writes it, even None
         }

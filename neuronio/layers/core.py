@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from neuronio import activations, initializers
+from neuronio import activations
 from neuronio.layers import legacy
 from neuronio.layers.arguments import check_positive_int
 from neuronio.layers.input_spec import InputSpec
@@ -12,11 +12,7 @@ from neuronio.layers.layer import Layer, registry
 from neuronio.layers.regularization import Dropout
 from neuronio.layers.reshaping import Flatten, Reshape
 from neuronio.layers.symbolic import Node, SymbolicTensor
-from neuronio.layers.weight_options import (
-    add_kernel_and_bias,
-    set_weight_options,
-    weight_options_config,
-)
+from neuronio.layers.weight_options import add_kernel_and_bias, kernel_bias_config, set_kernel_bias_options
 from neuronio.ops.linalg import linear, matmul
 
 
@@ -108,11 +104,8 @@ class Dense(Layer):
         super().__init__(**kwargs)
         self.units = check_positive_int(f"Dense '{self.name}'", "units", units)
         self.activation = activations.get(activation)
-        self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        set_weight_options(self, "kernel", kernel_regularizer, kernel_constraint)
-        set_weight_options(self, "bias", bias_regularizer, bias_constraint)
+        set_kernel_bias_options(self, use_bias, kernel_initializer, bias_initializer, kernel_regularizer,
+                                bias_regularizer, kernel_constraint, bias_constraint)  # fmt: skip
         self.input_spec = InputSpec(min_ndim=2)
 
     def build(self, input_shape):
@@ -137,10 +130,7 @@ class Dense(Layer):
             **super().get_config(),
             "units": self.units,
             "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            **weight_options_config(self, "kernel", "bias"),
+            **kernel_bias_config(self),
         }
 
 

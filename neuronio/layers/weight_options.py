@@ -38,6 +38,27 @@ def add_kernel_and_bias(layer, kernel_shape: tuple, units: int) -> None:
         )
 
 
+def set_kernel_bias_options(layer, use_bias, kernel_initializer, bias_initializer, kernel_regularizer=None,
+                            bias_regularizer=None, kernel_constraint=None, bias_constraint=None) -> None:  # fmt: skip
+    """Resolve and store what Dense and the convolutions take for their kernel and bias: use_bias and
+    each weight's initializer, regularizer and constraint (add_kernel_and_bias builds with them)."""
+    layer.use_bias = bool(use_bias)
+    layer.kernel_initializer = initializers.get(kernel_initializer)
+    layer.bias_initializer = initializers.get(bias_initializer)
+    set_weight_options(layer, "kernel", kernel_regularizer, kernel_constraint)
+    set_weight_options(layer, "bias", bias_regularizer, bias_constraint)
+
+
+def kernel_bias_config(layer) -> dict:
+    """The config entries Keras writes for a kernel and bias: use_bias, initializers, regularizers, constraints."""
+    return {
+        "use_bias": layer.use_bias,
+        "kernel_initializer": initializers.serialize(layer.kernel_initializer),
+        "bias_initializer": initializers.serialize(layer.bias_initializer),
+        **weight_options_config(layer, "kernel", "bias"),
+    }
+
+
 def add_gamma_and_beta(layer, shape: tuple, scale: bool, center: bool) -> None:
     """`layer.gamma` (if scale) then `layer.beta` (if center), of `shape`, else None, each with the
     layer's initializer, regularizer and constraint: what the normalization layers build."""
