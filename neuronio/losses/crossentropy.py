@@ -233,22 +233,23 @@ def _with_one(shape: tuple, axis: int) -> tuple:
     return shape[:axis] + (1,) + shape[axis + 1 :]
 
 
+class _Smoothed(_Wrapped):
+    """A cross-entropy class with label smoothing (checked here); its arguments become attributes, as on Keras's."""
+
+    def __init__(self, fn, reduction, name, **kwargs):
+        _check_smoothing(type(self).__name__, kwargs["label_smoothing"])
+        super().__init__(fn, reduction=reduction, name=name, **kwargs)
+        vars(self).update(kwargs)
+
+
 @registry.register("CategoricalCrossentropy")
-class CategoricalCrossentropy(_Wrapped):
+class CategoricalCrossentropy(_Smoothed):
     """Cross-entropy for one-hot labels; see `categorical_crossentropy`."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="categorical_crossentropy"):  # fmt: skip
-        _check_smoothing(type(self).__name__, label_smoothing)
-        super().__init__(
-            categorical_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+        super().__init__(categorical_crossentropy, reduction, name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)  # fmt: skip
 
 
 @registry.register("SparseCategoricalCrossentropy")
@@ -289,21 +290,13 @@ class SparseCategoricalCrossentropy(_Wrapped):
 
 
 @registry.register("BinaryCrossentropy")
-class BinaryCrossentropy(_Wrapped):
+class BinaryCrossentropy(_Smoothed):
     """Cross-entropy for 0/1 labels, averaged over the last axis; see `binary_crossentropy`."""
 
     def __init__(self, from_logits=False, label_smoothing=0.0, axis=-1, reduction="sum_over_batch_size",
                  name="binary_crossentropy"):  # fmt: skip
-        _check_smoothing(type(self).__name__, label_smoothing)
-        super().__init__(
-            binary_crossentropy,
-            reduction=reduction,
-            name=name,
-            from_logits=from_logits,
-            label_smoothing=label_smoothing,
-            axis=axis,
-        )
-        self.from_logits, self.label_smoothing, self.axis = from_logits, label_smoothing, axis
+        super().__init__(binary_crossentropy, reduction, name, from_logits=from_logits,
+                         label_smoothing=label_smoothing, axis=axis)  # fmt: skip
 
 
 registry.add("categorical_crossentropy", categorical_crossentropy)

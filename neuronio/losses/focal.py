@@ -15,7 +15,7 @@ from neuronio.losses.base import (
     _Wrapped,
     registry,
 )
-from neuronio.losses.crossentropy import _check_probability_labels, _sparse_labels, smoothed_class_labels
+from neuronio.losses.crossentropy import _check_probability_labels, _Smoothed, _sparse_labels, smoothed_class_labels
 
 
 def _check_gamma(who: str, gamma) -> float:
@@ -88,14 +88,12 @@ def categorical_generalized_cross_entropy(y_true, y_pred, q) -> Tensor:
     return ops.divide(ops.subtract(1.0, ops.power(p, float(q))), float(q))
 
 
-class _Focal(_Wrapped):
-    """The focal classes' shared checks; their arguments become attributes, as on Keras's."""
+class _Focal(_Smoothed):
+    """The focal classes: label smoothing checked (and arguments kept) as by the plain cross-entropies, and gamma."""
 
     def __init__(self, fn, reduction, name, **kwargs):
-        _check_smoothing(type(self).__name__, kwargs["label_smoothing"])
+        super().__init__(fn, reduction, name, **kwargs)  # label_smoothing checked first, then gamma
         _check_gamma(type(self).__name__, kwargs["gamma"])
-        super().__init__(fn, reduction=reduction, name=name, **kwargs)
-        vars(self).update(kwargs)
 
 
 @registry.register("BinaryFocalCrossentropy")
