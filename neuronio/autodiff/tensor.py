@@ -80,16 +80,16 @@ class Tensor:
 
     # Comparisons give plain boolean arrays: they have no gradient.
     def __lt__(self, other):
-        return self.data < _value(other)
+        return self.data < array_of(other)
 
     def __le__(self, other):
-        return self.data <= _value(other)
+        return self.data <= array_of(other)
 
     def __gt__(self, other):
-        return self.data > _value(other)
+        return self.data > array_of(other)
 
     def __ge__(self, other):
-        return self.data >= _value(other)
+        return self.data >= array_of(other)
 
     # == and != are elementwise too, as on Keras's tensors and Variables (a metric's
     # `ops.cast(y_true == y_pred, "float32")`). Against anything that is not array-like (None, a
@@ -97,12 +97,12 @@ class Tensor:
     def __eq__(self, other):
         if not _comparable(other):
             return NotImplemented
-        return np.equal(self.data, _value(other))
+        return np.equal(self.data, array_of(other))
 
     def __ne__(self, other):
         if not _comparable(other):
             return NotImplemented
-        return np.not_equal(self.data, _value(other))
+        return np.not_equal(self.data, array_of(other))
 
     # Hashing stays by identity, so Tensors and Variables still key dicts and fill sets: for two
     # distinct live objects the identity hashes differ, so Python never calls the elementwise ==
@@ -139,7 +139,7 @@ class Variable(Tensor):
 
     def assign(self, value):
         """Overwrite the value in place (shape and dtype stay as they are)."""
-        value = _value(value)
+        value = array_of(value)
         if np.shape(value) != self.data.shape:
             from neuronio.errors import ShapeError
 
@@ -150,11 +150,11 @@ class Variable(Tensor):
         return self
 
     def assign_add(self, delta):
-        self.data += _value(delta)
+        self.data += array_of(delta)
         return self
 
     def assign_sub(self, delta):
-        self.data -= _value(delta)
+        self.data -= array_of(delta)
         return self
 
     def __repr__(self) -> str:
@@ -166,9 +166,6 @@ def array_of(x):
     """A Tensor's array, or `x` itself. Not `getattr(x, "data", x)`: an ndarray's `data` is its
     memoryview, which np.asarray then wraps in a new array on every call."""
     return x.data if isinstance(x, Tensor) else x
-
-
-_value = array_of
 
 
 def _comparable(other) -> bool:
